@@ -1,0 +1,183 @@
+#include "cli/app.hpp"
+
+#include <boost/program_options.hpp>
+#include <functional>
+#include <ostream>
+
+#include "cli/commands.hpp"
+#include "cli/context.hpp"
+#include "core/text_util.hpp"
+
+#ifndef TCPTUNE_VERSION
+#define TCPTUNE_VERSION "0.0.0"
+#endif
+
+namespace po = boost::program_options;
+
+namespace tcptune {
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  std::function<int(Context&, const std::vector<std::string>&)> run;
+};
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table{
+      {"lint", "lint sysctl.d files (the host's set, or the files given)", cmd_lint},
+      {"explain", "explain a finding code or a sysctl key", cmd_explain},
+      {"rules", "list the finding codes", cmd_rules},
+  };
+  return table;
+}
+
+const char* k_usage_head =
+    "usage: tcptune [global options] COMMAND [options] [args]\n"
+    "\n"
+    "A Linux sysctl tuning advisor and sysctl.d linter.\n";
+
+std::string global_help() {
+  std::string s = k_usage_head;
+  s += "\ncommands:\n";
+  for (const Command& c : commands()) {
+    std::string name = c.name;
+    s += "  " + name + std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') + c.summary + "\n";
+  }
+  s += "\nglobal options:\n"
+       "  --root DIR          read (and write) everything under DIR instead of /\n"
+       "  --format FMT        text (default), gcc, json, sarif, github (per command)\n"
+       "  --color WHEN        auto (default; off with NO_COLOR or when not a terminal), always, "
+       "never\n"
+       "  --data-dir DIR      where rules/ and profiles/ are (default: installed data; also\n"
+       "                      TCPTUNE_DATA_DIR)\n"
+       "  -q, --quiet         print less: no summary, no info findings in text output\n"
+       "  -h, --help          this help; `tcptune COMMAND --help` for a command\n"
+       "  --version           print the version and the data directory in use\n"
+       "\nexit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or invalid input,\n"
+       "3 system error, 4 apply failed and was rolled back, 5 rollback incomplete.\n"
+       "See tcptune(8).\n";
+  return s;
+}
+
+// Global options that take a value, for finding the command word in argv.
+bool takes_value(const std::string& opt) {
+  return opt == "--root" || opt == "--format" || opt == "--color" || opt == "--data-dir";
+}
+
+}  // namespace
+
+int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  GlobalOptions g;
+  std::string command;
+  std::vector<std::string> rest;  // everything but the command word, for the command's parser
+  bool help = false;
+  bool version = false;
+  try {
+    // Pull global options out wherever they are; the first other word is the command.
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+      const std::string& a = argv[i];
+      std::string name = a;
+      std::string value;
+      bool has_inline = false;
+      if (a.rfind("--", 0) == 0) {
+        std::size_t eq = a.find('=');
+        if (eq != std::string::npos) {
+          name = a.substr(0, eq);
+          value = a.substr(eq + 1);
+          has_inline = true;
+        }
+      }
+      if (a == "--") {
+        for (std::size_t j = i; j < argv.size(); ++j) rest.push_back(argv[j]);
+        break;
+      }
+      if (takes_value(name)) {
+        if (!has_inline) {
+          if (i + 1 >= argv.size()) throw UsageError("option " + name + " needs a value");
+          value = argv[++i];
+        }
+        if (name == "--root") g.root = value;
+        if (name == "--format") g.format = value;
+        if (name == "--color") g.color = value;
+        if (name == "--data-dir") g.data_dir = value;
+        continue;
+      }
+      if (a == "-q" || a == "--quiet") {
+        g.quiet = true;
+        continue;
+      }
+      if (a == "--version") {
+        version = true;
+        continue;
+      }
+      if ((a == "-h" || a == "--help") && command.empty()) {
+        help = true;
+        continue;
+      }
+      if (command.empty() && !a.empty() && a[0] != '-') {
+        command = a;
+        continue;
+      }
+      rest.push_back(a);
+    }
+    if (g.color != "auto" && g.color != "always" && g.color != "never") {
+      throw UsageError("--color must be auto, always or never (got '" + g.color + "')");
+    }
+    static const std::vector<std::string> formats{"text",  "gcc",    "json",
+                                                  "sarif", "github", "prometheus"};
+    if (std::find(formats.begin(), formats.end(), g.format) == formats.end()) {
+      throw UsageError("unknown --format '" + g.format +
+                       "' (text, gcc, json, sarif, github, prometheus)");
+    }
+    if (g.root.empty()) throw UsageError("--root needs a directory");
+    Context ctx(g, out, err);
+    if (!ctx.fs.is_directory("/")) throw UsageError("--root " + g.root + ": not a directory");
+    if (version) {
+      out << "tcptune " << TCPTUNE_VERSION << "\n"
+          << "data directory: " << ctx.data_dir() << "\n";
+      return 0;
+    }
+    if (command == "help") {
+      if (rest.empty()) {
+        help = true;
+      } else {
+        command = rest.front();
+        rest = {"--help"};
+      }
+    }
+    if (help || command.empty()) {
+      (command.empty() && !help ? err : out) << global_help();
+      return command.empty() && !help ? static_cast<int>(ExitCode::invalid_input) : 0;
+    }
+    for (const Command& c : commands()) {
+      if (command == c.name) return c.run(ctx, rest);
+    }
+    std::vector<std::string> names;
+    for (const Command& c : commands()) names.emplace_back(c.name);
+    std::string sug = did_you_mean(command, names);
+    throw UsageError("unknown command '" + command + "'" +
+                     (sug.empty() ? "" : "; did you mean '" + sug + "'?") +
+                     " (see tcptune --help)");
+  } catch (const ReportedError& e) {
+    return static_cast<int>(e.code());
+  } catch (const UsageError& e) {
+    err << "tcptune: error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::invalid_input);
+  } catch (const po::error& e) {
+    err << "tcptune: error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::invalid_input);
+  } catch (const SystemFailure& e) {
+    err << "tcptune: error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::system_error);
+  } catch (const std::bad_alloc&) {
+    err << "tcptune: error: out of memory\n";
+    return static_cast<int>(ExitCode::system_error);
+  } catch (const std::exception& e) {
+    err << "tcptune: internal error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::system_error);
+  }
+}
+
+}  // namespace tcptune

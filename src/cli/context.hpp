@@ -1,0 +1,53 @@
+#pragma once
+/// What every command gets: the global options, resolved once.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/catalog.hpp"
+#include "core/exit_code.hpp"
+#include "render/lint_render.hpp"
+#include "render/style.hpp"
+#include "sys/root_fs.hpp"
+
+namespace tcptune {
+
+struct GlobalOptions {
+  std::string root = "/";
+  std::string format = "text";
+  std::string color = "auto";
+  std::string data_dir;
+  bool quiet = false;
+};
+
+struct Context {
+  GlobalOptions global;
+  std::ostream& out;
+  std::ostream& err;
+  RootFs fs;
+  Style style;
+
+  Context(GlobalOptions g, std::ostream& o, std::ostream& e);
+
+  /// The data directory: --data-dir, $TCPTUNE_DATA_DIR, next to the installed binary
+  /// (../share/tcptune), the source tree it was built from, the configured install prefix.
+  [[nodiscard]] std::string data_dir() const;
+  /// Loads rules/keys.toml and rules/lint.toml. Malformed → UsageError-class exit 2 (the
+  /// messages are printed here); missing → SystemFailure.
+  void load_catalogs(Catalog& keys, CheckCatalog& checks) const;
+  /// The --format value checked against what the command supports.
+  [[nodiscard]] OutputFormat format(const std::vector<std::string>& allowed) const;
+};
+
+/// Thrown after the messages were already printed (exit code only).
+class ReportedError : public std::runtime_error {
+ public:
+  explicit ReportedError(ExitCode code) : std::runtime_error("reported"), m_code(code) {}
+  [[nodiscard]] ExitCode code() const { return m_code; }
+
+ private:
+  ExitCode m_code;
+};
+
+}  // namespace tcptune

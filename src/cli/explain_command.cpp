@@ -1,0 +1,144 @@
+#include <boost/program_options.hpp>
+#include <ostream>
+
+#include "cli/commands.hpp"
+#include "core/sysctl_key.hpp"
+#include "core/text_util.hpp"
+#include "render/findings_render.hpp"
+
+namespace po = boost::program_options;
+
+namespace tcptune {
+
+namespace {
+
+std::string wrap(const std::string& text, std::size_t width, const std::string& indent) {
+  std::string out;
+  for (std::string_view para : split(text, '\n')) {
+    std::string line = indent;
+    bool empty = true;
+    for (std::string_view word : split_ws(para)) {
+      if (!empty && line.size() + 1 + word.size() > width) {
+        out += line + "\n";
+        line = indent;
+        empty = true;
+      }
+      if (!empty) line += " ";
+      line += word;
+      empty = false;
+    }
+    out += (empty ? std::string() : line) + "\n";
+  }
+  return out;
+}
+
+void parse_simple(const std::vector<std::string>& args, const char* usage, std::ostream& out,
+                  std::vector<std::string>& words, bool& help) {
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("word", po::value(&words)->composing(), "");
+  po::positional_options_description pos;
+  pos.add("word", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  help = vm.count("help") != 0;
+  if (help) out << usage;
+}
+
+}  // namespace
+
+int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
+  std::vector<std::string> words;
+  bool help = false;
+  parse_simple(args,
+               "usage: tcptune explain CODE|KEY\n\nExplains a finding code (TT2003) or a sysctl "
+               "key (net.ipv4.tcp_tw_reuse).\n",
+               ctx.out, words, help);
+  if (help) return 0;
+  if (words.size() != 1) throw UsageError("explain takes one finding code or sysctl key");
+  (void)ctx.format({"text"});
+  Catalog keys;
+  CheckCatalog checks;
+  ctx.load_catalogs(keys, checks);
+  const std::string& w = words.front();
+  if (const CheckInfo* c = checks.find(w)) {
+    ctx.out << ctx.style.bold(c->code + " (" + c->name + ")") << ": "
+            << ctx.style.severity(c->severity, std::string(to_string(c->severity))) << ": "
+            << c->title << "\n\n";
+    ctx.out << wrap(c->explain, 78, "  ") << "\n" << wrap("What to do: " + c->hint, 78, "  ");
+    if (!c->references.empty()) ctx.out << "\n  References:\n";
+    for (const auto& r : c->references) ctx.out << "    - " << r << "\n";
+    return 0;
+  }
+  NormalizedKey nk = normalize_key(w);
+  if (nk.problem == KeyProblem::none) {
+    if (const KeyInfo* k = keys.find(nk.path)) {
+      ctx.out << ctx.style.bold(k->name) << ": " << k->summary << "\n\n";
+      ctx.out << "  type: " << to_string(k->type);
+      if (k->min || k->max) {
+        ctx.out << ", range " << (k->min ? std::to_string(*k->min) : "") << ".."
+                << (k->max ? std::to_string(*k->max) : "");
+      }
+      if (!k->values.empty()) {
+        std::vector<std::string> v;
+        for (auto x : k->values) v.push_back(std::to_string(x));
+        ctx.out << ", values " << join(v, ", ");
+      }
+      ctx.out << (k->enforced ? " (enforced by the kernel)" : "") << "\n";
+      if (k->default_value) ctx.out << "  default: " << *k->default_value << "\n";
+      for (const auto& h : k->default_history) {
+        ctx.out << "  default before Linux " << h.before.str(true) << ": " << h.value << "\n";
+      }
+      if (!k->default_note.empty()) ctx.out << "  default: " << k->default_note << "\n";
+      if (k->added) ctx.out << "  added in Linux " << k->added->str(true) << "\n";
+      if (k->removed) ctx.out << "  removed in Linux " << k->removed->str(true) << "\n";
+      if (!k->vendor.empty()) ctx.out << "  only in " << k->vendor << " kernels\n";
+      ctx.out << "  per network namespace: " << k->netns
+              << (k->netns_since ? " (since Linux " + k->netns_since->str(true) + ")" : "")
+              << "\n\n";
+      ctx.out << wrap(k->explain, 78, "  ");
+      if (!k->references.empty()) ctx.out << "\n  References:\n";
+      for (const auto& r : k->references) ctx.out << "    - " << r << "\n";
+      return 0;
+    }
+  }
+  std::vector<std::string> candidates = keys.names();
+  for (const auto& [code, info] : checks.all()) candidates.push_back(code);
+  std::string sug = did_you_mean(nk.problem == KeyProblem::none ? nk.key : w, candidates);
+  throw UsageError("no finding code or catalogued key '" + w + "'" +
+                   (sug.empty() ? "" : "; did you mean " + sug + "?"));
+}
+
+int cmd_rules(Context& ctx, const std::vector<std::string>& args) {
+  std::vector<std::string> words;
+  bool help = false;
+  parse_simple(args,
+               "usage: tcptune rules [--format text|json]\n\nLists every finding code with its "
+               "severity and title.\n",
+               ctx.out, words, help);
+  if (help) return 0;
+  if (!words.empty()) throw UsageError("rules takes no arguments (use tcptune explain CODE)");
+  OutputFormat format = ctx.format({"text", "json"});
+  Catalog keys;
+  CheckCatalog checks;
+  ctx.load_catalogs(keys, checks);
+  if (format == OutputFormat::json) {
+    Json arr = Json::array();
+    for (const auto& [code, c] : checks.all()) {
+      arr.push_back({{"code", c.code},
+                     {"name", c.name},
+                     {"severity", to_string(c.severity)},
+                     {"title", c.title}});
+    }
+    ctx.out << Json{{"schema", "tcptune.rules/1"}, {"rules", arr}}.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& [code, c] : checks.all()) {
+    std::string sev(to_string(c.severity));
+    ctx.out << c.code << "  " << ctx.style.severity(c.severity, sev)
+            << std::string(8 - sev.size(), ' ') << c.title << "\n";
+  }
+  return 0;
+}
+
+}  // namespace tcptune

@@ -1,0 +1,151 @@
+#include <boost/program_options.hpp>
+#include <ostream>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "config/sysctl_d_set.hpp"
+#include "core/kernel_version.hpp"
+#include "core/text_util.hpp"
+#include "engine/lint.hpp"
+#include "render/lint_render.hpp"
+#include "sys/proc_sys.hpp"
+
+#ifndef TCPTUNE_VERSION
+#define TCPTUNE_VERSION "0.0.0"
+#endif
+
+namespace po = boost::program_options;
+
+namespace tcptune {
+
+namespace {
+
+const char* k_lint_usage =
+    "usage: tcptune lint [PATH...] [--kernel X.Y[.Z]] [--semantics systemd|procps]\n"
+    "                    [--fail-on error|warning|info] [--exclude CODES]\n"
+    "\n"
+    "Lints sysctl.d files. Without PATH: the whole sysctl.d set of the host (or of --root DIR),\n"
+    "in precedence order. With PATHs: those files (a directory stands for its *.conf files),\n"
+    "applied in the order given, as `systemd-sysctl FILE...` does.\n"
+    "\n"
+    "With a /proc/sys to look at (the host's, or DIR/proc/sys) keys are checked against the\n"
+    "running kernel; with --kernel, or without a /proc/sys, the check is offline against\n"
+    "tcptune's key catalog for that kernel version.\n"
+    "\n"
+    "Suppress a finding with `# tcptune: disable=TT2003[,TT2004]` on the line before an\n"
+    "assignment (or before the first assignment, for the whole file).\n"
+    "\n"
+    "Formats: text (default), gcc, json (tcptune.lint/1), sarif (2.1.0), github.\n"
+    "Exit: 0 clean, 1 findings at or above --fail-on (default warning), 2 malformed or\n"
+    "unreadable input, 3 system error.\n";
+
+// systemd when the root shows it (booted with systemd, or systemd-sysctl installed); procps
+// when there is a sysctl binary and no sign of systemd; systemd otherwise (most hosts).
+Semantics detect_semantics(const RootFs& fs) {
+  for (const char* p :
+       {"/run/systemd/system", "/usr/lib/systemd/systemd-sysctl", "/lib/systemd/systemd-sysctl"}) {
+    if (fs.resolve(p).ok()) return Semantics::systemd;
+  }
+  for (const char* p : {"/sbin/sysctl", "/usr/sbin/sysctl", "/bin/sysctl", "/usr/bin/sysctl"}) {
+    if (fs.resolve(p).ok()) return Semantics::procps;
+  }
+  return Semantics::systemd;
+}
+
+}  // namespace
+
+int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("lint options");
+  std::vector<std::string> paths;
+  std::vector<std::string> excludes;
+  std::string kernel_opt;
+  std::string semantics_opt;
+  std::string fail_on = "warning";
+  opts.add_options()("help,h", "show this help")("kernel", po::value(&kernel_opt),
+                                                 "lint offline for kernel X.Y[.Z]")(
+      "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)")(
+      "fail-on", po::value(&fail_on), "lowest severity that fails: error, warning (default), info")(
+      "exclude", po::value(&excludes)->composing(),
+      "codes not to report, comma-separated (repeatable)")("path", po::value(&paths)->composing(),
+                                                           "files or directories");
+  po::positional_options_description pos;
+  pos.add("path", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0) {
+    ctx.out << k_lint_usage;
+    return 0;
+  }
+  OutputFormat format = ctx.format({"text", "gcc", "json", "sarif", "github"});
+  std::optional<Severity> threshold = parse_severity(fail_on);
+  if (!threshold)
+    throw UsageError("--fail-on must be error, warning or info (got '" + fail_on + "')");
+
+  Catalog keys;
+  CheckCatalog checks;
+  ctx.load_catalogs(keys, checks);
+
+  LintOptions options;
+  for (const std::string& list : excludes) {
+    for (std::string_view code : split(list, ',')) {
+      std::string c(trim(code));
+      if (c.empty()) continue;
+      if (checks.find(c) == nullptr)
+        throw UsageError("--exclude: unknown code '" + c + "' (see tcptune rules)");
+      options.exclude.insert(c);
+    }
+  }
+
+  Semantics semantics = detect_semantics(ctx.fs);
+  if (!semantics_opt.empty()) {
+    if (semantics_opt == "systemd") {
+      semantics = Semantics::systemd;
+    } else if (semantics_opt == "procps") {
+      semantics = Semantics::procps;
+    } else {
+      throw UsageError("--semantics must be systemd or procps (got '" + semantics_opt + "')");
+    }
+  }
+
+  LintMeta meta;
+  meta.version = TCPTUNE_VERSION;
+  meta.quiet = ctx.global.quiet;
+  ProcSys proc(ctx.fs);
+  if (!kernel_opt.empty()) {
+    std::optional<KernelVersion> k = parse_kernel_version(kernel_opt);
+    if (!k)
+      throw UsageError("--kernel must be a version like 5.15 or 6.1.12 (got '" + kernel_opt + "')");
+    options.kernel = k;
+    meta.kernel_release = k->str(true);
+    meta.kernel_source = "option";
+  } else if (proc.available()) {
+    options.live = &proc;
+    meta.live = true;
+    meta.kernel_source = "live";
+    if (std::optional<std::string> rel = kernel_release(ctx.fs)) {
+      meta.kernel_release = *rel;
+      options.kernel = parse_kernel_release(*rel);
+    }
+  } else {
+    meta.kernel_source = "unknown";
+  }
+
+  ConfigSet set =
+      paths.empty() ? load_host_config(ctx.fs, semantics) : load_explicit_config(paths, semantics);
+  LintReport report = run_lint(set, keys, checks, options);
+
+  ExitCode code = ExitCode::ok;
+  for (const Finding& f : report.findings) {
+    if (f.invalid_input) {
+      code = ExitCode::invalid_input;
+      break;
+    }
+    if (f.severity >= *threshold) code = ExitCode::findings;
+  }
+  meta.exit_code = static_cast<int>(code);
+  ctx.out << render_lint(report, set, checks, meta, format, ctx.style);
+  return static_cast<int>(code);
+}
+
+}  // namespace tcptune

@@ -1,0 +1,246 @@
+#include "config/sysctl_d_parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "core/sysctl_key.hpp"
+#include "core/text_util.hpp"
+
+namespace tcptune {
+
+const std::string& ParsedFile::line_text(int line) const {
+  static const std::string empty;
+  if (line < 1 || static_cast<std::size_t>(line) > lines.size()) return empty;
+  return lines[static_cast<std::size_t>(line) - 1];
+}
+
+bool ParsedFile::suppressed(const std::string& code, int line) const {
+  if (file_suppressions.count(code) != 0) return true;
+  auto it = line_suppressions.find(line);
+  return it != line_suppressions.end() && it->second.count(code) != 0;
+}
+
+namespace {
+
+constexpr std::size_t k_max_diagnostics = 200;
+
+class Parser {
+ public:
+  Parser(std::string_view content, std::string path) : m_content(content) {
+    m_out.path = std::move(path);
+  }
+
+  ParsedFile run() {
+    // A NUL byte near the start means a binary file: one diagnostic, not one per line.
+    std::string_view head = m_content.substr(0, 8192);
+    if (std::size_t nul = head.find('\0'); nul != std::string_view::npos) {
+      int line = 1 + static_cast<int>(std::count(
+                         head.begin(), head.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
+      add(line, 1, "TT1007",
+          "binary file (NUL byte at offset " + std::to_string(nul) + "); the file was not read");
+      return std::move(m_out);
+    }
+    std::size_t pos = 0;
+    int line_no = 0;
+    while (pos < m_content.size()) {
+      if (m_out.diagnostics.size() >= k_max_diagnostics) {
+        add(line_no + 1, 1, "TT1007",
+            "more than " + std::to_string(k_max_diagnostics) +
+                " problems in this file; the rest of it was not read");
+        break;
+      }
+      std::size_t nl = m_content.find('\n', pos);
+      std::size_t end = nl == std::string_view::npos ? m_content.size() : nl;
+      std::string_view line = m_content.substr(pos, end - pos);
+      pos = nl == std::string_view::npos ? m_content.size() : nl + 1;
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      std::string_view lead = trim(line.substr(0, 64));
+      bool comment = !lead.empty() && (lead.front() == '#' || lead.front() == ';');
+      if (line.size() > k_max_line_bytes && !comment) {
+        m_out.lines.emplace_back(line.substr(0, 200));
+        add(line_no, 1, "TT1008",
+            "line is " + std::to_string(line.size()) + " bytes long, over the limit of " +
+                std::to_string(k_max_line_bytes) + "; it was not read");
+        continue;
+      }
+      m_out.lines.emplace_back(line);
+      parse_line(line_no, line);
+    }
+    // A directive at the end of the file with no entry after it has nothing to apply to.
+    return std::move(m_out);
+  }
+
+ private:
+  void add(int line, int column, const char* code, std::string message,
+           Severity sev = Severity::error, bool invalid = true) {
+    Finding f;
+    f.code = code;
+    f.severity = sev;
+    f.message = std::move(message);
+    f.file = m_out.path;
+    f.line = line;
+    f.column = column;
+    f.invalid_input = invalid;
+    m_out.diagnostics.push_back(std::move(f));
+  }
+
+  static int col(std::string_view line, std::string_view part) {
+    return static_cast<int>(part.data() - line.data()) + 1;
+  }
+
+  void parse_directive(int line_no, std::string_view line, std::string_view comment) {
+    // comment is the text after '#' or ';'
+    std::string_view c = trim(comment);
+    constexpr std::string_view tag = "tcptune:";
+    if (c.substr(0, tag.size()) != tag) return;
+    std::string_view rest = trim(c.substr(tag.size()));
+    constexpr std::string_view disable = "disable=";
+    if (rest.substr(0, disable.size()) != disable) {
+      add(line_no, col(line, rest.empty() ? comment : rest), "TT1012",
+          "unrecognised tcptune directive; expected '# tcptune: disable=TTnnnn[,TTnnnn...]'",
+          Severity::warning, false);
+      return;
+    }
+    std::string_view list = rest.substr(disable.size());
+    std::set<std::string> codes;
+    for (std::string_view item : split(list, ',')) {
+      std::string_view code = trim(item);
+      bool ok = code.size() == 6 && code[0] == 'T' && code[1] == 'T';
+      for (std::size_t i = 2; ok && i < code.size(); ++i) ok = code[i] >= '0' && code[i] <= '9';
+      if (!ok) {
+        add(line_no, col(line, item), "TT1012",
+            "malformed code '" + std::string(code) +
+                "' in tcptune directive; codes look like TT2003",
+            Severity::warning, false);
+        continue;
+      }
+      codes.insert(std::string(code));
+      m_out.directive_codes.push_back({std::string(code), line_no, col(line, code)});
+    }
+    if (!m_seen_entry) {
+      m_out.file_suppressions.insert(codes.begin(), codes.end());
+    } else {
+      m_pending.insert(codes.begin(), codes.end());
+    }
+  }
+
+  void parse_line(int line_no, std::string_view line) {
+    if (const void* nul = std::memchr(line.data(), '\0', line.size()); nul != nullptr) {
+      int c = static_cast<int>(static_cast<const char*>(nul) - line.data()) + 1;
+      add(line_no, c, "TT1007", "NUL byte in line; the line was not read");
+      return;
+    }
+    std::string_view s = trim(line);
+    if (s.empty()) return;
+    if (s.front() == '#' || s.front() == ';') {
+      parse_directive(line_no, line, s.substr(1));
+      return;
+    }
+    if (std::size_t bad = find_invalid_utf8(line); bad != std::string_view::npos) {
+      add(line_no, static_cast<int>(bad) + 1, "TT1007", "invalid UTF-8; the line was not read");
+      return;
+    }
+    SysctlEntry e;
+    e.line = line_no;
+    std::string_view body = s;
+    if (body.front() == '-') {
+      e.ignore_failure = true;
+      body.remove_prefix(1);
+    }
+    std::size_t eq = body.find('=');
+    std::string_view raw_key;
+    if (eq == std::string_view::npos) {
+      if (!e.ignore_failure) {
+        add(line_no, col(line, s), "TT1001",
+            "line is not an assignment: expected 'key = value' (or '-key' to exclude a key from "
+            "globs)");
+        return;
+      }
+      e.kind = EntryKind::exclude;
+      raw_key = trim(body);
+    } else {
+      raw_key = trim(body.substr(0, eq));
+      std::string_view raw_value = trim(body.substr(eq + 1));
+      e.value = std::string(raw_value);
+      e.value_column = raw_value.empty() ? col(line, body.substr(eq)) + 1 : col(line, raw_value);
+    }
+    e.key_column = raw_key.empty() ? col(line, body) : col(line, raw_key);
+    if (raw_key.empty()) {
+      add(line_no, e.key_column, "TT1002", "empty key before '='");
+      return;
+    }
+    e.raw_key = std::string(raw_key);
+    NormalizedKey nk = normalize_key(raw_key);
+    if (nk.problem == KeyProblem::escapes_proc) {
+      add(line_no, e.key_column, "TT1004",
+          "key '" + printable(raw_key) + "' would escape /proc/sys: " + nk.reason);
+      return;
+    }
+    if (nk.problem != KeyProblem::none) {
+      add(line_no, e.key_column, "TT1003",
+          "invalid key '" + printable(raw_key) + "': " + nk.reason);
+      return;
+    }
+    e.key = nk.key;
+    e.path = nk.path;
+    e.glob = nk.glob;
+    if (e.kind == EntryKind::assign) {
+      for (std::size_t i = 0; i < e.value.size(); ++i) {
+        auto u = static_cast<unsigned char>(e.value[i]);
+        if ((u < 0x20 && u != '\t') || u == 0x7f) {
+          add(line_no, e.value_column + static_cast<int>(i), "TT1005",
+              "control character 0x" + hex(u) + " in the value of " + e.key);
+          return;
+        }
+      }
+      if (e.value.empty()) {
+        add(line_no, e.value_column, "TT1011",
+            "empty value for " + e.key + ": an empty string is written, which most keys reject",
+            Severity::warning, false);
+      }
+    }
+    m_seen_entry = true;
+    if (!m_pending.empty()) {
+      m_out.line_suppressions[line_no].insert(m_pending.begin(), m_pending.end());
+      m_pending.clear();
+    }
+    m_out.entries.push_back(std::move(e));
+  }
+
+  static std::string hex(unsigned v) {
+    const char* digits = "0123456789abcdef";
+    std::string out;
+    out += digits[(v >> 4) & 0xF];
+    out += digits[v & 0xF];
+    return out;
+  }
+
+  static std::string printable(std::string_view s) {
+    std::string out;
+    for (char c : s.substr(0, 120)) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        out += "\\x" + hex(u);
+      } else {
+        out += c;
+      }
+    }
+    if (s.size() > 120) out += "...";
+    return out;
+  }
+
+  std::string_view m_content;
+  ParsedFile m_out;
+  bool m_seen_entry = false;
+  std::set<std::string> m_pending;
+};
+
+}  // namespace
+
+ParsedFile parse_sysctl_d(std::string_view content, std::string path) {
+  return Parser(content, std::move(path)).run();
+}
+
+}  // namespace tcptune

@@ -1,0 +1,63 @@
+#pragma once
+/// Parser for one sysctl.d file (systemd's sysctl.d(5) syntax, which procps also reads).
+///
+/// It never fails: every problem becomes a Finding (TT1xxx) with file, line and column, and
+/// parsing goes on with the next line. Positions are 1-based; columns count bytes.
+
+#include <cstddef>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/finding.hpp"
+
+namespace tcptune {
+
+/// Longest line read; longer lines are reported (TT1008) and skipped.
+inline constexpr std::size_t k_max_line_bytes = 4096;
+
+enum class EntryKind {
+  assign,   ///< key = value
+  exclude,  ///< -key (no '='): exclude the key from glob assignments
+};
+
+struct SysctlEntry {
+  EntryKind kind = EntryKind::assign;
+  int line = 0;
+  int key_column = 0;           ///< column of the key's first character (after a '-' prefix)
+  int value_column = 0;         ///< column of the value's first character (or just past '=')
+  std::string raw_key;          ///< as written, without the '-' prefix
+  std::string key;              ///< canonical dotted key
+  std::string path;             ///< relative /proc/sys path
+  std::string value;            ///< stripped value ("" for exclusions and empty values)
+  bool ignore_failure = false;  ///< the line starts with '-'
+  bool glob = false;
+};
+
+struct ParsedFile {
+  std::string path;  ///< as shown to the user
+  std::vector<SysctlEntry> entries;
+  std::vector<Finding> diagnostics;         ///< TT1xxx findings, in line order
+  std::vector<std::string> lines;           ///< the file's lines (CR stripped), for caret display
+  std::set<std::string> file_suppressions;  ///< codes disabled for the whole file
+  std::map<int, std::set<std::string>> line_suppressions;  ///< entry line → codes disabled
+  /// Directive codes with their position, so that unknown codes can be reported later.
+  struct DirectiveCode {
+    std::string code;
+    int line = 0;
+    int column = 0;
+  };
+  std::vector<DirectiveCode> directive_codes;
+
+  /// The text of a 1-based line, or "" when out of range.
+  [[nodiscard]] const std::string& line_text(int line) const;
+  /// Whether `code` is disabled for an entry on `line`.
+  [[nodiscard]] bool suppressed(const std::string& code, int line) const;
+};
+
+/// Parses `content` (the whole file). `path` is used in diagnostics only.
+ParsedFile parse_sysctl_d(std::string_view content, std::string path);
+
+}  // namespace tcptune

@@ -1,0 +1,309 @@
+#include "config/sysctl_d_set.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+
+#include "core/sysctl_key.hpp"
+#include "sys/root_fs.hpp"
+
+namespace tcptune {
+
+std::string_view to_string(Semantics s) { return s == Semantics::systemd ? "systemd" : "procps"; }
+
+std::vector<std::string> sysctl_d_directories(Semantics s) {
+  std::vector<std::string> dirs{"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d",
+                                "/usr/lib/sysctl.d"};
+  if (s == Semantics::procps) dirs.emplace_back("/lib/sysctl.d");
+  return dirs;
+}
+
+namespace {
+
+bool is_admin_dir(const std::string& dir) {
+  return dir.rfind("/etc/", 0) == 0 || dir == "/etc" || dir.rfind("/run/", 0) == 0;
+}
+
+Finding read_error(const std::string& shown, const SysError& e) {
+  Finding f;
+  f.file = shown;
+  f.severity = Severity::error;
+  f.invalid_input = true;
+  if (e.err == EFBIG) {
+    f.code = "TT1009";
+    f.message = "file not read: " + e.detail;
+  } else {
+    f.code = "TT1010";
+    f.message = "cannot read file: " + e.message();
+    if (e.err == EACCES || e.err == EPERM)
+      f.message += " (permission denied: run as root, or fix the file's mode)";
+  }
+  return f;
+}
+
+}  // namespace
+
+std::vector<ConfigFile> order_candidates(const std::vector<CandidateFile>& candidates,
+                                         const std::vector<std::string>& dirs) {
+  auto rank = [&](const std::string& dir) {
+    auto it = std::find(dirs.begin(), dirs.end(), dir);
+    return static_cast<std::size_t>(it - dirs.begin());
+  };
+  std::map<std::string, std::vector<const CandidateFile*>> by_name;
+  for (const auto& c : candidates) by_name[c.name].push_back(&c);
+  std::vector<ConfigFile> active;
+  std::vector<ConfigFile> inactive;
+  for (auto& [name, list] : by_name) {
+    std::stable_sort(list.begin(), list.end(), [&](const CandidateFile* a, const CandidateFile* b) {
+      return rank(a->dir) < rank(b->dir);
+    });
+    const CandidateFile* top = list.front();
+    std::string top_path = top->dir + "/" + top->name;
+    for (const CandidateFile* c : list) {
+      ConfigFile f;
+      f.dir = c->dir;
+      f.name = c->name;
+      f.path = c->dir + "/" + c->name;
+      f.link_target = c->link_target;
+      f.admin = is_admin_dir(c->dir);
+      if (c == top) {
+        f.role = c->masked ? FileRole::masked : FileRole::active;
+      } else {
+        f.role = top->masked ? FileRole::masked : FileRole::overridden;
+        f.by = top_path;
+      }
+      (f.role == FileRole::active ? active : inactive).push_back(std::move(f));
+    }
+  }
+  // by_name is a std::map: active files are already sorted by name across directories.
+  active.insert(active.end(), std::make_move_iterator(inactive.begin()),
+                std::make_move_iterator(inactive.end()));
+  return active;
+}
+
+ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
+  ConfigSet set;
+  set.semantics = semantics;
+  const std::vector<std::string> dirs = sysctl_d_directories(semantics);
+  std::vector<CandidateFile> candidates;
+  std::set<std::string> seen_real_dirs;
+  for (const std::string& dir : dirs) {
+    Result<std::string> real_dir = fs.resolve(dir);
+    if (!real_dir.ok()) {
+      if (real_dir.error().err != ENOENT && real_dir.error().err != ENOTDIR) {
+        set.findings.push_back(read_error(fs.host_path(dir), real_dir.error()));
+      }
+      continue;
+    }
+    Result<std::vector<DirEntry>> listing = fs.list_dir(dir);
+    if (!listing.ok()) {
+      if (listing.error().err != ENOTDIR)
+        set.findings.push_back(read_error(fs.host_path(dir), listing.error()));
+      continue;
+    }
+    for (const DirEntry& e : listing.value()) {
+      if (e.name.size() <= 5 || e.name.compare(e.name.size() - 5, 5, ".conf") != 0) continue;
+      if (e.type == EntryType::directory) continue;
+      CandidateFile c;
+      c.dir = dir;
+      c.name = e.name;
+      std::string p = dir + "/" + e.name;
+      if (e.type == EntryType::symlink) {
+        Result<std::string> t = fs.read_link(p);
+        if (t.ok()) c.link_target = t.value();
+        if (c.link_target == "/dev/null") c.masked = true;
+        Result<std::string> real = fs.resolve(p);
+        if (real.ok() && real.value() == "/dev/null") c.masked = true;
+      }
+      if (!c.masked && e.type == EntryType::regular) {
+        Result<std::string> content = fs.read_file(p, 1);
+        if (content.ok() && content.value().empty()) c.masked = true;
+      }
+      candidates.push_back(std::move(c));
+    }
+  }
+  set.files = order_candidates(candidates, dirs);
+  for (ConfigFile& f : set.files) f.shown = fs.host_path(f.path);
+
+  // /etc/sysctl.conf: does it exist, and does an active sysctl.d entry link to it?
+  Result<std::string> conf_real = fs.resolve("/etc/sysctl.conf");
+  set.sysctl_conf_exists = conf_real.ok();
+  std::map<std::string, int> parsed_by_real;
+  auto parse_at = [&](const std::string& in_root, const std::string& real) -> int {
+    auto it = parsed_by_real.find(real);
+    if (it != parsed_by_real.end()) return it->second;
+    Result<std::string> content = fs.read_file(in_root);
+    std::string shown = fs.host_path(real);
+    if (!content.ok()) {
+      set.findings.push_back(read_error(shown, content.error()));
+      parsed_by_real[real] = -1;
+      return -1;
+    }
+    set.parsed.push_back(parse_sysctl_d(content.value(), shown));
+    int idx = static_cast<int>(set.parsed.size()) - 1;
+    parsed_by_real[real] = idx;
+    return idx;
+  };
+  for (ConfigFile& f : set.files) {
+    if (f.role != FileRole::active) continue;
+    Result<std::string> real = fs.resolve(f.path);
+    if (!real.ok()) {
+      f.shown = fs.host_path(f.path);
+      set.findings.push_back(read_error(f.shown, real.error()));
+      continue;
+    }
+    f.shown = fs.host_path(real.value());
+    f.parsed = parse_at(f.path, real.value());
+    if (conf_real.ok() && real.value() == conf_real.value()) {
+      set.sysctl_conf_linked = true;
+      set.sysctl_conf_parsed = f.parsed;
+      f.admin = true;
+    }
+  }
+  if (set.sysctl_conf_exists) {
+    if (semantics == Semantics::procps) {
+      ConfigFile tail;
+      tail.dir = "/etc";
+      tail.name = "sysctl.conf";
+      tail.path = "/etc/sysctl.conf";
+      tail.shown = fs.host_path(conf_real.value());
+      tail.tail = true;
+      tail.parsed = parse_at("/etc/sysctl.conf", conf_real.value());
+      set.sysctl_conf_parsed = tail.parsed;
+      // Insert after the last active file.
+      auto pos = std::find_if(set.files.begin(), set.files.end(),
+                              [](const ConfigFile& f) { return f.role != FileRole::active; });
+      set.files.insert(pos, std::move(tail));
+    } else if (!set.sysctl_conf_linked) {
+      // Parsed only to know whether it has assignments that systemd will never apply.
+      Result<std::string> content = fs.read_file("/etc/sysctl.conf");
+      if (content.ok()) {
+        set.parsed.push_back(parse_sysctl_d(content.value(), fs.host_path(conf_real.value())));
+        set.sysctl_conf_parsed = static_cast<int>(set.parsed.size()) - 1;
+      }
+    }
+  }
+  return set;
+}
+
+ConfigSet load_explicit_config(const std::vector<std::string>& paths, Semantics semantics) {
+  ConfigSet set;
+  set.semantics = semantics;
+  set.explicit_paths = true;
+  std::vector<std::string> files;
+  for (const std::string& p : paths) {
+    if (is_plain_directory(p)) {
+      Result<std::vector<std::string>> list = list_conf_files(p);
+      if (!list.ok()) {
+        set.findings.push_back(read_error(p, list.error()));
+        continue;
+      }
+      files.insert(files.end(), list.value().begin(), list.value().end());
+    } else {
+      files.push_back(p);
+    }
+  }
+  for (const std::string& p : files) {
+    ConfigFile f;
+    f.path = p;
+    f.shown = p;
+    std::size_t slash = p.rfind('/');
+    f.name = slash == std::string::npos ? p : p.substr(slash + 1);
+    f.dir = slash == std::string::npos ? "." : p.substr(0, slash);
+    f.admin = true;
+    if (is_dev_null(p)) {  // a mask: applies nothing
+      f.role = FileRole::masked;
+      set.files.push_back(std::move(f));
+      continue;
+    }
+    Result<std::string> content = read_plain_file(p);
+    if (!content.ok()) {
+      set.findings.push_back(read_error(p, content.error()));
+    } else {
+      set.parsed.push_back(parse_sysctl_d(content.value(), p));
+      f.parsed = static_cast<int>(set.parsed.size()) - 1;
+    }
+    set.files.push_back(std::move(f));
+  }
+  return set;
+}
+
+const SysctlEntry& entry_of(const ConfigSet& set, const Assignment& a) {
+  return set.parsed[static_cast<std::size_t>(set.files[static_cast<std::size_t>(a.file)].parsed)]
+      .entries[static_cast<std::size_t>(a.entry)];
+}
+
+const ParsedFile& parsed_of(const ConfigSet& set, const Assignment& a) {
+  return set.parsed[static_cast<std::size_t>(set.files[static_cast<std::size_t>(a.file)].parsed)];
+}
+
+Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
+  Resolution res;
+  struct Glob {
+    Assignment a;
+    std::vector<std::string> matches;
+  };
+  std::vector<Glob> globs;
+  std::set<std::string> excluded_paths;  // systemd: exact -key
+
+  auto assign = [&](const std::string& path, const std::string& key, const std::string& value,
+                    Assignment a, bool from_glob) {
+    auto [it, inserted] = res.keys.try_emplace(path);
+    EffectiveKey& k = it->second;
+    if (!inserted) k.shadowed.push_back(k.winner);
+    k.path = path;
+    k.key = key;
+    k.value = value;
+    k.winner = a;
+    k.from_glob = from_glob;
+  };
+
+  for (int fi = 0; fi < static_cast<int>(set.files.size()); ++fi) {
+    const ConfigFile& f = set.files[static_cast<std::size_t>(fi)];
+    if (f.role != FileRole::active || f.parsed < 0) continue;
+    const ParsedFile& p = set.parsed[static_cast<std::size_t>(f.parsed)];
+    for (int ei = 0; ei < static_cast<int>(p.entries.size()); ++ei) {
+      const SysctlEntry& e = p.entries[static_cast<std::size_t>(ei)];
+      Assignment a{fi, ei};
+      if (e.kind == EntryKind::exclude) {
+        // systemd 252 and procps 4.0.2 match exclusions by exact key only; a glob exclusion
+        // excludes nothing (verified live), so it is not applied here either.
+        if (!e.glob) excluded_paths.insert(e.path);
+        continue;
+      }
+      if (!e.glob) {
+        assign(e.path, e.key, e.value, a, false);
+        continue;
+      }
+      Glob g{a, {}};
+      if (live == nullptr) {
+        res.unexpanded_globs.push_back(a);
+      } else {
+        g.matches = live->glob(e.path);
+        if (g.matches.empty()) res.empty_globs.push_back(a);
+      }
+      if (set.semantics == Semantics::procps) {
+        for (const std::string& m : g.matches) {
+          if (excluded_paths.count(m) != 0) continue;
+          assign(m, path_to_key(m), e.value, a, true);
+        }
+      } else {
+        globs.push_back(std::move(g));
+      }
+    }
+  }
+  if (set.semantics == Semantics::systemd) {
+    std::set<std::string> explicit_keys;
+    for (const auto& [path, k] : res.keys) explicit_keys.insert(path);
+    for (const Glob& g : globs) {
+      const SysctlEntry& e = entry_of(set, g.a);
+      for (const std::string& m : g.matches) {
+        if (explicit_keys.count(m) != 0 || excluded_paths.count(m) != 0) continue;
+        assign(m, path_to_key(m), e.value, g.a, true);
+      }
+    }
+  }
+  return res;
+}
+
+}  // namespace tcptune

@@ -1,0 +1,89 @@
+#pragma once
+/// The key catalog (rules/keys.toml) and the check catalog (rules/lint.toml): the knowledge
+/// tcptune ships. Loaded by src/config; queried everywhere else.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/finding.hpp"
+#include "core/kernel_version.hpp"
+
+namespace tcptune {
+
+enum class KeyType { int_, uint_, ulong_, enum_, bitmask, vector, string, port_list };
+
+std::string_view to_string(KeyType t);
+
+struct DefaultChange {
+  KernelVersion before;  ///< on kernels older than this ...
+  std::string value;     ///< ... the default was this
+};
+
+struct KeyInfo {
+  std::string name;  ///< dotted
+  std::string path;  ///< relative /proc/sys path
+  KeyType type = KeyType::int_;
+  std::optional<std::int64_t> min;
+  std::optional<std::int64_t> max;
+  std::vector<std::int64_t> values;  ///< enum
+  std::optional<std::int64_t> mask;  ///< bitmask
+  int count = 1;                     ///< vector
+  bool enforced = false;
+  std::optional<std::string> default_value;
+  std::string default_note;
+  std::vector<DefaultChange> default_history;
+  std::optional<KernelVersion> added;
+  std::optional<KernelVersion> removed;
+  std::string vendor;
+  std::string netns;  ///< "yes" | "no" | "readonly" | "n/a"
+  std::optional<KernelVersion> netns_since;
+  std::string netns_init;
+  std::string unit;
+  std::string summary;
+  std::string explain;
+  std::vector<std::string> references;
+  std::string source;  ///< "file:line" of the entry, for messages
+
+  /// The default on a given kernel (the current default when the kernel is unknown);
+  /// nullopt when computed at boot.
+  [[nodiscard]] std::optional<std::string> default_for(const std::optional<KernelVersion>& k) const;
+  /// Whether the key exists in mainline kernel k according to added/removed (true if unknown).
+  [[nodiscard]] bool exists_on(const KernelVersion& k) const;
+};
+
+class Catalog {
+ public:
+  void add(KeyInfo info);
+  /// By relative /proc/sys path; nullptr when unknown.
+  [[nodiscard]] const KeyInfo* find(const std::string& path) const;
+  [[nodiscard]] const std::map<std::string, KeyInfo>& all() const { return m_keys; }
+  [[nodiscard]] std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, KeyInfo> m_keys;  // by path
+};
+
+struct CheckInfo {
+  std::string code;
+  std::string name;
+  Severity severity = Severity::warning;
+  std::string title;
+  std::string explain;
+  std::string hint;
+  std::vector<std::string> references;
+};
+
+class CheckCatalog {
+ public:
+  void add(CheckInfo info);
+  [[nodiscard]] const CheckInfo* find(const std::string& code) const;
+  [[nodiscard]] const std::map<std::string, CheckInfo>& all() const { return m_checks; }
+
+ private:
+  std::map<std::string, CheckInfo> m_checks;
+};
+
+}  // namespace tcptune

@@ -1,0 +1,33 @@
+#include "core/finding.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace tcptune {
+
+std::string_view to_string(Severity s) {
+  switch (s) {
+    case Severity::info:
+      return "info";
+    case Severity::warning:
+      return "warning";
+    case Severity::error:
+      return "error";
+  }
+  return "error";
+}
+
+std::optional<Severity> parse_severity(std::string_view text) {
+  if (text == "info") return Severity::info;
+  if (text == "warning") return Severity::warning;
+  if (text == "error") return Severity::error;
+  return std::nullopt;
+}
+
+void sort_findings(std::vector<Finding>& findings) {
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.file, a.line, a.column, a.code) < std::tie(b.file, b.line, b.column, b.code);
+  });
+}
+
+}  // namespace tcptune

@@ -1,0 +1,44 @@
+#pragma once
+/// The one finding type shared by every command: a lint diagnostic, a rule finding of `check`
+/// or a parse error all have a code, a severity, a message, and where known a key, a value,
+/// a file position, the evidence they rest on and a hint.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace tcptune {
+
+enum class Severity { info = 0, warning = 1, error = 2 };
+
+std::string_view to_string(Severity s);
+/// "error" | "warning" | "info" → Severity; nullopt otherwise.
+std::optional<Severity> parse_severity(std::string_view text);
+
+using EvidenceValue = std::variant<std::int64_t, double, std::string, bool>;
+using Evidence = std::vector<std::pair<std::string, EvidenceValue>>;
+
+struct Finding {
+  std::string code;  ///< "TTnnnn"
+  Severity severity = Severity::warning;
+  std::string message;
+  std::optional<std::string> key;    ///< dotted sysctl key, when a key is concerned
+  std::optional<std::string> value;  ///< the value concerned
+  std::string file;                  ///< empty when no file is concerned
+  int line = 0;                      ///< 1-based; 0 when unknown
+  int column = 0;                    ///< 1-based; 0 when unknown
+  std::string source_line;           ///< the text of `line`, for the caret display
+  Evidence evidence;
+  std::string hint;
+  /// True for malformed input (syntax, unreadable file): the command exits 2, not 1.
+  bool invalid_input = false;
+};
+
+/// Orders findings by file, line, column, then code (stable, for reproducible output).
+void sort_findings(std::vector<Finding>& findings);
+
+}  // namespace tcptune

@@ -1,0 +1,36 @@
+#pragma once
+/// Small string helpers shared by parsers and renderers.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tcptune {
+
+/// Whitespace as systemd and procps strip it: space, \t, \n, \r, \v, \f.
+bool is_space(char c);
+std::string_view trim(std::string_view s);
+/// Splits on runs of whitespace; no empty fields.
+std::vector<std::string_view> split_ws(std::string_view s);
+std::vector<std::string_view> split(std::string_view s, char sep);
+
+/// Parses an integer the way the kernel's proc handlers do (base 0: "0x1b6", "0755" octal,
+/// decimal), with an optional '-' sign. The whole text must be consumed. nullopt on overflow
+/// of int64 or garbage.
+std::optional<std::int64_t> parse_kernel_int(std::string_view s);
+
+/// Byte offset of the first invalid UTF-8 sequence, or npos when the text is valid.
+std::size_t find_invalid_utf8(std::string_view s);
+
+/// Damerau-Levenshtein (optimal string alignment) distance.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The closest candidate within a distance that scales with the length, or "" if none.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+/// Joins with a separator.
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+}  // namespace tcptune

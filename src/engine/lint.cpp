@@ -1,0 +1,499 @@
+#include "engine/lint.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/sysctl_key.hpp"
+#include "core/text_util.hpp"
+#include "engine/value_check.hpp"
+
+namespace tcptune {
+
+const std::vector<std::pair<int, const char*>>& well_known_service_ports() {
+  // Most commonly hit first: the message names the first few.
+  static const std::vector<std::pair<int, const char*>> ports{{3306, "MySQL"},
+                                                              {5432, "PostgreSQL"},
+                                                              {6379, "Redis"},
+                                                              {8080, "HTTP alternate"},
+                                                              {11211, "memcached"},
+                                                              {27017, "MongoDB"},
+                                                              {9200, "Elasticsearch"},
+                                                              {9092, "Kafka"},
+                                                              {5672, "AMQP/RabbitMQ"},
+                                                              {8443, "HTTPS alternate"},
+                                                              {9000, "php-fpm and others"},
+                                                              {9090, "Prometheus"},
+                                                              {9100, "node_exporter"},
+                                                              {1433, "Microsoft SQL Server"},
+                                                              {1521, "Oracle"},
+                                                              {2049, "NFS"},
+                                                              {2181, "ZooKeeper"},
+                                                              {2379, "etcd"},
+                                                              {3000, "Grafana and others"},
+                                                              {4369, "Erlang epmd"},
+                                                              {5000, "web apps"},
+                                                              {5601, "Kibana"},
+                                                              {6443, "Kubernetes API"},
+                                                              {8000, "web apps"},
+                                                              {8086, "InfluxDB"},
+                                                              {8888, "web apps"},
+                                                              {9300, "Elasticsearch transport"},
+                                                              {10250, "kubelet"}};
+  return ports;
+}
+
+namespace {
+
+const char* const k_tw_recycle = "net/ipv4/tcp_tw_recycle";
+
+bool is_interface_key(const std::string& path, std::string& iface, std::string& default_path) {
+  // net/ipv4/conf/<if>/x, net/ipv6/conf/<if>/x, net/ipv4/neigh/<if>/x, net/ipv6/neigh/<if>/x
+  std::vector<std::string_view> parts = split(path, '/');
+  if (parts.size() < 5 || parts[0] != "net") return false;
+  if (parts[1] != "ipv4" && parts[1] != "ipv6") return false;
+  if (parts[2] != "conf" && parts[2] != "neigh") return false;
+  if (parts[3] == "all" || parts[3] == "default") return false;
+  iface = std::string(parts[3]);
+  default_path = std::string(parts[0]) + "/" + std::string(parts[1]) + "/" + std::string(parts[2]) +
+                 "/default";
+  for (std::size_t i = 4; i < parts.size(); ++i) default_path += "/" + std::string(parts[i]);
+  return true;
+}
+
+class Linter {
+ public:
+  Linter(const ConfigSet& set, const Catalog& keys, const CheckCatalog& checks,
+         const LintOptions& o)
+      : m_set(set), m_keys(keys), m_checks(checks), m_opt(o) {}
+
+  LintReport run() {
+    LintReport report;
+    for (const Finding& f : m_set.findings) push(f, nullptr, 0);
+    // Each real file once, in the order it is first applied.
+    std::vector<int> order;
+    for (const ConfigFile& f : m_set.files) {
+      if (f.parsed >= 0 && std::find(order.begin(), order.end(), f.parsed) == order.end())
+        order.push_back(f.parsed);
+    }
+    if (m_set.sysctl_conf_parsed >= 0 &&
+        std::find(order.begin(), order.end(), m_set.sysctl_conf_parsed) == order.end()) {
+      order.push_back(m_set.sysctl_conf_parsed);
+    }
+    for (std::size_t i = 0; i < order.size(); ++i)
+      m_file_rank[m_set.parsed[static_cast<std::size_t>(order[i])].path] = static_cast<int>(i);
+
+    m_res = resolve_config(m_set, m_opt.live);
+    for (int pi : order) check_file(m_set.parsed[static_cast<std::size_t>(pi)]);
+    check_globs();
+    check_cross_keys();
+    check_precedence();
+
+    std::stable_sort(m_out.begin(), m_out.end(), [&](const Finding& a, const Finding& b) {
+      auto rank = [&](const Finding& f) {
+        auto it = m_file_rank.find(f.file);
+        return it == m_file_rank.end() ? -1 : it->second;
+      };
+      return std::make_tuple(rank(a), a.line, a.column, a.code) <
+             std::make_tuple(rank(b), b.line, b.column, b.code);
+    });
+    report.findings = std::move(m_out);
+    report.resolution = std::move(m_res);
+    return report;
+  }
+
+ private:
+  // Adds a finding: severity and hint from the check catalog; suppressions applied.
+  void push(Finding f, const ParsedFile* file, int entry_line) {
+    if (m_opt.exclude.count(f.code) != 0) return;
+    if (file != nullptr && file->suppressed(f.code, entry_line != 0 ? entry_line : f.line)) return;
+    if (const CheckInfo* info = m_checks.find(f.code)) {
+      f.severity = info->severity;
+      if (f.hint.empty()) f.hint = info->hint;
+    }
+    if (file != nullptr && f.line > 0 && f.source_line.empty())
+      f.source_line = file->line_text(f.line);
+    m_out.push_back(std::move(f));
+  }
+
+  void at_entry(const ParsedFile& p, const SysctlEntry& e, const char* code, std::string message,
+                Evidence evidence = {}, bool at_value = false) {
+    Finding f;
+    f.code = code;
+    f.message = std::move(message);
+    f.key = e.key;
+    if (e.kind == EntryKind::assign) f.value = e.value;
+    f.file = p.path;
+    f.line = e.line;
+    f.column = at_value ? e.value_column : e.key_column;
+    f.evidence = std::move(evidence);
+    push(std::move(f), &p, e.line);
+  }
+
+  void at_file(const std::string& shown, const char* code, std::string message,
+               const ParsedFile* p = nullptr) {
+    Finding f;
+    f.code = code;
+    f.message = std::move(message);
+    f.file = shown;
+    push(std::move(f), p, 0);
+  }
+
+  [[nodiscard]] std::string kernel_text() const {
+    return m_opt.kernel ? "Linux " + m_opt.kernel->str(true) : "this kernel";
+  }
+
+  // The value a key ends up with: the sysctl.d set, else the live kernel, else the default.
+  std::optional<std::string> value_of(const std::string& path) const {
+    if (auto it = m_res.keys.find(path); it != m_res.keys.end()) return it->second.value;
+    if (m_opt.live != nullptr) {
+      KeyRead r = m_opt.live->read(path);
+      if (r.status == KeyStatus::value) return r.value;
+    }
+    if (const KeyInfo* k = m_keys.find(path)) return k->default_for(m_opt.kernel);
+    return std::nullopt;
+  }
+
+  std::optional<std::int64_t> int_of(const std::string& path) const {
+    auto v = value_of(path);
+    if (!v) return std::nullopt;
+    auto f = parse_int_fields(*v);
+    if (!f || f->size() != 1) return std::nullopt;
+    return f->front();
+  }
+
+  std::string suggestion(const SysctlEntry& e) const {
+    std::vector<std::string> candidates = m_keys.names();
+    if (m_opt.live != nullptr) {
+      std::size_t slash = e.path.rfind('/');
+      std::string dir = slash == std::string::npos ? "" : e.path.substr(0, slash);
+      for (const std::string& name : m_opt.live->list(dir)) {
+        candidates.push_back(path_to_key(dir.empty() ? name : dir + "/" + name));
+      }
+    }
+    return did_you_mean(e.key, candidates);
+  }
+
+  void check_file(const ParsedFile& p) {
+    for (const Finding& d : p.diagnostics) push(d, &p, 0);
+    for (const auto& dc : p.directive_codes) {
+      if (m_checks.find(dc.code) == nullptr) {
+        Finding f;
+        f.code = "TT1012";
+        f.message = "unknown code " + dc.code + " in tcptune directive";
+        f.file = p.path;
+        f.line = dc.line;
+        f.column = dc.column;
+        push(std::move(f), &p, 0);
+      }
+    }
+    std::map<std::string, int> first_line;
+    for (const SysctlEntry& e : p.entries) {
+      if (e.kind != EntryKind::assign) continue;
+      if (!e.glob) {
+        auto [it, inserted] = first_line.try_emplace(e.path, e.line);
+        if (!inserted) {
+          at_entry(p, e, "TT1006",
+                   e.key + " is already set on line " + std::to_string(it->second) +
+                       " of this file; this later assignment wins",
+                   {{"first_line", std::int64_t{it->second}}});
+          it->second = e.line;
+        }
+      }
+      if (e.glob) continue;
+      check_existence(p, e);
+      check_value_of(p, e);
+      check_meaning(p, e);
+    }
+  }
+
+  void check_existence(const ParsedFile& p, const SysctlEntry& e) {
+    const KeyInfo* info = m_keys.find(e.path);
+    if (e.path == k_tw_recycle) {
+      std::string msg = "net.ipv4.tcp_tw_recycle";
+      if (m_opt.kernel && *m_opt.kernel < KernelVersion{4, 12, 0}) {
+        msg +=
+            " must not be used: it silently drops connections from clients behind NAT (per-host "
+            "timestamp check), and it was removed in Linux 4.12";
+      } else {
+        msg += " was removed in Linux 4.12";
+        msg += m_opt.kernel ? " (this is " + kernel_text() + ")" : "";
+        msg +=
+            ": `sysctl -p` fails on it (\"cannot stat\", exit 1); on older kernels it silently "
+            "dropped connections from clients behind NAT";
+      }
+      at_entry(p, e, "TT2003", msg, {{"value", e.value}});
+      return;
+    }
+    if (info != nullptr && !info->vendor.empty()) {
+      if (m_opt.live != nullptr && m_opt.live->exists(e.path))
+        return;  // this is that vendor's kernel
+      at_entry(p, e, "TT2004",
+               e.key + " exists only in " + info->vendor + " kernels, not in mainline Linux" +
+                   (m_opt.live != nullptr ? " (it is absent on this kernel)" : ""));
+      return;
+    }
+    if (m_opt.live != nullptr) {
+      if (m_opt.live->exists(e.path)) return;
+      std::string iface;
+      std::string default_path;
+      if (is_interface_key(e.path, iface, default_path) && m_opt.live->exists(default_path)) {
+        at_entry(
+            p, e, "TT2007",
+            "interface '" + iface + "' does not exist now; " + e.key +
+                " is applied when the interface appears (systemd-sysctl runs again from udev)");
+        return;
+      }
+      std::string why;
+      if (info != nullptr && info->removed)
+        why = " (removed in Linux " + info->removed->str(true) + ")";
+      if (info != nullptr && info->added && m_opt.kernel && *m_opt.kernel < *info->added) {
+        why = " (added in Linux " + info->added->str(true) + ")";
+      }
+      std::string sug = suggestion(e);
+      std::string tail = sug.empty() ? "" : "; did you mean " + sug + "?";
+      if (e.ignore_failure) {
+        if (m_set.semantics == Semantics::procps) {
+          at_entry(p, e, "TT5003",
+                   e.key + " does not exist on " + kernel_text() + why +
+                       ": the '-' prefix does not stop `sysctl -p` from failing on it (\"cannot "
+                       "stat\", exit 1)" +
+                       tail);
+        } else if (!sug.empty()) {
+          at_entry(p, e, "TT2006", e.key + " does not exist on " + kernel_text() + tail);
+        }
+        return;
+      }
+      at_entry(p, e, "TT2001", e.key + " does not exist on " + kernel_text() + why + tail);
+      return;
+    }
+    // Offline: the catalog is all we know.
+    if (info != nullptr) {
+      if (m_opt.kernel && !info->exists_on(*m_opt.kernel)) {
+        std::string why = info->removed && !(*m_opt.kernel < *info->removed)
+                              ? "it was removed in Linux " + info->removed->str(true)
+                              : "it was added in Linux " + info->added->str(true);
+        at_entry(p, e,
+                 m_set.semantics == Semantics::procps && e.ignore_failure ? "TT5003" : "TT2001",
+                 e.key + " does not exist on " + kernel_text() + ": " + why +
+                     (m_set.semantics == Semantics::procps && e.ignore_failure
+                          ? "; the '-' prefix does not stop `sysctl -p` from failing on it"
+                          : ""));
+      }
+      return;
+    }
+    std::string sug = did_you_mean(e.key, m_keys.names());
+    if (!sug.empty()) {
+      at_entry(p, e, "TT2006", e.key + " is not a key tcptune knows; did you mean " + sug + "?");
+    } else {
+      at_entry(p, e, "TT2002",
+               e.key + " is not in tcptune's catalog; whether it exists on " + kernel_text() +
+                   " cannot be checked offline");
+    }
+  }
+
+  void check_value_of(const ParsedFile& p, const SysctlEntry& e) {
+    const KeyInfo* info = m_keys.find(e.path);
+    if (info == nullptr || e.value.empty()) return;
+    if (auto problem = check_value(*info, e.value)) {
+      at_entry(p, e, problem->code.c_str(), problem->message, {}, true);
+    }
+  }
+
+  void check_meaning(const ParsedFile& p, const SysctlEntry& e) {
+    auto ints = parse_int_fields(e.value);
+    if (!ints || ints->empty()) return;
+    std::int64_t v = ints->front();
+    if (e.path == "net/ipv4/tcp_max_tw_buckets" && v < 10000) {
+      std::string msg = v <= 0
+                            ? "tcp_max_tw_buckets = " + e.value +
+                                  " disables TIME_WAIT entirely: every closing connection skips it"
+                            : "tcp_max_tw_buckets = " + e.value +
+                                  " is low: above it, closing connections skip TIME_WAIT (no "
+                                  "protection against stray segments of an old connection) and "
+                                  "TCPTimeWaitOverflow counts them; it does not clean TIME_WAIT up";
+      at_entry(p, e, "TT4004", msg, {{"value", v}}, true);
+    } else if (e.path == "net/ipv4/tcp_fin_timeout" && v < 60) {
+      at_entry(p, e, "TT4005",
+               "tcp_fin_timeout = " + e.value +
+                   " does not shorten TIME_WAIT (fixed at 60 s in the kernel); it only limits how "
+                   "long an orphaned connection stays in FIN_WAIT2",
+               {{"value", v}}, true);
+    } else if (e.path == "net/core/somaxconn") {
+      const KeyInfo* info = m_keys.find(e.path);
+      std::optional<std::string> def =
+          info != nullptr ? info->default_for(m_opt.kernel) : std::optional<std::string>("4096");
+      std::optional<std::int64_t> d = def ? parse_kernel_int(*def) : std::nullopt;
+      if (d && v < *d) {
+        at_entry(p, e, "TT4007",
+                 "net.core.somaxconn = " + e.value + " is below the kernel default of " + *def +
+                     (m_opt.kernel ? " on " + kernel_text() : " (since Linux 5.4)") +
+                     ": it caps every listen() backlog lower than the kernel would",
+                 {{"value", v}, {"default", *d}}, true);
+      }
+    } else if (e.path == "net/ipv4/tcp_timestamps" && v == 0) {
+      at_entry(p, e, "TT4008",
+               "tcp_timestamps = 0 turns off TCP timestamps: no PAWS protection, coarser RTT "
+               "estimates, and tcp_tw_reuse can never reuse a TIME_WAIT port",
+               {}, true);
+    } else if (e.path == "net/ipv4/ip_local_port_range" && ints->size() == 2) {
+      std::int64_t lo = (*ints)[0];
+      std::int64_t hi = (*ints)[1];
+      if ((lo % 2) == (hi % 2)) {
+        at_entry(p, e, "TT4001",
+                 "ip_local_port_range " + std::to_string(lo) + " " + std::to_string(hi) +
+                     ": both ends have the same parity; the kernel logs \"prefer different parity "
+                     "for start/end values\" and one end port is effectively unused",
+                 {{"low", lo}, {"high", hi}}, true);
+      }
+    }
+  }
+
+  void check_globs() {
+    for (const Assignment& a : m_res.empty_globs) {
+      const SysctlEntry& e = entry_of(m_set, a);
+      at_entry(parsed_of(m_set, a), e, "TT2005",
+               "glob " + e.key + " matches no key on " + kernel_text());
+    }
+  }
+
+  const EffectiveKey* effective(const std::string& path) const {
+    auto it = m_res.keys.find(path);
+    return it == m_res.keys.end() ? nullptr : &it->second;
+  }
+
+  void check_cross_keys() {
+    if (const EffectiveKey* range = effective("net/ipv4/ip_local_port_range")) {
+      auto ints = parse_int_fields(range->value);
+      const SysctlEntry& e = entry_of(m_set, range->winner);
+      const ParsedFile& p = parsed_of(m_set, range->winner);
+      if (ints && ints->size() == 2) {
+        std::int64_t lo = (*ints)[0];
+        std::int64_t hi = (*ints)[1];
+        std::int64_t unpriv = int_of("net/ipv4/ip_unprivileged_port_start").value_or(1024);
+        if (lo < unpriv) {
+          at_entry(p, e, "TT4002",
+                   "ip_local_port_range starts at " + std::to_string(lo) +
+                       ", below ip_unprivileged_port_start (" + std::to_string(unpriv) +
+                       "): the kernel rejects the write with EINVAL",
+                   {{"low", lo}, {"ip_unprivileged_port_start", unpriv}}, true);
+        }
+        std::vector<std::pair<int, int>> reserved;
+        if (auto r = value_of("net/ipv4/ip_local_reserved_ports")) {
+          reserved = parse_port_list(*r).value_or(std::vector<std::pair<int, int>>{});
+        }
+        std::vector<std::string> hit;
+        for (const auto& [port, what] : well_known_service_ports()) {
+          if (port < lo || port > hi) continue;
+          bool is_reserved = std::any_of(reserved.begin(), reserved.end(), [&](const auto& r) {
+            return port >= r.first && port <= r.second;
+          });
+          if (!is_reserved) hit.push_back(std::to_string(port) + " (" + what + ")");
+        }
+        if (!hit.empty()) {
+          std::vector<std::string> shown(
+              hit.begin(),
+              hit.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(hit.size(), 6)));
+          at_entry(
+              p, e, "TT4003",
+              "ip_local_port_range " + std::to_string(lo) + "-" + std::to_string(hi) + " covers " +
+                  std::to_string(hit.size()) + " well-known service port" +
+                  (hit.size() == 1 ? "" : "s") + " not in ip_local_reserved_ports: " +
+                  join(shown, ", ") + (hit.size() > 6 ? ", ..." : "") +
+                  "; a service that starts later can fail with EADDRINUSE",
+              {{"low", lo}, {"high", hi}, {"unreserved_service_ports", std::int64_t(hit.size())}},
+              true);
+        }
+      }
+    }
+    if (const EffectiveKey* reuse = effective("net/ipv4/tcp_tw_reuse")) {
+      auto v = parse_int_fields(reuse->value);
+      auto ts = int_of("net/ipv4/tcp_timestamps");
+      if (v && v->size() == 1 && v->front() >= 1 && ts && *ts == 0) {
+        at_entry(parsed_of(m_set, reuse->winner), entry_of(m_set, reuse->winner), "TT4006",
+                 "tcp_tw_reuse = " + reuse->value +
+                     " has no effect while tcp_timestamps = 0: reuse of a TIME_WAIT port needs the "
+                     "old connection's timestamps",
+                 {{"tcp_tw_reuse", v->front()}, {"tcp_timestamps", *ts}}, true);
+      }
+    }
+  }
+
+  void check_precedence() {
+    for (const auto& [path, k] : m_res.keys) {
+      const ConfigFile& wf = m_set.files[static_cast<std::size_t>(k.winner.file)];
+      const SysctlEntry& we = entry_of(m_set, k.winner);
+      std::string where = wf.shown + ":" + std::to_string(we.line);
+      for (const Assignment& s : k.shadowed) {
+        const ConfigFile& sf = m_set.files[static_cast<std::size_t>(s.file)];
+        if (sf.parsed == wf.parsed) continue;  // same file: TT1006, or sysctl.conf applied twice
+        const SysctlEntry& se = entry_of(m_set, s);
+        const ParsedFile& sp = parsed_of(m_set, s);
+        bool same = normalize_value(se.value) == normalize_value(k.value);
+        if (sf.admin && !same) {
+          at_entry(sp, se, "TT5001",
+                   se.key + " = " + se.value + " is overridden by " + where + " (" + k.value +
+                       "), which is applied later",
+                   {{"winner", where}, {"winner_value", k.value}});
+        } else {
+          at_entry(sp, se, "TT5006",
+                   se.key + " is also set by " + where +
+                       (same ? " to the same value" : " (" + k.value + ")") +
+                       ", which is applied later");
+        }
+      }
+    }
+    if (m_set.semantics == Semantics::systemd && m_set.sysctl_conf_exists &&
+        !m_set.sysctl_conf_linked && m_set.sysctl_conf_parsed >= 0 && !m_set.explicit_paths) {
+      const ParsedFile& p = m_set.parsed[static_cast<std::size_t>(m_set.sysctl_conf_parsed)];
+      auto first = std::find_if(p.entries.begin(), p.entries.end(),
+                                [](const SysctlEntry& e) { return e.kind == EntryKind::assign; });
+      if (first != p.entries.end()) {
+        Finding f;
+        f.code = "TT5002";
+        f.message =
+            "/etc/sysctl.conf is not read at boot: systemd-sysctl reads only sysctl.d "
+            "directories, and no sysctl.d entry links to this file (such as 99-sysctl.conf)";
+        f.file = p.path;
+        f.line = first->line;
+        f.column = first->key_column;
+        push(std::move(f), &p, first->line);
+      }
+    }
+    for (const ConfigFile& f : m_set.files) {
+      if (f.role == FileRole::masked && !f.by.empty()) {
+        at_file(f.shown, "TT5004", f.path + " is masked by " + f.by + " and is not applied");
+      } else if (f.role == FileRole::overridden) {
+        at_file(
+            f.shown, "TT5005",
+            f.path + " is replaced by " + f.by + " (same file name, higher-priority directory)");
+      }
+    }
+    if (m_set.semantics == Semantics::procps && m_set.sysctl_conf_linked) {
+      for (const ConfigFile& f : m_set.files) {
+        if (f.tail) {
+          at_file(
+              f.shown, "TT5007",
+              "/etc/sysctl.conf is applied twice by `sysctl --system`: through a sysctl.d link, "
+              "and again after all sysctl.d files");
+        }
+      }
+    }
+  }
+
+  const ConfigSet& m_set;
+  const Catalog& m_keys;
+  const CheckCatalog& m_checks;
+  const LintOptions& m_opt;
+  Resolution m_res;
+  std::vector<Finding> m_out;
+  std::map<std::string, int> m_file_rank;
+};
+
+}  // namespace
+
+LintReport run_lint(const ConfigSet& set, const Catalog& keys, const CheckCatalog& checks,
+                    const LintOptions& options) {
+  return Linter(set, keys, checks, options).run();
+}
+
+}  // namespace tcptune

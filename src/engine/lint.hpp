@@ -1,0 +1,38 @@
+#pragma once
+/// `tcptune lint`: every check over a sysctl.d set (pure: the set is already read, the kernel
+/// is behind a KeySource).
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/sysctl_d_set.hpp"
+#include "core/catalog.hpp"
+#include "core/finding.hpp"
+#include "core/kernel_version.hpp"
+#include "core/key_source.hpp"
+
+namespace tcptune {
+
+struct LintOptions {
+  /// Kernel version to judge against (the live release or --kernel); nullopt when unknown.
+  std::optional<KernelVersion> kernel;
+  /// The running kernel's /proc/sys (or a captured tree); nullptr when linting offline.
+  const KeySource* live = nullptr;
+  /// Codes not to report (--exclude).
+  std::set<std::string> exclude;
+};
+
+struct LintReport {
+  std::vector<Finding> findings;  ///< in file order (precedence order), then line and column
+  Resolution resolution;
+};
+
+LintReport run_lint(const ConfigSet& set, const Catalog& keys, const CheckCatalog& checks,
+                    const LintOptions& options);
+
+/// Well-known service ports below the default ephemeral range, used by TT4003.
+const std::vector<std::pair<int, const char*>>& well_known_service_ports();
+
+}  // namespace tcptune

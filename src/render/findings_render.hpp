@@ -1,0 +1,35 @@
+#pragma once
+/// Renders findings in the line-oriented formats shared by every command, and as JSON /
+/// SARIF objects. nlohmann_json is used only in src/render.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/catalog.hpp"
+#include "core/finding.hpp"
+#include "render/style.hpp"
+
+namespace tcptune {
+
+using Json = nlohmann::ordered_json;
+
+/// `path:line:col: severity: message [TTnnnn]`, then the source line with a caret and the
+/// hint (text format) — or the bare first line (gcc format: "note" for info).
+std::string render_finding_text(const Finding& f, const Style& style, bool with_source);
+std::string render_finding_gcc(const Finding& f);
+/// GitHub Actions workflow command (`::error file=...,line=...::message`).
+std::string render_finding_github(const Finding& f);
+
+/// The finding as the JSON object of every tcptune schema (stable key order).
+Json finding_json(const Finding& f);
+
+/// A SARIF 2.1.0 log for the findings. Rules come from the check catalog (every code used).
+Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,
+               const std::string& version);
+
+/// "2 errors, 1 warning, 0 infos".
+std::string severity_counts(const std::vector<Finding>& findings);
+
+}  // namespace tcptune

@@ -1,0 +1,108 @@
+#include "render/lint_render.hpp"
+
+#include "render/findings_render.hpp"
+
+namespace tcptune {
+
+namespace {
+
+const char* role_name(const ConfigFile& f) {
+  if (f.role == FileRole::masked) return "masked";
+  if (f.role == FileRole::overridden) return "overridden";
+  if (f.parsed < 0) return "unreadable";
+  return "applied";
+}
+
+Json lint_json(const LintReport& report, const ConfigSet& set, const LintMeta& meta) {
+  Json j;
+  j["schema"] = "tcptune.lint/1";
+  j["tool"] = {{"name", "tcptune"}, {"version", meta.version}};
+  j["semantics"] = to_string(set.semantics);
+  j["mode"] = meta.live ? "live" : "offline";
+  Json kernel;
+  kernel["release"] = meta.kernel_release.empty() ? Json(nullptr) : Json(meta.kernel_release);
+  kernel["source"] = meta.kernel_source;
+  j["kernel"] = kernel;
+  Json files = Json::array();
+  for (const ConfigFile& f : set.files) {
+    Json o;
+    o["path"] = f.shown.empty() ? f.path : f.shown;
+    o["location"] = f.path;
+    o["status"] = role_name(f);
+    o["by"] = f.by.empty() ? Json(nullptr) : Json(f.by);
+    o["link"] = f.link_target.empty() ? Json(nullptr) : Json(f.link_target);
+    o["read_last"] = f.tail;
+    files.push_back(std::move(o));
+  }
+  j["files"] = std::move(files);
+  Json eff = Json::array();
+  for (const auto& [path, k] : report.resolution.keys) {
+    Json o;
+    o["key"] = k.key;
+    o["value"] = k.value;
+    o["file"] = set.files[static_cast<std::size_t>(k.winner.file)].shown;
+    o["line"] = entry_of(set, k.winner).line;
+    o["from_glob"] = k.from_glob;
+    Json sh = Json::array();
+    for (const Assignment& a : k.shadowed) {
+      sh.push_back({{"file", set.files[static_cast<std::size_t>(a.file)].shown},
+                    {"line", entry_of(set, a).line},
+                    {"value", entry_of(set, a).value}});
+    }
+    o["shadowed"] = std::move(sh);
+    eff.push_back(std::move(o));
+  }
+  j["effective"] = std::move(eff);
+  Json findings = Json::array();
+  std::size_t n[3] = {0, 0, 0};
+  for (const Finding& f : report.findings) {
+    findings.push_back(finding_json(f));
+    ++n[static_cast<int>(f.severity)];
+  }
+  j["findings"] = std::move(findings);
+  j["summary"] = {{"files", set.parsed.size()}, {"error", n[2]}, {"warning", n[1]}, {"info", n[0]}};
+  j["exit_code"] = meta.exit_code;
+  return j;
+}
+
+}  // namespace
+
+std::string render_lint(const LintReport& report, const ConfigSet& set, const CheckCatalog& checks,
+                        const LintMeta& meta, OutputFormat format, const Style& style) {
+  std::string out;
+  switch (format) {
+    case OutputFormat::json:
+      return lint_json(report, set, meta).dump(2) + "\n";
+    case OutputFormat::sarif:
+      return sarif_log(report.findings, checks, meta.version).dump(2) + "\n";
+    case OutputFormat::gcc:
+      for (const Finding& f : report.findings) out += render_finding_gcc(f);
+      return out;
+    case OutputFormat::github:
+      for (const Finding& f : report.findings) out += render_finding_github(f);
+      return out;
+    case OutputFormat::text:
+    case OutputFormat::prometheus:
+      break;
+  }
+  for (const Finding& f : report.findings) {
+    if (meta.quiet && f.severity == Severity::info) continue;
+    out += render_finding_text(f, style, true);
+  }
+  if (!meta.quiet) {
+    std::size_t applied = 0;
+    for (const ConfigFile& f : set.files)
+      applied += f.role == FileRole::active && f.parsed >= 0 ? 1 : 0;
+    out += (report.findings.empty() ? style.green("ok") : style.bold("summary")) + ": " +
+           severity_counts(report.findings) + " in " + std::to_string(applied) + " file" +
+           (applied == 1 ? "" : "s") + " (" + std::string(to_string(set.semantics)) +
+           " semantics, " +
+           (meta.live ? "live kernel " + meta.kernel_release
+                      : (meta.kernel_release.empty() ? std::string("offline, kernel unknown")
+                                                     : "offline, kernel " + meta.kernel_release)) +
+           ")\n";
+  }
+  return out;
+}
+
+}  // namespace tcptune

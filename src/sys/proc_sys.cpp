@@ -1,0 +1,136 @@
+#include "sys/proc_sys.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+
+#include "core/text_util.hpp"
+
+namespace tcptune {
+
+namespace {
+
+std::vector<std::string> dir_names(const std::string& host_dir) {
+  std::vector<std::string> out;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(host_dir.c_str()), &::closedir);
+  if (!d) return out;
+  while (const dirent* de = ::readdir(d.get())) {
+    std::string name = de->d_name;
+    if (name != "." && name != "..") out.push_back(std::move(name));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool has_glob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+
+}  // namespace
+
+std::string ProcSys::host(std::string_view path) const {
+  return m_fs.host_path("/proc/sys/" + std::string(path));
+}
+
+bool ProcSys::available() const {
+  struct stat st {};
+  return ::stat(m_fs.host_path("/proc/sys").c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+KeyRead ProcSys::read(std::string_view path) const {
+  KeyRead r;
+  std::string p = host(path);
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR) {
+      r.status = KeyStatus::absent;
+    } else {
+      r.status = KeyStatus::error;
+      r.error = SysError{err, p, ""};
+    }
+    return r;
+  }
+  std::string data;
+  char buf[4096];
+  while (data.size() < (1u << 20)) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      r.status = KeyStatus::error;
+      r.error = SysError{err, p, ""};
+      return r;
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  r.status = KeyStatus::value;
+  r.value = std::string(trim(data));
+  return r;
+}
+
+bool ProcSys::exists(std::string_view path) const {
+  struct stat st {};
+  return ::lstat(host(path).c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+std::vector<std::string> ProcSys::list(std::string_view dir) const {
+  return dir_names(dir.empty() ? m_fs.host_path("/proc/sys") : host(dir));
+}
+
+std::vector<std::string> ProcSys::glob(std::string_view pattern, std::size_t limit) const {
+  // Walk component by component; only components with glob characters list a directory.
+  std::vector<std::string> parts;
+  for (std::string_view p : split(pattern, '/')) parts.emplace_back(p);
+  std::vector<std::string> current{""};
+  for (std::size_t i = 0; i < parts.size() && !current.empty(); ++i) {
+    bool last = i + 1 == parts.size();
+    std::vector<std::string> next;
+    for (const std::string& base : current) {
+      std::string prefix = base.empty() ? "" : base + "/";
+      if (!has_glob(parts[i])) {
+        next.push_back(prefix + parts[i]);
+        continue;
+      }
+      for (const std::string& name : list(base)) {
+        if (::fnmatch(parts[i].c_str(), name.c_str(), FNM_PATHNAME) == 0)
+          next.push_back(prefix + name);
+        if (next.size() >= limit) break;
+      }
+    }
+    current = std::move(next);
+    if (last) {
+      std::vector<std::string> files;
+      for (const auto& c : current) {
+        if (exists(c)) files.push_back(c);
+      }
+      current = std::move(files);
+    }
+  }
+  std::sort(current.begin(), current.end());
+  if (current.size() > limit) current.resize(limit);
+  return current;
+}
+
+std::optional<std::string> kernel_release(const RootFs& fs) {
+  if (fs.is_host_root()) {
+    struct utsname u {};
+    if (::uname(&u) == 0) return std::string(u.release);
+    return std::nullopt;
+  }
+  Result<std::string> r = fs.read_file("/proc/sys/kernel/osrelease", 4096);
+  if (!r.ok()) return std::nullopt;
+  std::string_view t = trim(r.value());
+  if (t.empty()) return std::nullopt;
+  return std::string(t);
+}
+
+}  // namespace tcptune

@@ -1,0 +1,237 @@
+#include "sys/root_fs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+
+#include "core/text_util.hpp"
+
+namespace tcptune {
+
+namespace {
+
+constexpr int k_max_links = 40;
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Splits an absolute or relative path into its non-empty components.
+std::vector<std::string> components(std::string_view p) {
+  std::vector<std::string> out;
+  for (std::string_view part : split(p, '/')) {
+    if (!part.empty() && part != ".") out.emplace_back(part);
+  }
+  return out;
+}
+
+std::string join_abs(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+Result<std::string> read_fd(int fd, const std::string& shown, std::size_t max_bytes) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return SysError{errno, shown, ""};
+  if (S_ISDIR(st.st_mode)) return SysError{EISDIR, shown, ""};
+  if (!S_ISREG(st.st_mode)) return SysError{EINVAL, shown, "not a regular file"};
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    return SysError{EFBIG, shown,
+                    "file is " + std::to_string(st.st_size) + " bytes, over the limit of " +
+                        std::to_string(max_bytes)};
+  }
+  std::string data;
+  data.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (true) {
+    if (got == data.size()) {
+      if (data.size() > max_bytes) {
+        return SysError{EFBIG, shown,
+                        "file grew over the limit of " + std::to_string(max_bytes) + " bytes"};
+      }
+      data.resize(std::max<std::size_t>(data.size() * 2, 4096));
+    }
+    ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return SysError{errno, shown, ""};
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  data.resize(got);
+  if (data.size() > max_bytes) {
+    return SysError{EFBIG, shown,
+                    "file is over the limit of " + std::to_string(max_bytes) + " bytes"};
+  }
+  return data;
+}
+
+EntryType type_of(mode_t m) {
+  if (S_ISREG(m)) return EntryType::regular;
+  if (S_ISDIR(m)) return EntryType::directory;
+  if (S_ISLNK(m)) return EntryType::symlink;
+  return EntryType::other;
+}
+
+}  // namespace
+
+RootFs::RootFs(std::string root) : m_root(std::move(root)) {
+  while (m_root.size() > 1 && m_root.back() == '/') m_root.pop_back();
+  if (m_root.empty()) m_root = "/";
+}
+
+std::string RootFs::host_path(std::string_view in_root) const {
+  std::string p(in_root);
+  if (p.empty() || p.front() != '/') p.insert(0, "/");
+  if (m_root == "/") return p;
+  return m_root + p;
+}
+
+Result<std::string> RootFs::resolve(std::string_view in_root) const {
+  std::vector<std::string> todo = components(in_root);
+  std::reverse(todo.begin(), todo.end());  // a stack: back() is the next component
+  std::vector<std::string> done;
+  int links = 0;
+  while (!todo.empty()) {
+    std::string part = std::move(todo.back());
+    todo.pop_back();
+    if (part == "..") {
+      if (!done.empty()) done.pop_back();
+      continue;
+    }
+    done.push_back(part);
+    std::string here = join_abs(done);
+    struct stat st {};
+    if (::lstat(host_path(here).c_str(), &st) != 0) {
+      int err = errno;
+      if (err == ENOENT && todo.empty()) return SysError{ENOENT, host_path(here), ""};
+      return SysError{err, host_path(here), ""};
+    }
+    if (S_ISLNK(st.st_mode)) {
+      if (++links > k_max_links) return SysError{ELOOP, host_path(in_root), ""};
+      Result<std::string> target = read_link(here);
+      if (!target.ok()) return target.error();
+      done.pop_back();
+      if (!target.value().empty() && target.value().front() == '/') done.clear();
+      std::vector<std::string> t = components(target.value());
+      for (auto it = t.rbegin(); it != t.rend(); ++it) todo.push_back(*it);
+    } else if (!todo.empty() && !S_ISDIR(st.st_mode)) {
+      return SysError{ENOTDIR, host_path(here), ""};
+    }
+  }
+  return join_abs(done);
+}
+
+Result<std::string> RootFs::read_file(std::string_view in_root, std::size_t max_bytes) const {
+  Result<std::string> real = resolve(in_root);
+  if (!real.ok()) return real.error();
+  std::string shown = host_path(real.value());
+  // O_NOFOLLOW: resolve() already walked the links; a link appearing now is a race, refuse it.
+  // O_NONBLOCK: a FIFO planted in a config directory must not hang us.
+  int fd = ::open(shown.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return SysError{errno, shown, ""};
+  Fd guard(fd);
+  return read_fd(fd, shown, max_bytes);
+}
+
+Result<std::vector<DirEntry>> RootFs::list_dir(std::string_view in_root) const {
+  Result<std::string> real = resolve(in_root);
+  if (!real.ok()) return real.error();
+  std::string shown = host_path(real.value());
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(shown.c_str()), &::closedir);
+  if (!dir) return SysError{errno, shown, ""};
+  std::vector<DirEntry> out;
+  while (true) {
+    errno = 0;
+    const dirent* de = ::readdir(dir.get());
+    if (de == nullptr) {
+      if (errno != 0) return SysError{errno, shown, ""};
+      break;
+    }
+    std::string name = de->d_name;
+    if (name == "." || name == "..") continue;
+    DirEntry e;
+    e.name = name;
+    struct stat st {};
+    if (::fstatat(::dirfd(dir.get()), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      e.type = type_of(st.st_mode);
+    }
+    out.push_back(std::move(e));
+    if (out.size() > 1000000) return SysError{E2BIG, shown, "more than 1000000 entries"};
+  }
+  std::sort(out.begin(), out.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return out;
+}
+
+Result<EntryType> RootFs::entry_type(std::string_view in_root) const {
+  struct stat st {};
+  std::string p = host_path(in_root);
+  if (::lstat(p.c_str(), &st) != 0) return SysError{errno, p, ""};
+  return type_of(st.st_mode);
+}
+
+Result<std::string> RootFs::read_link(std::string_view in_root) const {
+  std::string p = host_path(in_root);
+  std::string buf(4096, '\0');
+  ssize_t n = ::readlink(p.c_str(), buf.data(), buf.size());
+  if (n < 0) return SysError{errno, p, ""};
+  if (static_cast<std::size_t>(n) >= buf.size()) return SysError{ENAMETOOLONG, p, ""};
+  buf.resize(static_cast<std::size_t>(n));
+  return buf;
+}
+
+bool RootFs::is_directory(std::string_view in_root) const {
+  Result<std::string> real = resolve(in_root);
+  if (!real.ok()) return false;
+  struct stat st {};
+  return ::stat(host_path(real.value()).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<std::string> read_plain_file(const std::string& path, std::size_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return SysError{errno, path, ""};
+  Fd guard(fd);
+  return read_fd(fd, path, max_bytes);
+}
+
+bool is_dev_null(const std::string& path) {
+  struct stat st {};
+  struct stat null_st {};
+  return ::stat(path.c_str(), &st) == 0 && ::stat("/dev/null", &null_st) == 0 &&
+         S_ISCHR(st.st_mode) && st.st_rdev == null_st.st_rdev;
+}
+
+bool is_plain_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<std::vector<std::string>> list_conf_files(const std::string& dir) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+  if (!d) return SysError{errno, dir, ""};
+  std::vector<std::string> out;
+  while (const dirent* de = ::readdir(d.get())) {
+    std::string name = de->d_name;
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0) {
+      out.push_back(dir + (dir.back() == '/' ? "" : "/") + name);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace tcptune

@@ -1,0 +1,18 @@
+#pragma once
+/// Facts about this process and its environment.
+
+#include <optional>
+#include <string>
+
+namespace tcptune {
+
+/// Directory of the running executable (from /proc/self/exe), or "" when unknown.
+std::string executable_dir();
+/// The value of an environment variable, or nullopt when unset.
+std::optional<std::string> env(const char* name);
+/// Whether standard output is a terminal.
+bool stdout_is_tty();
+/// Whether a path exists on this machine (not under a root prefix).
+bool host_path_exists(const std::string& path);
+
+}  // namespace tcptune

@@ -1,0 +1,1 @@
+$TCPTUNE explain net.ipv4.tcp_tw_resue

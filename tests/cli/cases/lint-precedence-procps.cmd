@@ -1,0 +1,1 @@
+$TCPTUNE --root tests/fixtures/precedence lint --format gcc --semantics procps

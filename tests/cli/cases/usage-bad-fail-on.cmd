@@ -1,0 +1,1 @@
+$TCPTUNE lint --fail-on fatal

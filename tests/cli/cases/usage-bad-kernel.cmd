@@ -1,0 +1,1 @@
+$TCPTUNE lint --kernel 5.x

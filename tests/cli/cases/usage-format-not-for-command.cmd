@@ -1,0 +1,1 @@
+$TCPTUNE explain TT2003 --format json

@@ -1,0 +1,1 @@
+$TCPTUNE lint --exclude TT9999

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# CLI tests: run the real tcptune binary on fixture roots and compare stdout, stderr and the
+# exit code with the golden files.
+#   run_cli_tests.sh TCPTUNE TESTS_DIR [--update]
+# Each case is tests/cli/cases/NAME.cmd: one command line, run with bash from the repository
+# root, where $TCPTUNE is the binary. Its golden file NAME.expected holds stdout, then
+# "--- stderr", then stderr, then "--- exit N". --update rewrites the golden files.
+set -u
+bin=$(realpath "$1")
+tests=$(realpath "$2")
+update=${3:-}
+cd "$tests/.." || exit 2
+export TCPTUNE="$bin" NO_COLOR=1 TCPTUNE_DATA_DIR="$PWD"
+pass=0
+fail=0
+for cmd_file in tests/cli/cases/*.cmd; do
+  name=$(basename "$cmd_file" .cmd)
+  expected="${cmd_file%.cmd}.expected"
+  out=$(mktemp) err=$(mktemp)
+  timeout 60 bash -c "$(cat "$cmd_file")" >"$out" 2>"$err"
+  rc=$?
+  actual=$( { cat "$out"; echo "--- stderr"; cat "$err"; echo "--- exit $rc"; } )
+  rm -f "$out" "$err"
+  if [[ "$update" == "--update" ]]; then
+    printf '%s\n' "$actual" >"$expected"
+    echo "updated $name"
+    continue
+  fi
+  if [[ -f "$expected" ]] && diff -u "$expected" <(printf '%s\n' "$actual") >/tmp/cli-diff.$$; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: $name ($(cat "$cmd_file"))"
+    [[ -f "$expected" ]] && head -60 /tmp/cli-diff.$$ || echo "  (no golden file $expected)"
+  fi
+  rm -f /tmp/cli-diff.$$
+done
+[[ "$update" == "--update" ]] && exit 0
+echo "cli: $pass passed, $fail failed"
+((fail == 0))

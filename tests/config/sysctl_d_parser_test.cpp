@@ -1,0 +1,150 @@
+#include "config/sysctl_d_parser.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace tcptune;
+
+namespace {
+
+// "line:col: code: message" for every diagnostic, one per line: compared as whole strings.
+std::string diags(const ParsedFile& p) {
+  std::string out;
+  for (const Finding& f : p.diagnostics) {
+    out += std::to_string(f.line) + ":" + std::to_string(f.column) + ": " + f.code + ": " +
+           f.message + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("assignments, comments and whitespace") {
+  ParsedFile p = parse_sysctl_d(
+      "# comment\n"
+      "; also a comment\n"
+      "\n"
+      "net.ipv4.tcp_fin_timeout=30\n"
+      "  net.core.somaxconn   =   4096  \n"
+      "net.ipv4.tcp_rmem = 4096\t87380 6291456\r\n"
+      "kernel.core_pattern = |/bin/x # not a comment\n",
+      "f.conf");
+  CHECK(diags(p) == "");
+  REQUIRE(p.entries.size() == 4);
+  CHECK(p.entries[0].key == "net.ipv4.tcp_fin_timeout");
+  CHECK(p.entries[0].value == "30");
+  CHECK(p.entries[0].line == 4);
+  CHECK(p.entries[0].key_column == 1);
+  CHECK(p.entries[0].value_column == 26);
+  CHECK(p.entries[1].key_column == 3);
+  CHECK(p.entries[1].value_column == 28);
+  CHECK(p.entries[2].value == "4096\t87380 6291456");
+  // No inline comments: '#' after a value is part of it.
+  CHECK(p.entries[3].value == "|/bin/x # not a comment");
+}
+
+TEST_CASE("split at the first '='") {
+  ParsedFile p = parse_sysctl_d("kernel.core_pattern = a=b\n", "f.conf");
+  REQUIRE(p.entries.size() == 1);
+  CHECK(p.entries[0].value == "a=b");
+}
+
+TEST_CASE("'-' prefix and exclusions") {
+  ParsedFile p = parse_sysctl_d(
+      "-net.core.default_qdisc = fq\n"
+      "-net.ipv4.conf.all.rp_filter\n"
+      "net.ipv4.conf.*.rp_filter = 2\n",
+      "f.conf");
+  CHECK(diags(p) == "");
+  REQUIRE(p.entries.size() == 3);
+  CHECK(p.entries[0].ignore_failure);
+  CHECK(p.entries[0].kind == EntryKind::assign);
+  CHECK(p.entries[0].key_column == 2);
+  CHECK(p.entries[1].kind == EntryKind::exclude);
+  CHECK(p.entries[1].path == "net/ipv4/conf/all/rp_filter");
+  CHECK(p.entries[2].glob);
+}
+
+TEST_CASE("syntax errors are diagnostics with positions, and parsing goes on") {
+  ParsedFile p = parse_sysctl_d(
+      "net.ipv4.tcp_syncookies 1\n"
+      " = 5\n"
+      "net/../../etc/passwd = x\n"
+      "net.ipv4.tcp fin = 3\n"
+      "net.ipv4.tcp_fin_timeout = 3\x01\n"
+      "net.core.somaxconn =\n"
+      "net.ipv4.tcp_rmem = \xff\xfe\n"
+      "net.ipv4.tcp_wmem = 1 2 3\n",
+      "f.conf");
+  CHECK(diags(p) ==
+        "1:1: TT1001: line is not an assignment: expected 'key = value' (or '-key' to exclude a "
+        "key from globs)\n"
+        "2:2: TT1002: empty key before '='\n"
+        "3:1: TT1004: key 'net/../../etc/passwd' would escape /proc/sys: the key contains a '..' "
+        "component\n"
+        "4:1: TT1003: invalid key 'net.ipv4.tcp fin': the key contains whitespace\n"
+        "5:29: TT1005: control character 0x01 in the value of net.ipv4.tcp_fin_timeout\n"
+        "6:21: TT1011: empty value for net.core.somaxconn: an empty string is written, which most "
+        "keys reject\n"
+        "7:21: TT1007: invalid UTF-8; the line was not read\n");
+  REQUIRE(p.entries.size() == 2);
+  CHECK(p.entries[0].key == "net.core.somaxconn");
+  CHECK(p.entries[1].key == "net.ipv4.tcp_wmem");
+  CHECK(p.diagnostics[0].invalid_input);
+  CHECK_FALSE(p.diagnostics[5].invalid_input);  // empty value is a warning
+}
+
+TEST_CASE("binary files, NUL bytes and long lines") {
+  std::string binary = std::string(
+      "net.core.somaxconn = 1\n\x7f"
+      "ELF\0\0\0",
+      29);
+  ParsedFile b = parse_sysctl_d(binary, "b.conf");
+  CHECK(diags(b) == "2:1: TT1007: binary file (NUL byte at offset 27); the file was not read\n");
+  CHECK(b.entries.empty());
+
+  std::string late_nul = std::string(9000, '#') + "\nnet.core.somaxconn = 1";
+  late_nul.push_back('\0');
+  late_nul += "\n";
+  ParsedFile n = parse_sysctl_d(late_nul, "n.conf");
+  CHECK(diags(n) == "2:23: TT1007: NUL byte in line; the line was not read\n");
+
+  std::string longline =
+      "net.core.somaxconn = " + std::string(1 << 20, '1') + "\nnet.ipv4.tcp_syncookies = 1\n";
+  ParsedFile l = parse_sysctl_d(longline, "l.conf");
+  CHECK(diags(l) ==
+        "1:1: TT1008: line is 1048597 bytes long, over the limit of 4096; it was not read\n");
+  REQUIRE(l.entries.size() == 1);
+  CHECK(l.entries[0].key == "net.ipv4.tcp_syncookies");
+}
+
+TEST_CASE("CRLF and a missing final newline") {
+  ParsedFile p = parse_sysctl_d("a.b = 1\r\nc.d = 2", "f.conf");
+  REQUIRE(p.entries.size() == 2);
+  CHECK(p.entries[0].value == "1");
+  CHECK(p.entries[1].value == "2");
+  CHECK(p.lines.size() == 2);
+}
+
+TEST_CASE("suppression directives") {
+  ParsedFile p = parse_sysctl_d(
+      "# tcptune: disable=TT2002\n"
+      "a.b = 1\n"
+      "# tcptune: disable=TT2003, TT4005\n"
+      "\n"
+      "net.ipv4.tcp_tw_recycle = 1\n"
+      "c.d = 2\n"
+      "# tcptune: disable=bogus\n"
+      "# tcptune: enable=TT1001\n",
+      "f.conf");
+  CHECK(p.file_suppressions == std::set<std::string>{"TT2002"});
+  CHECK(p.suppressed("TT2003", 5));
+  CHECK(p.suppressed("TT4005", 5));
+  CHECK_FALSE(p.suppressed("TT2003", 6));
+  CHECK(p.suppressed("TT2002", 6));
+  CHECK(diags(p) ==
+        "7:20: TT1012: malformed code 'bogus' in tcptune directive; codes look like TT2003\n"
+        "8:12: TT1012: unrecognised tcptune directive; expected '# tcptune: "
+        "disable=TTnnnn[,TTnnnn...]'\n");
+}

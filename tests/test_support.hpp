@@ -1,0 +1,116 @@
+#pragma once
+// Shared test helpers: an in-memory /proc/sys, in-memory sysctl.d sets, the shipped catalogs.
+
+#include <fnmatch.h>
+#include <algorithm>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/catalog_loader.hpp"
+#include "config/sysctl_d_set.hpp"
+#include "core/key_source.hpp"
+#include "core/text_util.hpp"
+#include "sys/root_fs.hpp"
+
+namespace tcptune::test {
+
+/// A /proc/sys in memory: path → value; a value of "\x01unreadable" makes the key exist but
+/// fail to read.
+class FakeKeySource final : public KeySource {
+ public:
+  FakeKeySource(std::initializer_list<std::pair<const std::string, std::string>> keys)
+      : m_keys(keys) {}
+  KeyRead read(std::string_view path) const override {
+    KeyRead r;
+    auto it = m_keys.find(std::string(path));
+    if (it == m_keys.end()) return r;
+    r.status = KeyStatus::value;
+    r.value = it->second;
+    return r;
+  }
+  bool exists(std::string_view path) const override { return m_keys.count(std::string(path)) != 0; }
+  std::vector<std::string> list(std::string_view dir) const override {
+    std::vector<std::string> out;
+    std::string prefix = dir.empty() ? "" : std::string(dir) + "/";
+    for (const auto& [p, v] : m_keys) {
+      if (p.rfind(prefix, 0) != 0) continue;
+      std::string rest = p.substr(prefix.size());
+      std::string name = rest.substr(0, rest.find('/'));
+      if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    }
+    return out;
+  }
+  std::vector<std::string> glob(std::string_view pattern, std::size_t limit) const override {
+    std::vector<std::string> out;
+    std::string pat(pattern);
+    for (const auto& [p, v] : m_keys) {
+      if (::fnmatch(pat.c_str(), p.c_str(), FNM_PATHNAME) == 0) out.push_back(p);
+      if (out.size() >= limit) break;
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::string, std::string> m_keys;
+};
+
+struct MemFile {
+  std::string dir;   // "/etc/sysctl.d"
+  std::string name;  // "10-a.conf"
+  std::string content;
+};
+
+/// A set as load_host_config would build it, from in-memory files (no masking, no links).
+inline ConfigSet make_set(const std::vector<MemFile>& files, Semantics s = Semantics::systemd) {
+  ConfigSet set;
+  set.semantics = s;
+  std::vector<CandidateFile> cands;
+  for (const auto& f : files) cands.push_back({f.dir, f.name, false, ""});
+  set.files = order_candidates(cands, sysctl_d_directories(s));
+  for (ConfigFile& cf : set.files) {
+    cf.shown = cf.path;
+    if (cf.role != FileRole::active) continue;
+    for (const auto& f : files) {
+      if (f.dir == cf.dir && f.name == cf.name) {
+        set.parsed.push_back(parse_sysctl_d(f.content, cf.path));
+        cf.parsed = static_cast<int>(set.parsed.size()) - 1;
+      }
+    }
+  }
+  return set;
+}
+
+inline std::string data_file(const char* rel) {
+  Result<std::string> r = read_plain_file(std::string(TCPTUNE_TEST_DATA_DIR) + "/" + rel);
+  return r.ok() ? r.value() : std::string();
+}
+
+/// The shipped catalogs (rules/keys.toml, rules/lint.toml); loading must not fail.
+inline const Catalog& shipped_keys() {
+  static const Catalog c = [] {
+    Catalog k;
+    std::vector<Finding> errors;
+    load_key_catalog(data_file("rules/keys.toml"), "rules/keys.toml", k, errors);
+    return k;
+  }();
+  return c;
+}
+
+inline const CheckCatalog& shipped_checks() {
+  static const CheckCatalog c = [] {
+    CheckCatalog k;
+    std::vector<Finding> errors;
+    load_check_catalog(data_file("rules/lint.toml"), "rules/lint.toml", k, errors);
+    return k;
+  }();
+  return c;
+}
+
+inline std::string fixture(const char* name) {
+  return std::string(TCPTUNE_TEST_FIXTURES) + "/" + name;
+}
+
+}  // namespace tcptune::test
