@@ -85,8 +85,14 @@ printf 'net.core.somaxconn = 8192\n' >"$root3/etc/sysctl.d/10-secret.conf"
 chmod 600 "$root3/etc/sysctl.d/10-secret.conf"
 chmod 755 "$tmp" "$root3" "$root3/etc" "$root3/etc/sysctl.d"
 if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
-  chmod 755 "$(dirname "$bin")"
-  cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$bin" --root "$root3" lint --kernel 6.1 --format gcc)
+  # nobody must be able to run the binary and read the data: copies in the test's own directory
+  # (the checkout itself may sit under a 0700 directory).
+  mkdir -p "$tmp/nobody/rules"
+  cp "$bin" "$tmp/nobody/tcptune"
+  cp "$TCPTUNE_DATA_DIR"/rules/*.toml "$tmp/nobody/rules/"
+  chmod -R a+rX "$tmp/nobody"
+  cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env TCPTUNE_DATA_DIR="$tmp/nobody"
+    "$tmp/nobody/tcptune" --root "$root3" lint --kernel 6.1 --format gcc)
   check "unreadable file (as nobody)" 2 "10-secret.conf: error: cannot read file:" "Permission denied"
 else
   echo "SKIP: unreadable file (needs root and setpriv to drop to nobody)"
