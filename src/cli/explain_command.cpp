@@ -130,7 +130,7 @@ int cmd_rules(Context& ctx, const std::vector<std::string>& args) {
                      {"severity", to_string(c.severity)},
                      {"title", c.title}});
     }
-    ctx.out << Json{{"schema", "tcptune.rules/1"}, {"rules", arr}}.dump(2) << "\n";
+    ctx.out << dump_json(Json{{"schema", "tcptune.rules/1"}, {"rules", arr}});
     return 0;
   }
   for (const auto& [code, c] : checks.all()) {

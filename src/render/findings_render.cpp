@@ -88,6 +88,14 @@ std::string file_uri(const std::string& path) {
   return path.empty() || path.front() != '/' ? out : "file://" + out;
 }
 
+int code_point_column(const std::string& line, int byte_column) {
+  int col = 1;
+  for (std::size_t i = 0; i + 1 < static_cast<std::size_t>(byte_column) && i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++col;
+  }
+  return line.empty() ? byte_column : col;
+}
+
 const char* sarif_level(Severity s) {
   switch (s) {
     case Severity::error:
@@ -190,7 +198,8 @@ Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,
       if (f.line > 0) {
         Json region;
         region["startLine"] = f.line;
-        if (f.column > 0) region["startColumn"] = f.column;
+        // Columns are bytes inside tcptune; SARIF gets code points (columnKind below).
+        if (f.column > 0) region["startColumn"] = code_point_column(f.source_line, f.column);
         if (!f.source_line.empty()) region["snippet"] = {{"text", f.source_line}};
         phys["region"] = region;
       }
@@ -211,11 +220,16 @@ Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,
   Json run;
   run["tool"] = {{"driver", driver}};
   run["results"] = std::move(results);
+  run["columnKind"] = "unicodeCodePoints";
   Json log;
   log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   log["version"] = "2.1.0";
   log["runs"] = Json::array({run});
   return log;
+}
+
+std::string dump_json(const Json& j) {
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string severity_counts(const std::vector<Finding>& findings) {

@@ -29,6 +29,10 @@ Json finding_json(const Finding& f);
 Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,
                const std::string& version);
 
+/// Pretty JSON plus a newline. Bytes that are not UTF-8 (file names, source lines) become
+/// U+FFFD instead of failing the whole output.
+std::string dump_json(const Json& j);
+
 /// "2 errors, 1 warning, 0 infos".
 std::string severity_counts(const std::vector<Finding>& findings);
 

@@ -72,9 +72,9 @@ std::string render_lint(const LintReport& report, const ConfigSet& set, const Ch
   std::string out;
   switch (format) {
     case OutputFormat::json:
-      return lint_json(report, set, meta).dump(2) + "\n";
+      return dump_json(lint_json(report, set, meta));
     case OutputFormat::sarif:
-      return sarif_log(report.findings, checks, meta.version).dump(2) + "\n";
+      return dump_json(sarif_log(report.findings, checks, meta.version));
     case OutputFormat::gcc:
       for (const Finding& f : report.findings) out += render_finding_gcc(f);
       return out;

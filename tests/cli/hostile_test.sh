@@ -63,6 +63,18 @@ cmd=("$bin" --root "$root" lint --kernel 6.1 --format json)
 check "json output stays valid on hostile input" 2 '"schema": "tcptune.lint/1"'
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" 2>/dev/null ||
   { echo "FAIL: JSON output does not parse"; fail=$((fail + 1)); }
+cmd=("$bin" --root "$root" lint --kernel 6.1 --format sarif)
+check "sarif output stays valid on hostile input (invalid UTF-8 in a snippet)" 2 '"version": "2.1.0"'
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" 2>/dev/null ||
+  { echo "FAIL: SARIF output does not parse"; fail=$((fail + 1)); }
+# A file name that is not UTF-8, given on the command line.
+bad=$(printf '%s/bad\xffname.conf' "$tmp")
+printf 'net.core.somaxconn = 1024\n' >"$bad"
+cmd=("$bin" lint "$bad" --kernel 6.1 --format json)
+check "json output with a file name that is not UTF-8" 1 '"code": "TT4007"'
+cmd=("$bin" lint "$bad" --kernel 6.1 --format sarif)
+check "sarif output with a file name that is not UTF-8" 1 '"ruleId": "TT4007"'
+
 
 # /etc/sysctl.d itself a symlink (inside the root): followed, within the root.
 root2=$tmp/root2
