@@ -7,10 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "core/text_util.hpp"
-
-#ifndef TCPTUNE_VERSION
-#define TCPTUNE_VERSION "0.0.0"
-#endif
+#include "core/version.hpp"
 
 namespace po = boost::program_options;
 
@@ -27,8 +24,11 @@ struct Command {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table{
       {"lint", "lint sysctl.d files (the host's set, or the files given)", cmd_lint},
+      {"sockets", "socket census: states, listeners, destinations, port headroom, closers",
+       cmd_sockets},
       {"explain", "explain a finding code or a sysctl key", cmd_explain},
       {"rules", "list the finding codes", cmd_rules},
+      {"debug", "developer tools (record-sockets FILE)", cmd_debug},
   };
   return table;
 }
@@ -43,11 +43,12 @@ std::string global_help() {
   s += "\ncommands:\n";
   for (const Command& c : commands()) {
     std::string name = c.name;
+    if (name == "debug") continue;
     s += "  " + name + std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') + c.summary + "\n";
   }
   s += "\nglobal options:\n"
        "  --root DIR          read (and write) everything under DIR instead of /\n"
-       "  --format FMT        text (default), gcc, json, sarif, github (per command)\n"
+       "  --format FMT        text (default), gcc, json, sarif, github, prometheus (per command)\n"
        "  --color WHEN        auto (default; off with NO_COLOR or when not a terminal), always, "
        "never\n"
        "  --data-dir DIR      where rules/ and profiles/ are (default: installed data; also\n"
@@ -73,7 +74,7 @@ int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
   std::string command;
   std::vector<std::string> rest;  // everything but the command word, for the command's parser
   bool help = false;
-  bool version = false;
+  bool show_version = false;
   try {
     // Pull global options out wherever they are; the first other word is the command.
     for (std::size_t i = 1; i < argv.size(); ++i) {
@@ -109,7 +110,7 @@ int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
         continue;
       }
       if (a == "--version") {
-        version = true;
+        show_version = true;
         continue;
       }
       if ((a == "-h" || a == "--help") && command.empty()) {
@@ -134,8 +135,8 @@ int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     if (g.root.empty()) throw UsageError("--root needs a directory");
     Context ctx(g, out, err);
     if (!ctx.fs.is_directory("/")) throw UsageError("--root " + g.root + ": not a directory");
-    if (version) {
-      out << "tcptune " << TCPTUNE_VERSION << "\n"
+    if (show_version) {
+      out << "tcptune " << version() << "\n"
           << "data directory: " << ctx.data_dir() << "\n";
       return 0;
     }

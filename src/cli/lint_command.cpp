@@ -6,13 +6,10 @@
 #include "config/sysctl_d_set.hpp"
 #include "core/kernel_version.hpp"
 #include "core/text_util.hpp"
+#include "core/version.hpp"
 #include "engine/lint.hpp"
 #include "render/lint_render.hpp"
 #include "sys/proc_sys.hpp"
-
-#ifndef TCPTUNE_VERSION
-#define TCPTUNE_VERSION "0.0.0"
-#endif
 
 namespace po = boost::program_options;
 
@@ -109,7 +106,7 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   }
 
   LintMeta meta;
-  meta.version = TCPTUNE_VERSION;
+  meta.version = std::string(version());
   meta.quiet = ctx.global.quiet;
   ProcSys proc(ctx.fs);
   if (!kernel_opt.empty()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <set>
 
 #include "core/sysctl_key.hpp"
@@ -95,6 +96,8 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
       }
       continue;
     }
+    // Merged /usr: /lib is a link to /usr/lib; scanning it again would list every file twice.
+    if (!seen_real_dirs.insert(real_dir.value()).second) continue;
     Result<std::vector<DirEntry>> listing = fs.list_dir(dir);
     if (!listing.ok()) {
       if (listing.error().err != ENOTDIR)
@@ -239,13 +242,6 @@ const ParsedFile& parsed_of(const ConfigSet& set, const Assignment& a) {
 
 Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
   Resolution res;
-  struct Glob {
-    Assignment a;
-    std::vector<std::string> matches;
-  };
-  std::vector<Glob> globs;
-  std::set<std::string> excluded_paths;  // systemd: exact -key
-
   auto assign = [&](const std::string& path, const std::string& key, const std::string& value,
                     Assignment a, bool from_glob) {
     auto [it, inserted] = res.keys.try_emplace(path);
@@ -257,50 +253,77 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
     k.winner = a;
     k.from_glob = from_glob;
   };
+  auto expand = [&](const Assignment& a, const SysctlEntry& e) {
+    if (live == nullptr) {
+      res.unexpanded_globs.push_back(a);
+      return std::vector<std::string>{};
+    }
+    std::vector<std::string> m = live->glob(e.path);
+    if (m.empty()) res.empty_globs.push_back(a);
+    return m;
+  };
 
+  // Every applied entry, in order.
+  std::vector<Assignment> order;
   for (int fi = 0; fi < static_cast<int>(set.files.size()); ++fi) {
     const ConfigFile& f = set.files[static_cast<std::size_t>(fi)];
     if (f.role != FileRole::active || f.parsed < 0) continue;
     const ParsedFile& p = set.parsed[static_cast<std::size_t>(f.parsed)];
-    for (int ei = 0; ei < static_cast<int>(p.entries.size()); ++ei) {
-      const SysctlEntry& e = p.entries[static_cast<std::size_t>(ei)];
-      Assignment a{fi, ei};
-      if (e.kind == EntryKind::exclude) {
-        // systemd 252 and procps 4.0.2 match exclusions by exact key only; a glob exclusion
-        // excludes nothing (verified live), so it is not applied here either.
-        if (!e.glob) excluded_paths.insert(e.path);
-        continue;
-      }
+    for (int ei = 0; ei < static_cast<int>(p.entries.size()); ++ei) order.push_back({fi, ei});
+  }
+
+  if (set.semantics == Semantics::procps) {
+    // procps 4.x: a glob match is skipped when the path is explicitly assigned or excluded
+    // anywhere in the set, before or after the glob; everything else is written in order.
+    // Exclusions match exact keys only (pattern exclusions need 4.0.5).
+    std::set<std::string> explicit_or_excluded;
+    for (const Assignment& a : order) {
+      const SysctlEntry& e = entry_of(set, a);
+      if (!e.glob) explicit_or_excluded.insert(e.path);
+    }
+    for (const Assignment& a : order) {
+      const SysctlEntry& e = entry_of(set, a);
+      if (e.kind == EntryKind::exclude) continue;
       if (!e.glob) {
         assign(e.path, e.key, e.value, a, false);
         continue;
       }
-      Glob g{a, {}};
-      if (live == nullptr) {
-        res.unexpanded_globs.push_back(a);
-      } else {
-        g.matches = live->glob(e.path);
-        if (g.matches.empty()) res.empty_globs.push_back(a);
-      }
-      if (set.semantics == Semantics::procps) {
-        for (const std::string& m : g.matches) {
-          if (excluded_paths.count(m) != 0) continue;
-          assign(m, path_to_key(m), e.value, a, true);
-        }
-      } else {
-        globs.push_back(std::move(g));
+      for (const std::string& m : expand(a, e)) {
+        if (explicit_or_excluded.count(m) == 0) assign(m, path_to_key(m), e.value, a, true);
       }
     }
+    return res;
   }
-  if (set.semantics == Semantics::systemd) {
-    std::set<std::string> explicit_keys;
-    for (const auto& [path, k] : res.keys) explicit_keys.insert(path);
-    for (const Glob& g : globs) {
-      const SysctlEntry& e = entry_of(set, g.a);
-      for (const std::string& m : g.matches) {
-        if (explicit_keys.count(m) != 0 || excluded_paths.count(m) != 0) continue;
-        assign(m, path_to_key(m), e.value, g.a, true);
-      }
+
+  // systemd: an ordered map from key text (exact key or glob pattern) to its last entry; an
+  // exclusion replaces an earlier assignment of the same text, so that key (or glob) is not
+  // written at all. Glob matches skip every exact key present in the map, assigned or excluded.
+  std::map<std::string, std::optional<Assignment>> last;
+  std::vector<std::string> text_order;
+  for (const Assignment& a : order) {
+    const SysctlEntry& e = entry_of(set, a);
+    auto it = last.find(e.path);
+    if (it == last.end()) {
+      text_order.push_back(e.path);
+      it = last.emplace(e.path, std::nullopt).first;
+    }
+    if (e.kind == EntryKind::exclude) {
+      if (it->second && !e.glob) res.keys.erase(e.path);  // cancelled: never written
+      it->second = std::nullopt;
+      continue;
+    }
+    it->second = a;
+    if (!e.glob) assign(e.path, e.key, e.value, a, false);
+  }
+  for (const std::string& text : text_order) {
+    const std::optional<Assignment>& a = last.at(text);
+    if (!a) continue;
+    const SysctlEntry& e = entry_of(set, *a);
+    if (!e.glob) continue;
+    for (const std::string& m : expand(*a, e)) {
+      auto hit = last.find(m);
+      if (hit != last.end()) continue;  // an exact key assigned or excluded anywhere
+      assign(m, path_to_key(m), e.value, *a, true);
     }
   }
   return res;

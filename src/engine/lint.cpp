@@ -303,10 +303,12 @@ class Linter {
     auto ints = parse_int_fields(e.value);
     if (!ints || ints->empty()) return;
     std::int64_t v = ints->front();
-    if (e.path == "net/ipv4/tcp_max_tw_buckets" && v < 10000) {
-      std::string msg = v <= 0
-                            ? "tcp_max_tw_buckets = " + e.value +
-                                  " disables TIME_WAIT entirely: every closing connection skips it"
+    // Negative values mean "no limit" on current kernels (the count is compared as unsigned,
+    // verified on 6.18); the catalog's range flags them (TT3003).
+    if (e.path == "net/ipv4/tcp_max_tw_buckets" && v >= 0 && v < 10000) {
+      std::string msg = v == 0
+                            ? "tcp_max_tw_buckets = 0 disables TIME_WAIT entirely: every closing "
+                              "connection skips it"
                             : "tcp_max_tw_buckets = " + e.value +
                                   " is low: above it, closing connections skip TIME_WAIT (no "
                                   "protection against stray segments of an old connection) and "

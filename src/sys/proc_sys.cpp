@@ -33,14 +33,18 @@ bool has_glob(std::string_view s) { return s.find_first_of("*?[") != std::string
 
 }  // namespace
 
-std::string ProcSys::host(std::string_view path) const {
-  return m_fs.host_path("/proc/sys/" + std::string(path));
+ProcSys::ProcSys(const RootFs& fs) : m_fs(fs) {
+  Result<std::string> real = fs.resolve("/proc/sys");
+  if (real.ok() && fs.is_directory(real.value())) m_base = fs.host_path(real.value());
 }
 
-bool ProcSys::available() const {
-  struct stat st {};
-  return ::stat(m_fs.host_path("/proc/sys").c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+std::string ProcSys::host(std::string_view path) const {
+  // No proc/sys: a path that cannot exist, so reads report "absent".
+  if (m_base.empty()) return "/nonexistent/tcptune/proc/sys/" + std::string(path);
+  return m_base + "/" + std::string(path);
 }
+
+bool ProcSys::available() const { return !m_base.empty(); }
 
 KeyRead ProcSys::read(std::string_view path) const {
   KeyRead r;
@@ -83,7 +87,8 @@ bool ProcSys::exists(std::string_view path) const {
 }
 
 std::vector<std::string> ProcSys::list(std::string_view dir) const {
-  return dir_names(dir.empty() ? m_fs.host_path("/proc/sys") : host(dir));
+  if (m_base.empty()) return {};
+  return dir_names(dir.empty() ? m_base : host(dir));
 }
 
 std::vector<std::string> ProcSys::glob(std::string_view pattern, std::size_t limit) const {

@@ -11,7 +11,9 @@ namespace tcptune {
 
 class ProcSys final : public KeySource {
  public:
-  explicit ProcSys(const RootFs& fs) : m_fs(fs) {}
+  /// Resolves DIR/proc/sys once, inside the root: a fixture's proc/sys that is a symbolic link
+  /// to the host's /proc/sys is followed as a chroot would, never to the host.
+  explicit ProcSys(const RootFs& fs);
 
   /// Whether there is a /proc/sys tree to look at (a live kernel or a captured fixture).
   [[nodiscard]] bool available() const;
@@ -24,6 +26,7 @@ class ProcSys final : public KeySource {
  private:
   [[nodiscard]] std::string host(std::string_view path) const;
   const RootFs& m_fs;
+  std::string m_base;  ///< host path of the resolved proc/sys, "" when there is none
 };
 
 /// The kernel release: uname(2) for the root "/", else DIR/proc/sys/kernel/osrelease.

@@ -122,7 +122,7 @@ Result<std::string> RootFs::resolve(std::string_view in_root) const {
     }
     if (S_ISLNK(st.st_mode)) {
       if (++links > k_max_links) return SysError{ELOOP, host_path(in_root), ""};
-      Result<std::string> target = read_link(here);
+      Result<std::string> target = read_link_direct(host_path(here));
       if (!target.ok()) return target.error();
       done.pop_back();
       if (!target.value().empty() && target.value().front() == '/') done.clear();
@@ -177,21 +177,35 @@ Result<std::vector<DirEntry>> RootFs::list_dir(std::string_view in_root) const {
   return out;
 }
 
+// The host path of an in-root path whose parent directories are resolved inside the root (the
+// last component is left alone, for lstat and readlink).
+std::string RootFs::parent_resolved(std::string_view in_root) const {
+  std::string p(in_root);
+  std::size_t slash = p.rfind('/');
+  if (slash == std::string::npos || slash == 0) return host_path(p);
+  Result<std::string> parent = resolve(p.substr(0, slash));
+  if (!parent.ok()) return host_path(p);  // the lstat/readlink below reports the error
+  return host_path((parent.value() == "/" ? "" : parent.value()) + p.substr(slash));
+}
+
 Result<EntryType> RootFs::entry_type(std::string_view in_root) const {
   struct stat st {};
-  std::string p = host_path(in_root);
+  std::string p = parent_resolved(in_root);
   if (::lstat(p.c_str(), &st) != 0) return SysError{errno, p, ""};
   return type_of(st.st_mode);
 }
 
-Result<std::string> RootFs::read_link(std::string_view in_root) const {
-  std::string p = host_path(in_root);
+Result<std::string> RootFs::read_link_direct(const std::string& p) const {
   std::string buf(4096, '\0');
   ssize_t n = ::readlink(p.c_str(), buf.data(), buf.size());
   if (n < 0) return SysError{errno, p, ""};
   if (static_cast<std::size_t>(n) >= buf.size()) return SysError{ENAMETOOLONG, p, ""};
   buf.resize(static_cast<std::size_t>(n));
   return buf;
+}
+
+Result<std::string> RootFs::read_link(std::string_view in_root) const {
+  return read_link_direct(parent_resolved(in_root));
 }
 
 bool RootFs::is_directory(std::string_view in_root) const {
@@ -206,6 +220,23 @@ Result<std::string> read_plain_file(const std::string& path, std::size_t max_byt
   if (fd < 0) return SysError{errno, path, ""};
   Fd guard(fd);
   return read_fd(fd, path, max_bytes);
+}
+
+Result<bool> write_plain_file(const std::string& path, const std::string& data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return SysError{errno, path, ""};
+  Fd guard(fd);
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return SysError{errno, path, ""};
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) return SysError{errno, path, ""};
+  return true;
 }
 
 bool is_dev_null(const std::string& path) {

@@ -63,6 +63,8 @@ class RootFs {
   [[nodiscard]] bool is_directory(std::string_view in_root) const;
 
  private:
+  [[nodiscard]] std::string parent_resolved(std::string_view in_root) const;
+  [[nodiscard]] Result<std::string> read_link_direct(const std::string& host) const;
   std::string m_root;
 };
 
@@ -72,6 +74,9 @@ Result<std::string> read_plain_file(const std::string& path,
 
 /// Lists the *.conf files of a directory given on the command line, sorted by name.
 Result<std::vector<std::string>> list_conf_files(const std::string& dir);
+
+/// Writes a whole file given on the command line (created 0644, truncated).
+Result<bool> write_plain_file(const std::string& path, const std::string& data);
 
 /// True when the plain path is /dev/null or a symbolic link resolving to it (a sysctl.d mask).
 bool is_dev_null(const std::string& path);

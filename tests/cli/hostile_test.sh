@@ -84,6 +84,26 @@ ln -s /srv/conf "$root2/etc/sysctl.d"
 cmd=("$bin" --root "$root2" lint --kernel 6.1 --format gcc)
 check "sysctl.d as an absolute symlink is resolved inside the root" 1 "srv/conf/10-x.conf:1:1: error: net.ipv4.tcp_tw_recycle"
 
+# A root whose proc/sys links to the host's /proc/sys: re-rooted, it is a loop, not the host.
+root4=$tmp/root4
+mkdir -p "$root4/proc" "$root4/etc/sysctl.d"
+ln -s /proc/sys "$root4/proc/sys"
+printf 'net.core.somaxconn = 8192\n' >"$root4/etc/sysctl.d/10-x.conf"
+cmd=("$bin" --root "$root4" lint --format json)
+check "proc/sys linked to the host's stays inside the root (offline)" 0 '"mode": "offline"'
+
+# sysctl.d is an absolute link inside the root; a same-named decoy on the host masks a file.
+# The in-root file must be read, the host decoy never consulted.
+decoy=$(mktemp -d /tmp/tcptune-decoy.XXXX)
+root5=$tmp/root5
+mkdir -p "$root5/etc" "$root5$decoy"
+printf 'net.ipv4.tcp_tw_recycle = 1\n' >"$root5$decoy/10-x.conf"
+ln -s "$decoy" "$root5/etc/sysctl.d"
+ln -s /dev/null "$decoy/10-x.conf"
+cmd=("$bin" --root "$root5" lint --kernel 6.1 --format gcc)
+check "links are read inside the root, not on the host" 1 "10-x.conf:1:1: error: net.ipv4.tcp_tw_recycle"
+rm -rf "$decoy"
+
 # A file given on the command line that does not exist, and a --root that does not exist.
 cmd=("$bin" lint "$tmp/nope.conf" --kernel 6.1)
 check "missing file" 2 "nope.conf: error: cannot read file:" "No such file or directory"

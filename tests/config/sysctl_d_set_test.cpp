@@ -90,14 +90,36 @@ TEST_CASE(
   CHECK(r.keys.at("net/ipv4/conf/default/rp_filter").from_glob);
 }
 
-TEST_CASE("procps: assignments apply in order, globs included") {
-  FakeKeySource live{{"net/ipv4/conf/all/rp_filter", "0"}, {"net/ipv4/conf/lo/rp_filter", "0"}};
+TEST_CASE("procps: globs skip keys assigned or excluded anywhere, before or after the glob") {
+  // Checked with procps 4.0.2 `sysctl --dry-run -p` (settinglist_findpath).
+  FakeKeySource live{{"net/ipv4/conf/all/rp_filter", "0"},
+                     {"net/ipv4/conf/lo/rp_filter", "0"},
+                     {"net/ipv4/conf/default/rp_filter", "0"},
+                     {"net/ipv4/conf/eth0/rp_filter", "0"}};
   ConfigSet set =
       make_set({{"/etc/sysctl.d", "10-lo.conf", "net.ipv4.conf.lo.rp_filter = 1\n"},
-                {"/usr/lib/sysctl.d", "50-default.conf", "net.ipv4.conf.*.rp_filter = 2\n"}},
+                {"/usr/lib/sysctl.d", "50-default.conf",
+                 "net.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.default.rp_filter\n"},
+                {"/usr/lib/sysctl.d", "60-eth0.conf", "net.ipv4.conf.eth0.rp_filter = 0\n"}},
                Semantics::procps);
   Resolution r = resolve_config(set, &live);
-  CHECK(winner(set, r, "net/ipv4/conf/lo/rp_filter") == "2 @/usr/lib/sysctl.d/50-default.conf:1");
+  CHECK(winner(set, r, "net/ipv4/conf/lo/rp_filter") == "1 @/etc/sysctl.d/10-lo.conf:1");
+  CHECK(winner(set, r, "net/ipv4/conf/all/rp_filter") == "2 @/usr/lib/sysctl.d/50-default.conf:1");
+  CHECK(winner(set, r, "net/ipv4/conf/default/rp_filter") == "<unset>");
+  CHECK(winner(set, r, "net/ipv4/conf/eth0/rp_filter") == "0 @/usr/lib/sysctl.d/60-eth0.conf:1");
+  CHECK(r.keys.at("net/ipv4/conf/eth0/rp_filter").shadowed.empty());
+}
+
+TEST_CASE(
+    "systemd: a later -key cancels an earlier assignment; the same glob text cancels a glob") {
+  FakeKeySource live{{"net/ipv4/conf/all/rp_filter", "0"}, {"net/ipv4/tcp_fin_timeout", "60"}};
+  ConfigSet set = make_set({{"/etc/sysctl.d", "10-a.conf",
+                             "net.ipv4.tcp_fin_timeout = 30\nnet.ipv4.conf.*.rp_filter = 2\n"},
+                            {"/usr/lib/sysctl.d", "20-b.conf",
+                             "-net.ipv4.tcp_fin_timeout\n-net.ipv4.conf.*.rp_filter\n"}});
+  Resolution r = resolve_config(set, &live);
+  CHECK(winner(set, r, "net/ipv4/tcp_fin_timeout") == "<unset>");
+  CHECK(winner(set, r, "net/ipv4/conf/all/rp_filter") == "<unset>");
 }
 
 TEST_CASE("globs without a live tree stay unexpanded; globs matching nothing are recorded") {

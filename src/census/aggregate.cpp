@@ -1,0 +1,102 @@
+#include "census/aggregate.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tcptune {
+
+std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const noexcept {
+  // FNV-1a over the key bytes that matter.
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const std::uint8_t* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      h ^= p[i];
+      h *= 1099511628211ull;
+    }
+  };
+  std::size_t n = k.v4 ? 4 : 16;
+  mix(k.local.data(), n);
+  mix(k.remote.data(), n);
+  std::uint8_t port[2] = {static_cast<std::uint8_t>(k.remote_port >> 8),
+                          static_cast<std::uint8_t>(k.remote_port)};
+  mix(port, 2);
+  return static_cast<std::size_t>(h);
+}
+
+CensusAggregator::CensusAggregator() { reset(); }
+
+void CensusAggregator::reset() {
+  m_v4 = {};
+  m_v6 = {};
+  m_total = m_tw_pool = m_orphan_fw2 = m_server_tw = m_client_tw = 0;
+  m_listen_ports.reset();
+  m_listeners.clear();
+  m_server.clear();
+  m_dest.clear();
+}
+
+void CensusAggregator::add(const SocketRecord& r) {
+  if (r.state == 0 || r.state >= k_state_slots) return;
+  ++m_total;
+  ++(r.v4 ? m_v4 : m_v6)[r.state];
+  const auto state = static_cast<TcpState>(r.state);
+  if (state == TcpState::listen) {
+    m_listen_ports.set(r.local_port);
+    Listener l;
+    l.v4 = r.v4;
+    l.address = r.local;
+    l.port = r.local_port;
+    l.queue = r.rqueue;
+    l.queue_max = r.wqueue;
+    m_listeners.push_back(l);
+    return;
+  }
+  if (r.timer == k_timer_timewait) {
+    ++m_tw_pool;
+    if (state == TcpState::fin_wait2) ++m_orphan_fw2;
+  }
+  if (m_listen_ports.test(r.local_port)) {
+    ++m_server[r.local_port][r.state];
+    if (state == TcpState::time_wait) ++m_server_tw;
+    return;
+  }
+  if (state == TcpState::time_wait) ++m_client_tw;
+  DestinationKey k;
+  k.v4 = r.v4;
+  k.local = r.local;
+  k.remote = r.remote;
+  k.remote_port = r.remote_port;
+  Destination& d = m_dest[k];
+  if (d.sockets == 0) d.key = k;
+  ++d.states[r.state];
+  ++d.sockets;
+}
+
+std::vector<PortUse> CensusAggregator::server_ports() const {
+  std::vector<PortUse> out;
+  for (const auto& [port, counts] : m_server) out.push_back({port, counts});
+  // Listening ports with no connection yet still deserve a row.
+  for (const Listener& l : m_listeners) {
+    if (m_server.count(l.port) == 0 &&
+        std::none_of(out.begin(), out.end(), [&](const PortUse& p) { return p.port == l.port; })) {
+      out.push_back({l.port, {}});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PortUse& a, const PortUse& b) { return a.port < b.port; });
+  return out;
+}
+
+std::vector<Destination> CensusAggregator::destinations() const {
+  std::vector<Destination> out;
+  out.reserve(m_dest.size());
+  for (const auto& [k, d] : m_dest) out.push_back(d);
+  std::sort(out.begin(), out.end(), [](const Destination& a, const Destination& b) {
+    if (a.sockets != b.sockets) return a.sockets > b.sockets;
+    if (a.key.remote_port != b.key.remote_port) return a.key.remote_port < b.key.remote_port;
+    return std::memcmp(a.key.remote.data(), b.key.remote.data(), 16) < 0;
+  });
+  return out;
+}
+
+}  // namespace tcptune

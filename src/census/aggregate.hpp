@@ -1,0 +1,87 @@
+#pragma once
+/// Streaming aggregation of a socket census: memory grows with the number of groups
+/// (listeners, destinations), never with the number of sockets.
+///
+/// Both the netlink dump and /proc/net/tcp list listening sockets before the established hash,
+/// so a connection's local port is known to be a listener's (server side) when it arrives.
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "census/socket_record.hpp"
+
+namespace tcptune {
+
+using StateCounts = std::array<std::uint64_t, k_state_slots>;  // index = state (1..11)
+
+struct Listener {
+  bool v4 = true;
+  std::array<std::uint8_t, 16> address{};
+  std::uint16_t port = 0;
+  std::uint32_t queue = 0;      ///< connections waiting for accept()
+  std::uint32_t queue_max = 0;  ///< the backlog (0 when unknown: /proc/net/tcp)
+};
+
+struct DestinationKey {
+  bool v4 = true;
+  std::array<std::uint8_t, 16> local{};
+  std::array<std::uint8_t, 16> remote{};
+  std::uint16_t remote_port = 0;
+  bool operator==(const DestinationKey&) const = default;
+};
+
+struct DestinationKeyHash {
+  std::size_t operator()(const DestinationKey& k) const noexcept;
+};
+
+struct Destination {
+  DestinationKey key;
+  StateCounts states{};
+  std::uint64_t sockets = 0;  ///< sockets in the group = local ports in use toward it
+};
+
+struct PortUse {
+  std::uint16_t port = 0;
+  StateCounts states{};  ///< connections on a listening port (server side), LISTEN excluded
+};
+
+class CensusAggregator {
+ public:
+  CensusAggregator();
+  void add(const SocketRecord& r);
+  void reset();
+
+  [[nodiscard]] const StateCounts& states(bool v4) const { return v4 ? m_v4 : m_v6; }
+  [[nodiscard]] std::uint64_t total() const { return m_total; }
+  [[nodiscard]] const std::vector<Listener>& listeners() const { return m_listeners; }
+  /// Connections per listening port (server side), sorted by port.
+  [[nodiscard]] std::vector<PortUse> server_ports() const;
+  /// Client-side groups, largest first.
+  [[nodiscard]] std::vector<Destination> destinations() const;
+  /// TIME_WAIT (and orphaned FIN_WAIT2 mini-sockets, timer 3) for reconciling with sockstat.
+  [[nodiscard]] std::uint64_t timewait_pool() const { return m_tw_pool; }
+  [[nodiscard]] std::uint64_t orphan_fin_wait2() const { return m_orphan_fw2; }
+  /// TIME_WAIT on listening ports (this host closed server-side) vs on ephemeral ports.
+  [[nodiscard]] std::uint64_t server_time_wait() const { return m_server_tw; }
+  [[nodiscard]] std::uint64_t client_time_wait() const { return m_client_tw; }
+  [[nodiscard]] bool is_listening_port(std::uint16_t p) const { return m_listen_ports.test(p); }
+
+ private:
+  StateCounts m_v4{};
+  StateCounts m_v6{};
+  std::uint64_t m_total = 0;
+  std::uint64_t m_tw_pool = 0;
+  std::uint64_t m_orphan_fw2 = 0;
+  std::uint64_t m_server_tw = 0;
+  std::uint64_t m_client_tw = 0;
+  std::bitset<65536> m_listen_ports;
+  std::vector<Listener> m_listeners;
+  std::unordered_map<std::uint16_t, StateCounts> m_server;
+  std::unordered_map<DestinationKey, Destination, DestinationKeyHash> m_dest;
+};
+
+}  // namespace tcptune

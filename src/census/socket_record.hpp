@@ -1,0 +1,55 @@
+#pragma once
+/// One TCP socket as the census sees it, from netlink sock_diag or /proc/net/tcp{,6}.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tcptune {
+
+/// TCP states as the kernel numbers them (include/net/tcp_states.h).
+enum class TcpState : std::uint8_t {
+  established = 1,
+  syn_sent = 2,
+  syn_recv = 3,
+  fin_wait1 = 4,
+  fin_wait2 = 5,
+  time_wait = 6,
+  close = 7,
+  close_wait = 8,
+  last_ack = 9,
+  listen = 10,
+  closing = 11,
+  new_syn_recv = 12,  ///< request sockets; reported as SYN_RECV
+};
+
+inline constexpr int k_state_slots = 12;  ///< index 1..11 used (NEW_SYN_RECV folded into SYN_RECV)
+
+/// The kernel's name ("ESTABLISHED", "SYN_RECV"...), "" for 0 or unknown values.
+std::string_view state_name(int state);
+
+/// The idiag_timer value of TIME_WAIT mini-sockets (and orphaned FIN_WAIT2 ones).
+inline constexpr std::uint8_t k_timer_timewait = 3;
+
+struct SocketRecord {
+  std::uint8_t family = 0;  ///< AF_INET or AF_INET6 (as reported)
+  std::uint8_t state = 0;   ///< 1..11 (12 is folded to 3 by the parsers)
+  std::uint8_t timer = 0;
+  bool v4 = false;  ///< IPv4, or an IPv4-mapped IPv6 address pair (one port space)
+  std::array<std::uint8_t, 16> local{};  ///< network order; IPv4 in the first 4 bytes when v4
+  std::array<std::uint8_t, 16> remote{};
+  std::uint16_t local_port = 0;  ///< host order
+  std::uint16_t remote_port = 0;
+  std::uint32_t rqueue = 0;  ///< LISTEN: current accept queue
+  std::uint32_t wqueue = 0;  ///< LISTEN (netlink): accept queue maximum
+  std::uint32_t inode = 0;   ///< 0 for orphans and mini-sockets
+};
+
+/// Text form of an address ("127.0.0.1", "::1").
+std::string address_text(const std::array<std::uint8_t, 16>& addr, bool v4);
+
+/// Folds an IPv4-mapped IPv6 pair (::ffff:a.b.c.d) into IPv4 form, sets `v4`.
+void normalize_mapped(SocketRecord& r);
+
+}  // namespace tcptune

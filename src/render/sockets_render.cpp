@@ -1,0 +1,275 @@
+#include "render/sockets_render.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "census/counters.hpp"
+#include "render/findings_render.hpp"
+
+namespace tcptune {
+
+namespace {
+
+constexpr int k_time_wait_seconds = 60;  // TCP_TIMEWAIT_LEN: fixed in the kernel
+
+std::uint64_t sum(const StateCounts& c) {
+  std::uint64_t s = 0;
+  for (auto v : c) s += v;
+  return s;
+}
+
+Json states_json(const StateCounts& c, bool skip_zero) {
+  Json o = Json::object();
+  for (int st = 1; st <= 11; ++st) {
+    if (skip_zero && c[static_cast<std::size_t>(st)] == 0) continue;
+    o[std::string(state_name(st))] = c[static_cast<std::size_t>(st)];
+  }
+  return o;
+}
+
+std::string endpoint(const std::array<std::uint8_t, 16>& a, bool v4, std::uint16_t port) {
+  std::string addr = address_text(a, v4);
+  return (v4 ? addr : "[" + addr + "]") + ":" + std::to_string(port);
+}
+
+std::string pad(std::string s, std::size_t w, bool right = false) {
+  if (s.size() >= w) return s;
+  return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
+}
+
+std::string rate(std::uint64_t tw) {
+  char buf[32];
+  double r = static_cast<double>(tw) / k_time_wait_seconds;
+  std::snprintf(buf, sizeof buf, r < 1 ? "%.2f" : (r < 10 ? "%.1f" : "%.0f"), r);
+  return buf;
+}
+
+std::string prom_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, OutputFormat format,
+                           const Style& style) {
+  const CensusAggregator& a = rep.sockets;
+  StateCounts all{};
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = a.states(true)[i] + a.states(false)[i];
+  std::vector<Destination> dests = a.destinations();
+  std::int64_t capacity = rep.port_capacity();
+  std::int64_t sockstat_tw = rep.sockstat.count("TCP.tw") != 0 ? rep.sockstat.at("TCP.tw") : -1;
+
+  if (format == OutputFormat::json) {
+    Json j;
+    j["schema"] = "tcptune.sockets/1";
+    j["tool"] = {{"name", "tcptune"}, {"version", meta.version}};
+    j["source"] = rep.source;
+    j["fallback_reason"] = rep.fallback_reason.empty() ? Json(nullptr) : Json(rep.fallback_reason);
+    j["netns"] = meta.netns.empty() ? Json(nullptr) : Json(meta.netns);
+    j["states"] = states_json(all, false);
+    j["total"] = a.total();
+    j["families"] = {
+        {"ipv4", {{"states", states_json(a.states(true), false)}, {"total", sum(a.states(true))}}},
+        {"ipv6",
+         {{"states", states_json(a.states(false), false)}, {"total", sum(a.states(false))}}}};
+    Json listeners = Json::array();
+    for (const Listener& l : a.listeners()) {
+      listeners.push_back(
+          {{"address", address_text(l.address, l.v4)},
+           {"port", l.port},
+           {"family", l.v4 ? "ipv4" : "ipv6"},
+           {"accept_queue", l.queue},
+           {"accept_queue_max", l.queue_max > 0 ? Json(l.queue_max) : Json(nullptr)}});
+    }
+    j["listeners"] = std::move(listeners);
+    Json ports = Json::array();
+    for (const PortUse& p : a.server_ports()) {
+      ports.push_back({{"port", p.port},
+                       {"states", states_json(p.states, true)},
+                       {"connections", sum(p.states)}});
+    }
+    j["server_ports"] = std::move(ports);
+    Json ds = Json::array();
+    for (const Destination& d : dests) {
+      std::uint64_t tw = d.states[static_cast<std::size_t>(TcpState::time_wait)];
+      ds.push_back({{"local", address_text(d.key.local, d.key.v4)},
+                    {"remote", address_text(d.key.remote, d.key.v4)},
+                    {"remote_port", d.key.remote_port},
+                    {"states", states_json(d.states, true)},
+                    {"ports_in_use", d.sockets},
+                    {"port_capacity", capacity},
+                    {"headroom", capacity - static_cast<std::int64_t>(d.sockets)},
+                    {"closes_per_second", static_cast<double>(tw) / k_time_wait_seconds}});
+    }
+    j["destinations"] = std::move(ds);
+    j["closers"] = {{"server_side_time_wait", a.server_time_wait()},
+                    {"client_side_time_wait", a.client_time_wait()}};
+    j["timewait_pool"] = {{"time_wait", all[static_cast<std::size_t>(TcpState::time_wait)]},
+                          {"orphaned_fin_wait2", a.orphan_fin_wait2()},
+                          {"sockstat_tw", sockstat_tw >= 0 ? Json(sockstat_tw) : Json(nullptr)}};
+    j["port_range"] = {{"low", rep.range.low}, {"high", rep.range.high}, {"capacity", capacity}};
+    Json counters = Json::object();
+    for (const std::string& name : reported_counters_list()) {
+      auto it = rep.counters.find(name);
+      counters[name.substr(name.find('.') + 1)] =
+          it == rep.counters.end() ? Json(nullptr) : Json(it->second);
+    }
+    j["counters"] = std::move(counters);
+    return dump_json(j);
+  }
+
+  if (format == OutputFormat::prometheus) {
+    std::string out;
+    out +=
+        "# HELP tcptune_sockets TCP sockets by state and address family.\n# TYPE tcptune_sockets "
+        "gauge\n";
+    for (bool v4 : {true, false}) {
+      for (int st = 1; st <= 11; ++st) {
+        out += "tcptune_sockets{family=\"" + std::string(v4 ? "ipv4" : "ipv6") + "\",state=\"" +
+               std::string(state_name(st)) + "\"} " +
+               std::to_string(a.states(v4)[static_cast<std::size_t>(st)]) + "\n";
+      }
+    }
+    out +=
+        "# HELP tcptune_destination_sockets Client-side sockets per destination and state (top "
+        "groups).\n"
+        "# TYPE tcptune_destination_sockets gauge\n";
+    std::string headroom =
+        "# HELP tcptune_destination_port_headroom Local ports still free toward a destination.\n"
+        "# TYPE tcptune_destination_port_headroom gauge\n";
+    for (std::size_t i = 0; i < dests.size() && i < meta.top; ++i) {
+      const Destination& d = dests[i];
+      std::string labels = "local=\"" + prom_escape(address_text(d.key.local, d.key.v4)) +
+                           "\",remote=\"" + prom_escape(address_text(d.key.remote, d.key.v4)) +
+                           "\",remote_port=\"" + std::to_string(d.key.remote_port) + "\"";
+      for (int st = 1; st <= 11; ++st) {
+        if (d.states[static_cast<std::size_t>(st)] == 0) continue;
+        out += "tcptune_destination_sockets{" + labels + ",state=\"" + std::string(state_name(st)) +
+               "\"} " + std::to_string(d.states[static_cast<std::size_t>(st)]) + "\n";
+      }
+      headroom += "tcptune_destination_port_headroom{" + labels + "} " +
+                  std::to_string(capacity - static_cast<std::int64_t>(d.sockets)) + "\n";
+    }
+    out += headroom;
+    out +=
+        "# HELP tcptune_listener_accept_queue Connections waiting for accept().\n# TYPE "
+        "tcptune_listener_accept_queue gauge\n";
+    for (const Listener& l : a.listeners()) {
+      out += "tcptune_listener_accept_queue{address=\"" +
+             prom_escape(address_text(l.address, l.v4)) + "\",port=\"" + std::to_string(l.port) +
+             "\"} " + std::to_string(l.queue) + "\n";
+    }
+    out +=
+        "# HELP tcptune_kernel_counter TCP counters from /proc/net/netstat and /proc/net/snmp.\n"
+        "# TYPE tcptune_kernel_counter counter\n";
+    for (const std::string& name : reported_counters_list()) {
+      auto it = rep.counters.find(name);
+      if (it != rep.counters.end()) {
+        out += "tcptune_kernel_counter{name=\"" + name + "\"} " + std::to_string(it->second) + "\n";
+      }
+    }
+    return out;
+  }
+
+  // text
+  std::string out;
+  out += style.bold("TCP sockets: " + std::to_string(a.total())) + " (IPv4 " +
+         std::to_string(sum(a.states(true))) + ", IPv6 " + std::to_string(sum(a.states(false))) +
+         ")  source: " + rep.source + (meta.netns.empty() ? "" : "  netns: " + meta.netns) + "\n";
+  if (!rep.fallback_reason.empty()) out += "note: " + rep.fallback_reason + "\n";
+  out += "\n" +
+         style.bold(pad("state", 14) + pad("IPv4", 10, true) + pad("IPv6", 10, true) +
+                    pad("total", 10, true)) +
+         "\n";
+  for (int st = 1; st <= 11; ++st) {
+    auto i = static_cast<std::size_t>(st);
+    if (all[i] == 0) continue;
+    out += pad(std::string(state_name(st)), 14) + pad(std::to_string(a.states(true)[i]), 10, true) +
+           pad(std::to_string(a.states(false)[i]), 10, true) +
+           pad(std::to_string(all[i]), 10, true) + "\n";
+  }
+  std::uint64_t tw = all[static_cast<std::size_t>(TcpState::time_wait)];
+  out += "\nTIME_WAIT pool: " + std::to_string(tw) + " TIME_WAIT + " +
+         std::to_string(a.orphan_fin_wait2()) + " orphaned FIN_WAIT2" +
+         (sockstat_tw >= 0 ? "; /proc/net/sockstat tw " + std::to_string(sockstat_tw) : "") + "\n";
+  if (!a.listeners().empty()) {
+    out += "\n" +
+           style.bold(pad("listening on", 26) + pad("accept queue", 14, true) + "  connections") +
+           "\n";
+    std::vector<PortUse> ports = a.server_ports();
+    std::size_t shown = 0;
+    for (const Listener& l : a.listeners()) {
+      if (shown++ >= meta.top) break;
+      std::string q =
+          std::to_string(l.queue) + (l.queue_max > 0 ? "/" + std::to_string(l.queue_max) : "");
+      std::string conns;
+      for (const PortUse& p : ports) {
+        if (p.port != l.port) continue;
+        for (int st = 1; st <= 11; ++st) {
+          auto n = p.states[static_cast<std::size_t>(st)];
+          if (n != 0)
+            conns +=
+                (conns.empty() ? "" : ", ") + std::string(state_name(st)) + " " + std::to_string(n);
+        }
+      }
+      out += pad(endpoint(l.address, l.v4, l.port), 26) + pad(q, 14, true) + "  " +
+             (conns.empty() ? "-" : conns) + "\n";
+    }
+  }
+  if (!dests.empty()) {
+    out += "\n" +
+           style.bold(pad("client side: to", 26) + pad("sockets", 9, true) +
+                      pad("TIME_WAIT", 11, true) + pad("ports used", 12, true) +
+                      pad("headroom", 10, true) + pad("closes/s", 10, true)) +
+           "\n";
+    for (std::size_t i = 0; i < dests.size() && i < meta.top; ++i) {
+      const Destination& d = dests[i];
+      std::uint64_t dtw = d.states[static_cast<std::size_t>(TcpState::time_wait)];
+      std::int64_t head = capacity - static_cast<std::int64_t>(d.sockets);
+      char pct[16];
+      std::snprintf(
+          pct, sizeof pct, "%.0f%%",
+          capacity > 0 ? 100.0 * static_cast<double>(head) / static_cast<double>(capacity) : 0.0);
+      out += pad(endpoint(d.key.remote, d.key.v4, d.key.remote_port), 26) +
+             pad(std::to_string(d.sockets), 9, true) + pad(std::to_string(dtw), 11, true) +
+             pad(std::to_string(d.sockets) + "/" + std::to_string(capacity), 12, true) +
+             pad(pct, 10, true) + pad(rate(dtw), 10, true) + "\n";
+    }
+    if (dests.size() > meta.top)
+      out += "(" + std::to_string(dests.size() - meta.top) + " more destinations; --top N)\n";
+  }
+  out += "\nwho closes first: ";
+  if (a.server_time_wait() == 0 && a.client_time_wait() == 0) {
+    out += "no TIME_WAIT sockets\n";
+  } else {
+    out += std::to_string(a.server_time_wait()) +
+           " TIME_WAIT on listening ports (this host closes connections it "
+           "accepted, about " +
+           rate(a.server_time_wait()) + "/s), " + std::to_string(a.client_time_wait()) +
+           " on outgoing connections (this host closes as a client, about " +
+           rate(a.client_time_wait()) + "/s)\n";
+  }
+  std::string counters;
+  for (const std::string& name : reported_counters_list()) {
+    auto it = rep.counters.find(name);
+    if (it != rep.counters.end() && it->second != 0) {
+      counters += (counters.empty() ? "" : ", ") + name.substr(name.find('.') + 1) + " " +
+                  std::to_string(it->second);
+    }
+  }
+  if (!counters.empty()) out += "kernel counters: " + counters + "\n";
+  out += "port range " + std::to_string(rep.range.low) + "-" + std::to_string(rep.range.high) +
+         ": " + std::to_string(capacity) + " ports per destination and source address\n";
+  return out;
+}
+
+}  // namespace tcptune

@@ -1,0 +1,17 @@
+#pragma once
+/// Entering another network namespace (`--netns NAME|PATH`).
+
+#include <string>
+
+#include "core/result.hpp"
+
+namespace tcptune {
+
+/// NAME → /run/netns/NAME; anything with a '/' is used as a path (e.g. /proc/PID/ns/net).
+std::string netns_path(const std::string& name_or_path);
+
+/// setns(CLONE_NEWNET) into the namespace at `path` for the whole process (call before any
+/// other thread exists). EPERM without CAP_SYS_ADMIN.
+Result<bool> enter_netns(const std::string& path);
+
+}  // namespace tcptune

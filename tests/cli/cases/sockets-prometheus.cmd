@@ -1,0 +1,1 @@
+$TCPTUNE --root tests/fixtures/census-mix sockets --format prometheus --top 2

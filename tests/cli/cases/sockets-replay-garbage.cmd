@@ -1,0 +1,1 @@
+$TCPTUNE sockets --replay tests/fixtures/blog/etc/sysctl.conf

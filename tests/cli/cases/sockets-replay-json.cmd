@@ -1,0 +1,1 @@
+$TCPTUNE sockets --replay tests/fixtures/census-mix/mix.nl --format json
