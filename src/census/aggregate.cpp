@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 namespace tcptune {
 
@@ -73,17 +74,12 @@ void CensusAggregator::add(const SocketRecord& r) {
 }
 
 std::vector<PortUse> CensusAggregator::server_ports() const {
+  // Every listening port gets a row, with or without connections; sorted by port.
+  std::map<std::uint16_t, StateCounts> ports(m_server.begin(), m_server.end());
+  for (const Listener& l : m_listeners) ports.try_emplace(l.port);
   std::vector<PortUse> out;
-  for (const auto& [port, counts] : m_server) out.push_back({port, counts});
-  // Listening ports with no connection yet still deserve a row.
-  for (const Listener& l : m_listeners) {
-    if (m_server.count(l.port) == 0 &&
-        std::none_of(out.begin(), out.end(), [&](const PortUse& p) { return p.port == l.port; })) {
-      out.push_back({l.port, {}});
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [](const PortUse& a, const PortUse& b) { return a.port < b.port; });
+  out.reserve(ports.size());
+  for (const auto& [port, counts] : ports) out.push_back({port, counts});
   return out;
 }
 

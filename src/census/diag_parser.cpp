@@ -18,7 +18,15 @@ struct CbData {
   const std::function<void(const SocketRecord&)>* sink;
   std::size_t sockets = 0;
   bool bad = false;
+  const nlmsghdr* done = nullptr;  ///< the NLMSG_DONE message, once seen
 };
+
+// NLMSG_DONE: remember where it is, so that a caller holding several dumps (a recording) can
+// go on after it; one pass over the buffer either way.
+int on_done(const nlmsghdr* nlh, void* data) {
+  static_cast<CbData*>(data)->done = nlh;
+  return MNL_CB_STOP;
+}
 
 int on_message(const nlmsghdr* nlh, void* data) {
   auto* d = static_cast<CbData*>(data);
@@ -53,18 +61,16 @@ DiagResult parse_diag_buffer(const std::uint8_t* buf, std::size_t len, std::uint
                              const std::function<void(const SocketRecord&)>& sink) {
   CbData data{&sink};
   DiagResult res;
-  // Find where NLMSG_DONE ends, so that a caller holding several dumps can go on after it.
-  int remaining = static_cast<int>(len);
-  for (const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf); mnl_nlmsg_ok(nlh, remaining);
-       nlh = mnl_nlmsg_next(nlh, &remaining)) {
-    if (nlh->nlmsg_type == NLMSG_DONE) {
-      res.consumed = static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(nlh) - buf) +
-                     MNL_ALIGN(nlh->nlmsg_len);
-      break;
-    }
-  }
+  // Only NLMSG_DONE gets our control callback; NLMSG_ERROR and the others keep libmnl's.
+  mnl_cb_t control[NLMSG_MIN_TYPE] = {};
+  control[NLMSG_DONE] = on_done;
   errno = 0;
-  int rc = mnl_cb_run(buf, res.consumed != 0 ? res.consumed : len, seq, portid, on_message, &data);
+  int rc = mnl_cb_run2(buf, len, seq, portid, on_message, &data, control, NLMSG_MIN_TYPE);
+  if (data.done != nullptr) {
+    res.consumed =
+        static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(data.done) - buf) +
+        MNL_ALIGN(data.done->nlmsg_len);
+  }
   res.sockets = data.sockets;
   if (rc == MNL_CB_STOP) {
     res.status = DiagStatus::done;
