@@ -84,6 +84,15 @@ Result<bool> from_proc(const RootFs& fs, CensusReport& rep) {
 
 Result<CensusReport> take_census(const RootFs& fs, const KeySource& keys, CensusSource source,
                                  std::string* record) {
+  DumpFunction dump = [](int family, const std::function<void(const SocketRecord&)>& sink,
+                         const std::function<void(const std::uint8_t*, std::size_t)>* rec) {
+    return netlink_dump(family, k_all_states, sink, rec);
+  };
+  return take_census_with(fs, keys, source, dump, record);
+}
+
+Result<CensusReport> take_census_with(const RootFs& fs, const KeySource& keys, CensusSource source,
+                                      const DumpFunction& dump, std::string* record) {
   CensusReport rep;
   bool netlink =
       source == CensusSource::netlink || (source == CensusSource::automatic && fs.is_host_root());
@@ -101,8 +110,7 @@ Result<CensusReport> take_census(const RootFs& fs, const KeySource& keys, Census
       rep.netlink_retries = attempt;
       ok = true;
       for (int family : {AF_INET, AF_INET6}) {
-        Result<DumpStats> d =
-            netlink_dump(family, k_all_states, sink, record != nullptr ? &rec : nullptr);
+        Result<DumpStats> d = dump(family, sink, record != nullptr ? &rec : nullptr);
         if (!d.ok()) {
           failure = d.error();
           ok = false;
@@ -151,8 +159,13 @@ Result<CensusReport> census_from_recording(const std::string& bytes) {
     DiagResult r = parse_diag_buffer(p + off, bytes.size() - off, 0, 0,
                                      [&](const SocketRecord& s) { rep.sockets.add(s); });
     if (r.status == DiagStatus::error)
-      return SysError{r.err, "recording", "malformed netlink data"};
-    if (r.status != DiagStatus::done) break;
+      return SysError{r.err, "recording",
+                      "malformed netlink data in the dump starting at byte " + std::to_string(off)};
+    if (r.status != DiagStatus::done) {
+      return SysError{EBADMSG, "recording",
+                      "the dump starting at byte " + std::to_string(off) +
+                          " has no NLMSG_DONE (truncated recording?)"};
+    }
     ++dumps;
     off += r.consumed;
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "census/aggregate.hpp"
+#include "census/netlink_dump.hpp"
 #include "core/result.hpp"
 
 namespace tcptune {
@@ -44,6 +45,16 @@ struct CensusReport {
 /// Raw netlink replies for `debug record-sockets` (appended to `record` when not null).
 Result<CensusReport> take_census(const RootFs& fs, const KeySource& keys, CensusSource source,
                                  std::string* record = nullptr);
+
+/// One family's dump, as `netlink_dump` does it (tests inject failures through this).
+using DumpFunction = std::function<Result<DumpStats>(
+    int family, const std::function<void(const SocketRecord&)>& sink,
+    const std::function<void(const std::uint8_t*, std::size_t)>* record)>;
+
+/// `take_census` with the dump injected: ENOBUFS starts the whole census over once, then fails;
+/// a kernel without sock_diag falls back to /proc/net/tcp{,6} (automatic source only).
+Result<CensusReport> take_census_with(const RootFs& fs, const KeySource& keys, CensusSource source,
+                                      const DumpFunction& dump, std::string* record = nullptr);
 
 /// Replays a recording made by `debug record-sockets` (concatenated reply buffers).
 Result<CensusReport> census_from_recording(const std::string& bytes);

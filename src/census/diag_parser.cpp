@@ -18,8 +18,20 @@ struct CbData {
   const std::function<void(const SocketRecord&)>* sink;
   std::size_t sockets = 0;
   bool bad = false;
-  const nlmsghdr* done = nullptr;  ///< the NLMSG_DONE message, once seen
+  const nlmsghdr* done = nullptr;     ///< the NLMSG_DONE message, once seen
+  const std::uint8_t* end = nullptr;  ///< end of the last message walked
+  int err = 0;                        ///< errno of an NLMSG_ERROR reply
 };
+
+void mark_end(const nlmsghdr* nlh, CbData* d) {
+  d->end = reinterpret_cast<const std::uint8_t*>(nlh) + MNL_ALIGN(nlh->nlmsg_len);
+}
+
+// NLMSG_NOOP and NLMSG_OVERRUN carry nothing for us; note where they end.
+int on_other(const nlmsghdr* nlh, void* data) {
+  mark_end(nlh, static_cast<CbData*>(data));
+  return MNL_CB_OK;
+}
 
 // NLMSG_DONE: remember where it is, so that a caller holding several dumps (a recording) can
 // go on after it; one pass over the buffer either way.
@@ -28,8 +40,28 @@ int on_done(const nlmsghdr* nlh, void* data) {
   return MNL_CB_STOP;
 }
 
+// libmnl calls no default callback for a control type once a control array is given, so
+// NLMSG_ERROR needs its own (as mnl_cb_error: errno from the reply; error 0 is an ACK).
+int on_error(const nlmsghdr* nlh, void* data) {
+  auto* d = static_cast<CbData*>(data);
+  mark_end(nlh, d);
+  if (mnl_nlmsg_get_payload_len(nlh) < sizeof(nlmsgerr)) {
+    d->bad = true;
+    return MNL_CB_ERROR;
+  }
+  nlmsgerr e;
+  std::memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof e);
+  if (e.error == 0) {  // an ACK ends the exchange like NLMSG_DONE
+    d->done = nlh;
+    return MNL_CB_STOP;
+  }
+  d->err = e.error < 0 ? -e.error : e.error;
+  return MNL_CB_ERROR;
+}
+
 int on_message(const nlmsghdr* nlh, void* data) {
   auto* d = static_cast<CbData*>(data);
+  mark_end(nlh, d);
   if (mnl_nlmsg_get_payload_len(nlh) < sizeof(inet_diag_msg)) {
     d->bad = true;
     return MNL_CB_ERROR;
@@ -63,6 +95,9 @@ DiagResult parse_diag_buffer(const std::uint8_t* buf, std::size_t len, std::uint
   DiagResult res;
   // Only NLMSG_DONE gets our control callback; NLMSG_ERROR and the others keep libmnl's.
   mnl_cb_t control[NLMSG_MIN_TYPE] = {};
+  control[NLMSG_NOOP] = on_other;
+  control[NLMSG_ERROR] = on_error;
+  control[NLMSG_OVERRUN] = on_other;
   control[NLMSG_DONE] = on_done;
   errno = 0;
   int rc = mnl_cb_run2(buf, len, seq, portid, on_message, &data, control, NLMSG_MIN_TYPE);
@@ -74,9 +109,14 @@ DiagResult parse_diag_buffer(const std::uint8_t* buf, std::size_t len, std::uint
   res.sockets = data.sockets;
   if (rc == MNL_CB_STOP) {
     res.status = DiagStatus::done;
+  } else if (rc == MNL_CB_OK && len != 0 && data.end != buf + len) {
+    // libmnl stops quietly at a message whose length does not fit: a truncated or corrupt
+    // buffer (the kernel never splits a message across datagrams).
+    res.status = DiagStatus::error;
+    res.err = EBADMSG;
   } else if (rc == MNL_CB_ERROR || rc < 0) {
     res.status = DiagStatus::error;
-    res.err = data.bad ? EBADMSG : (errno != 0 ? errno : EBADMSG);
+    res.err = data.bad ? EBADMSG : data.err != 0 ? data.err : (errno != 0 ? errno : EBADMSG);
   }
   return res;
 }

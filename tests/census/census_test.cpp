@@ -1,0 +1,459 @@
+// Census parsers and aggregation: /proc/net/tcp{,6} (IPv4, IPv6, v4-mapped, request sockets),
+// netlink replies (recorded and hand-made, well-formed and not), the ENOBUFS retry and the
+// sock_diag fallback, the counter files, and the port capacity arithmetic.
+
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "census/census.hpp"
+#include "census/counters.hpp"
+#include "census/diag_parser.hpp"
+#include "census/proc_net_tcp.hpp"
+#include "sys/proc_sys.hpp"
+#include "sys/root_fs.hpp"
+#include "test_support.hpp"
+
+using namespace tcptune;
+
+namespace {
+
+std::vector<SocketRecord> parse_proc(const std::string& text, bool v6,
+                                     ProcParseStats* st = nullptr) {
+  std::vector<SocketRecord> out;
+  ProcParseStats s = parse_proc_net_tcp(text, v6, [&](const SocketRecord& r) { out.push_back(r); });
+  if (st != nullptr) *st = s;
+  return out;
+}
+
+const std::string k_header =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+    "inode\n";
+
+// One netlink message holding an inet_diag_msg (or `payload` bytes of it).
+void put_diag(std::vector<std::uint8_t>& buf, std::uint8_t family, std::uint8_t state,
+              const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport,
+              std::size_t payload = sizeof(inet_diag_msg)) {
+  inet_diag_msg m{};
+  m.idiag_family = family;
+  m.idiag_state = state;
+  m.id.idiag_sport = htons(sport);
+  m.id.idiag_dport = htons(dport);
+  REQUIRE(inet_pton(family, src, m.id.idiag_src) == 1);
+  REQUIRE(inet_pton(family, dst, m.id.idiag_dst) == 1);
+  nlmsghdr h{};
+  h.nlmsg_len = static_cast<std::uint32_t>(NLMSG_LENGTH(payload));
+  h.nlmsg_type = 20;  // SOCK_DIAG_BY_FAMILY
+  h.nlmsg_flags = NLM_F_MULTI;
+  std::size_t at = buf.size();
+  buf.resize(at + NLMSG_ALIGN(h.nlmsg_len), 0);
+  std::memcpy(buf.data() + at, &h, sizeof h);
+  std::memcpy(buf.data() + at + NLMSG_HDRLEN, &m, std::min(payload, sizeof m));
+}
+
+void put_done(std::vector<std::uint8_t>& buf) {
+  nlmsghdr h{};
+  h.nlmsg_len = NLMSG_LENGTH(sizeof(int));
+  h.nlmsg_type = NLMSG_DONE;
+  h.nlmsg_flags = NLM_F_MULTI;
+  std::size_t at = buf.size();
+  buf.resize(at + NLMSG_ALIGN(h.nlmsg_len), 0);
+  std::memcpy(buf.data() + at, &h, sizeof h);
+}
+
+void put_error(std::vector<std::uint8_t>& buf, int err) {
+  nlmsghdr h{};
+  h.nlmsg_len = NLMSG_LENGTH(sizeof(nlmsgerr));
+  h.nlmsg_type = NLMSG_ERROR;
+  nlmsgerr e{};
+  e.error = -err;
+  std::size_t at = buf.size();
+  buf.resize(at + NLMSG_ALIGN(h.nlmsg_len), 0);
+  std::memcpy(buf.data() + at, &h, sizeof h);
+  std::memcpy(buf.data() + at + NLMSG_HDRLEN, &e, sizeof e);
+}
+
+DiagResult parse(const std::vector<std::uint8_t>& buf, std::vector<SocketRecord>* out = nullptr) {
+  // Copy to 4-byte aligned memory, as a recv() buffer would be.
+  std::vector<std::uint32_t> aligned((buf.size() + 3) / 4);
+  if (!buf.empty()) std::memcpy(aligned.data(), buf.data(), buf.size());
+  return parse_diag_buffer(reinterpret_cast<const std::uint8_t*>(aligned.data()), buf.size(), 0, 0,
+                           [&](const SocketRecord& r) {
+                             if (out != nullptr) out->push_back(r);
+                           });
+}
+
+std::string census_mix() { return test::fixture("census-mix"); }
+
+// The exact mix the live test builds (tests/fixtures/census-mix/README.md).
+void check_mix(const CensusReport& rep) {
+  const CensusAggregator& s = rep.sockets;
+  CHECK(s.total() == 21);
+  CHECK(s.states(true)[1] == 6);   // ESTABLISHED IPv4
+  CHECK(s.states(false)[1] == 2);  // ESTABLISHED IPv6
+  CHECK(s.states(true)[5] == 2);   // FIN_WAIT2 (orphans, in the TIME_WAIT pool)
+  CHECK(s.states(true)[6] == 6);   // TIME_WAIT
+  CHECK(s.states(true)[8] == 2);   // CLOSE_WAIT
+  CHECK(s.states(true)[10] == 2);  // LISTEN
+  CHECK(s.states(false)[10] == 1);
+  CHECK(s.timewait_pool() == 8);
+  CHECK(s.orphan_fin_wait2() == 2);
+  CHECK(s.server_time_wait() == 2);
+  CHECK(s.client_time_wait() == 4);
+  CHECK(s.listeners().size() == 3);
+  auto dest = s.destinations();
+  REQUIRE(dest.size() == 3);
+  CHECK(dest[0].key.remote_port == 5000);
+  CHECK(dest[0].sockets == 7);
+  CHECK(dest[0].states[6] == 4);
+  CHECK(dest[1].key.remote_port == 5001);
+  CHECK(dest[1].sockets == 2);
+  CHECK(dest[2].key.remote_port == 5002);
+  CHECK_FALSE(dest[2].key.v4);
+  auto ports = s.server_ports();
+  REQUIRE(ports.size() == 3);
+  CHECK(ports[0].port == 5000);
+  CHECK(ports[0].states[1] == 3);
+  CHECK(ports[0].states[6] == 2);
+  CHECK(ports[1].port == 5001);
+  CHECK(ports[1].states[5] == 2);
+}
+
+}  // namespace
+
+TEST_CASE("/proc/net/tcp: IPv4 addresses, host-order ports, states and queues") {
+  ProcParseStats st;
+  auto recs = parse_proc(k_header +
+                             "   0: 0100007F:1388 00000000:0000 0A 00000000:00000005 00:00000000 "
+                             "00000000     0        "
+                             "0 84396 1 000000002d2600fa 100 0 0 10 0\n"
+                             "   1: 0A00000A:9C40 0500000A:0CEA 06 00000000:00000000 03:00001756 "
+                             "00000000     0        "
+                             "0 0 3 000000004d2246a6\n",
+                         false, &st);
+  CHECK(st.malformed == 0);
+  REQUIRE(recs.size() == 2);
+  CHECK(address_text(recs[0].local, true) == "127.0.0.1");
+  CHECK(recs[0].local_port == 5000);
+  CHECK(recs[0].state == 10);
+  CHECK(recs[0].rqueue == 5);
+  CHECK(recs[0].wqueue == 0);  // /proc has no backlog maximum
+  CHECK(recs[0].inode == 84396);
+  CHECK(address_text(recs[1].local, true) == "10.0.0.10");
+  CHECK(address_text(recs[1].remote, true) == "10.0.0.5");
+  CHECK(recs[1].local_port == 40000);
+  CHECK(recs[1].remote_port == 3306);
+  CHECK(recs[1].state == 6);
+  CHECK(recs[1].timer == 3);
+  CHECK(recs[1].v4);
+}
+
+TEST_CASE("/proc/net/tcp6: IPv6, v4-mapped pairs fold to IPv4, request sockets print 03") {
+  ProcParseStats st;
+  auto recs = parse_proc(
+      k_header +
+          // [::1]:5002 listening
+          "   0: 00000000000000000000000001000000:138A 00000000000000000000000000000000:0000 0A "
+          "00000000:00000000 00:00000000 00000000     0        0 84398 1 0 100 0 0 10 0\n"
+          // ::ffff:127.0.0.1:8080 <- ::ffff:127.0.0.1:50000 ESTABLISHED
+          "   1: 0000000000000000FFFF00000100007F:1F90 0000000000000000FFFF00000100007F:C350 01 "
+          "00000000:00000000 00:00000000 00000000     0        0 5 1 0 20 0 0 10 -1\n"
+          // a request socket (NEW_SYN_RECV) prints state 03
+          "   2: 0000000000000000FFFF00000100007F:1F90 0000000000000000FFFF00000A00000A:D431 03 "
+          "00000000:00000000 01:00000060 00000000     0        0 0 0 0\n",
+      true, &st);
+  CHECK(st.malformed == 0);
+  REQUIRE(recs.size() == 3);
+  CHECK(address_text(recs[0].local, false) == "::1");
+  CHECK_FALSE(recs[0].v4);
+  CHECK(recs[0].family == AF_INET6);
+  CHECK(recs[1].v4);
+  CHECK(address_text(recs[1].local, true) == "127.0.0.1");
+  CHECK(recs[1].local_port == 8080);
+  CHECK(recs[1].remote_port == 50000);
+  CHECK(recs[2].state == 3);
+  CHECK(address_text(recs[2].remote, true) == "10.0.0.10");
+}
+
+TEST_CASE("/proc/net/tcp: malformed lines are counted and skipped, never fatal") {
+  ProcParseStats st;
+  auto recs =
+      parse_proc(k_header +
+                     "   0: 0100007F:1388 00000000:0000 0A 00000000:00000000 00:00000000 "
+                     "00000000 0 0 1 1 0\n"
+                     "   1: 0100007F 00000000:0000 0A 00000000:00000000 00:00000000 "
+                     "00000000 0 0 1\n"                                         // no port
+                     "   2: 0100007F:1388 00000000:0000 0D 0:0 0:0 0 0 0 1\n"   // state 13
+                     "   3: 0100007F:13889 00000000:0000 0A 0:0 0:0 0 0 0 1\n"  // port > 16 bits
+                     "   4: 0100007G:1388 00000000:0000 0A 0:0 0:0 0 0 0 1\n"   // not hex
+                     "   5: short line\n"
+                     "\n",
+                 false, &st);
+  CHECK(recs.size() == 1);
+  CHECK(st.malformed == 5);
+  CHECK(st.first_bad_line == 3);
+  // An IPv6 address in the IPv4 file is malformed too.
+  auto v6in4 = parse_proc(k_header +
+                              "   0: 00000000000000000000000001000000:138A "
+                              "00000000000000000000000000000000:0000 0A 0:0 0:0 0 0 0 1\n",
+                          false, &st);
+  CHECK(v6in4.empty());
+  CHECK(st.malformed == 1);
+}
+
+TEST_CASE("census-mix: /proc/net files under --root give the exact mix") {
+  RootFs fs(census_mix());
+  ProcSys proc(fs);
+  Result<CensusReport> rep = take_census(fs, proc, CensusSource::automatic);
+  REQUIRE(rep.ok());
+  CHECK(rep.value().source == "proc");
+  check_mix(rep.value());
+  CHECK(rep.value().sockstat.at("TCP.tw") == 8);  // TIME_WAIT + orphaned FIN_WAIT2
+  CHECK(rep.value().range.known);
+  CHECK(rep.value().range.low == 32768);
+  CHECK(rep.value().port_capacity() == 28232);
+}
+
+TEST_CASE("census-mix: the recorded netlink replies give the same mix") {
+  Result<std::string> bytes = read_plain_file(census_mix() + "/mix.nl", 1 << 20);
+  REQUIRE(bytes.ok());
+  Result<CensusReport> rep = census_from_recording(bytes.value());
+  REQUIRE(rep.ok());
+  check_mix(rep.value());
+  // The netlink dump knows each listener's backlog.
+  for (const Listener& l : rep.value().sockets.listeners()) CHECK(l.queue_max == 128);
+
+  SUBCASE("a truncated recording is an error, not a smaller census") {
+    Result<CensusReport> cut =
+        census_from_recording(bytes.value().substr(0, bytes.value().size() - 30));
+    REQUIRE_FALSE(cut.ok());
+    CHECK(cut.error().err == EBADMSG);
+  }
+  SUBCASE("one dump only (no IPv6 part) still parses") {
+    DiagResult first = parse(std::vector<std::uint8_t>(bytes.value().begin(), bytes.value().end()));
+    CHECK(first.status == DiagStatus::done);
+    CHECK(first.consumed < bytes.value().size());
+    Result<CensusReport> v4 = census_from_recording(bytes.value().substr(0, first.consumed));
+    REQUIRE(v4.ok());
+    CHECK(v4.value().sockets.total() == 18);
+  }
+  SUBCASE("an empty recording is an error") { CHECK_FALSE(census_from_recording("").ok()); }
+}
+
+TEST_CASE("netlink replies: records, NLMSG_DONE, NLMSG_ERROR and malformed buffers") {
+  std::vector<std::uint8_t> buf;
+  put_diag(buf, AF_INET, 6, "10.0.0.10", 40000, "10.0.0.5", 3306);
+  put_diag(buf, AF_INET6, 12, "::ffff:10.0.0.10", 8080, "::ffff:10.0.0.7", 50000);
+  put_diag(buf, AF_INET6, 1, "2001:db8::1", 443, "2001:db8::2", 60000);
+
+  SUBCASE("a part of a multi-part reply: more to come") {
+    std::vector<SocketRecord> out;
+    DiagResult r = parse(buf, &out);
+    CHECK(r.status == DiagStatus::more);
+    CHECK(r.sockets == 3);
+    REQUIRE(out.size() == 3);
+    CHECK(out[0].remote_port == 3306);
+    CHECK(out[1].state == 3);  // NEW_SYN_RECV folds into SYN_RECV
+    CHECK(out[1].v4);          // v4-mapped
+    CHECK(address_text(out[1].remote, true) == "10.0.0.7");
+    CHECK_FALSE(out[2].v4);
+    CHECK(address_text(out[2].local, false) == "2001:db8::1");
+  }
+  SUBCASE("NLMSG_DONE ends the dump and says where") {
+    put_done(buf);
+    std::size_t done_end = buf.size();
+    put_diag(buf, AF_INET, 1, "10.0.0.1", 1, "10.0.0.2", 2);  // a second dump behind it
+    DiagResult r = parse(buf);
+    CHECK(r.status == DiagStatus::done);
+    CHECK(r.sockets == 3);
+    CHECK(r.consumed == done_end);
+  }
+  SUBCASE("NLMSG_ERROR carries the kernel's errno") {
+    std::vector<std::uint8_t> e;
+    put_error(e, ENOENT);
+    DiagResult r = parse(e);
+    CHECK(r.status == DiagStatus::error);
+    CHECK(r.err == ENOENT);
+  }
+  SUBCASE("a message cut short is EBADMSG") {
+    buf.resize(buf.size() - 8);
+    DiagResult r = parse(buf);
+    CHECK(r.status == DiagStatus::error);
+    CHECK(r.err == EBADMSG);
+  }
+  SUBCASE("a payload smaller than inet_diag_msg is EBADMSG") {
+    std::vector<std::uint8_t> b;
+    put_diag(b, AF_INET, 1, "10.0.0.1", 1, "10.0.0.2", 2, 16);
+    DiagResult r = parse(b);
+    CHECK(r.status == DiagStatus::error);
+    CHECK(r.err == EBADMSG);
+  }
+  SUBCASE("a header whose length is below the header size is EBADMSG") {
+    std::vector<std::uint8_t> b(32, 0);
+    b[0] = 4;  // nlmsg_len = 4
+    DiagResult r = parse(b);
+    CHECK(r.status == DiagStatus::error);
+    CHECK(r.err == EBADMSG);
+  }
+  SUBCASE("records of other families are skipped") {
+    std::vector<std::uint8_t> b;
+    put_diag(b, AF_INET, 1, "10.0.0.1", 1, "10.0.0.2", 2);
+    b[NLMSG_HDRLEN] = AF_UNIX;
+    std::vector<SocketRecord> out;
+    DiagResult r = parse(b, &out);
+    CHECK(r.status == DiagStatus::more);
+    CHECK(out.empty());
+  }
+  SUBCASE("an empty buffer is no error") { CHECK(parse({}).status == DiagStatus::more); }
+}
+
+namespace {
+
+// A dump that replays hand-made records per family and fails as told.
+struct ScriptedDump {
+  std::vector<int> fail_with;  // per call, 0 = succeed
+  int calls = 0;
+  Result<DumpStats> operator()(int family, const std::function<void(const SocketRecord&)>& sink,
+                               const std::function<void(const std::uint8_t*, std::size_t)>*) {
+    int err =
+        calls < static_cast<int>(fail_with.size()) ? fail_with[static_cast<std::size_t>(calls)] : 0;
+    ++calls;
+    std::vector<std::uint8_t> buf;
+    if (family == AF_INET) {
+      put_diag(buf, AF_INET, 10, "0.0.0.0", 80, "0.0.0.0", 0);
+      put_diag(buf, AF_INET, 6, "10.0.0.10", 80, "10.0.0.99", 50000);
+    } else {
+      put_diag(buf, AF_INET6, 1, "2001:db8::1", 50001, "2001:db8::2", 443);
+    }
+    // A failure half-way: the sink has seen part of the table already.
+    DiagResult r =
+        parse_diag_buffer(buf.data(), err != 0 ? buf.size() / 2 : buf.size(), 0, 0, sink);
+    if (err != 0) return SysError{err, "NETLINK_SOCK_DIAG", "scripted"};
+    DumpStats st;
+    st.sockets = r.sockets;
+    return st;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("live census: ENOBUFS starts over once, then fails; no sock_diag falls back") {
+  RootFs fs(census_mix());
+  ProcSys proc(fs);
+  auto run = [&](ScriptedDump& d, CensusSource src) {
+    return take_census_with(
+        fs, proc, src, [&](int f, const auto& sink, const auto* rec) { return d(f, sink, rec); });
+  };
+  SUBCASE("one overflow: the census restarts from zero and is exact") {
+    ScriptedDump d{{0, ENOBUFS}};  // IPv4 fine, IPv6 overflows; then both fine
+    Result<CensusReport> rep = run(d, CensusSource::netlink);
+    REQUIRE(rep.ok());
+    CHECK(d.calls == 4);
+    CHECK(rep.value().netlink_retries == 1);
+    CHECK(rep.value().source == "netlink");
+    CHECK(rep.value().sockets.total() == 3);  // nothing counted twice
+    CHECK(rep.value().sockets.server_time_wait() == 1);
+  }
+  SUBCASE("two overflows: exit 3 material with a clear message") {
+    ScriptedDump d{{ENOBUFS, ENOBUFS}};
+    Result<CensusReport> rep = run(d, CensusSource::netlink);
+    REQUIRE_FALSE(rep.ok());
+    CHECK(d.calls == 2);
+    CHECK(rep.error().err == ENOBUFS);
+    CHECK(rep.error().message().find("overflowed its receive buffer twice") != std::string::npos);
+  }
+  SUBCASE("other errors are not retried") {
+    ScriptedDump d{{EACCES}};
+    Result<CensusReport> rep = run(d, CensusSource::netlink);
+    REQUIRE_FALSE(rep.ok());
+    CHECK(d.calls == 1);
+    CHECK(rep.error().err == EACCES);
+  }
+  SUBCASE("--source netlink on a kernel without sock_diag fails, no silent fallback") {
+    ScriptedDump d{{EPROTONOSUPPORT}};
+    Result<CensusReport> rep = run(d, CensusSource::netlink);
+    REQUIRE_FALSE(rep.ok());
+    CHECK(rep.error().err == EPROTONOSUPPORT);
+  }
+}
+
+TEST_CASE("live census: a kernel without sock_diag falls back to /proc/net/tcp and says so") {
+  RootFs fs("/");  // reads the host's /proc/net files only
+  ProcSys proc(fs);
+  for (int err : {EPROTONOSUPPORT, ENOENT, EOPNOTSUPP}) {
+    ScriptedDump d{{err}};
+    Result<CensusReport> rep =
+        take_census_with(fs, proc, CensusSource::automatic,
+                         [&](int f, const auto& sink, const auto* rec) { return d(f, sink, rec); });
+    REQUIRE(rep.ok());
+    CHECK(rep.value().source == "proc");
+    CHECK(rep.value().fallback_reason.find("netlink sock_diag is not available") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("counters: /proc/net/netstat, snmp and sockstat") {
+  auto c = parse_snmp_counters(
+      "TcpExt: SyncookiesSent TW TWRecycled TCPTimeWaitOverflow\n"
+      "TcpExt: 0 5200 0 17\n"
+      "Tcp: RtoAlgorithm ActiveOpens CurrEstab\n"
+      "Tcp: 1 99 130\n"
+      "IpExt: A B\n"
+      "IpExt: 1\n");  // mismatched: skipped
+  CHECK(c.at("TcpExt.TW") == 5200);
+  CHECK(c.at("TcpExt.TCPTimeWaitOverflow") == 17);
+  CHECK(c.at("Tcp.CurrEstab") == 130);
+  CHECK(c.count("IpExt.A") == 0);
+  auto s = parse_sockstat(
+      "sockets: used 300\n"
+      "TCP: inuse 130 orphan 300 tw 5200 alloc 500 mem 40 extra 1\n"
+      "TCP6: inuse 3\n");
+  CHECK(s.at("TCP.tw") == 5200);
+  CHECK(s.at("TCP.orphan") == 300);
+  CHECK(s.at("TCP6.inuse") == 3);
+  CHECK(s.at("TCP.extra") == 1);
+  for (const char* name :
+       {"TcpExt.TW", "TcpExt.TWRecycled", "TcpExt.TWKilled", "TcpExt.TCPTimeWaitOverflow",
+        "TcpExt.PAWSPassive", "TcpExt.PAWSEstab", "TcpExt.ListenOverflows", "TcpExt.ListenDrops",
+        "TcpExt.TCPAbortOnMemory", "Tcp.ActiveOpens", "Tcp.PassiveOpens", "Tcp.CurrEstab"}) {
+    const auto& l = reported_counters_list();
+    CHECK_MESSAGE(std::find(l.begin(), l.end(), name) != l.end(), name);
+  }
+}
+
+TEST_CASE("port capacity: the range less reserved ports and listeners inside it") {
+  CensusReport rep;
+  rep.range = PortRange{1024, 2047, true, {{1100, 1109}, {2040, 3000}}};
+  SocketRecord l;
+  l.family = AF_INET;
+  l.v4 = true;
+  l.state = 10;
+  for (std::uint16_t p : {std::uint16_t{1500}, std::uint16_t{1105}, std::uint16_t{80}}) {
+    l.local_port = p;
+    rep.sockets.add(l);
+  }
+  // 1024 ports, 10 + 8 reserved, 1500 held by a listener (1105 already reserved, 80 outside).
+  CHECK(rep.port_capacity() == 1024 - 18 - 1);
+}
+
+TEST_CASE("netlink replies: an NLMSG_ERROR after records stops the dump with its errno") {
+  std::vector<std::uint8_t> buf;
+  put_diag(buf, AF_INET, 1, "10.0.0.1", 1, "10.0.0.2", 2);
+  put_error(buf, EINTR);
+  DiagResult r = parse(buf);
+  CHECK(r.status == DiagStatus::error);
+  CHECK(r.err == EINTR);
+  CHECK(r.sockets == 1);
+  std::vector<std::uint8_t> ack;
+  put_error(ack, 0);
+  DiagResult a = parse(ack);
+  CHECK(a.status == DiagStatus::done);
+  CHECK(a.consumed == ack.size());
+}
