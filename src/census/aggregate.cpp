@@ -30,6 +30,7 @@ void CensusAggregator::reset() {
   m_v4 = {};
   m_v6 = {};
   m_total = m_tw_pool = m_orphan_fw2 = m_server_tw = m_client_tw = 0;
+  m_server_conns = m_server_loopback = 0;
   m_listen_ports.reset();
   m_listeners.clear();
   m_server.clear();
@@ -58,6 +59,8 @@ void CensusAggregator::add(const SocketRecord& r) {
   }
   if (m_listen_ports.test(r.local_port)) {
     ++m_server[r.local_port][r.state];
+    ++m_server_conns;
+    if (is_loopback(r.remote, r.v4)) ++m_server_loopback;
     if (state == TcpState::time_wait) ++m_server_tw;
     return;
   }

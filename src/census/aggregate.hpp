@@ -69,6 +69,9 @@ class CensusAggregator {
   [[nodiscard]] std::uint64_t server_time_wait() const { return m_server_tw; }
   [[nodiscard]] std::uint64_t client_time_wait() const { return m_client_tw; }
   [[nodiscard]] bool is_listening_port(std::uint16_t p) const { return m_listen_ports.test(p); }
+  /// Server-side connections (LISTEN excluded), and those of them from a loopback peer.
+  [[nodiscard]] std::uint64_t server_connections() const { return m_server_conns; }
+  [[nodiscard]] std::uint64_t server_loopback() const { return m_server_loopback; }
 
  private:
   StateCounts m_v4{};
@@ -78,6 +81,8 @@ class CensusAggregator {
   std::uint64_t m_orphan_fw2 = 0;
   std::uint64_t m_server_tw = 0;
   std::uint64_t m_client_tw = 0;
+  std::uint64_t m_server_conns = 0;
+  std::uint64_t m_server_loopback = 0;
   std::bitset<65536> m_listen_ports;
   std::vector<Listener> m_listeners;
   std::unordered_map<std::uint16_t, StateCounts> m_server;

@@ -40,6 +40,14 @@ void to_v4(std::array<std::uint8_t, 16>& a) {
 
 }  // namespace
 
+bool is_loopback(const std::array<std::uint8_t, 16>& addr, bool v4) {
+  if (v4) return addr[0] == 127;
+  for (std::size_t i = 0; i < 15; ++i) {
+    if (addr[i] != 0) return false;
+  }
+  return addr[15] == 1;
+}
+
 void normalize_mapped(SocketRecord& r) {
   if (r.family == AF_INET) {
     r.v4 = true;

@@ -49,6 +49,9 @@ struct SocketRecord {
 /// Text form of an address ("127.0.0.1", "::1").
 std::string address_text(const std::array<std::uint8_t, 16>& addr, bool v4);
 
+/// 127.0.0.0/8 or ::1.
+bool is_loopback(const std::array<std::uint8_t, 16>& addr, bool v4);
+
 /// Folds an IPv4-mapped IPv6 pair (::ffff:a.b.c.d) into IPv4 form, sets `v4`.
 void normalize_mapped(SocketRecord& r);
 

@@ -23,11 +23,14 @@ struct Command {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table{
+      {"check", "findings and the diff to a profile, from live values, sysctl.d and sockets",
+       cmd_check},
       {"lint", "lint sysctl.d files (the host's set, or the files given)", cmd_lint},
       {"sockets", "socket census: states, listeners, destinations, port headroom, closers",
        cmd_sockets},
       {"explain", "explain a finding code or a sysctl key", cmd_explain},
       {"rules", "list the finding codes", cmd_rules},
+      {"profiles", "list the profiles, or show one resolved", cmd_profiles},
       {"debug", "developer tools (record-sockets FILE)", cmd_debug},
   };
   return table;

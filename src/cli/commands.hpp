@@ -13,5 +13,10 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args);
 int cmd_rules(Context& ctx, const std::vector<std::string>& args);
 int cmd_sockets(Context& ctx, const std::vector<std::string>& args);
 int cmd_debug(Context& ctx, const std::vector<std::string>& args);
+int cmd_check(Context& ctx, const std::vector<std::string>& args);
+int cmd_profiles(Context& ctx, const std::vector<std::string>& args);
+
+/// --netns NAME|PATH: enters the namespace (not with --root). Exit 3 when it cannot.
+void enter_netns_option(Context& ctx, const std::string& netns);
 
 }  // namespace tcptune

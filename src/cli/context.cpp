@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "config/catalog_loader.hpp"
+#include "config/rule_loader.hpp"
 #include "core/text_util.hpp"
 #include "render/findings_render.hpp"
 #include "sys/self.hpp"
@@ -65,6 +66,73 @@ void Context::load_catalogs(Catalog& keys, CheckCatalog& checks) const {
     for (const Finding& f : errors) err << render_finding_gcc(f);
     throw ReportedError(ExitCode::invalid_input);
   }
+}
+
+namespace {
+
+Finding load_error(const std::string& file, const std::string& message) {
+  Finding f;
+  f.code = "TT0001";
+  f.severity = Severity::error;
+  f.message = message;
+  f.file = file;
+  f.invalid_input = true;
+  return f;
+}
+
+}  // namespace
+
+Knowledge Context::load_knowledge() const {
+  Knowledge k;
+  load_catalogs(k.keys, k.checks);
+  std::string dir = data_dir();
+  std::vector<Finding> errors;
+  std::string rules_path = dir + "/rules/check.toml";
+  Result<std::string> rules = read_plain_file(rules_path);
+  if (!rules.ok())
+    throw SystemFailure("cannot read tcptune's data file " + rules.error().message());
+  load_rules(rules.value(), rules_path, k.keys, k.rules, k.checks, errors);
+  Result<std::vector<std::string>> shipped = list_conf_files(dir + "/profiles", ".toml");
+  if (!shipped.ok()) throw SystemFailure("cannot list " + shipped.error().message());
+  for (const std::string& path : shipped.value()) {
+    Result<std::string> text = read_plain_file(path);
+    if (!text.ok()) throw SystemFailure("cannot read " + text.error().message());
+    load_profile(text.value(), path, "shipped", k.keys, k.profiles, errors);
+  }
+  const char* user_dir = "/etc/tcptune/profiles";
+  if (fs.is_directory(user_dir)) {
+    Result<std::vector<DirEntry>> entries = fs.list_dir(user_dir);
+    if (!entries.ok()) {
+      errors.push_back(load_error(fs.host_path(user_dir),
+                                  "cannot list the user profiles: " + entries.error().message()));
+    } else {
+      for (const DirEntry& e : entries.value()) {
+        if (e.name.size() < 6 || e.name.compare(e.name.size() - 5, 5, ".toml") != 0) continue;
+        if (e.name.front() == '.') continue;
+        std::string in_root = std::string(user_dir) + "/" + e.name;
+        Result<std::string> text = fs.read_file(in_root);
+        if (!text.ok()) {
+          errors.push_back(
+              load_error(fs.host_path(in_root), "cannot read profile: " + text.error().message()));
+          continue;
+        }
+        load_profile(text.value(), fs.host_path(in_root), "user", k.keys, k.profiles, errors);
+      }
+    }
+  }
+  // Every extends chain must resolve (an unknown parent or a cycle is a load error).
+  for (const Profile& p : k.profiles) {
+    auto r = resolve_profile(p.name, k.profiles);
+    if (auto* e = std::get_if<std::string>(&r)) {
+      errors.push_back(load_error(p.file, *e));
+      errors.back().line = p.line;
+    }
+  }
+  if (!errors.empty()) {
+    for (const Finding& f : errors) err << render_finding_gcc(f);
+    throw ReportedError(ExitCode::invalid_input);
+  }
+  return k;
 }
 
 OutputFormat Context::format(const std::vector<std::string>& allowed) const {

@@ -7,6 +7,8 @@
 
 #include "core/catalog.hpp"
 #include "core/exit_code.hpp"
+#include "engine/profiles.hpp"
+#include "engine/rules.hpp"
 #include "render/lint_render.hpp"
 #include "render/style.hpp"
 #include "sys/root_fs.hpp"
@@ -19,6 +21,15 @@ struct GlobalOptions {
   std::string color = "auto";
   std::string data_dir;
   bool quiet = false;
+};
+
+/// Everything tcptune ships (and the user's profiles): loaded together for check, explain,
+/// rules and profiles.
+struct Knowledge {
+  Catalog keys;
+  CheckCatalog checks;      ///< lint codes and check rules
+  std::vector<Rule> rules;  ///< rules/check.toml
+  std::vector<Profile> profiles;
 };
 
 struct Context {
@@ -36,6 +47,9 @@ struct Context {
   /// Loads rules/keys.toml and rules/lint.toml. Malformed → UsageError-class exit 2 (the
   /// messages are printed here); missing → SystemFailure.
   void load_catalogs(Catalog& keys, CheckCatalog& checks) const;
+  /// Loads the catalogs, rules/check.toml, profiles/*.toml and the user's profiles from
+  /// /etc/tcptune/profiles/*.toml under --root. Malformed → exit 2 with file:line:col.
+  [[nodiscard]] Knowledge load_knowledge() const;
   /// The --format value checked against what the command supports.
   [[nodiscard]] OutputFormat format(const std::vector<std::string>& allowed) const;
 };

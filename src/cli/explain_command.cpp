@@ -57,9 +57,9 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   if (help) return 0;
   if (words.size() != 1) throw UsageError("explain takes one finding code or sysctl key");
   (void)ctx.format({"text"});
-  Catalog keys;
-  CheckCatalog checks;
-  ctx.load_catalogs(keys, checks);
+  Knowledge kn = ctx.load_knowledge();
+  const Catalog& keys = kn.keys;
+  const CheckCatalog& checks = kn.checks;
   const std::string& w = words.front();
   if (const CheckInfo* c = checks.find(w)) {
     ctx.out << ctx.style.bold(c->code + " (" + c->name + ")") << ": "
@@ -119,9 +119,8 @@ int cmd_rules(Context& ctx, const std::vector<std::string>& args) {
   if (help) return 0;
   if (!words.empty()) throw UsageError("rules takes no arguments (use tcptune explain CODE)");
   OutputFormat format = ctx.format({"text", "json"});
-  Catalog keys;
-  CheckCatalog checks;
-  ctx.load_catalogs(keys, checks);
+  Knowledge kn = ctx.load_knowledge();
+  const CheckCatalog& checks = kn.checks;
   if (format == OutputFormat::json) {
     Json arr = Json::array();
     for (const auto& [code, c] : checks.all()) {
@@ -137,6 +136,77 @@ int cmd_rules(Context& ctx, const std::vector<std::string>& args) {
     std::string sev(to_string(c.severity));
     ctx.out << c.code << "  " << ctx.style.severity(c.severity, sev)
             << std::string(8 - sev.size(), ' ') << c.title << "\n";
+  }
+  return 0;
+}
+
+int cmd_profiles(Context& ctx, const std::vector<std::string>& args) {
+  std::vector<std::string> words;
+  bool help = false;
+  parse_simple(
+      args,
+      "usage: tcptune profiles [NAME] [--format text|json]\n\n"
+      "Without NAME: lists the shipped profiles and the user's (/etc/tcptune/profiles/*.toml\n"
+      "under --root). With NAME: the resolved settings of that profile, each with the\n"
+      "profile and file:line it comes from.\n",
+      ctx.out, words, help);
+  if (help) return 0;
+  if (words.size() > 1) throw UsageError("profiles takes at most one profile name");
+  OutputFormat format = ctx.format({"text", "json"});
+  Knowledge kn = ctx.load_knowledge();
+  if (words.empty()) {
+    if (format == OutputFormat::json) {
+      Json arr = Json::array();
+      for (const Profile& p : kn.profiles) {
+        arr.push_back({{"name", p.name},
+                       {"extends", p.extends.empty() ? Json(nullptr) : Json(p.extends)},
+                       {"origin", p.origin},
+                       {"file", p.file},
+                       {"summary", p.summary},
+                       {"settings", p.settings.size()}});
+      }
+      ctx.out << dump_json(Json{{"schema", "tcptune.profiles/1"}, {"profiles", arr}});
+      return 0;
+    }
+    for (const Profile& p : kn.profiles) {
+      std::string head = p.name + (p.extends.empty() ? "" : " (extends " + p.extends + ")") +
+                         (p.origin == "user" ? " [user]" : "");
+      ctx.out << ctx.style.bold(head) << "\n" << wrap(p.summary, 78, "  ");
+    }
+    return 0;
+  }
+  auto r = resolve_profile(words.front(), kn.profiles);
+  if (auto* e = std::get_if<std::string>(&r)) throw UsageError(*e);
+  const ResolvedProfile& p = std::get<ResolvedProfile>(r);
+  if (format == OutputFormat::json) {
+    Json arr = Json::array();
+    for (const ProfileSetting& s : p.settings) {
+      arr.push_back({{"key", s.key},
+                     {"op", std::string(to_string(s.op))},
+                     {"value", s.op == TargetOp::absent ? Json(nullptr) : Json(s.value)},
+                     {"kernel", s.kernel ? Json(s.kernel->text) : Json(nullptr)},
+                     {"rationale", s.rationale},
+                     {"reference", s.reference},
+                     {"from", s.profile},
+                     {"source", s.source}});
+    }
+    ctx.out << dump_json(Json{{"schema", "tcptune.profile/1"},
+                              {"name", p.name},
+                              {"summary", p.summary},
+                              {"chain", p.chain},
+                              {"settings", arr}});
+    return 0;
+  }
+  ctx.out << ctx.style.bold(p.name) << " (" << join(p.chain, " < ") << ")\n"
+          << wrap(p.summary, 78, "  ") << "\n";
+  for (const ProfileSetting& s : p.settings) {
+    std::string line = s.key + " " + std::string(to_string(s.op)) +
+                       (s.op == TargetOp::absent ? "" : " " + s.value);
+    if (s.kernel) line += "  (kernel " + s.kernel->text + ")";
+    ctx.out << "  " << ctx.style.bold(line) << "\n";
+    ctx.out << wrap(s.rationale, 78, "      ");
+    ctx.out << "      " << ctx.style.dim("from " + s.profile + ", " + s.source) << "\n";
+    ctx.out << "      " << ctx.style.dim("see " + s.reference) << "\n";
   }
   return 0;
 }

@@ -30,14 +30,14 @@ const char* k_sockets_usage =
     "\n"
     "Formats: text (default), json (tcptune.sockets/1), prometheus.\n";
 
-void enter(Context& ctx, const std::string& netns) {
+}  // namespace
+
+void enter_netns_option(Context& ctx, const std::string& netns) {
   if (netns.empty()) return;
   if (!ctx.fs.is_host_root()) throw UsageError("--netns cannot be combined with --root");
   Result<bool> r = enter_netns(netns_path(netns));
   if (!r.ok()) throw SystemFailure("--netns " + netns + ": " + r.error().message());
 }
-
-}  // namespace
 
 int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("sockets options");
@@ -68,7 +68,7 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   } else if (source != "auto") {
     throw UsageError("--source must be auto, netlink or proc (got '" + source + "')");
   }
-  enter(ctx, netns);
+  enter_netns_option(ctx, netns);
   Result<CensusReport> rep = [&]() -> Result<CensusReport> {
     if (!replay.empty()) {
       Result<std::string> bytes = read_plain_file(replay, 1u << 30);

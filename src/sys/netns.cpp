@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,6 +26,20 @@ Result<bool> enter_netns(const std::string& path) {
                                  : "not a network namespace"};
   }
   return true;
+}
+
+std::optional<bool> in_initial_netns() {
+  struct stat self {};
+  struct stat init {};
+  if (::stat("/proc/self/ns/net", &self) != 0) return std::nullopt;
+  if (::stat("/proc/1/ns/net", &init) == 0)
+    return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+  // PID 1 hidden (a sandbox, hidepid): newer kernels give the initial namespace the fixed
+  // inode PROC_NET_INIT_INO (0xEFFFFFF9), below the range dynamic inodes come from
+  // (0xF0000000 up), so a match is certain; anything else cannot be told apart.
+  constexpr ino_t k_proc_net_init_ino = 0xEFFFFFF9;
+  if (self.st_ino == k_proc_net_init_ino) return true;
+  return std::nullopt;
 }
 
 }  // namespace tcptune

@@ -1,6 +1,7 @@
 #pragma once
 /// Entering another network namespace (`--netns NAME|PATH`).
 
+#include <optional>
 #include <string>
 
 #include "core/result.hpp"
@@ -13,5 +14,9 @@ std::string netns_path(const std::string& name_or_path);
 /// setns(CLONE_NEWNET) into the namespace at `path` for the whole process (call before any
 /// other thread exists). EPERM without CAP_SYS_ADMIN.
 Result<bool> enter_netns(const std::string& path);
+
+/// Whether this process is in the initial network namespace (the one of PID 1); nullopt when
+/// that cannot be told (no /proc, PID 1's namespace unreadable).
+std::optional<bool> in_initial_netns();
 
 }  // namespace tcptune

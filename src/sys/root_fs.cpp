@@ -251,13 +251,14 @@ bool is_plain_directory(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-Result<std::vector<std::string>> list_conf_files(const std::string& dir) {
+Result<std::vector<std::string>> list_conf_files(const std::string& dir, std::string_view suffix) {
   std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
   if (!d) return SysError{errno, dir, ""};
   std::vector<std::string> out;
   while (const dirent* de = ::readdir(d.get())) {
     std::string name = de->d_name;
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0) {
+    if (name.size() > suffix.size() && name.front() != '.' &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
       out.push_back(dir + (dir.back() == '/' ? "" : "/") + name);
     }
   }

@@ -72,8 +72,9 @@ class RootFs {
 Result<std::string> read_plain_file(const std::string& path,
                                     std::size_t max_bytes = k_max_config_bytes);
 
-/// Lists the *.conf files of a directory given on the command line, sorted by name.
-Result<std::vector<std::string>> list_conf_files(const std::string& dir);
+/// Lists the *.conf (or *SUFFIX) files of a directory given on the command line, sorted by name.
+Result<std::vector<std::string>> list_conf_files(const std::string& dir,
+                                                 std::string_view suffix = ".conf");
 
 /// Writes a whole file given on the command line (created 0644, truncated).
 Result<bool> write_plain_file(const std::string& path, const std::string& data);

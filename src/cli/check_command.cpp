@@ -1,0 +1,219 @@
+#include <boost/program_options.hpp>
+#include <ostream>
+
+#include "census/census.hpp"
+#include "cli/commands.hpp"
+#include "config/sysctl_d_set.hpp"
+#include "core/kernel_version.hpp"
+#include "core/version.hpp"
+#include "engine/advisor.hpp"
+#include "engine/host_facts.hpp"
+#include "engine/profiles.hpp"
+#include "engine/rules.hpp"
+#include "render/check_render.hpp"
+#include "sys/netns.hpp"
+#include "sys/proc_sys.hpp"
+
+namespace po = boost::program_options;
+
+namespace tcptune {
+
+namespace {
+
+const char* k_check_usage =
+    "usage: tcptune check [--profile P] [--kernel X.Y[.Z]] [--no-sockets] [--netns NAME|PATH]\n"
+    "                     [--fail-on error|warning|info] [--semantics systemd|procps]\n"
+    "\n"
+    "Reads the kernel release, the live sysctl values, the persisted sysctl.d configuration and\n"
+    "the socket census, evaluates the rules (rules/check.toml) and the profile, and prints the\n"
+    "findings with their evidence, then the changes that would bring the host to the profile.\n"
+    "Without --profile, the profile is picked from the socket census and the reason is shown.\n"
+    "\n"
+    "--kernel evaluates version-dependent rules and defaults for another kernel version (the\n"
+    "live values are still read). --no-sockets skips the census (rules about sockets stay\n"
+    "silent). --netns reads the live values and sockets of another network namespace.\n"
+    "\n"
+    "Formats: text (default), json (tcptune.check/1), prometheus, gcc.\n"
+    "Exit: 0 clean, 1 findings at or above --fail-on (default warning) or changes pending,\n"
+    "2 malformed data or input, 3 system error.\n";
+
+// systemd when the root shows it; procps when there is a sysctl binary and no systemd.
+Semantics detect_semantics(const RootFs& fs) {
+  for (const char* p :
+       {"/run/systemd/system", "/usr/lib/systemd/systemd-sysctl", "/lib/systemd/systemd-sysctl"}) {
+    if (fs.resolve(p).ok()) return Semantics::systemd;
+  }
+  for (const char* p : {"/sbin/sysctl", "/usr/sbin/sysctl", "/bin/sysctl", "/usr/bin/sysctl"}) {
+    if (fs.resolve(p).ok()) return Semantics::procps;
+  }
+  return Semantics::systemd;
+}
+
+// Signs of containers whose network namespaces start from kernel defaults.
+bool has_containers(const RootFs& fs) {
+  for (const char* p : {"/run/containerd", "/run/docker.sock", "/var/run/docker.sock",
+                        "/var/lib/kubelet", "/run/crio", "/var/lib/lxc", "/run/podman"}) {
+    if (fs.resolve(p).ok()) return true;
+  }
+  Result<std::vector<DirEntry>> ns = fs.list_dir("/run/netns");
+  return ns.ok() && !ns.value().empty();
+}
+
+std::map<std::string, PersistedValue> persisted_values(const ConfigSet& set,
+                                                       const Resolution& res) {
+  std::map<std::string, PersistedValue> out;
+  for (const auto& [path, eff] : res.keys) {
+    PersistedValue v;
+    v.value = eff.value;
+    const SysctlEntry& e = entry_of(set, eff.winner);
+    const ParsedFile& p = parsed_of(set, eff.winner);
+    v.at.file = p.path;
+    v.at.line = e.line;
+    v.at.column = e.key_column;
+    v.at.source_line = p.line_text(e.line);
+    v.assignments = 1 + static_cast<int>(eff.shadowed.size());
+    out.emplace(path, v);
+  }
+  return out;
+}
+
+bool sysctl_conf_unread(const ConfigSet& set) {
+  if (set.semantics != Semantics::systemd || !set.sysctl_conf_exists || set.sysctl_conf_linked ||
+      set.sysctl_conf_parsed < 0)
+    return false;
+  const ParsedFile& p = set.parsed[static_cast<std::size_t>(set.sysctl_conf_parsed)];
+  for (const SysctlEntry& e : p.entries) {
+    if (e.kind == EntryKind::assign) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int cmd_check(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("check options");
+  std::string profile_opt;
+  std::string kernel_opt;
+  std::string netns;
+  std::string fail_on = "warning";
+  std::string semantics_opt;
+  opts.add_options()("help,h", "show this help")("profile", po::value(&profile_opt),
+                                                 "the profile to check against")(
+      "kernel", po::value(&kernel_opt), "evaluate for kernel X.Y[.Z]")("no-sockets",
+                                                                       "skip the socket census")(
+      "netns", po::value(&netns), "network namespace: a name under /run/netns or a path")(
+      "fail-on", po::value(&fail_on), "lowest severity that fails: error, warning (default), info")(
+      "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0) {
+    ctx.out << k_check_usage;
+    return 0;
+  }
+  OutputFormat format = ctx.format({"text", "json", "prometheus", "gcc"});
+  std::optional<Severity> threshold = parse_severity(fail_on);
+  if (!threshold)
+    throw UsageError("--fail-on must be error, warning or info (got '" + fail_on + "')");
+  Semantics semantics = detect_semantics(ctx.fs);
+  if (semantics_opt == "systemd") {
+    semantics = Semantics::systemd;
+  } else if (semantics_opt == "procps") {
+    semantics = Semantics::procps;
+  } else if (!semantics_opt.empty()) {
+    throw UsageError("--semantics must be systemd or procps (got '" + semantics_opt + "')");
+  }
+  std::optional<KernelVersion> kernel_override;
+  if (!kernel_opt.empty()) {
+    kernel_override = parse_kernel_version(kernel_opt);
+    if (!kernel_override)
+      throw UsageError("--kernel must be a version like 5.15 or 6.1.12 (got '" + kernel_opt + "')");
+  }
+  Knowledge k = ctx.load_knowledge();
+  if (!profile_opt.empty()) {
+    auto r = resolve_profile(profile_opt, k.profiles);
+    if (auto* e = std::get_if<std::string>(&r)) throw UsageError("--profile: " + *e);
+  }
+  enter_netns_option(ctx, netns);
+
+  CheckReport report;
+  report.version = std::string(version());
+  report.netns = netns;
+  report.semantics = std::string(to_string(semantics));
+  ProcSys proc(ctx.fs);
+  HostFactsInput in;
+  in.keys = &k.keys;
+  in.live = proc.available() ? &proc : nullptr;
+  if (kernel_override) {
+    in.kernel = kernel_override;
+    report.kernel_source = "option";
+    report.kernel_version = kernel_override->str(false);
+  }
+  if (std::optional<std::string> rel = kernel_release(ctx.fs)) {
+    report.kernel_release = *rel;
+    if (!kernel_override) {
+      in.kernel = parse_kernel_release(*rel);
+      if (in.kernel) {
+        report.kernel_source = "live";
+        report.kernel_version = in.kernel->str(false);
+      }
+    }
+  }
+  if (report.kernel_source.empty()) report.kernel_source = "unknown";
+
+  ConfigSet set = load_host_config(ctx.fs, semantics);
+  Resolution res = resolve_config(set, in.live);
+  in.persisted = persisted_values(set, res);
+  in.sysctl_conf_unread = sysctl_conf_unread(set);
+  in.containers = has_containers(ctx.fs);
+  if (ctx.fs.is_host_root()) in.initial_netns = in_initial_netns();
+  report.initial_netns = in.initial_netns;
+
+  std::optional<CensusReport> census;
+  if (vm.count("no-sockets") == 0) {
+    Result<CensusReport> c = take_census(ctx.fs, proc, CensusSource::automatic);
+    if (!c.ok()) {
+      throw SystemFailure("socket census failed: " + c.error().message() +
+                          " (--no-sockets checks without it)");
+    }
+    census = std::move(c.value());
+    report.census = &*census;
+  }
+  in.census = report.census;
+
+  Detection detected = detect_profile(report.census);
+  if (!profile_opt.empty()) {
+    report.profile = profile_opt;
+    report.profile_source = "option";
+    report.profile_reason = "given with --profile (" + detected.reason + ")";
+  } else {
+    report.profile = detected.profile;
+    report.profile_source = "detected";
+    report.profile_reason = detected.reason;
+  }
+  in.profile = report.profile;
+  auto resolved = resolve_profile(report.profile, k.profiles);
+  if (auto* e = std::get_if<std::string>(&resolved)) throw UsageError("profile: " + *e);
+  const ResolvedProfile& profile = std::get<ResolvedProfile>(resolved);
+  report.profile_chain = profile.chain;
+
+  HostFacts facts(std::move(in));
+  report.metrics = facts.metrics();
+  report.findings = run_rules(k.rules, facts);
+  report.plan = make_plan(profile, facts);
+
+  ExitCode code = ExitCode::ok;
+  for (const Finding& f : report.findings) {
+    if (f.severity >= *threshold) code = ExitCode::findings;
+  }
+  if (!report.plan.changes.empty()) code = ExitCode::findings;
+  for (const Finding& f : set.findings) {
+    // An unreadable sysctl.d file makes the persisted picture incomplete: say so on stderr.
+    ctx.err << "tcptune: warning: " << f.file << ": " << f.message << "\n";
+  }
+  report.exit_code = static_cast<int>(code);
+  ctx.out << render_check(report, format, ctx.style);
+  return static_cast<int>(code);
+}
+
+}  // namespace tcptune

@@ -1,0 +1,242 @@
+#include "engine/host_facts.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "census/socket_record.hpp"
+#include "core/text_util.hpp"
+
+namespace tcptune {
+
+namespace {
+
+constexpr int k_time_wait_seconds = 60;  // TCP_TIMEWAIT_LEN, fixed (FACTS.md §3.2)
+
+std::string endpoint(const std::array<std::uint8_t, 16>& a, bool v4, std::uint16_t port) {
+  std::string addr = address_text(a, v4);
+  return (v4 ? addr : "[" + addr + "]") + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
+  std::map<std::string, FactValue> m;
+  const CensusAggregator& s = rep.sockets;
+  auto i64 = [](std::uint64_t v) { return FactValue{static_cast<std::int64_t>(v)}; };
+  m["total"] = i64(s.total());
+  for (int st = 1; st <= 11; ++st) {
+    m["states." + std::string(state_name(st))] = i64(s.states(true)[static_cast<std::size_t>(st)] +
+                                                     s.states(false)[static_cast<std::size_t>(st)]);
+  }
+  m["listeners"] = i64(s.listeners().size());
+  m["inbound"] = i64(s.server_connections());
+  m["inbound_remote"] = i64(s.server_connections() - s.server_loopback());
+  std::vector<Destination> dests = s.destinations();
+  std::uint64_t outbound = 0;
+  std::uint64_t outbound_remote = 0;
+  std::set<std::uint16_t> service_ports;
+  for (const Destination& d : dests) {
+    outbound += d.sockets;
+    if (!is_loopback(d.key.remote, d.key.v4)) {
+      outbound_remote += d.sockets;
+      service_ports.insert(d.key.remote_port);
+    }
+  }
+  m["outbound"] = i64(outbound);
+  m["outbound_remote"] = i64(outbound_remote);
+  m["destinations"] = i64(dests.size());
+  m["service_ports"] = i64(service_ports.size());
+  std::uint64_t tw = s.server_time_wait() + s.client_time_wait();
+  m["server_time_wait"] = i64(s.server_time_wait());
+  m["client_time_wait"] = i64(s.client_time_wait());
+  if (tw > 0)
+    m["server_time_wait_pct"] =
+        FactValue{100.0 * static_cast<double>(s.server_time_wait()) / static_cast<double>(tw)};
+  m["server_closes_per_s"] =
+      FactValue{static_cast<double>(s.server_time_wait()) / k_time_wait_seconds};
+  m["client_closes_per_s"] =
+      FactValue{static_cast<double>(s.client_time_wait()) / k_time_wait_seconds};
+  m["time_wait_pool"] = i64(s.timewait_pool());
+  m["orphan_fin_wait2"] = i64(s.orphan_fin_wait2());
+  std::int64_t cap = rep.port_capacity();
+  m["port_capacity"] = FactValue{cap};
+  if (!dests.empty()) {
+    const Destination& w = dests.front();  // the largest group: the least headroom
+    double headroom =
+        cap > 0 ? std::max(0.0,
+                           100.0 * static_cast<double>(cap - static_cast<std::int64_t>(w.sockets)) /
+                               static_cast<double>(cap))
+                : 0.0;
+    m["min_headroom_pct"] = FactValue{headroom};
+    m["worst.destination"] = FactValue{endpoint(w.key.remote, w.key.v4, w.key.remote_port)};
+    m["worst.source"] = FactValue{address_text(w.key.local, w.key.v4)};
+    m["worst.ports_in_use"] = i64(w.sockets);
+    m["worst.time_wait"] = i64(w.states[6]);
+    m["worst.closes_per_s"] = FactValue{static_cast<double>(w.states[6]) / k_time_wait_seconds};
+    m["worst.loopback"] = FactValue{std::int64_t{is_loopback(w.key.remote, w.key.v4) ? 1 : 0}};
+  }
+  // CLOSE_WAIT: per listening port (server side) or per destination (client side).
+  std::string cw_where;
+  std::uint64_t cw_count = 0;
+  std::string tw_port;
+  std::uint64_t tw_count = 0;
+  for (const PortUse& p : s.server_ports()) {
+    if (p.states[8] > cw_count) {
+      cw_count = p.states[8];
+      cw_where = "port " + std::to_string(p.port);
+    }
+    if (p.states[6] > tw_count) {
+      tw_count = p.states[6];
+      tw_port = std::to_string(p.port);
+    }
+  }
+  for (const Destination& d : dests) {
+    if (d.states[8] > cw_count) {
+      cw_count = d.states[8];
+      cw_where = "to " + endpoint(d.key.remote, d.key.v4, d.key.remote_port);
+    }
+  }
+  if (cw_count > 0) {
+    m["top_close_wait.where"] = FactValue{cw_where};
+    m["top_close_wait.count"] = i64(cw_count);
+  }
+  if (tw_count > 0) {
+    m["top_server_tw.port"] = FactValue{tw_port};
+    m["top_server_tw.count"] = i64(tw_count);
+  }
+  std::int64_t full = 0;
+  double max_pct = 0;
+  bool any_max = false;
+  std::set<std::uint16_t> in_range;
+  for (const Listener& l : s.listeners()) {
+    if (l.queue_max > 0) {
+      any_max = true;
+      if (l.queue >= l.queue_max) ++full;
+      max_pct = std::max(max_pct, 100.0 * l.queue / l.queue_max);
+    }
+    if (l.port >= rep.range.low && l.port <= rep.range.high) in_range.insert(l.port);
+  }
+  m["listen_queue_full"] = FactValue{full};
+  if (any_max) m["listen_queue_max_pct"] = FactValue{max_pct};
+  m["listening_in_range"] = i64(in_range.size());
+  return m;
+}
+
+HostFacts::HostFacts(HostFactsInput in) : m_in(std::move(in)) {
+  if (m_in.census != nullptr) m_metrics = census_metrics(*m_in.census);
+}
+
+std::optional<std::string> HostFacts::live_raw(const std::string& path) const {
+  if (m_in.live == nullptr) return std::nullopt;
+  auto it = m_live_cache.find(path);
+  if (it != m_live_cache.end()) return it->second;
+  KeyRead r = m_in.live->read(path);
+  std::optional<std::string> v;
+  if (r.status == KeyStatus::value) v = r.value;
+  m_live_cache.emplace(path, v);
+  return v;
+}
+
+std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& each) const {
+  const std::string& path = ref.each ? each : ref.path;
+  switch (ref.kind) {
+    case FactKind::live: {
+      std::optional<std::string> raw = live_raw(path);
+      if (!raw) return std::nullopt;
+      return value_fact(*raw, ref.index);
+    }
+    case FactKind::persisted: {
+      auto it = m_in.persisted.find(path);
+      if (it == m_in.persisted.end()) return std::nullopt;
+      return value_fact(it->second.value, ref.index);
+    }
+    case FactKind::assigned: {
+      auto it = m_in.persisted.find(path);
+      if (it == m_in.persisted.end()) return std::nullopt;
+      return FactValue{std::int64_t{it->second.assignments}};
+    }
+    case FactKind::default_:
+    case FactKind::netns:
+    case FactKind::netns_init: {
+      const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find(path) : nullptr;
+      if (info == nullptr) return std::nullopt;
+      if (ref.kind == FactKind::netns) {
+        if (info->netns.empty()) return std::nullopt;
+        return FactValue{info->netns};
+      }
+      if (ref.kind == FactKind::netns_init) {
+        return FactValue{info->netns_init.empty() ? std::string("default") : info->netns_init};
+      }
+      std::optional<std::string> d = info->default_for(m_in.kernel);
+      if (!d) return std::nullopt;
+      return value_fact(*d, ref.index);
+    }
+    case FactKind::kernel:
+      if (!m_in.kernel) return std::nullopt;
+      return FactValue{*m_in.kernel};
+    case FactKind::census: {
+      auto it = m_metrics.find(ref.path);
+      if (it == m_metrics.end()) return std::nullopt;
+      return it->second;
+    }
+    case FactKind::counter: {
+      if (m_in.census == nullptr) return std::nullopt;
+      auto it = m_in.census->counters.find(ref.path);
+      if (it == m_in.census->counters.end()) return std::nullopt;
+      return FactValue{it->second};
+    }
+    case FactKind::sockstat: {
+      if (m_in.census == nullptr) return std::nullopt;
+      auto it = m_in.census->sockstat.find(ref.path);
+      if (it == m_in.census->sockstat.end()) return std::nullopt;
+      return FactValue{it->second};
+    }
+    case FactKind::profile:
+      if (m_in.profile.empty()) return std::nullopt;
+      return FactValue{m_in.profile};
+    case FactKind::host:
+      if (ref.path == "initial_netns") {
+        if (!m_in.initial_netns) return std::nullopt;
+        return FactValue{std::int64_t{*m_in.initial_netns ? 1 : 0}};
+      }
+      return FactValue{std::int64_t{m_in.containers ? 1 : 0}};
+    case FactKind::config:
+      return FactValue{std::int64_t{m_in.sysctl_conf_unread ? 1 : 0}};
+    case FactKind::derived: {
+      std::optional<std::string> raw = live_raw("net/ipv4/ip_local_port_range");
+      if (!raw) return std::nullopt;
+      auto lo = value_fact(*raw, 0);
+      auto hi = value_fact(*raw, 1);
+      const auto* l = lo ? std::get_if<std::int64_t>(&*lo) : nullptr;
+      const auto* h = hi ? std::get_if<std::int64_t>(&*hi) : nullptr;
+      if (l == nullptr || h == nullptr) return std::nullopt;
+      if (ref.path == "port_range.low") return FactValue{*l};
+      if (ref.path == "port_range.high") return FactValue{*h};
+      if (ref.path == "port_range.size") return FactValue{*h - *l + 1};
+      return FactValue{std::int64_t{(*l % 2) == (*h % 2) ? 1 : 0}};
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> HostFacts::keys(std::string_view domain) const {
+  std::vector<std::string> out;
+  if (domain == "persisted") {
+    for (const auto& [path, v] : m_in.persisted) {
+      if (m_in.keys != nullptr && m_in.keys->find(path) != nullptr) out.push_back(path);
+    }
+  } else if (m_in.keys != nullptr) {
+    for (const auto& [path, info] : m_in.keys->all()) {
+      if (live_raw(path)) out.push_back(path);
+    }
+  }
+  return out;
+}
+
+std::optional<FactSource::Location> HostFacts::persisted_at(const std::string& path) const {
+  auto it = m_in.persisted.find(path);
+  if (it == m_in.persisted.end()) return std::nullopt;
+  return it->second.at;
+}
+
+}  // namespace tcptune

@@ -1,0 +1,54 @@
+#pragma once
+/// The facts of one host (or fixture root) for `check`: built from what the CLI gathered.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "census/census.hpp"
+#include "core/catalog.hpp"
+#include "core/key_source.hpp"
+#include "engine/facts.hpp"
+
+namespace tcptune {
+
+struct PersistedValue {
+  std::string value;
+  FactSource::Location at;
+  int assignments = 1;  ///< the winner and the assignments it shadowed
+};
+
+struct HostFactsInput {
+  const Catalog* keys = nullptr;
+  const KeySource* live = nullptr;                  ///< null: no live values (offline)
+  std::map<std::string, PersistedValue> persisted;  ///< by /proc/sys path
+  std::optional<KernelVersion> kernel;
+  const CensusReport* census = nullptr;  ///< null: --no-sockets
+  std::string profile;
+  std::optional<bool> initial_netns;
+  bool containers = false;
+  bool sysctl_conf_unread = false;
+};
+
+/// The census metrics of census_metric_names(), computed once.
+std::map<std::string, FactValue> census_metrics(const CensusReport& census);
+
+class HostFacts final : public FactSource {
+ public:
+  explicit HostFacts(HostFactsInput in);
+  [[nodiscard]] std::optional<FactValue> get(const FactRef& ref,
+                                             const std::string& each) const override;
+  [[nodiscard]] std::vector<std::string> keys(std::string_view domain) const override;
+  [[nodiscard]] std::optional<Location> persisted_at(const std::string& path) const override;
+
+  void set_profile(std::string name) { m_in.profile = std::move(name); }
+  [[nodiscard]] const std::map<std::string, FactValue>& metrics() const { return m_metrics; }
+
+ private:
+  HostFactsInput m_in;
+  std::map<std::string, FactValue> m_metrics;
+  mutable std::map<std::string, std::optional<std::string>> m_live_cache;
+  [[nodiscard]] std::optional<std::string> live_raw(const std::string& path) const;
+};
+
+}  // namespace tcptune

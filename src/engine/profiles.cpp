@@ -1,0 +1,196 @@
+#include "engine/profiles.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/text_util.hpp"
+
+namespace tcptune {
+
+std::optional<TargetOp> parse_target_op(std::string_view t) {
+  if (t == "=") return TargetOp::eq;
+  if (t == ">=") return TargetOp::ge;
+  if (t == "<=") return TargetOp::le;
+  if (t == "absent") return TargetOp::absent;
+  return std::nullopt;
+}
+
+std::string_view to_string(TargetOp op) {
+  switch (op) {
+    case TargetOp::eq:
+      return "=";
+    case TargetOp::ge:
+      return ">=";
+    case TargetOp::le:
+      return "<=";
+    case TargetOp::absent:
+      return "absent";
+  }
+  return "?";
+}
+
+bool KernelConstraint::matches(const KernelVersion& k) const {
+  switch (op) {
+    case CompareOp::eq:
+      return k == version;
+    case CompareOp::ne:
+      return !(k == version);
+    case CompareOp::lt:
+      return k < version;
+    case CompareOp::le:
+      return k <= version;
+    case CompareOp::gt:
+      return k > version;
+    case CompareOp::ge:
+      return k >= version;
+    default:
+      return true;
+  }
+}
+
+std::variant<ResolvedProfile, std::string> resolve_profile(const std::string& name,
+                                                           const std::vector<Profile>& profiles) {
+  auto find = [&](const std::string& n) -> const Profile* {
+    for (const Profile& p : profiles) {
+      if (p.name == n) return &p;
+    }
+    return nullptr;
+  };
+  const Profile* p = find(name);
+  if (p == nullptr) {
+    std::vector<std::string> names;
+    for (const Profile& q : profiles) names.push_back(q.name);
+    std::string msg = "unknown profile '" + name + "'";
+    std::string near = did_you_mean(name, names);
+    if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+    return msg + "; profiles: " + join(names, ", ");
+  }
+  ResolvedProfile r;
+  r.name = p->name;
+  r.summary = p->summary;
+  std::vector<const Profile*> chain;
+  std::set<std::string> seen;
+  for (const Profile* q = p; q != nullptr;) {
+    if (!seen.insert(q->name).second) {
+      return "profile '" + name + "' extends itself through '" + q->name + "' (" + q->file + ")";
+    }
+    chain.push_back(q);
+    r.chain.push_back(q->name);
+    if (q->extends.empty()) break;
+    const Profile* parent = find(q->extends);
+    if (parent == nullptr) {
+      return "profile '" + q->name + "' (" + q->file + ":" + std::to_string(q->line) +
+             ") extends unknown profile '" + q->extends + "'";
+    }
+    q = parent;
+  }
+  std::map<std::string, ProfileSetting> by_key;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    for (const ProfileSetting& s : (*it)->settings) by_key[s.key] = s;
+  }
+  for (auto& [k, s] : by_key) r.settings.push_back(s);
+  return r;
+}
+
+Tri meets(const ProfileSetting& s, const std::optional<std::string>& value) {
+  if (s.op == TargetOp::absent) return value ? Tri::no : Tri::yes;
+  if (!value) return Tri::unknown;
+  std::optional<FactValue> have = value_fact(*value, std::nullopt);
+  std::optional<FactValue> want = value_fact(s.value, std::nullopt);
+  if (!have || !want) return Tri::unknown;
+  const auto* h = std::get_if<std::int64_t>(&*have);
+  const auto* w = std::get_if<std::int64_t>(&*want);
+  switch (s.op) {
+    case TargetOp::eq:
+      if (h != nullptr && w != nullptr) return *h == *w ? Tri::yes : Tri::no;
+      return fact_text(*have) == fact_text(*want) ? Tri::yes : Tri::no;
+    case TargetOp::ge:
+    case TargetOp::le:
+      if (h == nullptr || w == nullptr) return Tri::unknown;
+      return (s.op == TargetOp::ge ? *h >= *w : *h <= *w) ? Tri::yes : Tri::no;
+    case TargetOp::absent:
+      break;
+  }
+  return Tri::unknown;
+}
+
+namespace {
+
+std::optional<std::string> text_of(const FactSource& facts, FactKind kind,
+                                   const std::string& path) {
+  FactRef ref;
+  ref.kind = kind;
+  ref.path = path;
+  std::optional<FactValue> v = facts.get(ref, "");
+  if (!v) return std::nullopt;
+  return fact_text(*v);
+}
+
+}  // namespace
+
+Plan make_plan(const ResolvedProfile& profile, const FactSource& facts) {
+  Plan plan;
+  FactRef kref;
+  kref.kind = FactKind::kernel;
+  std::optional<FactValue> kv = facts.get(kref, "");
+  const KernelVersion* kernel = kv ? std::get_if<KernelVersion>(&*kv) : nullptr;
+  for (const ProfileSetting& s : profile.settings) {
+    if (s.kernel) {
+      if (kernel == nullptr) {
+        plan.notes.push_back(
+            {s.key, "skipped: the kernel version is unknown and the setting needs kernel " +
+                        s.kernel->text});
+        continue;
+      }
+      if (!s.kernel->matches(*kernel)) {
+        plan.notes.push_back(
+            {s.key, "skipped: needs kernel " + s.kernel->text + ", this is " + kernel->str(false)});
+        continue;
+      }
+    }
+    std::optional<std::string> live = text_of(facts, FactKind::live, s.path);
+    std::optional<std::string> persisted = text_of(facts, FactKind::persisted, s.path);
+    if (!live && s.op != TargetOp::absent) {
+      plan.notes.push_back({s.key, "skipped: the key does not exist on this kernel"});
+      continue;
+    }
+    Change c;
+    c.key = s.key;
+    c.path = s.path;
+    c.op = s.op;
+    c.current = live;
+    c.persisted = persisted;
+    c.reason = s.rationale;
+    c.reference = s.reference;
+    c.profile = s.profile;
+    if (persisted) {
+      if (auto at = facts.persisted_at(s.path))
+        c.persisted_at = at->file + ":" + std::to_string(at->line);
+    }
+    if (s.op == TargetOp::absent) {
+      // Not set in any sysctl.d file; live (where the key exists) back at the kernel default.
+      c.persist = persisted.has_value();
+      std::optional<std::string> def = text_of(facts, FactKind::default_, s.path);
+      if (live && def) {
+        ProfileSetting at_default = s;
+        at_default.op = TargetOp::eq;
+        at_default.value = *def;
+        c.live = meets(at_default, live) == Tri::no;
+        if (c.live) c.target = def;
+      }
+    } else {
+      c.target = s.value;
+      c.live = meets(s, live) == Tri::no;
+      // At boot: the persisted value, or the kernel default when nothing persists the key.
+      std::optional<std::string> boot =
+          persisted ? persisted : text_of(facts, FactKind::default_, s.path);
+      Tri boot_ok = meets(s, boot);
+      c.persist = boot_ok == Tri::no || (boot_ok == Tri::unknown && c.live);
+    }
+    if (c.live || c.persist) plan.changes.push_back(std::move(c));
+  }
+  return plan;
+}
+
+}  // namespace tcptune

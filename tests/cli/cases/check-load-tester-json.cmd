@@ -1,0 +1,1 @@
+$TCPTUNE --root "$CHECK_ROOTS/load-tester" --format json check

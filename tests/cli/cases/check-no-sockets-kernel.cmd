@@ -1,0 +1,1 @@
+$TCPTUNE --root "$CHECK_ROOTS/blog-sysctl-conf" check --no-sockets --kernel 3.10

@@ -1,0 +1,1 @@
+$TCPTUNE --root "$CHECK_ROOTS/web-blog" --format json check

@@ -1,0 +1,1 @@
+$TCPTUNE explain TT6013

@@ -1,0 +1,1 @@
+$TCPTUNE --format json profiles web

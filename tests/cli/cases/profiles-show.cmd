@@ -1,0 +1,1 @@
+$TCPTUNE profiles db-client
