@@ -105,7 +105,13 @@ class RuleReader {
       }
     } else {
       c.kind = Condition::Kind::compare;
-      if (auto f = fact(r, "fact", fact_node, allow_each)) c.fact = *f;
+      std::optional<FactRef> f = fact(r, "fact", fact_node, allow_each);
+      if (!f) {
+        for (const char* known : {"op", "value", "value_fact"}) (void)r.any(known, false);
+        r.finish();
+        return std::nullopt;  // one error for a bad fact, not a cascade about its value
+      }
+      c.fact = *f;
       std::optional<std::string> op_text = r.string("op", true);
       if (op_text) {
         if (auto op = parse_compare_op(*op_text)) {
@@ -113,7 +119,13 @@ class RuleReader {
         } else {
           r.error(t.get("op"),
                   "unknown op '" + *op_text + "' (==, !=, <, <=, >, >=, in, present, absent)");
+          op_text.reset();
         }
+      }
+      if (!op_text) {  // no cascade about the value of a comparison without a known op
+        for (const char* known : {"value", "value_fact"}) (void)r.any(known, false);
+        r.finish();
+        return std::nullopt;
       }
       const toml::node* value = r.any("value", false);
       const toml::node* other = r.any("value_fact", false);

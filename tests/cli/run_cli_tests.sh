@@ -26,7 +26,7 @@ for cmd_file in tests/cli/cases/*.cmd; do
   timeout 60 bash -c "$(cat "$cmd_file")" >"$out" 2>"$err"
   rc=$?
   actual=$( { cat "$out"; echo "--- stderr"; cat "$err"; echo "--- exit $rc"; } |
-    sed "s|$CHECK_ROOTS|\$CHECK_ROOTS|g")
+    sed -e "s|$CHECK_ROOTS|\$CHECK_ROOTS|g" -e "s|$PWD/|\$SRC/|g")
   rm -f "$out" "$err"
   if [[ "$update" == "--update" ]]; then
     printf '%s\n' "$actual" >"$expected"

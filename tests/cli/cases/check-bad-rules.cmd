@@ -1,0 +1,1 @@
+$TCPTUNE --data-dir tests/fixtures/bad-check-data rules

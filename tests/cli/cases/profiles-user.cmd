@@ -1,0 +1,1 @@
+$TCPTUNE --root tests/fixtures/user-profiles profiles shop
