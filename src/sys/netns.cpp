@@ -3,9 +3,12 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "core/kernel_version.hpp"
 
 namespace tcptune {
 
@@ -39,6 +42,12 @@ std::optional<bool> in_initial_netns() {
   // (0xF0000000 up), so a match is certain; anything else cannot be told apart.
   constexpr ino_t k_proc_net_init_ino = 0xEFFFFFF9;
   if (self.st_ino == k_proc_net_init_ino) return true;
+  // Kernels from 6.18 on always number the initial namespace so (seen live on 6.18), so any
+  // other inode there is another namespace; older kernels numbered it dynamically.
+  struct utsname u {};
+  if (::uname(&u) == 0) {
+    if (auto k = parse_kernel_release(u.release); k && *k >= KernelVersion{6, 18, 0}) return false;
+  }
   return std::nullopt;
 }
 

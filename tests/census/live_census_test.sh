@@ -36,6 +36,8 @@ for _ in $(seq 200); do [[ -f "$tmp/ready" ]] && break; kill -0 "$pid" 2>/dev/nu
 "$bin" sockets --format prometheus >"$tmp/prom.out"; echo $? >"$tmp/prom.rc"
 "$bin" debug record-sockets "$tmp/mix.nl" 2>/dev/null
 "$bin" sockets --replay "$tmp/mix.nl" --format json >"$tmp/replay.json"; echo $? >"$tmp/replay.rc"
+"$bin" check --format json >"$tmp/check.json"; echo $? >"$tmp/check.rc"
+"$bin" check --profile db-client >"$tmp/check.out"; echo $? >"$tmp/check-text.rc"
 if [[ -n "$record" ]]; then
   mkdir -p "$record/proc/net"
   cp "$tmp/mix.nl" "$record/mix.nl"
@@ -99,6 +101,23 @@ text = open(f"{tmp}/text.out").read()
 check("text mentions the server-side closer", "2 TIME_WAIT on listening ports" in text, True)
 prom = open(f"{tmp}/prom.out").read()
 check("prometheus TIME_WAIT gauge", 'tcptune_sockets{family="ipv4",state="TIME_WAIT"} 6' in prom, True)
+# tcptune check in the namespace: the same census, the namespace told apart from the host's.
+check("check exit code (0 clean or 1 findings)", open(f"{tmp}/check.rc").read().strip() in ("0", "1"), True)
+c = json.load(open(f"{tmp}/check.json"))
+check("check schema", c["schema"], "tcptune.check/1")
+check("check census total", c["sockets"]["total"], 21)
+check("check census TIME_WAIT", c["sockets"]["states"]["TIME_WAIT"], 6)
+check("check server-side TIME_WAIT", c["sockets"]["metrics"]["server_time_wait"], 2)
+check("check client-side TIME_WAIT", c["sockets"]["metrics"]["client_time_wait"], 4)
+check("check headroom of the busiest group", round(c["sockets"]["metrics"]["min_headroom_pct"], 2), round(100 * (28232 - 7) / 28232, 2))
+check("check profile detected", (c["profile"]["name"], c["profile"]["source"]), ("base", "detected"))
+codes = {f["code"] for f in c["findings"]}
+check("check: not the initial namespace", c["netns"]["initial"] is not True, True)
+if c["netns"]["initial"] is False:
+    check("check: TT6022 (non-initial namespace)", "TT6022" in codes, True)
+    check("check: no drift findings against the host's sysctl.d", codes & {"TT6019", "TT6020"}, set())
+check("check: no port exhaustion", codes & {"TT6012", "TT6013"}, set())
+check("check --profile db-client names it", "profile: db-client" in open(f"{tmp}/check.out").read(), True)
 print(f"census_live: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
