@@ -1,5 +1,6 @@
 #include "config/rule_loader.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "config/toml_reader.hpp"
@@ -157,6 +158,20 @@ class RuleReader {
           c.values.push_back(*v);
         } else {
           r.error(value, why);
+        }
+      }
+    }
+    // Catalog strings have a closed set of values: a typo would make == never and != always true.
+    if (c.kind == Condition::Kind::compare &&
+        (c.fact.kind == FactKind::netns || c.fact.kind == FactKind::netns_init)) {
+      const std::vector<std::string> allowed =
+          c.fact.kind == FactKind::netns ? std::vector<std::string>{"yes", "no", "readonly", "n/a"}
+                                         : std::vector<std::string>{"default", "copy"};
+      for (const FactValue& v : c.values) {
+        const auto* s = std::get_if<std::string>(&v);
+        if (s == nullptr || std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
+          r.error(t.get("value"), "'" + fact_text(v) + "' is not a value of " + c.fact.text + " (" +
+                                      join(allowed, ", ") + ")");
         }
       }
     }

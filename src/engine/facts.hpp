@@ -7,7 +7,7 @@
 ///   assigned.KEY       how many applied assignments set KEY (winner and shadowed); absent if 0
 ///   default.KEY        the kernel's default for KEY on this kernel (catalog)
 ///   netns.KEY          "yes" | "no" | "readonly" | "n/a": whether KEY is per network namespace
-///   netns_init.KEY     "default" | "copied": what a new namespace starts from
+///   netns_init.KEY     "default" | "copy": what a new namespace starts from
 ///   kernel             the kernel version (compared as a version: "4.12")
 ///   census.METRIC      a socket-census metric (census_metric_names())
 ///   counter.P.NAME     a kernel counter from /proc/net/netstat or snmp ("TcpExt.TW")

@@ -279,4 +279,14 @@ TEST_CASE("every finding code is documented in man/tcptune.8") {
     CHECK_MESSAGE(man.find(".B " + code + "\n") != std::string::npos,
                   code << " is missing from man/tcptune.8");
   }
+  // The check rules (rules/check.toml) too.
+  std::string rules = tcptune::test::data_file("rules/check.toml");
+  std::size_t n = 0;
+  for (std::size_t at = rules.find("\ncode = \""); at != std::string::npos;
+       at = rules.find("\ncode = \"", at + 1), ++n) {
+    std::string code = rules.substr(at + 9, 6);
+    CHECK_MESSAGE(man.find(".B " + code + "\n") != std::string::npos,
+                  code << " is missing from man/tcptune.8");
+  }
+  CHECK(n >= 25);
 }
