@@ -166,6 +166,8 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   in.persisted = persisted_values(set, res);
   in.sysctl_conf_unread = sysctl_conf_unread(set);
   in.containers = has_containers(ctx.fs);
+  if (Result<std::string> cmdline = ctx.fs.read_file("/proc/cmdline", 1 << 16); cmdline.ok())
+    in.cmdline = cmdline.value();
   if (ctx.fs.is_host_root()) in.initial_netns = in_initial_netns();
   report.initial_netns = in.initial_netns;
 

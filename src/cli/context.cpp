@@ -82,7 +82,7 @@ Finding load_error(const std::string& file, const std::string& message) {
 
 }  // namespace
 
-Knowledge Context::load_knowledge() const {
+Knowledge Context::load_knowledge(bool user_profiles) const {
   Knowledge k;
   load_catalogs(k.keys, k.checks);
   std::string dir = data_dir();
@@ -100,7 +100,7 @@ Knowledge Context::load_knowledge() const {
     load_profile(text.value(), path, "shipped", k.keys, k.profiles, errors);
   }
   const char* user_dir = "/etc/tcptune/profiles";
-  if (fs.is_directory(user_dir)) {
+  if (user_profiles && fs.is_directory(user_dir)) {
     Result<std::vector<DirEntry>> entries = fs.list_dir(user_dir);
     if (!entries.ok()) {
       errors.push_back(load_error(fs.host_path(user_dir),

@@ -49,7 +49,9 @@ struct Context {
   void load_catalogs(Catalog& keys, CheckCatalog& checks) const;
   /// Loads the catalogs, rules/check.toml, profiles/*.toml and the user's profiles from
   /// /etc/tcptune/profiles/*.toml under --root. Malformed → exit 2 with file:line:col.
-  [[nodiscard]] Knowledge load_knowledge() const;
+  /// `user_profiles` false: only what tcptune ships (explain, rules: a broken user profile
+  /// must not stop them).
+  [[nodiscard]] Knowledge load_knowledge(bool user_profiles = true) const;
   /// The --format value checked against what the command supports.
   [[nodiscard]] OutputFormat format(const std::vector<std::string>& allowed) const;
 };

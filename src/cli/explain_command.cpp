@@ -57,7 +57,7 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   if (help) return 0;
   if (words.size() != 1) throw UsageError("explain takes one finding code or sysctl key");
   (void)ctx.format({"text"});
-  Knowledge kn = ctx.load_knowledge();
+  Knowledge kn = ctx.load_knowledge(false);
   const Catalog& keys = kn.keys;
   const CheckCatalog& checks = kn.checks;
   const std::string& w = words.front();
@@ -119,7 +119,7 @@ int cmd_rules(Context& ctx, const std::vector<std::string>& args) {
   if (help) return 0;
   if (!words.empty()) throw UsageError("rules takes no arguments (use tcptune explain CODE)");
   OutputFormat format = ctx.format({"text", "json"});
-  Knowledge kn = ctx.load_knowledge();
+  Knowledge kn = ctx.load_knowledge(false);
   const CheckCatalog& checks = kn.checks;
   if (format == OutputFormat::json) {
     Json arr = Json::array();

@@ -49,7 +49,11 @@ const std::vector<std::string>& census_metric_names() {
         "worst.ports_in_use",
         "worst.time_wait",
         "worst.closes_per_s",
-        "worst.loopback",        // 1 when the group is loopback traffic
+        "worst.loopback",  // 1 when the group is loopback traffic
+        "top_tw.destination",
+        "top_tw.time_wait",
+        "top_tw.closes_per_s",
+        "top_tw.loopback",
         "top_close_wait.where",  // where CLOSE_WAIT piles up most ("port 8080", "to 10.0.0.5:3306")
         "top_close_wait.count",
         "top_server_tw.port",  // the listening port with the most TIME_WAIT
@@ -159,7 +163,8 @@ std::variant<FactRef, std::string> parse_fact_ref(std::string_view text, const C
   static const std::pair<const char*, FactKind> key_kinds[] = {
       {"live", FactKind::live},         {"persisted", FactKind::persisted},
       {"assigned", FactKind::assigned}, {"default", FactKind::default_},
-      {"netns", FactKind::netns},       {"netns_init", FactKind::netns_init}};
+      {"netns", FactKind::netns},       {"netns_init", FactKind::netns_init},
+      {"boot", FactKind::boot}};
   const FactKind* kind = nullptr;
   for (const auto& [name, k] : key_kinds) {
     if (ns == name) kind = &k;

@@ -8,6 +8,8 @@
 ///   default.KEY        the kernel's default for KEY on this kernel (catalog)
 ///   netns.KEY          "yes" | "no" | "readonly" | "n/a": whether KEY is per network namespace
 ///   netns_init.KEY     "default" | "copy": what a new namespace starts from
+///   boot.KEY           the kernel command line's value for KEY (sysctl.KEY=V, or NAME=V for a
+///                      kernel.NAME key such as panic=): absent when the command line is silent
 ///   kernel             the kernel version (compared as a version: "4.12")
 ///   census.METRIC      a socket-census metric (census_metric_names())
 ///   counter.P.NAME     a kernel counter from /proc/net/netstat or snmp ("TcpExt.TW")
@@ -52,6 +54,7 @@ enum class FactKind {
   host,
   config,
   derived,
+  boot,
 };
 
 struct FactRef {

@@ -4,7 +4,9 @@
 #include <set>
 
 #include "census/socket_record.hpp"
+#include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
+#include "engine/value_check.hpp"
 
 namespace tcptune {
 
@@ -75,6 +77,19 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
     m["worst.closes_per_s"] = FactValue{static_cast<double>(w.states[6]) / k_time_wait_seconds};
     m["worst.loopback"] = FactValue{std::int64_t{is_loopback(w.key.remote, w.key.v4) ? 1 : 0}};
   }
+  const Destination* top_tw = nullptr;
+  for (const Destination& d : dests) {
+    if (d.states[6] > 0 && (top_tw == nullptr || d.states[6] > top_tw->states[6])) top_tw = &d;
+  }
+  if (top_tw != nullptr) {
+    m["top_tw.destination"] =
+        FactValue{endpoint(top_tw->key.remote, top_tw->key.v4, top_tw->key.remote_port)};
+    m["top_tw.time_wait"] = i64(top_tw->states[6]);
+    m["top_tw.closes_per_s"] =
+        FactValue{static_cast<double>(top_tw->states[6]) / k_time_wait_seconds};
+    m["top_tw.loopback"] =
+        FactValue{std::int64_t{is_loopback(top_tw->key.remote, top_tw->key.v4) ? 1 : 0}};
+  }
   // CLOSE_WAIT: per listening port (server side) or per destination (client side).
   std::string cw_where;
   std::uint64_t cw_count = 0;
@@ -126,6 +141,29 @@ HostFacts::HostFacts(HostFactsInput in) : m_in(std::move(in)) {
   if (m_in.census != nullptr) m_metrics = census_metrics(*m_in.census);
 }
 
+std::string HostFacts::canonical(const std::string& path, const std::string& raw) const {
+  // Port lists compare as sets: "9000-9010,8080" is what the kernel prints as "8080,9000-9010".
+  const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find(path) : nullptr;
+  if (info == nullptr || info->type != KeyType::port_list) return raw;
+  auto ranges = parse_port_list(raw);
+  if (!ranges) return raw;
+  std::sort(ranges->begin(), ranges->end());
+  std::vector<std::pair<int, int>> merged;
+  for (const auto& r : *ranges) {
+    if (!merged.empty() && r.first <= merged.back().second + 1) {
+      merged.back().second = std::max(merged.back().second, r.second);
+    } else {
+      merged.push_back(r);
+    }
+  }
+  std::string out;
+  for (const auto& [lo, hi] : merged) {
+    out +=
+        (out.empty() ? "" : ",") + std::to_string(lo) + (hi != lo ? "-" + std::to_string(hi) : "");
+  }
+  return out;
+}
+
 std::optional<std::string> HostFacts::live_raw(const std::string& path) const {
   if (m_in.live == nullptr) return std::nullopt;
   auto it = m_live_cache.find(path);
@@ -143,12 +181,12 @@ std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& e
     case FactKind::live: {
       std::optional<std::string> raw = live_raw(path);
       if (!raw) return std::nullopt;
-      return value_fact(*raw, ref.index);
+      return value_fact(canonical(path, *raw), ref.index);
     }
     case FactKind::persisted: {
       auto it = m_in.persisted.find(path);
       if (it == m_in.persisted.end()) return std::nullopt;
-      return value_fact(it->second.value, ref.index);
+      return value_fact(canonical(path, it->second.value), ref.index);
     }
     case FactKind::assigned: {
       auto it = m_in.persisted.find(path);
@@ -202,6 +240,20 @@ std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& e
       return FactValue{std::int64_t{m_in.containers ? 1 : 0}};
     case FactKind::config:
       return FactValue{std::int64_t{m_in.sysctl_conf_unread ? 1 : 0}};
+    case FactKind::boot: {
+      // sysctl.KEY=V (Linux 5.8+) or, for kernel.NAME, the classic NAME=V parameter (panic=).
+      std::string key = path_to_key(path);
+      std::vector<std::string> names = {"sysctl." + key, "sysctl." + path};
+      if (path.rfind("kernel/", 0) == 0 && path.find('/', 7) == std::string::npos)
+        names.push_back(path.substr(7));
+      for (std::string_view word : split_ws(m_in.cmdline)) {
+        for (const std::string& n : names) {
+          if (word.size() > n.size() && word.compare(0, n.size(), n) == 0 && word[n.size()] == '=')
+            return value_fact(std::string(word.substr(n.size() + 1)), ref.index);
+        }
+      }
+      return std::nullopt;
+    }
     case FactKind::derived: {
       std::optional<std::string> raw = live_raw("net/ipv4/ip_local_port_range");
       if (!raw) return std::nullopt;

@@ -28,6 +28,7 @@ struct HostFactsInput {
   std::optional<bool> initial_netns;
   bool containers = false;
   bool sysctl_conf_unread = false;
+  std::string cmdline;  ///< /proc/cmdline ("" when unknown)
 };
 
 /// The census metrics of census_metric_names(), computed once.
@@ -49,6 +50,7 @@ class HostFacts final : public FactSource {
   std::map<std::string, FactValue> m_metrics;
   mutable std::map<std::string, std::optional<std::string>> m_live_cache;
   [[nodiscard]] std::optional<std::string> live_raw(const std::string& path) const;
+  [[nodiscard]] std::string canonical(const std::string& path, const std::string& raw) const;
 };
 
 }  // namespace tcptune

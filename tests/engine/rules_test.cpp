@@ -32,12 +32,14 @@ class MapFacts final : public FactSource {
         {FactKind::netns, "netns"},       {FactKind::netns_init, "netns_init"},
         {FactKind::census, "census"},     {FactKind::counter, "counter"},
         {FactKind::sockstat, "sockstat"}, {FactKind::host, "host"},
-        {FactKind::config, "config"},     {FactKind::derived, "derived"}};
+        {FactKind::config, "config"},     {FactKind::derived, "derived"},
+        {FactKind::boot, "boot"}};
     if (ref.kind == FactKind::kernel) return "kernel";
     if (ref.kind == FactKind::profile) return "profile";
     bool key = ref.kind == FactKind::live || ref.kind == FactKind::persisted ||
                ref.kind == FactKind::assigned || ref.kind == FactKind::default_ ||
-               ref.kind == FactKind::netns || ref.kind == FactKind::netns_init;
+               ref.kind == FactKind::netns || ref.kind == FactKind::netns_init ||
+               ref.kind == FactKind::boot;
     std::string name = key ? path_to_key(ref.each ? each : ref.path) : ref.path;
     return prefix.at(ref.kind) + "." + name;
   }
