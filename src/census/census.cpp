@@ -151,7 +151,7 @@ Result<CensusReport> census_from_recording(const std::string& bytes) {
   // A recording is the reply buffers of two dumps (IPv4, IPv6) back to back: go on after
   // each NLMSG_DONE. Copy to aligned memory first: netlink messages are 4-byte aligned.
   std::vector<std::uint32_t> aligned((bytes.size() + 3) / 4);
-  std::memcpy(aligned.data(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(aligned.data(), bytes.data(), bytes.size());
   const auto* p = reinterpret_cast<const std::uint8_t*>(aligned.data());
   std::size_t off = 0;
   int dumps = 0;
