@@ -56,6 +56,11 @@ class CensusAggregator {
   void reset();
 
   [[nodiscard]] const StateCounts& states(bool v4) const { return v4 ? m_v4 : m_v6; }
+  /// IPv4 and IPv6 together, for one state (1..11).
+  [[nodiscard]] std::uint64_t state_total(int state) const {
+    auto i = static_cast<std::size_t>(state);
+    return i < m_v4.size() ? m_v4[i] + m_v6[i] : 0;
+  }
   [[nodiscard]] std::uint64_t total() const { return m_total; }
   [[nodiscard]] const std::vector<Listener>& listeners() const { return m_listeners; }
   /// Connections per listening port (server side), sorted by port.

@@ -26,6 +26,12 @@ std::int64_t CensusReport::port_capacity() const {
   return cap;
 }
 
+double headroom_pct(std::int64_t capacity, std::uint64_t in_use) {
+  if (capacity <= 0) return 0.0;
+  double free = static_cast<double>(capacity) - static_cast<double>(in_use);
+  return free <= 0 ? 0.0 : 100.0 * free / static_cast<double>(capacity);
+}
+
 namespace {
 
 constexpr std::size_t k_max_proc_bytes = 1u << 30;  // /proc/net/tcp of a few million sockets

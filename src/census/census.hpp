@@ -42,6 +42,9 @@ struct CensusReport {
   [[nodiscard]] std::int64_t port_capacity() const;
 };
 
+/// Headroom of a client-side group in % of the port capacity (0 when full or no capacity).
+double headroom_pct(std::int64_t capacity, std::uint64_t in_use);
+
 /// Raw netlink replies for `debug record-sockets` (appended to `record` when not null).
 Result<CensusReport> take_census(const RootFs& fs, const KeySource& keys, CensusSource source,
                                  std::string* record = nullptr);

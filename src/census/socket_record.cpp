@@ -40,6 +40,11 @@ void to_v4(std::array<std::uint8_t, 16>& a) {
 
 }  // namespace
 
+std::string endpoint_text(const std::array<std::uint8_t, 16>& addr, bool v4, std::uint16_t port) {
+  std::string a = address_text(addr, v4);
+  return (v4 ? a : "[" + a + "]") + ":" + std::to_string(port);
+}
+
 bool is_loopback(const std::array<std::uint8_t, 16>& addr, bool v4) {
   if (v4) return addr[0] == 127;
   for (std::size_t i = 0; i < 15; ++i) {

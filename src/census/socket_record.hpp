@@ -49,6 +49,9 @@ struct SocketRecord {
 /// Text form of an address ("127.0.0.1", "::1").
 std::string address_text(const std::array<std::uint8_t, 16>& addr, bool v4);
 
+/// "10.0.0.5:3306", "[2001:db8::1]:443".
+std::string endpoint_text(const std::array<std::uint8_t, 16>& addr, bool v4, std::uint16_t port);
+
 /// 127.0.0.0/8 or ::1.
 bool is_loopback(const std::array<std::uint8_t, 16>& addr, bool v4);
 

@@ -37,18 +37,6 @@ const char* k_check_usage =
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning) or changes pending,\n"
     "2 malformed data or input, 3 system error.\n";
 
-// systemd when the root shows it; procps when there is a sysctl binary and no systemd.
-Semantics detect_semantics(const RootFs& fs) {
-  for (const char* p :
-       {"/run/systemd/system", "/usr/lib/systemd/systemd-sysctl", "/lib/systemd/systemd-sysctl"}) {
-    if (fs.resolve(p).ok()) return Semantics::systemd;
-  }
-  for (const char* p : {"/sbin/sysctl", "/usr/sbin/sysctl", "/bin/sysctl", "/usr/bin/sysctl"}) {
-    if (fs.resolve(p).ok()) return Semantics::procps;
-  }
-  return Semantics::systemd;
-}
-
 // Signs of containers whose network namespaces start from kernel defaults.
 bool has_containers(const RootFs& fs) {
   for (const char* p : {"/run/containerd", "/run/docker.sock", "/var/run/docker.sock",
@@ -112,23 +100,9 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   OutputFormat format = ctx.format({"text", "json", "prometheus", "gcc"});
-  std::optional<Severity> threshold = parse_severity(fail_on);
-  if (!threshold)
-    throw UsageError("--fail-on must be error, warning or info (got '" + fail_on + "')");
-  Semantics semantics = detect_semantics(ctx.fs);
-  if (semantics_opt == "systemd") {
-    semantics = Semantics::systemd;
-  } else if (semantics_opt == "procps") {
-    semantics = Semantics::procps;
-  } else if (!semantics_opt.empty()) {
-    throw UsageError("--semantics must be systemd or procps (got '" + semantics_opt + "')");
-  }
-  std::optional<KernelVersion> kernel_override;
-  if (!kernel_opt.empty()) {
-    kernel_override = parse_kernel_version(kernel_opt);
-    if (!kernel_override)
-      throw UsageError("--kernel must be a version like 5.15 or 6.1.12 (got '" + kernel_opt + "')");
-  }
+  Severity threshold = fail_on_option(fail_on);
+  Semantics semantics = semantics_option(ctx, semantics_opt);
+  std::optional<KernelVersion> kernel_override = kernel_option(kernel_opt);
   Knowledge k = ctx.load_knowledge();
   if (!profile_opt.empty()) {
     auto r = resolve_profile(profile_opt, k.profiles);
@@ -206,7 +180,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
 
   ExitCode code = ExitCode::ok;
   for (const Finding& f : report.findings) {
-    if (f.severity >= *threshold) code = ExitCode::findings;
+    if (f.severity >= threshold) code = ExitCode::findings;
   }
   if (!report.plan.changes.empty()) code = ExitCode::findings;
   for (const Finding& f : set.findings) {

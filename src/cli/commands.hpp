@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "cli/context.hpp"
+#include "config/sysctl_d_set.hpp"
+#include "core/kernel_version.hpp"
 
 namespace tcptune {
 
@@ -15,6 +17,15 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args);
 int cmd_debug(Context& ctx, const std::vector<std::string>& args);
 int cmd_check(Context& ctx, const std::vector<std::string>& args);
 int cmd_profiles(Context& ctx, const std::vector<std::string>& args);
+
+/// --semantics systemd|procps, or what the root uses when empty. UsageError otherwise.
+Semantics semantics_option(const Context& ctx, const std::string& value);
+
+/// --fail-on error|warning|info.
+Severity fail_on_option(const std::string& value);
+
+/// --kernel X.Y[.Z]; nullopt when empty.
+std::optional<KernelVersion> kernel_option(const std::string& value);
 
 /// --netns NAME|PATH: enters the namespace (not with --root). Exit 3 when it cannot.
 void enter_netns_option(Context& ctx, const std::string& netns);

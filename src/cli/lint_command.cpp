@@ -36,19 +36,6 @@ const char* k_lint_usage =
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning), 2 malformed or\n"
     "unreadable input, 3 system error.\n";
 
-// systemd when the root shows it (booted with systemd, or systemd-sysctl installed); procps
-// when there is a sysctl binary and no sign of systemd; systemd otherwise (most hosts).
-Semantics detect_semantics(const RootFs& fs) {
-  for (const char* p :
-       {"/run/systemd/system", "/usr/lib/systemd/systemd-sysctl", "/lib/systemd/systemd-sysctl"}) {
-    if (fs.resolve(p).ok()) return Semantics::systemd;
-  }
-  for (const char* p : {"/sbin/sysctl", "/usr/sbin/sysctl", "/bin/sysctl", "/usr/bin/sysctl"}) {
-    if (fs.resolve(p).ok()) return Semantics::procps;
-  }
-  return Semantics::systemd;
-}
-
 }  // namespace
 
 int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
@@ -75,9 +62,7 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   OutputFormat format = ctx.format({"text", "gcc", "json", "sarif", "github"});
-  std::optional<Severity> threshold = parse_severity(fail_on);
-  if (!threshold)
-    throw UsageError("--fail-on must be error, warning or info (got '" + fail_on + "')");
+  Severity threshold = fail_on_option(fail_on);
 
   Catalog keys;
   CheckCatalog checks;
@@ -94,25 +79,13 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
     }
   }
 
-  Semantics semantics = detect_semantics(ctx.fs);
-  if (!semantics_opt.empty()) {
-    if (semantics_opt == "systemd") {
-      semantics = Semantics::systemd;
-    } else if (semantics_opt == "procps") {
-      semantics = Semantics::procps;
-    } else {
-      throw UsageError("--semantics must be systemd or procps (got '" + semantics_opt + "')");
-    }
-  }
+  Semantics semantics = semantics_option(ctx, semantics_opt);
 
   LintMeta meta;
   meta.version = std::string(version());
   meta.quiet = ctx.global.quiet;
   ProcSys proc(ctx.fs);
-  if (!kernel_opt.empty()) {
-    std::optional<KernelVersion> k = parse_kernel_version(kernel_opt);
-    if (!k)
-      throw UsageError("--kernel must be a version like 5.15 or 6.1.12 (got '" + kernel_opt + "')");
+  if (std::optional<KernelVersion> k = kernel_option(kernel_opt)) {
     options.kernel = k;
     meta.kernel_release = k->str(true);
     meta.kernel_source = "option";
@@ -138,7 +111,7 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
       code = ExitCode::invalid_input;
       break;
     }
-    if (f.severity >= *threshold) code = ExitCode::findings;
+    if (f.severity >= threshold) code = ExitCode::findings;
   }
   meta.exit_code = static_cast<int>(code);
   ctx.out << render_lint(report, set, checks, meta, format, ctx.style);

@@ -5,7 +5,6 @@
 #include "cli/commands.hpp"
 #include "core/version.hpp"
 #include "render/sockets_render.hpp"
-#include "sys/netns.hpp"
 #include "sys/proc_sys.hpp"
 #include "sys/root_fs.hpp"
 
@@ -31,13 +30,6 @@ const char* k_sockets_usage =
     "Formats: text (default), json (tcptune.sockets/1), prometheus.\n";
 
 }  // namespace
-
-void enter_netns_option(Context& ctx, const std::string& netns) {
-  if (netns.empty()) return;
-  if (!ctx.fs.is_host_root()) throw UsageError("--netns cannot be combined with --root");
-  Result<bool> r = enter_netns(netns_path(netns));
-  if (!r.ok()) throw SystemFailure("--netns " + netns + ": " + r.error().message());
-}
 
 int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("sockets options");

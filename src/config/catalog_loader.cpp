@@ -115,6 +115,29 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
   top.finish();
 }
 
+CheckInfo read_check_info(TableReader& r, std::set<std::string>& seen, const CheckCatalog& known) {
+  CheckInfo c;
+  c.code = r.string("code", true).value_or("");
+  bool code_ok = c.code.size() == 6 && c.code.rfind("TT", 0) == 0 &&
+                 c.code.find_first_not_of("0123456789", 2) == std::string::npos;
+  if (!code_ok) r.error(r.table().get("code"), "'code' must look like \"TT2003\"");
+  if (!seen.insert(c.code).second || known.find(c.code) != nullptr)
+    r.error(r.table().get("code"), "duplicate code '" + c.code + "'");
+  c.name = r.string("name", true).value_or("");
+  if (auto s = r.string("severity", true)) {
+    if (auto sev = parse_severity(*s)) {
+      c.severity = *sev;
+    } else {
+      r.error(r.table().get("severity"), "'severity' must be \"error\", \"warning\" or \"info\"");
+    }
+  }
+  c.title = r.string("title", true).value_or("");
+  c.explain = r.string("explain", true).value_or("");
+  c.hint = r.string("hint", true).value_or("");
+  c.references = r.strings("references", true).value_or(std::vector<std::string>{});
+  return c;
+}
+
 void load_check_catalog(const std::string& text, const std::string& file, CheckCatalog& out,
                         std::vector<Finding>& errors) {
   std::optional<toml::table> doc = parse_toml(text, file, errors);
@@ -122,26 +145,8 @@ void load_check_catalog(const std::string& text, const std::string& file, CheckC
   TableReader top(*doc, file, errors);
   std::set<std::string> seen;
   top.tables("check", true, [&](TableReader& r) {
-    CheckInfo c;
     std::size_t errors_before = errors.size();
-    c.code = r.string("code", true).value_or("");
-    bool code_ok = c.code.size() == 6 && c.code.rfind("TT", 0) == 0 &&
-                   c.code.find_first_not_of("0123456789", 2) == std::string::npos;
-    if (!code_ok) r.error(r.table().get("code"), "'code' must look like \"TT2003\"");
-    if (!seen.insert(c.code).second)
-      r.error(r.table().get("code"), "duplicate code '" + c.code + "'");
-    c.name = r.string("name", true).value_or("");
-    if (auto s = r.string("severity", true)) {
-      if (auto sev = parse_severity(*s)) {
-        c.severity = *sev;
-      } else {
-        r.error(r.table().get("severity"), "'severity' must be \"error\", \"warning\" or \"info\"");
-      }
-    }
-    c.title = r.string("title", true).value_or("");
-    c.explain = r.string("explain", true).value_or("");
-    c.hint = r.string("hint", true).value_or("");
-    c.references = r.strings("references", true).value_or(std::vector<std::string>{});
+    CheckInfo c = read_check_info(r, seen, out);
     if (errors.size() == errors_before) out.add(std::move(c));
   });
   top.finish();

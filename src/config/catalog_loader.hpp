@@ -1,6 +1,7 @@
 #pragma once
 /// Loads rules/keys.toml and rules/lint.toml from text (no I/O here).
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -8,11 +9,20 @@
 #include "core/finding.hpp"
 
 namespace tcptune {
+class TableReader;
+}
+
+namespace tcptune {
 
 /// Parses a key catalog document and adds its keys to `out`. Problems (syntax, unknown or
 /// missing fields, bad values, duplicates) are appended to `errors` as TT0001 findings.
 void load_key_catalog(const std::string& text, const std::string& file, Catalog& out,
                       std::vector<Finding>& errors);
+
+/// Reads the fields every finding code has (code, name, severity, title, explain, hint,
+/// references) from a [[check]] or [[rule]] table. A code already in `seen` or in `known` is an
+/// error (lint and check codes share one space).
+CheckInfo read_check_info(TableReader& r, std::set<std::string>& seen, const CheckCatalog& known);
 
 /// Parses a check catalog document (rules/lint.toml) into `out`.
 void load_check_catalog(const std::string& text, const std::string& file, CheckCatalog& out,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "config/catalog_loader.hpp"
 #include "config/toml_reader.hpp"
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
@@ -11,11 +12,6 @@
 namespace tcptune {
 
 namespace {
-
-bool valid_code(const std::string& c) {
-  return c.size() == 6 && c.rfind("TT", 0) == 0 &&
-         c.find_first_not_of("0123456789", 2) == std::string::npos;
-}
 
 std::optional<FactValue> literal(const toml::node& n, bool kernel, std::string& why) {
   if (kernel) {
@@ -203,23 +199,15 @@ void load_rules(const std::string& text, const std::string& file, const Catalog&
     std::size_t before = errors.size();
     Rule rule;
     rule.source = source_of(file, r.table());
-    rule.code = r.string("code", true).value_or("");
-    if (!valid_code(rule.code)) r.error(r.table().get("code"), "'code' must look like \"TT6001\"");
-    if (!seen.insert(rule.code).second || checks.find(rule.code) != nullptr)
-      r.error(r.table().get("code"), "duplicate code '" + rule.code + "'");
-    rule.name = r.string("name", true).value_or("");
-    if (auto s = r.string("severity", true)) {
-      if (auto sev = parse_severity(*s)) {
-        rule.severity = *sev;
-      } else {
-        r.error(r.table().get("severity"), "'severity' must be \"error\", \"warning\" or \"info\"");
-      }
-    }
-    rule.title = r.string("title", true).value_or("");
+    CheckInfo info = read_check_info(r, seen, checks);
+    rule.code = info.code;
+    rule.name = info.name;
+    rule.severity = info.severity;
+    rule.title = info.title;
+    rule.explain = info.explain;
+    rule.hint = info.hint;
+    rule.references = info.references;
     rule.message = r.string("message", true).value_or("");
-    rule.hint = r.string("hint", true).value_or("");
-    rule.explain = r.string("explain", true).value_or("");
-    rule.references = r.strings("references", true).value_or(std::vector<std::string>{});
     rule.foreach = r.string("foreach", false).value_or("");
     if (!rule.foreach.empty() && rule.foreach != "persisted" && rule.foreach != "live")
       r.error(r.table().get("foreach"), "'foreach' must be \"persisted\" or \"live\"");
@@ -277,14 +265,6 @@ void load_rules(const std::string& text, const std::string& file, const Catalog&
       }
     }
     if (errors.size() != before) return;
-    CheckInfo info;
-    info.code = rule.code;
-    info.name = rule.name;
-    info.severity = rule.severity;
-    info.title = rule.title;
-    info.explain = rule.explain;
-    info.hint = rule.hint;
-    info.references = rule.references;
     checks.add(std::move(info));
     out.push_back(std::move(rule));
   });

@@ -12,6 +12,17 @@ namespace tcptune {
 
 std::string_view to_string(Semantics s) { return s == Semantics::systemd ? "systemd" : "procps"; }
 
+Semantics detect_semantics(const RootFs& fs) {
+  for (const char* p :
+       {"/run/systemd/system", "/usr/lib/systemd/systemd-sysctl", "/lib/systemd/systemd-sysctl"}) {
+    if (fs.resolve(p).ok()) return Semantics::systemd;
+  }
+  for (const char* p : {"/sbin/sysctl", "/usr/sbin/sysctl", "/bin/sysctl", "/usr/bin/sysctl"}) {
+    if (fs.resolve(p).ok()) return Semantics::procps;
+  }
+  return Semantics::systemd;
+}
+
 std::vector<std::string> sysctl_d_directories(Semantics s) {
   std::vector<std::string> dirs{"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d",
                                 "/usr/lib/sysctl.d"};

@@ -23,6 +23,10 @@ class RootFs;
 enum class Semantics { systemd, procps };
 std::string_view to_string(Semantics s);
 
+/// What the root boots with: systemd when it shows systemd (booted with it, or systemd-sysctl
+/// installed); procps when there is a sysctl binary and no sign of systemd; systemd otherwise.
+Semantics detect_semantics(const RootFs& fs);
+
 /// The sysctl.d directories in priority order (in-root absolute paths).
 std::vector<std::string> sysctl_d_directories(Semantics s);
 

@@ -61,9 +61,7 @@ Detection detect_profile(const CensusReport* census) {
     outbound += d.sockets;
     service_ports[d.key.remote_port] += d.sockets;
     if (is_database_port(d.key.remote_port)) db_outbound += d.sockets;
-    double h = cap > 0 ? 100.0 * (static_cast<double>(cap) - static_cast<double>(d.sockets)) /
-                             static_cast<double>(cap)
-                       : 0;
+    double h = headroom_pct(cap, d.sockets);
     if (h < worst_headroom) {
       worst_headroom = h;
       worst_is_db = is_database_port(d.key.remote_port);

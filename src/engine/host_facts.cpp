@@ -14,11 +14,6 @@ namespace {
 
 constexpr int k_time_wait_seconds = 60;  // TCP_TIMEWAIT_LEN, fixed (FACTS.md §3.2)
 
-std::string endpoint(const std::array<std::uint8_t, 16>& a, bool v4, std::uint16_t port) {
-  std::string addr = address_text(a, v4);
-  return (v4 ? addr : "[" + addr + "]") + ":" + std::to_string(port);
-}
-
 }  // namespace
 
 std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
@@ -27,8 +22,7 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   auto i64 = [](std::uint64_t v) { return FactValue{static_cast<std::int64_t>(v)}; };
   m["total"] = i64(s.total());
   for (int st = 1; st <= 11; ++st) {
-    m["states." + std::string(state_name(st))] = i64(s.states(true)[static_cast<std::size_t>(st)] +
-                                                     s.states(false)[static_cast<std::size_t>(st)]);
+    m["states." + std::string(state_name(st))] = i64(s.state_total(st));
   }
   m["listeners"] = i64(s.listeners().size());
   m["inbound"] = i64(s.server_connections());
@@ -64,13 +58,8 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   m["port_capacity"] = FactValue{cap};
   if (!dests.empty()) {
     const Destination& w = dests.front();  // the largest group: the least headroom
-    double headroom =
-        cap > 0 ? std::max(0.0,
-                           100.0 * static_cast<double>(cap - static_cast<std::int64_t>(w.sockets)) /
-                               static_cast<double>(cap))
-                : 0.0;
-    m["min_headroom_pct"] = FactValue{headroom};
-    m["worst.destination"] = FactValue{endpoint(w.key.remote, w.key.v4, w.key.remote_port)};
+    m["min_headroom_pct"] = FactValue{headroom_pct(cap, w.sockets)};
+    m["worst.destination"] = FactValue{endpoint_text(w.key.remote, w.key.v4, w.key.remote_port)};
     m["worst.source"] = FactValue{address_text(w.key.local, w.key.v4)};
     m["worst.ports_in_use"] = i64(w.sockets);
     m["worst.time_wait"] = i64(w.states[6]);
@@ -83,7 +72,7 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   }
   if (top_tw != nullptr) {
     m["top_tw.destination"] =
-        FactValue{endpoint(top_tw->key.remote, top_tw->key.v4, top_tw->key.remote_port)};
+        FactValue{endpoint_text(top_tw->key.remote, top_tw->key.v4, top_tw->key.remote_port)};
     m["top_tw.time_wait"] = i64(top_tw->states[6]);
     m["top_tw.closes_per_s"] =
         FactValue{static_cast<double>(top_tw->states[6]) / k_time_wait_seconds};
@@ -108,7 +97,7 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   for (const Destination& d : dests) {
     if (d.states[8] > cw_count) {
       cw_count = d.states[8];
-      cw_where = "to " + endpoint(d.key.remote, d.key.v4, d.key.remote_port);
+      cw_where = "to " + endpoint_text(d.key.remote, d.key.v4, d.key.remote_port);
     }
   }
   if (cw_count > 0) {

@@ -31,22 +31,7 @@ std::string_view to_string(TargetOp op) {
 }
 
 bool KernelConstraint::matches(const KernelVersion& k) const {
-  switch (op) {
-    case CompareOp::eq:
-      return k == version;
-    case CompareOp::ne:
-      return !(k == version);
-    case CompareOp::lt:
-      return k < version;
-    case CompareOp::le:
-      return k <= version;
-    case CompareOp::gt:
-      return k > version;
-    case CompareOp::ge:
-      return k >= version;
-    default:
-      return true;
-  }
+  return compare_values(op, FactValue{k}, FactValue{version}) == Tri::yes;
 }
 
 std::variant<ResolvedProfile, std::string> resolve_profile(const std::string& name,

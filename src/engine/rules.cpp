@@ -75,7 +75,9 @@ std::optional<int> compare(const FactValue& a, const FactValue& b) {
 
 Tri tri(bool b) { return b ? Tri::yes : Tri::no; }
 
-Tri compare_op(CompareOp op, const FactValue& a, const FactValue& b) {
+}  // namespace
+
+Tri compare_values(CompareOp op, const FactValue& a, const FactValue& b) {
   std::optional<int> c = compare(a, b);
   if (!c) {
     // Text never equals a number: == is false, != true; ordering is unknown.
@@ -100,8 +102,6 @@ Tri compare_op(CompareOp op, const FactValue& a, const FactValue& b) {
       return Tri::unknown;
   }
 }
-
-}  // namespace
 
 Tri evaluate(const Condition& c, const FactSource& facts, const std::string& each) {
   switch (c.kind) {
@@ -137,18 +137,18 @@ Tri evaluate(const Condition& c, const FactSource& facts, const std::string& eac
   if (c.other) {
     std::optional<FactValue> o = facts.get(*c.other, each);
     if (!o) return Tri::unknown;
-    return compare_op(c.op, *v, *o);
+    return compare_values(c.op, *v, *o);
   }
   if (c.op == CompareOp::in) {
     bool unknown = false;
     for (const FactValue& x : c.values) {
-      Tri t = compare_op(CompareOp::eq, *v, x);
+      Tri t = compare_values(CompareOp::eq, *v, x);
       if (t == Tri::yes) return Tri::yes;
       if (t == Tri::unknown) unknown = true;
     }
     return unknown ? Tri::unknown : Tri::no;
   }
-  return compare_op(c.op, *v, c.values.front());
+  return compare_values(c.op, *v, c.values.front());
 }
 
 std::string interpolate(const std::string& tmpl,

@@ -47,6 +47,10 @@ struct Rule {
   std::string source;  ///< "file:line"
 };
 
+/// One comparison (==, !=, <, <=, >, >=) of two values: numbers as numbers, versions as
+/// versions, text as text; unknown when they cannot be ordered.
+Tri compare_values(CompareOp op, const FactValue& a, const FactValue& b);
+
 /// Evaluates a condition; `each` is the /proc/sys path bound to `$`.
 Tri evaluate(const Condition& c, const FactSource& facts, const std::string& each);
 

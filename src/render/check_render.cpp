@@ -9,19 +9,6 @@ namespace tcptune {
 
 namespace {
 
-std::string prom_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
 std::string kernel_line(const CheckReport& r) {
   if (r.kernel_source == "unknown") return "kernel unknown";
   std::string out = "kernel " + r.kernel_version;
@@ -58,8 +45,7 @@ std::string text_report(const CheckReport& r, const Style& st) {
     out += "sockets: " + std::to_string(s.total()) + " TCP (" + r.census->source + ")";
     std::string parts;
     for (int state = 1; state <= 11; ++state) {
-      std::uint64_t n = s.states(true)[static_cast<std::size_t>(state)] +
-                        s.states(false)[static_cast<std::size_t>(state)];
+      std::uint64_t n = s.state_total(state);
       if (n == 0) continue;
       parts +=
           (parts.empty() ? "" : ", ") + std::string(state_name(state)) + " " + std::to_string(n);
@@ -165,8 +151,7 @@ Json check_json(const CheckReport& r) {
     Json states = Json::object();
     const auto& s = r.census->sockets;
     for (int state = 1; state <= 11; ++state) {
-      states[std::string(state_name(state))] = s.states(true)[static_cast<std::size_t>(state)] +
-                                               s.states(false)[static_cast<std::size_t>(state)];
+      states[std::string(state_name(state))] = s.state_total(state);
     }
     Json metrics = Json::object();
     for (const auto& [k, v] : r.metrics) {
@@ -238,19 +223,19 @@ std::string prometheus(const CheckReport& r) {
   out += "# TYPE tcptune_check_finding gauge\n";
   for (const Finding& f : r.findings) {
     out += "tcptune_check_finding{code=\"" + f.code + "\",severity=\"" +
-           std::string(to_string(f.severity)) + "\",key=\"" + prom_escape(f.key.value_or("")) +
+           std::string(to_string(f.severity)) + "\",key=\"" + prometheus_label(f.key.value_or("")) +
            "\"} 1\n";
   }
   out += "# HELP tcptune_check_changes_pending Keys that differ from the profile.\n";
   out += "# TYPE tcptune_check_changes_pending gauge\n";
-  out += "tcptune_check_changes_pending{profile=\"" + prom_escape(r.profile) + "\"} " +
+  out += "tcptune_check_changes_pending{profile=\"" + prometheus_label(r.profile) + "\"} " +
          std::to_string(r.plan.changes.size()) + "\n";
   out += "# HELP tcptune_check_change_pending One pending change (value 1).\n";
   out += "# TYPE tcptune_check_change_pending gauge\n";
   for (const Change& c : r.plan.changes) {
-    out += "tcptune_check_change_pending{profile=\"" + prom_escape(r.profile) + "\",key=\"" +
-           prom_escape(c.key) + "\",current=\"" + prom_escape(c.current.value_or("")) +
-           "\",target=\"" + prom_escape(c.target.value_or("")) + "\"} 1\n";
+    out += "tcptune_check_change_pending{profile=\"" + prometheus_label(r.profile) + "\",key=\"" +
+           prometheus_label(c.key) + "\",current=\"" + prometheus_label(c.current.value_or("")) +
+           "\",target=\"" + prometheus_label(c.target.value_or("")) + "\"} 1\n";
   }
   return out;
 }

@@ -232,6 +232,19 @@ std::string dump_json(const Json& j) {
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+std::string prometheus_label(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 std::string severity_counts(const std::vector<Finding>& findings) {
   std::size_t n[3] = {0, 0, 0};
   for (const Finding& f : findings) ++n[static_cast<int>(f.severity)];

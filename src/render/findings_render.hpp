@@ -33,6 +33,9 @@ Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,
 /// U+FFFD instead of failing the whole output.
 std::string dump_json(const Json& j);
 
+/// A Prometheus label value with backslash, quote and newline escaped.
+std::string prometheus_label(const std::string& s);
+
 /// "2 errors, 1 warning, 0 infos".
 std::string severity_counts(const std::vector<Finding>& findings);
 

@@ -27,11 +27,6 @@ Json states_json(const StateCounts& c, bool skip_zero) {
   return o;
 }
 
-std::string endpoint(const std::array<std::uint8_t, 16>& a, bool v4, std::uint16_t port) {
-  std::string addr = address_text(a, v4);
-  return (v4 ? addr : "[" + addr + "]") + ":" + std::to_string(port);
-}
-
 std::string pad(std::string s, std::size_t w, bool right = false) {
   if (s.size() >= w) return s;
   return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
@@ -44,26 +39,13 @@ std::string rate(std::uint64_t tw) {
   return buf;
 }
 
-std::string prom_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, OutputFormat format,
                            const Style& style) {
   const CensusAggregator& a = rep.sockets;
   StateCounts all{};
-  for (std::size_t i = 0; i < all.size(); ++i) all[i] = a.states(true)[i] + a.states(false)[i];
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = a.state_total(static_cast<int>(i));
   std::vector<Destination> dests = a.destinations();
   std::int64_t capacity = rep.port_capacity();
   std::int64_t sockstat_tw = rep.sockstat.count("TCP.tw") != 0 ? rep.sockstat.at("TCP.tw") : -1;
@@ -148,8 +130,8 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
         "# TYPE tcptune_destination_port_headroom gauge\n";
     for (std::size_t i = 0; i < dests.size() && i < meta.top; ++i) {
       const Destination& d = dests[i];
-      std::string labels = "local=\"" + prom_escape(address_text(d.key.local, d.key.v4)) +
-                           "\",remote=\"" + prom_escape(address_text(d.key.remote, d.key.v4)) +
+      std::string labels = "local=\"" + prometheus_label(address_text(d.key.local, d.key.v4)) +
+                           "\",remote=\"" + prometheus_label(address_text(d.key.remote, d.key.v4)) +
                            "\",remote_port=\"" + std::to_string(d.key.remote_port) + "\"";
       for (int st = 1; st <= 11; ++st) {
         if (d.states[static_cast<std::size_t>(st)] == 0) continue;
@@ -165,8 +147,8 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
         "tcptune_listener_accept_queue gauge\n";
     for (const Listener& l : a.listeners()) {
       out += "tcptune_listener_accept_queue{address=\"" +
-             prom_escape(address_text(l.address, l.v4)) + "\",port=\"" + std::to_string(l.port) +
-             "\"} " + std::to_string(l.queue) + "\n";
+             prometheus_label(address_text(l.address, l.v4)) + "\",port=\"" +
+             std::to_string(l.port) + "\"} " + std::to_string(l.queue) + "\n";
     }
     out +=
         "# HELP tcptune_kernel_counter TCP counters from /proc/net/netstat and /proc/net/snmp.\n"
@@ -221,7 +203,7 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
                 (conns.empty() ? "" : ", ") + std::string(state_name(st)) + " " + std::to_string(n);
         }
       }
-      out += pad(endpoint(l.address, l.v4, l.port), 26) + pad(q, 14, true) + "  " +
+      out += pad(endpoint_text(l.address, l.v4, l.port), 26) + pad(q, 14, true) + "  " +
              (conns.empty() ? "-" : conns) + "\n";
     }
   }
@@ -234,12 +216,9 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     for (std::size_t i = 0; i < dests.size() && i < meta.top; ++i) {
       const Destination& d = dests[i];
       std::uint64_t dtw = d.states[static_cast<std::size_t>(TcpState::time_wait)];
-      std::int64_t head = capacity - static_cast<std::int64_t>(d.sockets);
       char pct[16];
-      std::snprintf(
-          pct, sizeof pct, "%.0f%%",
-          capacity > 0 ? 100.0 * static_cast<double>(head) / static_cast<double>(capacity) : 0.0);
-      out += pad(endpoint(d.key.remote, d.key.v4, d.key.remote_port), 26) +
+      std::snprintf(pct, sizeof pct, "%.0f%%", headroom_pct(capacity, d.sockets));
+      out += pad(endpoint_text(d.key.remote, d.key.v4, d.key.remote_port), 26) +
              pad(std::to_string(d.sockets), 9, true) + pad(std::to_string(dtw), 11, true) +
              pad(std::to_string(d.sockets) + "/" + std::to_string(capacity), 12, true) +
              pad(pct, 10, true) + pad(rate(dtw), 10, true) + "\n";
