@@ -113,6 +113,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   CheckReport report;
   report.version = std::string(version());
   report.netns = netns;
+  report.quiet = ctx.global.quiet;
   report.semantics = std::string(to_string(semantics));
   ProcSys proc(ctx.fs);
   HostFactsInput in;

@@ -59,7 +59,7 @@ std::string text_report(const CheckReport& r, const Style& st) {
   for (const Finding& f : r.findings) ++counts[static_cast<int>(f.severity)];
   const char* headings[3] = {"info", "warnings", "errors"};
   for (int sev = 2; sev >= 0; --sev) {
-    if (counts[sev] == 0) continue;
+    if (counts[sev] == 0 || (r.quiet && sev == static_cast<int>(Severity::info))) continue;
     out += "\n" + st.severity(static_cast<Severity>(sev), headings[sev]) + " (" +
            std::to_string(counts[sev]) + ")\n";
     for (const Finding& f : r.findings) {

@@ -33,6 +33,7 @@ struct CheckReport {
   Plan plan;
   std::string semantics;
   int exit_code = 0;
+  bool quiet = false;  ///< -q: text output leaves info findings out
 };
 
 std::string render_check(const CheckReport& r, OutputFormat format, const Style& style);
