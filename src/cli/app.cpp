@@ -31,6 +31,10 @@ const std::vector<Command>& commands() {
       {"explain", "explain a finding code or a sysctl key", cmd_explain},
       {"rules", "list the finding codes", cmd_rules},
       {"profiles", "list the profiles, or show one resolved", cmd_profiles},
+      {"apply", "apply a profile: sysctl.d fragment and live values, in one transaction",
+       cmd_apply},
+      {"rollback", "undo a transaction (default: the last one)", cmd_rollback},
+      {"history", "list the transactions in the journal", cmd_history},
       {"debug", "developer tools (record-sockets FILE)", cmd_debug},
   };
   return table;
@@ -39,7 +43,7 @@ const std::vector<Command>& commands() {
 const char* k_usage_head =
     "usage: tcptune [global options] COMMAND [options] [args]\n"
     "\n"
-    "A Linux sysctl tuning advisor and sysctl.d linter.\n";
+    "A Linux sysctl tuning advisor, sysctl.d linter and safe applier.\n";
 
 std::string global_help() {
   std::string s = k_usage_head;
@@ -156,7 +160,11 @@ int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
       return command.empty() && !help ? static_cast<int>(ExitCode::invalid_input) : 0;
     }
     for (const Command& c : commands()) {
-      if (command == c.name) return c.run(ctx, rest);
+      if (command != c.name) continue;
+      // An interrupted apply is reported by whatever runs next (apply and rollback say more).
+      if (command != "apply" && command != "rollback" && command != "history")
+        warn_unfinished_transactions(ctx);
+      return c.run(ctx, rest);
     }
     std::vector<std::string> names;
     for (const Command& c : commands()) names.emplace_back(c.name);

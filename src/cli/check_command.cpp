@@ -47,24 +47,6 @@ bool has_containers(const RootFs& fs) {
   return ns.ok() && !ns.value().empty();
 }
 
-std::map<std::string, PersistedValue> persisted_values(const ConfigSet& set,
-                                                       const Resolution& res) {
-  std::map<std::string, PersistedValue> out;
-  for (const auto& [path, eff] : res.keys) {
-    PersistedValue v;
-    v.value = eff.value;
-    const SysctlEntry& e = entry_of(set, eff.winner);
-    const ParsedFile& p = parsed_of(set, eff.winner);
-    v.at.file = p.path;
-    v.at.line = e.line;
-    v.at.column = e.key_column;
-    v.at.source_line = p.line_text(e.line);
-    v.assignments = 1 + static_cast<int>(eff.shadowed.size());
-    out.emplace(path, v);
-  }
-  return out;
-}
-
 bool sysctl_conf_unread(const ConfigSet& set) {
   if (set.semantics != Semantics::systemd || !set.sysctl_conf_exists || set.sysctl_conf_linked ||
       set.sysctl_conf_parsed < 0)

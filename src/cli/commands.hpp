@@ -7,6 +7,7 @@
 #include "cli/context.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/kernel_version.hpp"
+#include "engine/host_facts.hpp"
 
 namespace tcptune {
 
@@ -17,6 +18,9 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args);
 int cmd_debug(Context& ctx, const std::vector<std::string>& args);
 int cmd_check(Context& ctx, const std::vector<std::string>& args);
 int cmd_profiles(Context& ctx, const std::vector<std::string>& args);
+int cmd_apply(Context& ctx, const std::vector<std::string>& args);
+int cmd_rollback(Context& ctx, const std::vector<std::string>& args);
+int cmd_history(Context& ctx, const std::vector<std::string>& args);
 
 /// --semantics systemd|procps, or what the root uses when empty. UsageError otherwise.
 Semantics semantics_option(const Context& ctx, const std::string& value);
@@ -29,5 +33,12 @@ std::optional<KernelVersion> kernel_option(const std::string& value);
 
 /// --netns NAME|PATH: enters the namespace (not with --root). Exit 3 when it cannot.
 void enter_netns_option(Context& ctx, const std::string& netns);
+
+/// What each key ends up as at boot, with the file:line that sets it.
+std::map<std::string, PersistedValue> persisted_values(const ConfigSet& set,
+                                                       const Resolution& res);
+
+/// Warns on stderr about journal entries left unfinished (a crash during apply).
+void warn_unfinished_transactions(Context& ctx);
 
 }  // namespace tcptune

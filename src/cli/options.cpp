@@ -1,4 +1,5 @@
-// Options shared by several commands: --semantics, --fail-on, --kernel, --netns.
+// Options and helpers shared by several commands: --semantics, --fail-on, --kernel, --netns,
+// the persisted values of a sysctl.d set.
 
 #include "cli/commands.hpp"
 #include "core/kernel_version.hpp"
@@ -18,6 +19,24 @@ void enter_netns_option(Context& ctx, const std::string& netns) {
   if (!ctx.fs.is_host_root()) throw UsageError("--netns cannot be combined with --root");
   Result<bool> r = enter_netns(netns_path(netns));
   if (!r.ok()) throw SystemFailure("--netns " + netns + ": " + r.error().message());
+}
+
+std::map<std::string, PersistedValue> persisted_values(const ConfigSet& set,
+                                                       const Resolution& res) {
+  std::map<std::string, PersistedValue> out;
+  for (const auto& [path, eff] : res.keys) {
+    PersistedValue v;
+    v.value = eff.value;
+    const SysctlEntry& e = entry_of(set, eff.winner);
+    const ParsedFile& p = parsed_of(set, eff.winner);
+    v.at.file = p.path;
+    v.at.line = e.line;
+    v.at.column = e.key_column;
+    v.at.source_line = p.line_text(e.line);
+    v.assignments = 1 + static_cast<int>(eff.shadowed.size());
+    out.emplace(path, v);
+  }
+  return out;
 }
 
 Severity fail_on_option(const std::string& value) {

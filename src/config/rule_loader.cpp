@@ -365,6 +365,13 @@ void load_profile(const std::string& text, const std::string& file, const std::s
     }
     s.rationale = r.string("rationale", true).value_or("");
     s.reference = r.string("reference", true).value_or("");
+    if (const toml::node* req = r.any("required", false)) {
+      if (const auto* b = req->as_boolean()) {
+        s.required = b->get();
+      } else {
+        r.error(req, "'required' must be true or false");
+      }
+    }
     p.settings.push_back(std::move(s));
   });
   top.finish();

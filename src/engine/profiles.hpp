@@ -33,7 +33,8 @@ struct ProfileSetting {
   std::optional<KernelConstraint> kernel;
   std::string rationale;
   std::string reference;
-  std::string profile;  ///< the profile that sets it
+  bool required = false;  ///< apply refuses when the key does not exist on this kernel
+  std::string profile;    ///< the profile that sets it
   std::string source;   ///< "file:line"
 };
 

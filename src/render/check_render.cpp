@@ -29,6 +29,58 @@ std::string change_target(const Change& c) {
   return *c.target;
 }
 
+}  // namespace
+
+std::string changes_text(const std::vector<Change>& changes, const Style& st) {
+  std::string out;
+  for (const Change& c : changes) {
+    if (c.op == TargetOp::absent) {
+      if (c.persisted) {
+        out += st.red("- " + c.key + " = " + *c.persisted + "  (" + c.persisted_at + ")") + "\n";
+        out += st.green("+ (remove the line: the key must not be set)") + "\n";
+      }
+      if (c.live) {
+        out += st.red("- " + c.key + " = " + c.current.value_or("(absent)") + "  (live)") + "\n";
+        out += st.green("+ " + c.key + " = " + change_target(c) + "  (live, the default)") + "\n";
+      }
+      out += "    why: " + c.reason + "\n";
+      continue;
+    }
+    out += st.red("- " + c.key + " = " + c.current.value_or("(absent)")) + "\n";
+    std::string plus = "+ " + c.key + " = " + change_target(c);
+    if (c.op == TargetOp::ge) plus += "  (at least)";
+    if (c.op == TargetOp::le) plus += "  (at most)";
+    out += st.green(plus) + "\n";
+    if (c.persisted) {
+      out += "    persisted: " + *c.persisted + " at " + c.persisted_at;
+      if (!c.live) out += " (the live value is right; the boot-time value is not)";
+      out += "\n";
+    } else if (c.persist && !c.live) {
+      out += "    persisted: nothing (the kernel default at boot does not meet the target)\n";
+    }
+    out += "    why: " + c.reason + "\n";
+  }
+  return out;
+}
+
+Json change_json(const Change& c) {
+  Json o;
+  o["key"] = c.key;
+  o["op"] = std::string(to_string(c.op));
+  o["current"] = c.current ? Json(*c.current) : Json(nullptr);
+  o["target"] = c.target ? Json(*c.target) : Json(nullptr);
+  o["persisted"] = c.persisted ? Json(*c.persisted) : Json(nullptr);
+  o["persisted_at"] = c.persisted_at.empty() ? Json(nullptr) : Json(c.persisted_at);
+  o["live_change"] = c.live;
+  o["persist_change"] = c.persist;
+  o["reason"] = c.reason;
+  o["reference"] = c.reference;
+  o["profile"] = c.profile;
+  return o;
+}
+
+namespace {
+
 std::string text_report(const CheckReport& r, const Style& st) {
   std::string out;
   out += st.bold("tcptune check") + ": " + kernel_line(r) + ", " + netns_text(r) + "\n";
@@ -98,33 +150,7 @@ std::string text_report(const CheckReport& r, const Style& st) {
   } else {
     out += st.bold("changes for profile " + r.profile) + " (" +
            std::to_string(r.plan.changes.size()) + ")\n";
-    for (const Change& c : r.plan.changes) {
-      if (c.op == TargetOp::absent) {
-        if (c.persisted) {
-          out += st.red("- " + c.key + " = " + *c.persisted + "  (" + c.persisted_at + ")") + "\n";
-          out += st.green("+ (remove the line: the key must not be set)") + "\n";
-        }
-        if (c.live) {
-          out += st.red("- " + c.key + " = " + c.current.value_or("(absent)") + "  (live)") + "\n";
-          out += st.green("+ " + c.key + " = " + change_target(c) + "  (live, the default)") + "\n";
-        }
-        out += "    why: " + c.reason + "\n";
-        continue;
-      }
-      out += st.red("- " + c.key + " = " + c.current.value_or("(absent)")) + "\n";
-      std::string plus = "+ " + c.key + " = " + change_target(c);
-      if (c.op == TargetOp::ge) plus += "  (at least)";
-      if (c.op == TargetOp::le) plus += "  (at most)";
-      out += st.green(plus) + "\n";
-      if (c.persisted) {
-        out += "    persisted: " + *c.persisted + " at " + c.persisted_at;
-        if (!c.live) out += " (the live value is right; the boot-time value is not)";
-        out += "\n";
-      } else if (c.persist && !c.live) {
-        out += "    persisted: nothing (the kernel default at boot does not meet the target)\n";
-      }
-      out += "    why: " + c.reason + "\n";
-    }
+    out += changes_text(r.plan.changes, st);
   }
   for (const PlanNote& n : r.plan.notes) out += st.dim("note: " + n.key + ": " + n.message) + "\n";
   return out;
@@ -179,21 +205,7 @@ Json check_json(const CheckReport& r) {
   for (const Finding& f : r.findings) findings.push_back(finding_json(f));
   j["findings"] = findings;
   Json changes = Json::array();
-  for (const Change& c : r.plan.changes) {
-    Json o;
-    o["key"] = c.key;
-    o["op"] = std::string(to_string(c.op));
-    o["current"] = c.current ? Json(*c.current) : Json(nullptr);
-    o["target"] = c.target ? Json(*c.target) : Json(nullptr);
-    o["persisted"] = c.persisted ? Json(*c.persisted) : Json(nullptr);
-    o["persisted_at"] = c.persisted_at.empty() ? Json(nullptr) : Json(c.persisted_at);
-    o["live_change"] = c.live;
-    o["persist_change"] = c.persist;
-    o["reason"] = c.reason;
-    o["reference"] = c.reference;
-    o["profile"] = c.profile;
-    changes.push_back(o);
-  }
+  for (const Change& c : r.plan.changes) changes.push_back(change_json(c));
   j["changes"] = changes;
   Json notes = Json::array();
   for (const PlanNote& n : r.plan.notes) notes.push_back({{"key", n.key}, {"message", n.message}});

@@ -11,6 +11,7 @@
 #include "core/finding.hpp"
 #include "engine/facts.hpp"
 #include "engine/profiles.hpp"
+#include "render/findings_render.hpp"
 #include "render/lint_render.hpp"
 #include "render/style.hpp"
 
@@ -35,6 +36,12 @@ struct CheckReport {
   int exit_code = 0;
   bool quiet = false;  ///< -q: text output leaves info findings out
 };
+
+/// The diff lines of a plan ("- key = current" / "+ key = target", persisted, why).
+std::string changes_text(const std::vector<Change>& changes, const Style& st);
+
+/// One change as JSON (check and apply share it).
+Json change_json(const Change& c);
 
 std::string render_check(const CheckReport& r, OutputFormat format, const Style& style);
 

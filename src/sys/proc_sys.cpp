@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <memory>
 
 #include "core/text_util.hpp"
+#include "sys/safe_fs.hpp"
 
 namespace tcptune {
 
@@ -79,6 +81,30 @@ KeyRead ProcSys::read(std::string_view path) const {
   r.status = KeyStatus::value;
   r.value = std::string(trim(data));
   return r;
+}
+
+Result<bool> ProcSys::write(std::string_view path, const std::string& value) const {
+  std::string in_root = "/proc/sys/" + std::string(path);
+  Result<UniqueFd> fd =
+      open_in_root(m_fs.root(), in_root, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NOCTTY);
+  if (!fd.ok()) return fd.error();
+  std::string data = value + "\n";
+  while (true) {
+    ssize_t n = ::write(fd.value().get(), data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return SysError{errno, m_fs.host_path(in_root), ""};
+    if (static_cast<std::size_t>(n) != data.size())
+      return SysError{EIO, m_fs.host_path(in_root),
+                      "short write: " + std::to_string(n) + " of " + std::to_string(data.size()) +
+                          " bytes"};
+    return true;
+  }
+}
+
+bool ProcSys::read_only() const {
+  if (m_base.empty()) return false;
+  struct statvfs sv {};
+  return ::statvfs(m_base.c_str(), &sv) == 0 && (sv.f_flag & ST_RDONLY) != 0;
 }
 
 bool ProcSys::exists(std::string_view path) const {

@@ -23,6 +23,14 @@ class ProcSys final : public KeySource {
   std::vector<std::string> list(std::string_view dir) const override;
   std::vector<std::string> glob(std::string_view pattern, std::size_t limit) const override;
 
+  /// Writes a value (one write(2) of VALUE + "\n") to a key, the path resolved inside the
+  /// root and never through a symbolic link. The kernel's refusal is the errno (EINVAL for a
+  /// value out of range, EACCES for a read-only key, EPERM without privilege).
+  [[nodiscard]] Result<bool> write(std::string_view path, const std::string& value) const;
+
+  /// Whether the /proc/sys tree is on a read-only mount (a container's usual /proc/sys).
+  [[nodiscard]] bool read_only() const;
+
  private:
   [[nodiscard]] std::string host(std::string_view path) const;
   const RootFs& m_fs;

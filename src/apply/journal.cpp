@@ -1,0 +1,141 @@
+#include "apply/journal.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+#include "sys/safe_fs.hpp"
+
+namespace tcptune {
+
+namespace {
+
+constexpr std::size_t k_max_journal_bytes = 16u << 20;  // fragments are at most 4 MiB, twice
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           c == '-' || c == '_';
+  });
+}
+
+}  // namespace
+
+std::string_view to_string(TxnState s) {
+  switch (s) {
+    case TxnState::pending:
+      return "pending";
+    case TxnState::committed:
+      return "committed";
+    case TxnState::rolled_back:
+      return "rolled-back";
+    case TxnState::rollback_failed:
+      return "rollback-failed";
+  }
+  return "pending";
+}
+
+std::optional<TxnState> parse_txn_state(std::string_view s) {
+  for (TxnState t : {TxnState::pending, TxnState::committed, TxnState::rolled_back,
+                     TxnState::rollback_failed}) {
+    if (to_string(t) == s) return t;
+  }
+  return std::nullopt;
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string Journal::file_of(const std::string& id) const {
+  std::string dir = k_journal_dir;
+  return (m_root == "/" ? "" : m_root) + dir + "/" + id + ".json";
+}
+
+Result<std::vector<Journal::Item>> Journal::list() const {
+  std::vector<Item> out;
+  Result<UniqueFd> dir = open_in_root(m_root, k_journal_dir, O_RDONLY | O_DIRECTORY);
+  if (!dir.ok()) {
+    if (dir.error().err == ENOENT) return out;
+    return dir.error();
+  }
+  int dupfd = ::dup(dir.value().get());
+  if (dupfd < 0) return SysError{errno, file_of(""), ""};
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::fdopendir(dupfd), &::closedir);
+  if (!d) {
+    ::close(dupfd);
+    return SysError{errno, file_of(""), ""};
+  }
+  std::vector<std::string> ids;
+  while (const dirent* de = ::readdir(d.get())) {
+    std::string name = de->d_name;
+    if (name.size() <= 5 || name.front() == '.' || name.compare(name.size() - 5, 5, ".json") != 0)
+      continue;
+    ids.push_back(name.substr(0, name.size() - 5));
+    if (ids.size() > 100000) break;
+  }
+  std::sort(ids.begin(), ids.end());
+  for (const std::string& id : ids) {
+    Item it;
+    it.id = id;
+    it.file = file_of(id);
+    Result<std::string> text =
+        read_at(dir.value().get(), id + ".json", it.file, k_max_journal_bytes, std::nullopt);
+    if (!text.ok()) {
+      it.error = text.error().message();
+    } else {
+      Result<JournalEntry> e = journal_from_json(text.value(), it.file);
+      if (!e.ok()) {
+        it.error = e.error().message();
+      } else if (e.value().id != id) {
+        it.error = it.file + ": its id '" + e.value().id + "' does not match the file name";
+      } else {
+        it.entry = std::move(e.value());
+      }
+    }
+    out.push_back(std::move(it));
+  }
+  return out;
+}
+
+std::string Journal::new_id() const {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  Result<UniqueFd> dir = open_in_root(m_root, k_journal_dir, O_RDONLY | O_DIRECTORY);
+  for (int n = 1; n < 100; ++n) {
+    char id[48];
+    std::snprintf(id, sizeof id, "%s-%02d", buf, n);
+    if (!dir.ok()) return id;
+    Result<std::optional<EntryId>> e =
+        entry_at(dir.value().get(), std::string(id) + ".json", file_of(id));
+    if (e.ok() && !e.value()) return id;
+  }
+  return std::string(buf) + "-" + std::to_string(::getpid());
+}
+
+Result<bool> Journal::save(const JournalEntry& e) const {
+  if (!valid_id(e.id)) return SysError{EINVAL, file_of(e.id), "invalid transaction id"};
+  Result<UniqueFd> dir = ensure_dir_in_root(m_root, k_journal_dir, 0700);
+  if (!dir.ok()) return dir.error();
+  Expect any;
+  return replace_at(dir.value().get(), e.id + ".json", journal_to_json(e), 0600, any,
+                    file_of(e.id));
+}
+
+}  // namespace tcptune

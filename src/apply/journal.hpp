@@ -1,0 +1,86 @@
+#pragma once
+/// The transaction journal: one JSON file per transaction under var/lib/tcptune/ (under the
+/// root), written atomically and fsync'd before the step it protects. It holds everything a
+/// rollback needs: the live value of each key before the transaction, and the fragment file's
+/// previous bytes (or that there was none).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace tcptune {
+
+inline constexpr const char* k_journal_dir = "/var/lib/tcptune";
+inline constexpr const char* k_lock_path = "/run/tcptune.lock";
+
+enum class TxnState { pending, committed, rolled_back, rollback_failed };
+std::string_view to_string(TxnState s);
+std::optional<TxnState> parse_txn_state(std::string_view s);
+
+struct JournalKey {
+  std::string key;
+  std::string path;                   ///< relative /proc/sys path
+  std::optional<std::string> before;  ///< live value before; nullopt: the key was absent
+  std::string target;                 ///< the value the transaction writes
+};
+
+struct JournalFragment {
+  std::string path;                     ///< in-root path
+  std::optional<std::string> previous;  ///< bytes before; nullopt: there was no file
+  int previous_mode = 0644;
+  std::optional<std::string> written;  ///< bytes the transaction writes
+};
+
+struct JournalEntry {
+  std::string id;
+  TxnState state = TxnState::pending;
+  std::string version;  ///< tcptune's
+  std::string profile;
+  std::string started;   ///< UTC, ISO 8601
+  std::string finished;  ///< when it reached its last state
+  long pid = 0;
+  std::string netns;  ///< "" for the namespace tcptune runs in
+  std::string mode;   ///< "live+persist" | "live-only" | "persist-only"
+  std::optional<JournalFragment> fragment;
+  std::vector<JournalKey> keys;     ///< live writes, in order
+  std::vector<std::string> errors;  ///< why it failed
+  std::vector<std::string> left;    ///< what a rollback could not restore
+  std::string rolled_back_by;       ///< "apply" (its own failure) | "rollback"
+};
+
+/// JSON text (schema tcptune.journal/1) and back. Parse errors name the problem.
+std::string journal_to_json(const JournalEntry& e);
+Result<JournalEntry> journal_from_json(const std::string& text, const std::string& shown);
+
+/// The journal directory under a root.
+class Journal {
+ public:
+  explicit Journal(std::string root) : m_root(std::move(root)) {}
+
+  struct Item {
+    std::string id;
+    std::string file;                  ///< host path, for messages
+    std::optional<JournalEntry> entry;  ///< nullopt when unreadable or corrupt
+    std::string error;                  ///< why it could not be read
+  };
+  /// Every entry, oldest first (by id). An absent directory is an empty journal.
+  [[nodiscard]] Result<std::vector<Item>> list() const;
+
+  /// A new id from the time ("20261121T142800Z-01"), unique in the directory.
+  [[nodiscard]] std::string new_id() const;
+
+  /// Writes the entry atomically (creating the directory, mode 0700).
+  [[nodiscard]] Result<bool> save(const JournalEntry& e) const;
+
+  [[nodiscard]] std::string file_of(const std::string& id) const;
+
+ private:
+  std::string m_root;
+};
+
+/// UTC now as "2026-11-21T14:28:00Z".
+std::string utc_now();
+
+}  // namespace tcptune

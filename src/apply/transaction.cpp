@@ -1,0 +1,266 @@
+#include "apply/transaction.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include "apply/fragment.hpp"
+#include "core/text_util.hpp"
+
+namespace tcptune {
+
+namespace {
+
+constexpr std::size_t k_max_fragment_bytes = 4u << 20;
+
+struct Split {
+  std::string dir;
+  std::string name;
+};
+
+Split split_path(const std::string& in_root) {
+  std::size_t slash = in_root.rfind('/');
+  return {slash == 0 ? "/" : in_root.substr(0, slash), in_root.substr(slash + 1)};
+}
+
+std::string show_value(const std::optional<std::string>& v) {
+  return v ? "'" + *v + "'" : "(absent)";
+}
+
+// Writes `value` and reads it back. "" when the kernel holds exactly the value, else why not.
+std::string write_verified(const ProcSys& proc, const std::string& path, const std::string& key,
+                           const std::string& value, Faults& faults, std::string_view write_point,
+                           std::string_view read_point) {
+  Result<bool> w = proc.write(path, value);
+  if (!w.ok()) return key + ": the kernel refused '" + value + "': " + w.error().message();
+  if (!write_point.empty() && faults.next(write_point))
+    return key + ": write failed (fault injection " + std::string(write_point) + ")";
+  KeyRead r = proc.read(path);
+  bool injected = !read_point.empty() && faults.next(read_point);
+  if (r.status != KeyStatus::value)
+    return key + ": cannot read it back: " +
+           (r.status == KeyStatus::absent ? std::string("the key is gone") : r.error.message());
+  if (injected)
+    return key + ": wrote '" + value + "', read back '" + r.value +
+           "' (fault injection readback)";
+  if (!same_value(r.value, value))
+    return key + ": wrote '" + value + "', the kernel holds '" + r.value +
+           "' (it clamped or rewrote the value)";
+  return "";
+}
+
+}  // namespace
+
+bool same_value(std::string_view a, std::string_view b) {
+  return split_ws(a) == split_ws(b);
+}
+
+Result<FragmentState> inspect_fragment(const RootFs& fs, const std::string& in_root) {
+  FragmentState st;
+  Split sp = split_path(in_root);
+  std::string shown = fs.host_path(in_root);
+  Result<UniqueFd> dir = open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);
+  if (!dir.ok()) {
+    if (dir.error().err == ENOENT) return st;
+    return dir.error();
+  }
+  Result<std::optional<EntryId>> e = entry_at(dir.value().get(), sp.name, shown);
+  if (!e.ok()) return e.error();
+  if (!e.value()) return st;
+  if (e.value()->is_symlink())
+    return SysError{ELOOP, shown, "is a symbolic link; tcptune never writes through one"};
+  if (!e.value()->is_regular()) return SysError{EINVAL, shown, "is not a regular file"};
+  Result<std::string> bytes =
+      read_at(dir.value().get(), sp.name, shown, k_max_fragment_bytes, e.value());
+  if (!bytes.ok()) return bytes.error();
+  st.id = e.value();
+  st.bytes = std::move(bytes.value());
+  st.mode = static_cast<int>(e.value()->mode & 07777);
+  return st;
+}
+
+TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const RootFs& fs,
+                           const ProcSys& proc, Faults& faults) {
+  TxnOutcome out;
+  entry.state = TxnState::pending;
+  // 1. The journal entry, before anything else is touched.
+  if (Result<bool> s = journal.save(entry); !s.ok()) {
+    out.journal_failed = true;
+    out.errors.push_back("cannot write the journal: " + s.error().message());
+    out.state = TxnState::rolled_back;
+    return out;
+  }
+  std::string failure;
+  if (faults.next("journal")) failure = "journal: fault injection";
+
+  // 2. The fragment, atomically.
+  if (failure.empty() && entry.fragment && entry.fragment->written) {
+    const JournalFragment& jf = *entry.fragment;
+    Split sp = split_path(jf.path);
+    std::string shown = fs.host_path(jf.path);
+    Result<UniqueFd> dir = ensure_dir_in_root(fs.root(), sp.dir, 0755);
+    if (!dir.ok()) {
+      failure = "fragment: " + dir.error().message();
+    } else {
+      Result<FragmentState> now = inspect_fragment(fs, jf.path);
+      Expect ex;
+      if (!now.ok()) {
+        failure = "fragment: " + now.error().message();
+      } else if (now.value().bytes != jf.previous) {
+        failure = "fragment: " + shown + " changed after tcptune read it";
+      } else {
+        ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
+        if (now.value().id) ex.id = *now.value().id;
+        Result<bool> w = replace_at(dir.value().get(), sp.name, *jf.written, 0644, ex, shown);
+        if (!w.ok()) failure = "fragment: " + w.error().message();
+      }
+    }
+    if (failure.empty() && faults.next("fragment")) failure = "fragment: fault injection";
+  }
+
+  // 3. Live values, each read back.
+  for (const JournalKey& k : entry.keys) {
+    if (!failure.empty()) break;
+    failure = write_verified(proc, k.path, k.key, k.target, faults, "live", "readback");
+    if (failure.empty()) out.written.push_back(k.key);
+  }
+
+  // 4. Commit.
+  if (failure.empty() && faults.next("commit")) failure = "commit: fault injection";
+  if (failure.empty()) {
+    entry.state = TxnState::committed;
+    entry.finished = utc_now();
+    if (Result<bool> s = journal.save(entry); s.ok()) {
+      out.state = TxnState::committed;
+      return out;
+    } else {
+      failure = "cannot mark the journal entry committed: " + s.error().message();
+    }
+  }
+
+  // 5. Failure: undo everything.
+  out.errors.push_back(failure);
+  entry.errors.push_back(failure);
+  RestoreReport r = restore(entry, fs, proc, faults, false);
+  out.left = r.left;
+  entry.left = r.left;
+  entry.state = r.left.empty() ? TxnState::rolled_back : TxnState::rollback_failed;
+  entry.rolled_back_by = "apply";
+  entry.finished = utc_now();
+  if (Result<bool> s = journal.save(entry); !s.ok()) {
+    out.errors.push_back("cannot record the rollback in the journal (the entry stays pending): " +
+                         s.error().message());
+  }
+  out.state = entry.state;
+  return out;
+}
+
+std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs& fs,
+                                        const ProcSys& proc) {
+  std::vector<std::string> out;
+  bool finished = entry.state == TxnState::committed;
+  for (const JournalKey& k : entry.keys) {
+    KeyRead r = proc.read(k.path);
+    if (r.status != KeyStatus::value) {
+      if (k.before)
+        out.push_back(k.key + ": " +
+                      (r.status == KeyStatus::absent ? std::string("the key no longer exists")
+                                                     : r.error.message()));
+      continue;
+    }
+    bool ok = same_value(r.value, k.target) ||
+              (!finished && k.before && same_value(r.value, *k.before));
+    if (!ok)
+      out.push_back(k.key + ": the transaction wrote '" + k.target + "', the kernel now holds '" +
+                    r.value + "' (changed since)");
+  }
+  if (entry.fragment && entry.fragment->written) {
+    const JournalFragment& jf = *entry.fragment;
+    std::string shown = fs.host_path(jf.path);
+    Result<FragmentState> now = inspect_fragment(fs, jf.path);
+    if (!now.ok()) {
+      out.push_back("fragment " + now.error().message());
+    } else {
+      bool ok = now.value().bytes == jf.written || (!finished && now.value().bytes == jf.previous);
+      if (!ok)
+        out.push_back("fragment " + shown + ": " +
+                      (now.value().bytes ? "its content changed since the transaction"
+                                         : "it was removed since the transaction"));
+    }
+  }
+  return out;
+}
+
+RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
+                      Faults& faults, bool force) {
+  RestoreReport rep;
+  for (auto it = entry.keys.rbegin(); it != entry.keys.rend(); ++it) {
+    const JournalKey& k = *it;
+    bool injected = faults.next("rollback");
+    if (!k.before) continue;  // the key did not exist: nothing was written
+    KeyRead now = proc.read(k.path);
+    if (!injected && now.status == KeyStatus::value && same_value(now.value, *k.before)) continue;
+    std::string problem =
+        injected ? k.key + ": restore failed (fault injection rollback)"
+                 : write_verified(proc, k.path, k.key, *k.before, faults, "", "");
+    if (problem.empty()) {
+      rep.restored.push_back(k.key + " = " + *k.before);
+    } else {
+      KeyRead after = proc.read(k.path);
+      rep.left.push_back(
+          k.key + " is " +
+          (after.status == KeyStatus::value ? "'" + after.value + "'" : std::string("unreadable")) +
+          ", was " + show_value(k.before) + " before the transaction (" + problem + ")");
+    }
+  }
+  if (entry.fragment && entry.fragment->written) {
+    const JournalFragment& jf = *entry.fragment;
+    std::string shown = fs.host_path(jf.path);
+    bool injected = faults.next("rollback");
+    Split sp = split_path(jf.path);
+    std::string problem;
+    Result<FragmentState> now = inspect_fragment(fs, jf.path);
+    if (injected) {
+      problem = "restore failed (fault injection rollback)";
+    } else if (!now.ok()) {
+      problem = now.error().message();
+    } else if (now.value().bytes == jf.previous) {
+      // already as before
+    } else if (now.value().bytes && now.value().bytes != jf.written &&
+               !(force && written_by_tcptune(*now.value().bytes))) {
+      problem = written_by_tcptune(*now.value().bytes)
+                    ? "its content changed since the transaction (--force restores it)"
+                    : "it is not a file tcptune wrote; tcptune does not touch it";
+    } else {
+      Result<UniqueFd> dir = jf.previous ? ensure_dir_in_root(fs.root(), sp.dir, 0755)
+                                         : open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);
+      if (!dir.ok()) {
+        problem = dir.error().message();
+      } else if (jf.previous) {
+        Expect ex;
+        ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
+        if (now.value().id) ex.id = *now.value().id;
+        Result<bool> w = replace_at(dir.value().get(), sp.name, *jf.previous,
+                                    static_cast<mode_t>(jf.previous_mode), ex, shown);
+        if (!w.ok()) problem = w.error().message();
+      } else if (now.value().id) {
+        Result<bool> w = remove_at(dir.value().get(), sp.name, *now.value().id, shown);
+        if (!w.ok()) problem = w.error().message();
+      }
+      if (problem.empty())
+        rep.restored.push_back(jf.previous ? "fragment " + shown + " restored"
+                                           : "fragment " + shown + " removed");
+    }
+    if (!problem.empty()) {
+      rep.left.push_back("fragment " + shown + " is not as before (" +
+                         (jf.previous ? "it should hold its previous " +
+                                            std::to_string(jf.previous->size()) + " bytes"
+                                      : std::string("it should not exist")) +
+                         "): " + problem);
+    }
+  }
+  return rep;
+}
+
+}  // namespace tcptune

@@ -1,0 +1,60 @@
+#pragma once
+/// The apply transaction (DESIGN.md "The transaction") and the rollback it shares with
+/// `tcptune rollback`. The caller has taken the lock and filled the journal entry; these
+/// functions do the writes, in the journal's order, and undo them on any failure.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apply/fault.hpp"
+#include "apply/journal.hpp"
+#include "sys/proc_sys.hpp"
+#include "sys/safe_fs.hpp"
+
+namespace tcptune {
+
+/// What is at the fragment path now.
+struct FragmentState {
+  std::optional<EntryId> id;          ///< nullopt: no file
+  std::optional<std::string> bytes;   ///< the file's content (regular files only)
+  int mode = 0644;
+};
+
+/// Looks at the fragment without following a symbolic link: absent, or a regular file with
+/// its bytes. A symbolic link or any other file type is an error with the reason.
+Result<FragmentState> inspect_fragment(const RootFs& fs, const std::string& in_root);
+
+/// Compares values as the kernel prints them: whitespace runs are one space, ends trimmed.
+bool same_value(std::string_view a, std::string_view b);
+
+struct TxnOutcome {
+  TxnState state = TxnState::pending;
+  std::vector<std::string> written;  ///< keys written and verified
+  std::vector<std::string> errors;   ///< why it failed
+  std::vector<std::string> left;     ///< what could not be restored
+  bool journal_failed = false;       ///< the pending entry could not be written: nothing done
+};
+
+/// Runs the transaction for a filled `entry` (state pending): journal, fragment, live writes
+/// with read-back, commit; on failure the rollback. Updates and saves `entry`.
+TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const RootFs& fs,
+                           const ProcSys& proc, Faults& faults);
+
+/// Why `tcptune rollback` must not restore `entry` without --force: a key whose live value is
+/// neither what the transaction wrote (nor, for an unfinished one, what was there before), or a
+/// fragment that changed since. Empty when it is safe.
+std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs& fs,
+                                        const ProcSys& proc);
+
+struct RestoreReport {
+  std::vector<std::string> restored;  ///< "key: 42 -> 7", "fragment: removed" ...
+  std::vector<std::string> left;      ///< what is still not as before, exactly
+};
+
+/// Restores the before-values in reverse order, then the fragment (a file tcptune did not
+/// write is never touched, even with `force`).
+RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
+                      Faults& faults, bool force);
+
+}  // namespace tcptune

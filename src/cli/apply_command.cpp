@@ -1,0 +1,541 @@
+// tcptune apply, rollback and history: the transactional applier (DESIGN.md "The transaction").
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <ostream>
+
+#include "apply/fault.hpp"
+#include "apply/fragment.hpp"
+#include "apply/journal.hpp"
+#include "apply/transaction.hpp"
+#include "cli/commands.hpp"
+#include "config/sysctl_d_set.hpp"
+#include "core/kernel_version.hpp"
+#include "core/version.hpp"
+#include "engine/host_facts.hpp"
+#include "engine/profiles.hpp"
+#include "render/apply_render.hpp"
+#include "sys/netns.hpp"
+#include "sys/proc_sys.hpp"
+#include "sys/safe_fs.hpp"
+
+namespace po = boost::program_options;
+
+namespace tcptune {
+
+namespace {
+
+const char* k_apply_usage =
+    "usage: tcptune apply --profile P [--dry-run] [--fragment PATH] [--live-only|--persist-only]\n"
+    "                     [--netns NAME|PATH] [--allow-shadowed] [--semantics systemd|procps]\n"
+    "\n"
+    "Brings the host to profile P in one transaction: a journal entry under\n"
+    "/var/lib/tcptune, the sysctl.d fragment (default /etc/sysctl.d/99-tcptune.conf) written\n"
+    "atomically, then each live value written and read back. Any failure restores every live\n"
+    "value and the previous fragment. Only keys whose live or boot-time value misses the\n"
+    "profile are touched.\n"
+    "\n"
+    "--dry-run         print the changes and the exact fragment text; change nothing\n"
+    "--fragment PATH   another fragment file in a sysctl.d directory (*.conf)\n"
+    "--live-only       change the live values only (lost at reboot)\n"
+    "--persist-only    write the fragment only (takes effect at boot)\n"
+    "--netns NAME|PATH live values in that network namespace only, plus a Kubernetes pod\n"
+    "                  securityContext snippet\n"
+    "--allow-shadowed  go ahead although a later sysctl.d file (or /etc/sysctl.conf) sets a key\n"
+    "                  of the fragment, so that it wins at boot\n"
+    "\n"
+    "Exit: 0 applied or nothing to do, 1 changes pending (--dry-run), 2 invalid input,\n"
+    "3 refused before touching anything (not root, read-only /proc/sys, another apply running,\n"
+    "an unfinished transaction, a shadowed or foreign fragment), 4 failed and rolled back,\n"
+    "5 failed and the rollback is incomplete (what is left is printed).\n"
+    "Fault injection for tests: TCPTUNE_FAULT, TCPTUNE_FAULT_ACTION (see tcptune(8)).\n";
+
+const char* k_rollback_usage =
+    "usage: tcptune rollback [ID] [--force]\n"
+    "\n"
+    "Restores the live values and the sysctl.d fragment as they were before transaction ID.\n"
+    "Without ID: an unfinished transaction (interrupted, or whose rollback failed) if there is\n"
+    "one, else the last committed one. Refuses when a key's live value or the fragment changed\n"
+    "since the transaction, naming it; --force restores anyway (a file tcptune did not write is\n"
+    "never touched). See `tcptune history`.\n"
+    "\n"
+    "Exit: 0 restored, 2 unknown or corrupt transaction, 3 refused (changed since, lock held,\n"
+    "not root), 5 the rollback is incomplete (what is left is printed).\n";
+
+const char* k_history_usage =
+    "usage: tcptune history\n"
+    "\n"
+    "Lists the transactions in the journal (/var/lib/tcptune under --root), oldest first, with\n"
+    "their state (pending, committed, rolled-back, rollback-failed), profile and keys.\n";
+
+constexpr std::chrono::milliseconds k_lock_wait{2000};
+
+// Kubernetes' safe sysctls (FACTS.md §9.1: kubelet safe_sysctls.go): since which release and
+// the kernel the kubelet needs for it to count as safe.
+struct SafeSysctl {
+  const char* key;
+  const char* since;
+  const char* kernel;
+};
+constexpr SafeSysctl k_safe_sysctls[] = {
+    {"kernel.shm_rmid_forced", "the first release", ""},
+    {"net.ipv4.ip_local_port_range", "the first release", ""},
+    {"net.ipv4.tcp_syncookies", "the first release", "4.6"},
+    {"net.ipv4.ping_group_range", "1.18", ""},
+    {"net.ipv4.ip_unprivileged_port_start", "1.22", ""},
+    {"net.ipv4.ip_local_reserved_ports", "1.27", "3.16"},
+    {"net.ipv4.tcp_keepalive_time", "1.29", "4.5"},
+    {"net.ipv4.tcp_fin_timeout", "1.29", "4.6"},
+    {"net.ipv4.tcp_keepalive_intvl", "1.29", "4.5"},
+    {"net.ipv4.tcp_keepalive_probes", "1.29", "4.5"},
+    {"net.ipv4.tcp_rmem", "1.32", "4.15"},
+    {"net.ipv4.tcp_wmem", "1.32", "4.15"},
+};
+
+PodSysctl pod_sysctl(const std::string& key, const std::string& value) {
+  PodSysctl p;
+  p.key = key;
+  p.value = value;
+  for (const SafeSysctl& s : k_safe_sysctls) {
+    if (key == s.key) {
+      p.safe = true;
+      p.note = std::string("safe since Kubernetes ") + s.since +
+               (*s.kernel != '\0' ? std::string(" (node kernel ") + s.kernel + "+)" : "");
+      return p;
+    }
+  }
+  p.note = "needs kubelet --allowed-unsafe-sysctls=" + key;
+  return p;
+}
+
+std::string mode_name(bool live_only, bool persist_only) {
+  if (live_only) return "live-only";
+  if (persist_only) return "persist-only";
+  return "live+persist";
+}
+
+std::string dir_of(const std::string& p) { return p.substr(0, p.rfind('/')); }
+std::string name_of(const std::string& p) { return p.substr(p.rfind('/') + 1); }
+
+// Root, a writable /proc/sys: checked before anything is touched.
+void preflight(const Context& ctx, const ProcSys& proc, bool live) {
+  if (ctx.fs.is_host_root() && ::geteuid() != 0) {
+    throw SystemFailure("this changes kernel settings and /etc/sysctl.d: it needs root (running "
+                        "as uid " +
+                        std::to_string(::geteuid()) + "); nothing was changed");
+  }
+  if (!proc.available())
+    throw SystemFailure("no /proc/sys under " + ctx.fs.root() + "; nothing was changed");
+  if (live && proc.read_only())
+    throw SystemFailure(ctx.fs.host_path("/proc/sys") +
+                        " is mounted read-only (a container without the right to change "
+                        "sysctls?); nothing was changed");
+}
+
+FileLock take_lock(const Context& ctx) {
+  long holder = 0;
+  Result<FileLock> lock = FileLock::acquire(ctx.fs.root(), k_lock_path, k_lock_wait, &holder);
+  if (!lock.ok()) {
+    if (lock.error().err == EWOULDBLOCK) {
+      throw SystemFailure("another tcptune apply or rollback is running (pid " +
+                          (holder > 0 ? std::to_string(holder) : std::string("unknown")) +
+                          " holds " + ctx.fs.host_path(k_lock_path) + "); nothing was changed");
+    }
+    throw SystemFailure("cannot take the lock: " + lock.error().message());
+  }
+  return std::move(lock.value());
+}
+
+std::vector<Journal::Item> journal_items(const Journal& journal) {
+  Result<std::vector<Journal::Item>> items = journal.list();
+  if (!items.ok()) throw SystemFailure("cannot read the journal: " + items.error().message());
+  return std::move(items.value());
+}
+
+}  // namespace
+
+void warn_unfinished_transactions(Context& ctx) {
+  Journal journal(ctx.fs.root());
+  Result<std::vector<Journal::Item>> items = journal.list();
+  if (!items.ok()) return;
+  for (const Journal::Item& it : items.value()) {
+    if (!it.entry) continue;
+    const JournalEntry& e = *it.entry;
+    if (e.state == TxnState::pending) {
+      ctx.err << "tcptune: warning: transaction " << e.id << " (profile " << e.profile
+              << ", started " << e.started
+              << ") did not finish (tcptune was interrupted); `tcptune rollback " << e.id
+              << "` restores the state before it\n";
+    } else if (e.state == TxnState::rollback_failed) {
+      ctx.err << "tcptune: warning: transaction " << e.id
+              << " failed and its rollback is incomplete; `tcptune history` shows what is left, "
+                 "`tcptune rollback "
+              << e.id << "` retries\n";
+    }
+  }
+}
+
+int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("apply options");
+  std::string profile_opt;
+  std::string fragment_opt = k_default_fragment;
+  std::string netns;
+  std::string semantics_opt;
+  opts.add_options()("help,h", "show this help")("profile", po::value(&profile_opt), "profile")(
+      "dry-run", "print, change nothing")("fragment", po::value(&fragment_opt), "fragment path")(
+      "live-only", "live values only")("persist-only", "fragment only")(
+      "netns", po::value(&netns), "network namespace")("allow-shadowed",
+                                                       "go ahead although later files win")(
+      "semantics", po::value(&semantics_opt), "systemd or procps");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0) {
+    ctx.out << k_apply_usage;
+    return 0;
+  }
+  OutputFormat format = ctx.format({"text", "json"});
+  Faults faults = Faults::from_env();
+  if (profile_opt.empty()) throw UsageError("apply needs --profile P (see tcptune profiles)");
+  bool dry_run = vm.count("dry-run") != 0;
+  bool live_only = vm.count("live-only") != 0;
+  bool persist_only = vm.count("persist-only") != 0;
+  bool allow_shadowed = vm.count("allow-shadowed") != 0;
+  if (live_only && persist_only)
+    throw UsageError("--live-only and --persist-only exclude each other");
+  if (!netns.empty()) {
+    if (persist_only)
+      throw UsageError("--netns changes live values only (sysctl.d is host-wide): drop "
+                       "--persist-only");
+    if (vm.count("fragment") != 0)
+      throw UsageError("--netns changes live values only (sysctl.d is host-wide): drop --fragment");
+    live_only = true;
+  }
+  if (std::string problem = fragment_path_problem(fragment_opt); !problem.empty())
+    throw UsageError("--fragment " + fragment_opt + ": " + problem);
+  Semantics semantics = semantics_option(ctx, semantics_opt);
+  Knowledge k = ctx.load_knowledge();
+  auto resolved = resolve_profile(profile_opt, k.profiles);
+  if (auto* e = std::get_if<std::string>(&resolved)) throw UsageError("--profile: " + *e);
+  const ResolvedProfile& profile = std::get<ResolvedProfile>(resolved);
+  enter_netns_option(ctx, netns);
+
+  ProcSys proc(ctx.fs);
+  std::optional<FileLock> lock;
+  Journal journal(ctx.fs.root());
+  ApplyReport report;
+  report.version = std::string(version());
+  report.profile = profile.name;
+  report.profile_chain = profile.chain;
+  report.mode = mode_name(live_only, persist_only);
+  report.netns = netns;
+  report.dry_run = dry_run;
+  if (!dry_run) {
+    preflight(ctx, proc, !persist_only);
+    lock.emplace(take_lock(ctx));
+    for (const Journal::Item& it : journal_items(journal)) {
+      if (!it.entry)
+        throw UsageError(it.error + " (a journal entry tcptune cannot read: move it away after "
+                                    "checking the state by hand)");
+      if (it.entry->state == TxnState::pending || it.entry->state == TxnState::rollback_failed)
+        throw SystemFailure("transaction " + it.id + " is unfinished (" +
+                            std::string(to_string(it.entry->state)) + "): run `tcptune rollback " +
+                            it.id + "` first; nothing was changed");
+    }
+  } else if (!proc.available()) {
+    throw SystemFailure("no /proc/sys under " + ctx.fs.root());
+  }
+
+  // The plan, read under the lock. The persisted picture is computed twice: with the existing
+  // fragment (what the host boots with now, shown in the diff) and without it (what the new
+  // fragment must hold).
+  std::optional<KernelVersion> kernel;
+  if (std::optional<std::string> rel = kernel_release(ctx.fs)) kernel = parse_kernel_release(*rel);
+  FragmentState frag_now;
+  std::string fragment_problem;
+  if (!live_only) {
+    Result<FragmentState> st = inspect_fragment(ctx.fs, fragment_opt);
+    if (!st.ok()) {
+      fragment_problem = st.error().message();
+    } else {
+      frag_now = st.value();
+      if (frag_now.bytes && !written_by_tcptune(*frag_now.bytes))
+        fragment_problem = ctx.fs.host_path(fragment_opt) +
+                           " exists and tcptune did not write it (its first line is not \"" +
+                           std::string(k_fragment_marker) +
+                           "\"); tcptune never overwrites it: choose another --fragment";
+    }
+  }
+  ConfigSet set = load_host_config(ctx.fs, semantics);
+  auto plan_for = [&](const ConfigSet& s) {
+    HostFactsInput in;
+    in.keys = &k.keys;
+    in.live = &proc;
+    in.kernel = kernel;
+    if (netns.empty()) in.persisted = persisted_values(s, resolve_config(s, &proc));
+    HostFacts facts(std::move(in));
+    return make_plan(profile, facts);
+  };
+  Plan full = plan_for(set);
+  ConfigSet without = set;
+  if (frag_now.bytes && fragment_problem.empty()) {
+    std::erase_if(without.files, [&](const ConfigFile& f) {
+      return f.dir == dir_of(fragment_opt) && f.name == name_of(fragment_opt);
+    });
+  }
+  Plan bare = plan_for(without);
+
+  // Required keys this kernel lacks; keys that are not per network namespace under --netns.
+  std::vector<std::string> refusals;
+  for (const PlanNote& n : full.notes) {
+    for (const ProfileSetting& s : profile.settings) {
+      if (s.key == n.key && s.required && n.message.find("does not exist") != std::string::npos)
+        refusals.push_back("profile " + profile.name + " requires " + s.key + " (" + s.source +
+                           "), which this kernel does not have");
+    }
+  }
+  report.notes = full.notes;
+  std::vector<JournalKey> writes;
+  for (const Change& c : full.changes) {
+    bool show = (c.live && !persist_only) || (c.persist && !live_only);
+    if (!netns.empty() && c.live) {
+      const KeyInfo* info = k.keys.find(c.path);
+      if (info == nullptr || info->netns != "yes") {
+        report.notes.push_back(
+            {c.key, "skipped: not a per-network-namespace key here (" +
+                        (info ? info->netns : std::string("unknown")) +
+                        "); writing it would change the whole host"});
+        continue;
+      }
+    }
+    if (!show) continue;
+    Change shown_change = c;
+    if (live_only) shown_change.persist = false;
+    if (persist_only) shown_change.live = false;
+    report.changes.push_back(shown_change);
+    if (c.live && !persist_only && c.target) {
+      JournalKey jk;
+      jk.key = c.key;
+      jk.path = c.path;
+      jk.before = c.current;
+      jk.target = *c.target;
+      writes.push_back(std::move(jk));
+      if (!netns.empty()) report.kubernetes.push_back(pod_sysctl(c.key, *c.target));
+    }
+  }
+  for (const Change& c : bare.changes) {
+    if (!live_only && c.persist && c.op == TargetOp::absent && c.persisted) {
+      report.notes.push_back({c.key, "set at " + c.persisted_at +
+                                         "; tcptune does not edit other files: remove the line"});
+    }
+  }
+
+  // The fragment: every setting whose boot-time value misses the target without it.
+  std::vector<FragmentLine> lines;
+  if (!live_only) {
+    for (const Change& c : bare.changes) {
+      if (!c.persist || c.op == TargetOp::absent || !c.target) continue;
+      FragmentLine l;
+      l.key = c.key;
+      l.path = c.path;
+      l.value = *c.target;
+      l.rationale = c.reason;
+      l.reference = c.reference;
+      l.profile = c.profile;
+      lines.push_back(std::move(l));
+    }
+  }
+  std::string txn = journal.new_id();
+  FragmentHeader header{report.version, profile.name, txn, utc_now()};
+  std::string text = fragment_text(header, lines);
+  bool body_differs = !frag_now.bytes ? !lines.empty()
+                                      : fragment_body(*frag_now.bytes) != fragment_body(text);
+  bool write_fragment = !live_only && body_differs;
+  // A change the existing fragment already persists is not pending for the boot value.
+  bool pending = !writes.empty() || write_fragment;
+  if (!live_only) {
+    report.fragment_path = fragment_opt;
+    report.fragment_shown = ctx.fs.host_path(fragment_opt);
+    report.fragment_write = write_fragment;
+    if (write_fragment) report.fragment_text = text;
+  }
+  if (!write_fragment && !persist_only) {
+    // Only live changes remain: do not list boot-time-only changes the fragment already holds.
+    std::erase_if(report.changes, [](const Change& c) { return !c.live; });
+    for (Change& c : report.changes) c.persist = false;
+  }
+  if (write_fragment) {
+    std::vector<std::string> paths;
+    for (const FragmentLine& l : lines) paths.push_back(l.path);
+    for (Semantics s : {Semantics::systemd, Semantics::procps}) {
+      ConfigSet other = s == semantics ? set : load_host_config(ctx.fs, s);
+      std::vector<Shadow> sh = shadowing(other, dir_of(fragment_opt), name_of(fragment_opt), paths);
+      report.shadows.insert(report.shadows.end(), sh.begin(), sh.end());
+    }
+    report.shadows_allowed = allow_shadowed;
+  }
+  if (!fragment_problem.empty() && (write_fragment || frag_now.bytes || !live_only))
+    refusals.push_back(fragment_problem);
+  if (!report.shadows.empty() && !allow_shadowed)
+    refusals.push_back(
+        "the fragment would not win at boot: a later file sets the same key (listed above)");
+
+  auto finish = [&](const std::string& result, ExitCode code) {
+    report.result = result;
+    report.exit_code = static_cast<int>(code);
+    ctx.out << render_apply(report, format, ctx.style);
+    return static_cast<int>(code);
+  };
+  if (dry_run) {
+    report.refusals = refusals;
+    return finish("dry-run", pending ? ExitCode::findings : ExitCode::ok);
+  }
+  if (!refusals.empty()) {
+    report.refusals = refusals;
+    return finish("refused", ExitCode::system_error);
+  }
+  if (!pending) return finish("nothing-to-do", ExitCode::ok);
+
+  JournalEntry entry;
+  entry.id = txn;
+  entry.version = report.version;
+  entry.profile = profile.name;
+  entry.started = header.time;
+  entry.pid = static_cast<long>(::getpid());
+  entry.netns = netns.empty() ? "" : netns_path(netns);
+  entry.mode = report.mode;
+  if (write_fragment) {
+    JournalFragment jf;
+    jf.path = fragment_opt;
+    jf.previous = frag_now.bytes;
+    jf.previous_mode = frag_now.mode;
+    jf.written = text;
+    entry.fragment = std::move(jf);
+  }
+  entry.keys = writes;
+  report.transaction = txn;
+  TxnOutcome outcome = run_transaction(entry, journal, ctx.fs, proc, faults);
+  report.written = outcome.written;
+  report.errors = outcome.errors;
+  report.left = outcome.left;
+  if (outcome.journal_failed) {
+    report.transaction.clear();
+    report.refusals = outcome.errors;
+    report.errors.clear();
+    return finish("refused", ExitCode::system_error);
+  }
+  switch (outcome.state) {
+    case TxnState::committed:
+      return finish("committed", ExitCode::ok);
+    case TxnState::rollback_failed:
+      return finish("rollback-failed", ExitCode::rollback_incomplete);
+    default:
+      return finish("rolled-back", ExitCode::apply_rolled_back);
+  }
+}
+
+int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("rollback options");
+  std::vector<std::string> ids;
+  opts.add_options()("help,h", "show this help")("force", "restore although changed since")(
+      "id", po::value(&ids), "transaction");
+  po::positional_options_description pos;
+  pos.add("id", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0) {
+    ctx.out << k_rollback_usage;
+    return 0;
+  }
+  OutputFormat format = ctx.format({"text", "json"});
+  Faults faults = Faults::from_env();
+  if (ids.size() > 1) throw UsageError("rollback takes at most one transaction ID");
+  bool force = vm.count("force") != 0;
+  ProcSys proc(ctx.fs);
+  preflight(ctx, proc, true);
+  FileLock lock = take_lock(ctx);
+  Journal journal(ctx.fs.root());
+  std::vector<Journal::Item> items = journal_items(journal);
+  const Journal::Item* chosen = nullptr;
+  if (!ids.empty()) {
+    for (const Journal::Item& it : items) {
+      if (it.id == ids.front()) chosen = &it;
+    }
+    if (chosen == nullptr)
+      throw UsageError("no transaction '" + ids.front() + "' in " + journal.file_of("*") +
+                       " (see tcptune history)");
+  } else {
+    for (const Journal::Item& it : items) {
+      if (!it.entry)
+        throw UsageError("cannot tell which transaction to roll back: " + it.error +
+                         "; name one (tcptune history)");
+    }
+    for (auto it = items.rbegin(); it != items.rend() && chosen == nullptr; ++it) {
+      if (it->entry->state == TxnState::pending || it->entry->state == TxnState::rollback_failed)
+        chosen = &*it;
+    }
+    for (auto it = items.rbegin(); it != items.rend() && chosen == nullptr; ++it) {
+      if (it->entry->state == TxnState::committed) chosen = &*it;
+    }
+    if (chosen == nullptr) throw UsageError("nothing to roll back (see tcptune history)");
+  }
+  if (!chosen->entry)
+    throw UsageError(chosen->error + " (tcptune does not guess what it held: restore by hand)");
+  JournalEntry entry = *chosen->entry;
+  if (entry.state == TxnState::rolled_back)
+    throw UsageError("transaction " + entry.id + " is already rolled back");
+  if (!entry.netns.empty()) {
+    Result<bool> r = enter_netns(entry.netns);
+    if (!r.ok())
+      throw SystemFailure("transaction " + entry.id + " changed network namespace " +
+                          entry.netns + ": " + r.error().message());
+  }
+
+  RollbackReport report;
+  report.transaction = entry.id;
+  report.profile = entry.profile;
+  report.forced = force;
+  report.drift = rollback_drift(entry, ctx.fs, proc);
+  auto finish = [&](const std::string& result, ExitCode code) {
+    report.result = result;
+    report.exit_code = static_cast<int>(code);
+    ctx.out << render_rollback(report, format, ctx.style);
+    return static_cast<int>(code);
+  };
+  if (!report.drift.empty() && !force) return finish("refused", ExitCode::system_error);
+  RestoreReport r = restore(entry, ctx.fs, proc, faults, force);
+  report.restored = r.restored;
+  report.left = r.left;
+  entry.left = r.left;
+  entry.state = r.left.empty() ? TxnState::rolled_back : TxnState::rollback_failed;
+  entry.rolled_back_by = "rollback";
+  entry.finished = utc_now();
+  if (Result<bool> s = journal.save(entry); !s.ok()) {
+    ctx.err << "tcptune: warning: cannot record the rollback in the journal: "
+            << s.error().message() << "\n";
+  }
+  if (!r.left.empty()) return finish("rollback-failed", ExitCode::rollback_incomplete);
+  return finish("rolled-back", ExitCode::ok);
+}
+
+int cmd_history(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("history options");
+  opts.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0) {
+    ctx.out << k_history_usage;
+    return 0;
+  }
+  OutputFormat format = ctx.format({"text", "json"});
+  Journal journal(ctx.fs.root());
+  ctx.out << render_history(journal_items(journal), format, ctx.style);
+  return 0;
+}
+
+}  // namespace tcptune

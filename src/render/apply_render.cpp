@@ -1,0 +1,261 @@
+#include "render/apply_render.hpp"
+
+#include "render/check_render.hpp"
+#include "render/findings_render.hpp"
+
+namespace tcptune {
+
+namespace {
+
+std::string indent(const std::string& text, const std::string& prefix) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t nl = text.find('\n', start);
+    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    std::string full = prefix + line;
+    while (!full.empty() && full.back() == ' ') full.pop_back();
+    out += full + "\n";
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string mode_text(const ApplyReport& r) {
+  if (r.mode == "live-only")
+    return r.netns.empty() ? "live values only" : "live values in network namespace " + r.netns;
+  if (r.mode == "persist-only") return "sysctl.d fragment only";
+  return "live values and the sysctl.d fragment";
+}
+
+std::string text_apply(const ApplyReport& r, const Style& st) {
+  std::string out;
+  out += st.bold("tcptune apply") + ": profile " + st.bold(r.profile);
+  if (r.profile_chain.size() > 1) {
+    out += " (";
+    for (std::size_t i = 1; i < r.profile_chain.size(); ++i)
+      out += (i > 1 ? " < " : "extends ") + r.profile_chain[i];
+    out += ")";
+  }
+  out += ", " + mode_text(r) + (r.dry_run ? " (dry run)" : "") + "\n\n";
+  if (r.changes.empty()) {
+    out += st.green("no changes") + ": the host meets profile " + r.profile + "\n";
+  } else {
+    out += st.bold("changes") + " (" + std::to_string(r.changes.size()) + ")\n";
+    out += changes_text(r.changes, st);
+  }
+  for (const PlanNote& n : r.notes) out += st.dim("note: " + n.key + ": " + n.message) + "\n";
+  if (!r.shadows.empty()) {
+    out += "\n" +
+           (r.shadows_allowed ? st.severity(Severity::warning, "warning")
+                              : st.severity(Severity::error, "refused")) +
+           ": these later assignments would override the fragment at boot:\n";
+    for (const Shadow& s : r.shadows) {
+      out += "  " + s.file + (s.line > 0 ? ":" + std::to_string(s.line) : "") + ": " + s.key +
+             (s.line > 0 ? " = " + s.value : "") + " (" + std::string(to_string(s.semantics)) +
+             ": " + s.why + ")\n";
+    }
+    if (!r.shadows_allowed)
+      out += "  Remove those lines, choose a fragment that sorts later with --fragment, or go\n"
+             "  ahead with --allow-shadowed (the live values change; at boot those files win).\n";
+  }
+  if (r.fragment_write && r.fragment_text) {
+    out += "\n" + st.bold(std::string(r.dry_run ? "fragment that would be written to "
+                                                : "fragment ") +
+                          r.fragment_shown) +
+           "\n";
+    out += indent(*r.fragment_text, "  | ");
+  }
+  if (!r.kubernetes.empty()) {
+    out += "\n" + st.bold("Kubernetes") +
+           ": a pod's network namespace starts from kernel defaults; set these in the pod spec.\n"
+           "Unsafe sysctls need the kubelet flag --allowed-unsafe-sysctls on every node that runs "
+           "the pod.\n";
+    std::string y = "spec:\n  securityContext:\n    sysctls:\n";
+    for (const PodSysctl& p : r.kubernetes) {
+      y += "    - name: " + p.key + "    # " + (p.safe ? "safe" : "unsafe") + ": " + p.note + "\n";
+      y += "      value: \"" + p.value + "\"\n";
+    }
+    out += indent(y, "  ");
+  }
+  out += "\n";
+  for (const std::string& x : r.refusals) out += st.severity(Severity::error, "refused") + ": " + x + "\n";
+  for (const std::string& e : r.errors) out += st.severity(Severity::error, "failed") + ": " + e + "\n";
+  if (r.result == "nothing-to-do") {
+    out += "nothing to do.\n";
+  } else if (r.result == "dry-run") {
+    out += "dry run: nothing was changed; run without --dry-run to apply.\n";
+  } else if (r.result == "committed") {
+    out += st.green("applied") + ": transaction " + r.transaction + " committed (" +
+           std::to_string(r.written.size()) + " live value(s) written and verified" +
+           (r.fragment_write ? ", fragment " + r.fragment_shown + " written" : "") +
+           "). Undo with `tcptune rollback " + r.transaction + "`.\n";
+  } else if (r.result == "rolled-back") {
+    out += "rolled back: transaction " + r.transaction +
+           " failed and everything it changed was restored.\n";
+  } else if (r.result == "rollback-failed") {
+    out += st.severity(Severity::error, "ROLLBACK INCOMPLETE") + ": transaction " + r.transaction +
+           " failed and these are NOT as before:\n";
+    for (const std::string& l : r.left) out += "  " + l + "\n";
+    out += "Fix them by hand, or retry with `tcptune rollback " + r.transaction + "`.\n";
+  } else if (r.result == "refused") {
+    out += "nothing was changed.\n";
+  }
+  return out;
+}
+
+Json apply_json(const ApplyReport& r) {
+  Json j;
+  j["schema"] = "tcptune.apply/1";
+  j["version"] = r.version;
+  j["profile"] = {{"name", r.profile},
+                  {"extends", r.profile_chain.size() > 1
+                                  ? Json(std::vector<std::string>(r.profile_chain.begin() + 1,
+                                                                  r.profile_chain.end()))
+                                  : Json::array()}};
+  j["mode"] = r.mode;
+  j["netns"] = r.netns.empty() ? Json(nullptr) : Json(r.netns);
+  j["dry_run"] = r.dry_run;
+  j["transaction"] = r.transaction.empty() ? Json(nullptr) : Json(r.transaction);
+  j["result"] = r.result;
+  Json changes = Json::array();
+  for (const Change& c : r.changes) changes.push_back(change_json(c));
+  j["changes"] = changes;
+  Json notes = Json::array();
+  for (const PlanNote& n : r.notes) notes.push_back({{"key", n.key}, {"message", n.message}});
+  j["notes"] = notes;
+  if (r.fragment_path.empty()) {
+    j["fragment"] = nullptr;
+  } else {
+    j["fragment"] = {{"path", r.fragment_path},
+                     {"write", r.fragment_write},
+                     {"text", r.fragment_text ? Json(*r.fragment_text) : Json(nullptr)}};
+  }
+  Json shadows = Json::array();
+  for (const Shadow& s : r.shadows) {
+    shadows.push_back({{"key", s.key},
+                       {"file", s.file},
+                       {"line", s.line > 0 ? Json(s.line) : Json(nullptr)},
+                       {"value", s.line > 0 ? Json(s.value) : Json(nullptr)},
+                       {"semantics", std::string(to_string(s.semantics))},
+                       {"why", s.why}});
+  }
+  j["shadowed"] = shadows;
+  j["refusals"] = r.refusals;
+  j["written"] = r.written;
+  j["errors"] = r.errors;
+  j["left"] = r.left;
+  if (!r.kubernetes.empty()) {
+    Json k = Json::array();
+    for (const PodSysctl& p : r.kubernetes)
+      k.push_back({{"name", p.key}, {"value", p.value}, {"safe", p.safe}, {"note", p.note}});
+    j["kubernetes_sysctls"] = k;
+  }
+  j["exit_code"] = r.exit_code;
+  return j;
+}
+
+}  // namespace
+
+std::string render_apply(const ApplyReport& r, OutputFormat format, const Style& st) {
+  if (format == OutputFormat::json) return apply_json(r).dump(2) + "\n";
+  return text_apply(r, st);
+}
+
+std::string render_rollback(const RollbackReport& r, OutputFormat format, const Style& st) {
+  if (format == OutputFormat::json) {
+    Json j;
+    j["schema"] = "tcptune.rollback/1";
+    j["transaction"] = r.transaction;
+    j["profile"] = r.profile;
+    j["result"] = r.result;
+    j["forced"] = r.forced;
+    j["drift"] = r.drift;
+    j["restored"] = r.restored;
+    j["left"] = r.left;
+    j["exit_code"] = r.exit_code;
+    return j.dump(2) + "\n";
+  }
+  std::string out;
+  out += st.bold("tcptune rollback") + ": transaction " + r.transaction + " (profile " +
+         r.profile + ")\n";
+  if (!r.drift.empty()) {
+    out += (r.forced ? "changed since the transaction (--force: restoring anyway):\n"
+                     : st.severity(Severity::error, "refused") +
+                           ": changed since the transaction:\n");
+    for (const std::string& d : r.drift) out += "  " + d + "\n";
+    if (!r.forced) out += "Nothing was changed. --force restores the values before it anyway.\n";
+  }
+  for (const std::string& x : r.restored) out += "  restored " + x + "\n";
+  if (r.result == "rolled-back") {
+    out += st.green("rolled back") + ": the state before transaction " + r.transaction +
+           " is restored.\n";
+  } else if (r.result == "rollback-failed") {
+    out += st.severity(Severity::error, "ROLLBACK INCOMPLETE") + ": these are NOT as before:\n";
+    for (const std::string& l : r.left) out += "  " + l + "\n";
+  }
+  return out;
+}
+
+std::string render_history(const std::vector<Journal::Item>& items, OutputFormat format,
+                           const Style& st) {
+  if (format == OutputFormat::json) {
+    Json j;
+    j["schema"] = "tcptune.history/1";
+    Json list = Json::array();
+    for (const Journal::Item& it : items) {
+      Json o;
+      o["id"] = it.id;
+      o["file"] = it.file;
+      if (!it.entry) {
+        o["state"] = "corrupt";
+        o["error"] = it.error;
+        list.push_back(o);
+        continue;
+      }
+      const JournalEntry& e = *it.entry;
+      o["state"] = std::string(to_string(e.state));
+      o["profile"] = e.profile;
+      o["mode"] = e.mode;
+      o["started"] = e.started;
+      o["finished"] = e.finished.empty() ? Json(nullptr) : Json(e.finished);
+      o["netns"] = e.netns.empty() ? Json(nullptr) : Json(e.netns);
+      o["fragment"] = e.fragment ? Json(e.fragment->path) : Json(nullptr);
+      Json keys = Json::array();
+      for (const JournalKey& k : e.keys)
+        keys.push_back({{"key", k.key},
+                        {"before", k.before ? Json(*k.before) : Json(nullptr)},
+                        {"target", k.target}});
+      o["keys"] = keys;
+      o["errors"] = e.errors;
+      o["left"] = e.left;
+      list.push_back(o);
+    }
+    j["transactions"] = list;
+    return j.dump(2) + "\n";
+  }
+  if (items.empty()) return "no transactions\n";
+  std::string out;
+  for (const Journal::Item& it : items) {
+    if (!it.entry) {
+      out += st.bold(it.id) + "  " + st.severity(Severity::error, "corrupt") + ": " + it.error +
+             "\n";
+      continue;
+    }
+    const JournalEntry& e = *it.entry;
+    out += st.bold(e.id) + "  " + std::string(to_string(e.state)) + "  profile " + e.profile +
+           "  " + e.started + "  " + e.mode + (e.netns.empty() ? "" : " (netns " + e.netns + ")") +
+           "\n";
+    for (const JournalKey& k : e.keys)
+      out += "    " + k.key + ": " + k.before.value_or("(absent)") + " -> " + k.target + "\n";
+    if (e.fragment && e.fragment->written)
+      out += "    fragment " + e.fragment->path +
+             (e.fragment->previous ? " (replaced a previous one)" : " (new)") + "\n";
+    for (const std::string& x : e.errors) out += "    error: " + x + "\n";
+    for (const std::string& x : e.left) out += "    not restored: " + x + "\n";
+  }
+  return out;
+}
+
+}  // namespace tcptune

@@ -1,0 +1,213 @@
+// The journal's JSON form (nlohmann_json lives in render/). Fragment bytes are stored base64
+// encoded: a sysctl.d file may hold bytes that are not UTF-8, and they must come back exactly.
+
+#include <nlohmann/json.hpp>
+
+#include "apply/journal.hpp"
+
+namespace tcptune {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr const char* k_b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(const std::string& in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  while (i + 2 < in.size()) {
+    auto n = (static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16) |
+             (static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8) |
+             static_cast<unsigned>(static_cast<unsigned char>(in[i + 2]));
+    out += k_b64[(n >> 18) & 63];
+    out += k_b64[(n >> 12) & 63];
+    out += k_b64[(n >> 6) & 63];
+    out += k_b64[n & 63];
+    i += 3;
+  }
+  std::size_t rest = in.size() - i;
+  if (rest > 0) {
+    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
+    if (rest == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
+    out += k_b64[(n >> 18) & 63];
+    out += k_b64[(n >> 12) & 63];
+    out += rest == 2 ? k_b64[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(const std::string& in) {
+  if (in.size() % 4 != 0) return std::nullopt;
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 4) {
+    int a = val(in[i]);
+    int b = val(in[i + 1]);
+    bool last = i + 4 == in.size();
+    int c = in[i + 2] == '=' && last ? -2 : val(in[i + 2]);
+    int d = in[i + 3] == '=' && last ? -2 : val(in[i + 3]);
+    if (a < 0 || b < 0 || c == -1 || d == -1 || (c == -2 && d != -2)) return std::nullopt;
+    unsigned n = (static_cast<unsigned>(a) << 18) | (static_cast<unsigned>(b) << 12) |
+                 (c >= 0 ? static_cast<unsigned>(c) << 6 : 0u) |
+                 (d >= 0 ? static_cast<unsigned>(d) : 0u);
+    out += static_cast<char>((n >> 16) & 0xff);
+    if (c >= 0) out += static_cast<char>((n >> 8) & 0xff);
+    if (d >= 0) out += static_cast<char>(n & 0xff);
+  }
+  return out;
+}
+
+ojson opt_b64(const std::optional<std::string>& s) {
+  return s ? ojson(base64_encode(*s)) : ojson(nullptr);
+}
+
+ojson opt_str(const std::optional<std::string>& s) { return s ? ojson(*s) : ojson(nullptr); }
+
+struct Bad {
+  std::string what;
+};
+
+const ojson& field(const ojson& j, const char* name) {
+  if (!j.is_object() || !j.contains(name)) throw Bad{"missing field '" + std::string(name) + "'"};
+  return j.at(name);
+}
+
+std::string str(const ojson& j, const char* name) {
+  const ojson& v = field(j, name);
+  if (!v.is_string()) throw Bad{"'" + std::string(name) + "' must be a string"};
+  return v.get<std::string>();
+}
+
+std::optional<std::string> opt(const ojson& j, const char* name) {
+  const ojson& v = field(j, name);
+  if (v.is_null()) return std::nullopt;
+  if (!v.is_string()) throw Bad{"'" + std::string(name) + "' must be a string or null"};
+  return v.get<std::string>();
+}
+
+std::optional<std::string> opt_bytes(const ojson& j, const char* name) {
+  std::optional<std::string> s = opt(j, name);
+  if (!s) return std::nullopt;
+  std::optional<std::string> d = base64_decode(*s);
+  if (!d) throw Bad{"'" + std::string(name) + "' is not valid base64"};
+  return d;
+}
+
+std::vector<std::string> strings(const ojson& j, const char* name) {
+  std::vector<std::string> out;
+  if (!j.contains(name)) return out;
+  const ojson& v = j.at(name);
+  if (!v.is_array()) throw Bad{"'" + std::string(name) + "' must be an array"};
+  for (const ojson& s : v) {
+    if (!s.is_string()) throw Bad{"'" + std::string(name) + "' must hold strings"};
+    out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string journal_to_json(const JournalEntry& e) {
+  ojson j;
+  j["schema"] = "tcptune.journal/1";
+  j["id"] = e.id;
+  j["state"] = std::string(to_string(e.state));
+  j["version"] = e.version;
+  j["profile"] = e.profile;
+  j["mode"] = e.mode;
+  j["started"] = e.started;
+  j["finished"] = e.finished.empty() ? ojson(nullptr) : ojson(e.finished);
+  j["pid"] = e.pid;
+  j["netns"] = e.netns.empty() ? ojson(nullptr) : ojson(e.netns);
+  if (e.fragment) {
+    ojson f;
+    f["path"] = e.fragment->path;
+    f["previous_base64"] = opt_b64(e.fragment->previous);
+    f["previous_mode"] = e.fragment->previous_mode;
+    f["written_base64"] = opt_b64(e.fragment->written);
+    j["fragment"] = f;
+  } else {
+    j["fragment"] = nullptr;
+  }
+  ojson keys = ojson::array();
+  for (const JournalKey& k : e.keys) {
+    ojson o;
+    o["key"] = k.key;
+    o["path"] = k.path;
+    o["before"] = opt_str(k.before);
+    o["target"] = k.target;
+    keys.push_back(o);
+  }
+  j["keys"] = keys;
+  j["errors"] = e.errors;
+  j["left"] = e.left;
+  j["rolled_back_by"] = e.rolled_back_by.empty() ? ojson(nullptr) : ojson(e.rolled_back_by);
+  // Values come from /proc/sys and files: replace invalid UTF-8 rather than fail the dump.
+  return j.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
+}
+
+Result<JournalEntry> journal_from_json(const std::string& text, const std::string& shown) {
+  ojson j = ojson::parse(text, nullptr, false);
+  if (j.is_discarded()) return SysError{0, shown, "not valid JSON (corrupt or truncated)"};
+  try {
+    if (str(j, "schema") != "tcptune.journal/1")
+      throw Bad{"unknown schema '" + str(j, "schema") + "'"};
+    JournalEntry e;
+    e.id = str(j, "id");
+    std::optional<TxnState> st = parse_txn_state(str(j, "state"));
+    if (!st) throw Bad{"unknown state '" + str(j, "state") + "'"};
+    e.state = *st;
+    e.version = str(j, "version");
+    e.profile = str(j, "profile");
+    e.mode = str(j, "mode");
+    e.started = str(j, "started");
+    e.finished = opt(j, "finished").value_or("");
+    const ojson& pid = field(j, "pid");
+    if (!pid.is_number_integer()) throw Bad{"'pid' must be an integer"};
+    e.pid = pid.get<long>();
+    e.netns = opt(j, "netns").value_or("");
+    const ojson& f = field(j, "fragment");
+    if (!f.is_null()) {
+      JournalFragment jf;
+      jf.path = str(f, "path");
+      jf.previous = opt_bytes(f, "previous_base64");
+      const ojson& m = field(f, "previous_mode");
+      if (!m.is_number_integer()) throw Bad{"'previous_mode' must be an integer"};
+      jf.previous_mode = m.get<int>() & 07777;
+      jf.written = opt_bytes(f, "written_base64");
+      e.fragment = std::move(jf);
+    }
+    const ojson& keys = field(j, "keys");
+    if (!keys.is_array()) throw Bad{"'keys' must be an array"};
+    for (const ojson& k : keys) {
+      JournalKey jk;
+      jk.key = str(k, "key");
+      jk.path = str(k, "path");
+      jk.before = opt(k, "before");
+      jk.target = str(k, "target");
+      e.keys.push_back(std::move(jk));
+    }
+    e.errors = strings(j, "errors");
+    e.left = strings(j, "left");
+    e.rolled_back_by = j.contains("rolled_back_by") && j.at("rolled_back_by").is_string()
+                           ? j.at("rolled_back_by").get<std::string>()
+                           : "";
+    return e;
+  } catch (const Bad& b) {
+    return SysError{0, shown, "not a valid tcptune journal entry: " + b.what};
+  } catch (const nlohmann::json::exception& x) {
+    return SysError{0, shown, std::string("not a valid tcptune journal entry: ") + x.what()};
+  }
+}
+
+}  // namespace tcptune

@@ -1,0 +1,365 @@
+#include "sys/safe_fs.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "core/text_util.hpp"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+namespace tcptune {
+
+namespace {
+
+std::string host_path(const std::string& root, std::string_view in_root) {
+  std::string p(in_root);
+  if (p.empty() || p.front() != '/') p.insert(0, "/");
+  if (root == "/" || root.empty()) return p;
+  std::string r = root;
+  while (r.size() > 1 && r.back() == '/') r.pop_back();
+  return r + p;
+}
+
+// The in-root path relative to the root directory ("/etc/sysctl.d" -> "etc/sysctl.d").
+std::string relative(std::string_view in_root) {
+  std::size_t i = 0;
+  while (i < in_root.size() && in_root[i] == '/') ++i;
+  std::string r(in_root.substr(i));
+  return r.empty() ? "." : r;
+}
+
+long sys_openat2(int dirfd, const char* path, open_how* how) {
+  return ::syscall(SYS_openat2, dirfd, path, how, sizeof(open_how));
+}
+
+int sys_renameat2(int olddir, const char* oldname, int newdir, const char* newname,
+                  unsigned flags) {
+  return static_cast<int>(::syscall(SYS_renameat2, olddir, oldname, newdir, newname, flags));
+}
+
+// openat2(RESOLVE_IN_ROOT), or on kernels without it (< 5.6) a component walk that refuses
+// every symbolic link (stricter than the chroot semantics, never weaker).
+int open_beneath(int rootfd, const std::string& rel, int flags, mode_t mode) {
+  open_how how{};
+  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+  how.mode = (flags & O_CREAT) != 0 ? mode : 0;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd = sys_openat2(rootfd, rel.c_str(), &how);
+  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
+  std::vector<std::string_view> parts;
+  for (std::string_view p : split(rel, '/')) {
+    if (p.empty() || p == ".") continue;
+    if (p == "..") {
+      errno = EXDEV;
+      return -1;
+    }
+    parts.push_back(p);
+  }
+  if (parts.empty()) return ::openat(rootfd, ".", flags | O_CLOEXEC, mode);
+  int cur = ::dup(rootfd);
+  if (cur < 0) return -1;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    int next = ::openat(cur, std::string(parts[i]).c_str(),
+                        O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int err = errno;
+    ::close(cur);
+    if (next < 0) {
+      errno = err;
+      return -1;
+    }
+    cur = next;
+  }
+  int out = ::openat(cur, std::string(parts.back()).c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode);
+  int err = errno;
+  ::close(cur);
+  errno = err;
+  return out;
+}
+
+Result<UniqueFd> open_root(const std::string& root) {
+  int fd = ::open(root.empty() ? "/" : root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return SysError{errno, root, ""};
+  return UniqueFd(fd);
+}
+
+Result<bool> fsync_dir(int dirfd, const std::string& shown) {
+  if (::fsync(dirfd) != 0) return SysError{errno, shown, "fsync of the directory"};
+  return true;
+}
+
+std::string temp_name(const std::string& name) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%08llx", static_cast<unsigned long long>(rng() & 0xffffffffu));
+  return "." + name + ".tcptune-" + std::to_string(::getpid()) + "-" + buf;
+}
+
+EntryId id_of(const struct stat& st) {
+  EntryId id;
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  id.mode = st.st_mode;
+  id.uid = st.st_uid;
+  return id;
+}
+
+Result<bool> write_all(int fd, const std::string& data, const std::string& shown) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return SysError{errno, shown, ""};
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) {
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = o.release();
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (m_fd >= 0) ::close(m_fd);
+}
+
+bool EntryId::is_regular() const { return S_ISREG(mode); }
+bool EntryId::is_symlink() const { return S_ISLNK(mode); }
+
+Result<UniqueFd> open_in_root(const std::string& root, std::string_view in_root, int flags,
+                              mode_t mode) {
+  Result<UniqueFd> rootfd = open_root(root);
+  if (!rootfd.ok()) return rootfd.error();
+  int fd = open_beneath(rootfd.value().get(), relative(in_root), flags, mode);
+  if (fd < 0) return SysError{errno, host_path(root, in_root), ""};
+  return UniqueFd(fd);
+}
+
+Result<UniqueFd> ensure_dir_in_root(const std::string& root, std::string_view in_root,
+                                    mode_t mode) {
+  Result<UniqueFd> rootfd = open_root(root);
+  if (!rootfd.ok()) return rootfd.error();
+  std::string prefix;
+  std::vector<std::string_view> parts = split(relative(in_root), '/');
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty() || parts[i] == ".") continue;
+    std::string parent = prefix.empty() ? "." : prefix;
+    prefix += (prefix.empty() ? "" : "/") + std::string(parts[i]);
+    int fd = open_beneath(rootfd.value().get(), prefix, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0 && errno == ENOENT) {
+      int pfd = open_beneath(rootfd.value().get(), parent, O_RDONLY | O_DIRECTORY, 0);
+      if (pfd < 0) return SysError{errno, host_path(root, "/" + parent), ""};
+      UniqueFd pguard(pfd);
+      mode_t m = i + 1 == parts.size() ? mode : 0755;
+      if (::mkdirat(pfd, std::string(parts[i]).c_str(), m) != 0 && errno != EEXIST)
+        return SysError{errno, host_path(root, "/" + prefix), "cannot create the directory"};
+      (void)::fsync(pfd);
+      fd = open_beneath(rootfd.value().get(), prefix, O_RDONLY | O_DIRECTORY, 0);
+    }
+    if (fd < 0) return SysError{errno, host_path(root, "/" + prefix), ""};
+    if (i + 1 == parts.size()) return UniqueFd(fd);
+    ::close(fd);
+  }
+  int fd = open_beneath(rootfd.value().get(), ".", O_RDONLY | O_DIRECTORY, 0);
+  if (fd < 0) return SysError{errno, root, ""};
+  return UniqueFd(fd);
+}
+
+Result<std::optional<EntryId>> entry_at(int dirfd, const std::string& name,
+                                        const std::string& shown) {
+  struct stat st {};
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return std::optional<EntryId>{};
+    return SysError{errno, shown, ""};
+  }
+  return std::optional<EntryId>{id_of(st)};
+}
+
+Result<std::string> read_at(int dirfd, const std::string& name, const std::string& shown,
+                            std::size_t max_bytes, const std::optional<EntryId>& expected) {
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return SysError{errno, shown, ""};
+  UniqueFd guard(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return SysError{errno, shown, ""};
+  if (!S_ISREG(st.st_mode)) return SysError{EINVAL, shown, "not a regular file"};
+  if (expected && !id_of(st).same_file(*expected))
+    return SysError{EAGAIN, shown, "the file was replaced while tcptune was reading it"};
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes)
+    return SysError{EFBIG, shown, "over the limit of " + std::to_string(max_bytes) + " bytes"};
+  std::string data;
+  char buf[8192];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return SysError{errno, shown, ""};
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+    if (data.size() > max_bytes)
+      return SysError{EFBIG, shown, "over the limit of " + std::to_string(max_bytes) + " bytes"};
+  }
+  return data;
+}
+
+Result<bool> replace_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
+                        const Expect& expect, const std::string& shown) {
+  std::string tmp = temp_name(name);
+  int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) return SysError{errno, shown, "cannot create a temporary file in its directory"};
+  bool keep_tmp = true;
+  auto cleanup = [&] {
+    if (keep_tmp) (void)::unlinkat(dirfd, tmp.c_str(), 0);
+  };
+  {
+    UniqueFd guard(fd);
+    if (::fchmod(fd, mode) != 0) {
+      SysError e{errno, shown, "fchmod of the temporary file"};
+      cleanup();
+      return e;
+    }
+    if (Result<bool> w = write_all(fd, data, shown); !w.ok()) {
+      cleanup();
+      return w.error();
+    }
+    if (::fsync(fd) != 0) {
+      SysError e{errno, shown, "fsync"};
+      cleanup();
+      return e;
+    }
+  }
+  switch (expect.kind) {
+    case Expect::Kind::absent:
+      if (sys_renameat2(dirfd, tmp.c_str(), dirfd, name.c_str(), RENAME_NOREPLACE) != 0) {
+        int err = errno;
+        if (err == EINVAL) {  // the file system has no renameat2 flags: check, then rename
+          Result<std::optional<EntryId>> now = entry_at(dirfd, name, shown);
+          if (!now.ok() || now.value()) {
+            cleanup();
+            return SysError{EEXIST, shown, "the file appeared while tcptune was writing it"};
+          }
+          if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
+            SysError e{errno, shown, "rename"};
+            cleanup();
+            return e;
+          }
+          break;
+        }
+        cleanup();
+        if (err == EEXIST)
+          return SysError{EEXIST, shown, "the file appeared while tcptune was writing it"};
+        return SysError{err, shown, "rename"};
+      }
+      break;
+    case Expect::Kind::same_file: {
+      if (sys_renameat2(dirfd, tmp.c_str(), dirfd, name.c_str(), RENAME_EXCHANGE) != 0) {
+        int err = errno;
+        if (err == EINVAL) {
+          Result<std::optional<EntryId>> now = entry_at(dirfd, name, shown);
+          if (!now.ok() || !now.value() || !now.value()->same_file(expect.id)) {
+            cleanup();
+            return SysError{EAGAIN, shown, "the file changed while tcptune was writing it"};
+          }
+          if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
+            SysError e{errno, shown, "rename"};
+            cleanup();
+            return e;
+          }
+          break;
+        }
+        cleanup();
+        if (err == ENOENT)
+          return SysError{EAGAIN, shown, "the file disappeared while tcptune was writing it"};
+        return SysError{err, shown, "rename"};
+      }
+      // `tmp` now names what was at `name`: it must be the file we checked.
+      Result<std::optional<EntryId>> old = entry_at(dirfd, tmp, shown);
+      if (!old.ok() || !old.value() || !old.value()->same_file(expect.id)) {
+        (void)sys_renameat2(dirfd, tmp.c_str(), dirfd, name.c_str(), RENAME_EXCHANGE);
+        cleanup();
+        return SysError{EAGAIN, shown,
+                        "the file was replaced while tcptune was writing it; it was put back"};
+      }
+      break;
+    }
+    case Expect::Kind::anything:
+      if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
+        SysError e{errno, shown, "rename"};
+        cleanup();
+        return e;
+      }
+      keep_tmp = false;
+      break;
+  }
+  if (expect.kind == Expect::Kind::same_file) {
+    (void)::unlinkat(dirfd, tmp.c_str(), 0);  // the old file
+  }
+  keep_tmp = false;
+  return fsync_dir(dirfd, shown);
+}
+
+Result<bool> remove_at(int dirfd, const std::string& name, const EntryId& expected,
+                       const std::string& shown) {
+  Result<std::optional<EntryId>> now = entry_at(dirfd, name, shown);
+  if (!now.ok()) return now.error();
+  if (!now.value()) return fsync_dir(dirfd, shown);  // already gone
+  if (!now.value()->same_file(expected))
+    return SysError{EAGAIN, shown, "the file changed; tcptune does not remove it"};
+  if (::unlinkat(dirfd, name.c_str(), 0) != 0) return SysError{errno, shown, "unlink"};
+  return fsync_dir(dirfd, shown);
+}
+
+Result<FileLock> FileLock::acquire(const std::string& root, std::string_view in_root,
+                                   std::chrono::milliseconds wait, long* holder) {
+  std::string dir(in_root.substr(0, in_root.rfind('/')));
+  if (!dir.empty()) {
+    Result<UniqueFd> d = ensure_dir_in_root(root, dir, 0755);
+    if (!d.ok()) return d.error();
+  }
+  Result<UniqueFd> fd = open_in_root(root, in_root, O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
+  if (!fd.ok()) return fd.error();
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd.value().get(), LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    if (err == EINTR) continue;
+    if (err != EWOULDBLOCK) return SysError{err, host_path(root, in_root), "flock"};
+    if (std::chrono::steady_clock::now() >= deadline) {
+      char buf[32] = {};
+      ssize_t n = ::pread(fd.value().get(), buf, sizeof buf - 1, 0);
+      if (holder != nullptr) *holder = n > 0 ? std::strtol(buf, nullptr, 10) : 0;
+      return SysError{EWOULDBLOCK, host_path(root, in_root), ""};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd.value().get(), 0) == 0) {
+    (void)::pwrite(fd.value().get(), pid.data(), pid.size(), 0);
+  }
+  return FileLock(std::move(fd.value()));
+}
+
+}  // namespace tcptune

@@ -1,0 +1,109 @@
+#pragma once
+/// File descriptor based access under a root prefix, for everything tcptune *writes*.
+///
+/// Every path is resolved by the kernel inside the root (openat2 with RESOLVE_IN_ROOT and
+/// RESOLVE_NO_MAGICLINKS): a symbolic link or ".." can never lead out of the root, and there is
+/// no window between checking a path and opening it. The last component of a file tcptune
+/// writes is never followed (O_NOFOLLOW), and files are replaced atomically with renameat2()
+/// (RENAME_NOREPLACE, or RENAME_EXCHANGE with a check of what was swapped out), so a file that
+/// appears or is swapped between the check and the rename is noticed and put back.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace tcptune {
+
+/// An owned file descriptor.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : m_fd(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : m_fd(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+  [[nodiscard]] int get() const { return m_fd; }
+  [[nodiscard]] bool valid() const { return m_fd >= 0; }
+  int release() {
+    int f = m_fd;
+    m_fd = -1;
+    return f;
+  }
+
+ private:
+  int m_fd = -1;
+};
+
+/// Opens an in-root absolute path ("/etc/sysctl.d") with `flags` (O_CLOEXEC is added), every
+/// component resolved inside `root`. The error names the host path.
+Result<UniqueFd> open_in_root(const std::string& root, std::string_view in_root, int flags,
+                              mode_t mode = 0);
+
+/// Opens the directory `in_root`, creating it and its missing parents with `mode` (for
+/// var/lib/tcptune, run). Returned open O_RDONLY|O_DIRECTORY, usable for *at() and fsync().
+Result<UniqueFd> ensure_dir_in_root(const std::string& root, std::string_view in_root,
+                                    mode_t mode);
+
+/// The identity of a directory entry (lstat, without following it).
+struct EntryId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  mode_t mode = 0;
+  uid_t uid = 0;
+  [[nodiscard]] bool is_regular() const;
+  [[nodiscard]] bool is_symlink() const;
+  [[nodiscard]] bool same_file(const EntryId& o) const { return dev == o.dev && ino == o.ino; }
+};
+
+/// lstat() of `name` in the directory `dirfd`; nullopt when there is no such entry, an error
+/// for anything else.
+Result<std::optional<EntryId>> entry_at(int dirfd, const std::string& name,
+                                        const std::string& shown);
+
+/// Reads a regular file `name` in `dirfd` without following a symbolic link, and checks it is
+/// still the entry `expected` (when given). At most `max_bytes`.
+Result<std::string> read_at(int dirfd, const std::string& name, const std::string& shown,
+                            std::size_t max_bytes, const std::optional<EntryId>& expected);
+
+/// What the target of an atomic replacement must be when the rename happens.
+struct Expect {
+  enum class Kind { absent, same_file, anything } kind = Kind::anything;
+  EntryId id;  ///< for same_file
+};
+
+/// Writes `data` to `name` in `dirfd` atomically: a temporary file in the same directory
+/// (O_EXCL, O_NOFOLLOW, mode `mode` whatever the umask), fsync, renameat2, fsync of the
+/// directory. `expect` says what `name` must be at the moment of the rename (absent: a file
+/// that appeared meanwhile is left alone; same_file: an entry swapped meanwhile is put back).
+/// On any error the temporary file is removed and `name` is as it was.
+Result<bool> replace_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
+                        const Expect& expect, const std::string& shown);
+
+/// Removes `name` from `dirfd` when it is still the entry `expected`, then fsyncs the directory.
+Result<bool> remove_at(int dirfd, const std::string& name, const EntryId& expected,
+                       const std::string& shown);
+
+/// An exclusive advisory lock on a file (flock), held until destruction.
+class FileLock {
+ public:
+  /// Tries for up to `wait`; on success writes our pid into the file. When another process
+  /// holds it: EWOULDBLOCK, with the holder's pid (from the file) in `holder`.
+  static Result<FileLock> acquire(const std::string& root, std::string_view in_root,
+                                  std::chrono::milliseconds wait, long* holder);
+  FileLock(FileLock&&) = default;
+  FileLock& operator=(FileLock&&) = default;
+  ~FileLock() = default;  ///< closing the descriptor releases the lock
+
+ private:
+  explicit FileLock(UniqueFd fd) : m_fd(std::move(fd)) {}
+  UniqueFd m_fd;
+};
+
+}  // namespace tcptune
