@@ -50,8 +50,7 @@ Faults Faults::from_env() {
   }
   if (const char* s = std::getenv("TCPTUNE_FAULT_STALL_SECONDS"); s != nullptr && *s != '\0') {
     std::optional<std::int64_t> v = parse_kernel_int(s);
-    if (!v || *v < 0 || *v > 600)
-      throw UsageError("TCPTUNE_FAULT_STALL_SECONDS must be 0..600");
+    if (!v || *v < 0 || *v > 600) throw UsageError("TCPTUNE_FAULT_STALL_SECONDS must be 0..600");
     f.m_stall_seconds = static_cast<int>(*v);
   }
   return f;

@@ -80,8 +80,8 @@ std::string fragment_path_problem(std::string_view in_root) {
   return "";
 }
 
-std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir,
-                              const std::string& name, const std::vector<std::string>& paths) {
+std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir, const std::string& name,
+                              const std::vector<std::string>& paths) {
   std::vector<Shadow> out;
   std::vector<std::string> dirs = sysctl_d_directories(set.semantics);
   auto prio = [&](const std::string& d) {

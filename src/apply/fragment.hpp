@@ -58,7 +58,7 @@ struct Shadow {
 /// The assignments of `paths` (relative /proc/sys paths) that come after the fragment
 /// `dir`/`name` in the boot order of `set`, or that replace the fragment as a whole (a
 /// same-name file in a higher-priority directory). The fragment's own file is skipped.
-std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir,
-                              const std::string& name, const std::vector<std::string>& paths);
+std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir, const std::string& name,
+                              const std::vector<std::string>& paths);
 
 }  // namespace tcptune

@@ -22,8 +22,8 @@ constexpr std::size_t k_max_journal_bytes = 16u << 20;  // fragments are at most
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           c == '-' || c == '_';
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+           c == '_';
   });
 }
 
@@ -44,8 +44,8 @@ std::string_view to_string(TxnState s) {
 }
 
 std::optional<TxnState> parse_txn_state(std::string_view s) {
-  for (TxnState t : {TxnState::pending, TxnState::committed, TxnState::rolled_back,
-                     TxnState::rollback_failed}) {
+  for (TxnState t :
+       {TxnState::pending, TxnState::committed, TxnState::rolled_back, TxnState::rollback_failed}) {
     if (to_string(t) == s) return t;
   }
   return std::nullopt;

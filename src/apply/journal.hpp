@@ -61,7 +61,7 @@ class Journal {
 
   struct Item {
     std::string id;
-    std::string file;                  ///< host path, for messages
+    std::string file;                   ///< host path, for messages
     std::optional<JournalEntry> entry;  ///< nullopt when unreadable or corrupt
     std::string error;                  ///< why it could not be read
   };

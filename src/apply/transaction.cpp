@@ -42,8 +42,7 @@ std::string write_verified(const ProcSys& proc, const std::string& path, const s
     return key + ": cannot read it back: " +
            (r.status == KeyStatus::absent ? std::string("the key is gone") : r.error.message());
   if (injected)
-    return key + ": wrote '" + value + "', read back '" + r.value +
-           "' (fault injection readback)";
+    return key + ": wrote '" + value + "', read back '" + r.value + "' (fault injection readback)";
   if (!same_value(r.value, value))
     return key + ": wrote '" + value + "', the kernel holds '" + r.value +
            "' (it clamped or rewrote the value)";
@@ -52,9 +51,7 @@ std::string write_verified(const ProcSys& proc, const std::string& path, const s
 
 }  // namespace
 
-bool same_value(std::string_view a, std::string_view b) {
-  return split_ws(a) == split_ws(b);
-}
+bool same_value(std::string_view a, std::string_view b) { return split_ws(a) == split_ws(b); }
 
 Result<FragmentState> inspect_fragment(const RootFs& fs, const std::string& in_root) {
   FragmentState st;
@@ -169,8 +166,8 @@ std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs&
                                                      : r.error.message()));
       continue;
     }
-    bool ok = same_value(r.value, k.target) ||
-              (!finished && k.before && same_value(r.value, *k.before));
+    bool ok =
+        same_value(r.value, k.target) || (!finished && k.before && same_value(r.value, *k.before));
     if (!ok)
       out.push_back(k.key + ": the transaction wrote '" + k.target + "', the kernel now holds '" +
                     r.value + "' (changed since)");
@@ -201,9 +198,8 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
     if (!k.before) continue;  // the key did not exist: nothing was written
     KeyRead now = proc.read(k.path);
     if (!injected && now.status == KeyStatus::value && same_value(now.value, *k.before)) continue;
-    std::string problem =
-        injected ? k.key + ": restore failed (fault injection rollback)"
-                 : write_verified(proc, k.path, k.key, *k.before, faults, "", "");
+    std::string problem = injected ? k.key + ": restore failed (fault injection rollback)"
+                                   : write_verified(proc, k.path, k.key, *k.before, faults, "", "");
     if (problem.empty()) {
       rep.restored.push_back(k.key + " = " + *k.before);
     } else {

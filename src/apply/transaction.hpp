@@ -16,8 +16,8 @@ namespace tcptune {
 
 /// What is at the fragment path now.
 struct FragmentState {
-  std::optional<EntryId> id;          ///< nullopt: no file
-  std::optional<std::string> bytes;   ///< the file's content (regular files only)
+  std::optional<EntryId> id;         ///< nullopt: no file
+  std::optional<std::string> bytes;  ///< the file's content (regular files only)
   int mode = 0644;
 };
 

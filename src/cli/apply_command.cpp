@@ -123,9 +123,10 @@ std::string name_of(const std::string& p) { return p.substr(p.rfind('/') + 1); }
 // Root, a writable /proc/sys: checked before anything is touched.
 void preflight(const Context& ctx, const ProcSys& proc, bool live) {
   if (ctx.fs.is_host_root() && ::geteuid() != 0) {
-    throw SystemFailure("this changes kernel settings and /etc/sysctl.d: it needs root (running "
-                        "as uid " +
-                        std::to_string(::geteuid()) + "); nothing was changed");
+    throw SystemFailure(
+        "this changes kernel settings and /etc/sysctl.d: it needs root (running "
+        "as uid " +
+        std::to_string(::geteuid()) + "); nothing was changed");
   }
   if (!proc.available())
     throw SystemFailure("no /proc/sys under " + ctx.fs.root() + "; nothing was changed");
@@ -186,10 +187,10 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   std::string semantics_opt;
   opts.add_options()("help,h", "show this help")("profile", po::value(&profile_opt), "profile")(
       "dry-run", "print, change nothing")("fragment", po::value(&fragment_opt), "fragment path")(
-      "live-only", "live values only")("persist-only", "fragment only")(
-      "netns", po::value(&netns), "network namespace")("allow-shadowed",
-                                                       "go ahead although later files win")(
-      "semantics", po::value(&semantics_opt), "systemd or procps");
+      "live-only", "live values only")("persist-only", "fragment only")("netns", po::value(&netns),
+                                                                        "network namespace")(
+      "allow-shadowed", "go ahead although later files win")("semantics", po::value(&semantics_opt),
+                                                             "systemd or procps");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -208,8 +209,9 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     throw UsageError("--live-only and --persist-only exclude each other");
   if (!netns.empty()) {
     if (persist_only)
-      throw UsageError("--netns changes live values only (sysctl.d is host-wide): drop "
-                       "--persist-only");
+      throw UsageError(
+          "--netns changes live values only (sysctl.d is host-wide): drop "
+          "--persist-only");
     if (vm.count("fragment") != 0)
       throw UsageError("--netns changes live values only (sysctl.d is host-wide): drop --fragment");
     live_only = true;
@@ -238,8 +240,9 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     lock.emplace(take_lock(ctx));
     for (const Journal::Item& it : journal_items(journal)) {
       if (!it.entry)
-        throw UsageError(it.error + " (a journal entry tcptune cannot read: move it away after "
-                                    "checking the state by hand)");
+        throw UsageError(it.error +
+                         " (a journal entry tcptune cannot read: move it away after "
+                         "checking the state by hand)");
       if (it.entry->state == TxnState::pending || it.entry->state == TxnState::rollback_failed)
         throw SystemFailure("transaction " + it.id + " is unfinished (" +
                             std::string(to_string(it.entry->state)) + "): run `tcptune rollback " +
@@ -304,10 +307,9 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     if (!netns.empty() && c.live) {
       const KeyInfo* info = k.keys.find(c.path);
       if (info == nullptr || info->netns != "yes") {
-        report.notes.push_back(
-            {c.key, "skipped: not a per-network-namespace key here (" +
-                        (info ? info->netns : std::string("unknown")) +
-                        "); writing it would change the whole host"});
+        report.notes.push_back({c.key, "skipped: not a per-network-namespace key here (" +
+                                           (info ? info->netns : std::string("unknown")) +
+                                           "); writing it would change the whole host"});
         continue;
       }
     }
@@ -351,8 +353,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   std::string txn = journal.new_id();
   FragmentHeader header{report.version, profile.name, txn, utc_now()};
   std::string text = fragment_text(header, lines);
-  bool body_differs = !frag_now.bytes ? !lines.empty()
-                                      : fragment_body(*frag_now.bytes) != fragment_body(text);
+  bool body_differs =
+      !frag_now.bytes ? !lines.empty() : fragment_body(*frag_now.bytes) != fragment_body(text);
   bool write_fragment = !live_only && body_differs;
   // A change the existing fragment already persists is not pending for the boot value.
   bool pending = !writes.empty() || write_fragment;
@@ -491,8 +493,8 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   if (!entry.netns.empty()) {
     Result<bool> r = enter_netns(entry.netns);
     if (!r.ok())
-      throw SystemFailure("transaction " + entry.id + " changed network namespace " +
-                          entry.netns + ": " + r.error().message());
+      throw SystemFailure("transaction " + entry.id + " changed network namespace " + entry.netns +
+                          ": " + r.error().message());
   }
 
   RollbackReport report;

@@ -57,13 +57,14 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
              ": " + s.why + ")\n";
     }
     if (!r.shadows_allowed)
-      out += "  Remove those lines, choose a fragment that sorts later with --fragment, or go\n"
-             "  ahead with --allow-shadowed (the live values change; at boot those files win).\n";
+      out +=
+          "  Remove those lines, choose a fragment that sorts later with --fragment, or go\n"
+          "  ahead with --allow-shadowed (the live values change; at boot those files win).\n";
   }
   if (r.fragment_write && r.fragment_text) {
-    out += "\n" + st.bold(std::string(r.dry_run ? "fragment that would be written to "
-                                                : "fragment ") +
-                          r.fragment_shown) +
+    out += "\n" +
+           st.bold(std::string(r.dry_run ? "fragment that would be written to " : "fragment ") +
+                   r.fragment_shown) +
            "\n";
     out += indent(*r.fragment_text, "  | ");
   }
@@ -80,8 +81,10 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
     out += indent(y, "  ");
   }
   out += "\n";
-  for (const std::string& x : r.refusals) out += st.severity(Severity::error, "refused") + ": " + x + "\n";
-  for (const std::string& e : r.errors) out += st.severity(Severity::error, "failed") + ": " + e + "\n";
+  for (const std::string& x : r.refusals)
+    out += st.severity(Severity::error, "refused") + ": " + x + "\n";
+  for (const std::string& e : r.errors)
+    out += st.severity(Severity::error, "failed") + ": " + e + "\n";
   if (r.result == "nothing-to-do") {
     out += "nothing to do.\n";
   } else if (r.result == "dry-run") {
@@ -178,12 +181,12 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
     return j.dump(2) + "\n";
   }
   std::string out;
-  out += st.bold("tcptune rollback") + ": transaction " + r.transaction + " (profile " +
-         r.profile + ")\n";
+  out += st.bold("tcptune rollback") + ": transaction " + r.transaction + " (profile " + r.profile +
+         ")\n";
   if (!r.drift.empty()) {
-    out += (r.forced ? "changed since the transaction (--force: restoring anyway):\n"
-                     : st.severity(Severity::error, "refused") +
-                           ": changed since the transaction:\n");
+    out +=
+        (r.forced ? "changed since the transaction (--force: restoring anyway):\n"
+                  : st.severity(Severity::error, "refused") + ": changed since the transaction:\n");
     for (const std::string& d : r.drift) out += "  " + d + "\n";
     if (!r.forced) out += "Nothing was changed. --force restores the values before it anyway.\n";
   }
@@ -239,8 +242,8 @@ std::string render_history(const std::vector<Journal::Item>& items, OutputFormat
   std::string out;
   for (const Journal::Item& it : items) {
     if (!it.entry) {
-      out += st.bold(it.id) + "  " + st.severity(Severity::error, "corrupt") + ": " + it.error +
-             "\n";
+      out +=
+          st.bold(it.id) + "  " + st.severity(Severity::error, "corrupt") + ": " + it.error + "\n";
       continue;
     }
     const JournalEntry& e = *it.entry;

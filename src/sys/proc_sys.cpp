@@ -94,9 +94,9 @@ Result<bool> ProcSys::write(std::string_view path, const std::string& value) con
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return SysError{errno, m_fs.host_path(in_root), ""};
     if (static_cast<std::size_t>(n) != data.size())
-      return SysError{EIO, m_fs.host_path(in_root),
-                      "short write: " + std::to_string(n) + " of " + std::to_string(data.size()) +
-                          " bytes"};
+      return SysError{
+          EIO, m_fs.host_path(in_root),
+          "short write: " + std::to_string(n) + " of " + std::to_string(data.size()) + " bytes"};
     return true;
   }
 }

@@ -75,8 +75,8 @@ int open_beneath(int rootfd, const std::string& rel, int flags, mode_t mode) {
   int cur = ::dup(rootfd);
   if (cur < 0) return -1;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    int next = ::openat(cur, std::string(parts[i]).c_str(),
-                        O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int next =
+        ::openat(cur, std::string(parts[i]).c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     int err = errno;
     ::close(cur);
     if (next < 0) {

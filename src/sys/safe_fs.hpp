@@ -48,8 +48,7 @@ Result<UniqueFd> open_in_root(const std::string& root, std::string_view in_root,
 
 /// Opens the directory `in_root`, creating it and its missing parents with `mode` (for
 /// var/lib/tcptune, run). Returned open O_RDONLY|O_DIRECTORY, usable for *at() and fsync().
-Result<UniqueFd> ensure_dir_in_root(const std::string& root, std::string_view in_root,
-                                    mode_t mode);
+Result<UniqueFd> ensure_dir_in_root(const std::string& root, std::string_view in_root, mode_t mode);
 
 /// The identity of a directory entry (lstat, without following it).
 struct EntryId {
