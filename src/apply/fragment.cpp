@@ -89,6 +89,19 @@ std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir, cons
     return it == dirs.end() ? dirs.size() : static_cast<std::size_t>(it - dirs.begin());
   };
   std::set<std::string> wanted(paths.begin(), paths.end());
+  auto add = [&](const ConfigFile& f, const std::string& p, int line, const std::string& value,
+                 const std::string& why) {
+    Shadow s;
+    s.path = p;
+    s.key = p;
+    std::replace(s.key.begin(), s.key.end(), '/', '.');
+    s.file = f.shown.empty() ? f.path : f.shown;
+    s.line = line;
+    s.value = value;
+    s.semantics = set.semantics;
+    s.why = why;
+    out.push_back(std::move(s));
+  };
   for (const ConfigFile& f : set.files) {
     if (f.dir == dir && f.name == name) continue;  // the fragment itself
     bool whole = false;
@@ -104,16 +117,7 @@ std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir, cons
       continue;
     }
     if (whole) {
-      for (const std::string& p : paths) {
-        Shadow s;
-        s.path = p;
-        s.key = p;
-        std::replace(s.key.begin(), s.key.end(), '/', '.');
-        s.file = f.shown.empty() ? f.path : f.shown;
-        s.semantics = set.semantics;
-        s.why = why;
-        out.push_back(std::move(s));
-      }
+      for (const std::string& p : paths) add(f, p, 0, "", why);
       continue;
     }
     if (f.role != FileRole::active || f.parsed < 0) continue;
@@ -129,18 +133,7 @@ std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir, cons
           if (::fnmatch(e.path.c_str(), p.c_str(), FNM_PATHNAME) == 0) hit.push_back(p);
         }
       }
-      for (const std::string& p : hit) {
-        Shadow s;
-        s.path = p;
-        s.key = p;
-        std::replace(s.key.begin(), s.key.end(), '/', '.');
-        s.file = f.shown.empty() ? f.path : f.shown;
-        s.line = e.line;
-        s.value = e.value;
-        s.semantics = set.semantics;
-        s.why = why;
-        out.push_back(std::move(s));
-      }
+      for (const std::string& p : hit) add(f, p, e.line, e.value, why);
     }
   }
   return out;

@@ -458,7 +458,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   if (ids.size() > 1) throw UsageError("rollback takes at most one transaction ID");
   bool force = vm.count("force") != 0;
   ProcSys proc(ctx.fs);
-  preflight(ctx, proc, true);
+  preflight(ctx, proc, false);
   FileLock lock = take_lock(ctx);
   Journal journal(ctx.fs.root());
   std::vector<Journal::Item> items = journal_items(journal);
@@ -490,6 +490,10 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   JournalEntry entry = *chosen->entry;
   if (entry.state == TxnState::rolled_back)
     throw UsageError("transaction " + entry.id + " is already rolled back");
+  if (!entry.keys.empty() && proc.read_only())
+    throw SystemFailure(ctx.fs.host_path("/proc/sys") +
+                        " is mounted read-only: the live values cannot be restored here; "
+                        "nothing was changed");
   if (!entry.netns.empty()) {
     Result<bool> r = enter_netns(entry.netns);
     if (!r.ok())

@@ -252,6 +252,15 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
       return e;
     }
   }
+  auto plain_rename = [&]() -> Result<bool> {
+    if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
+      SysError e{errno, shown, "rename"};
+      cleanup();
+      return e;
+    }
+    keep_tmp = false;
+    return true;
+  };
   switch (expect.kind) {
     case Expect::Kind::absent:
       if (sys_renameat2(dirfd, tmp.c_str(), dirfd, name.c_str(), RENAME_NOREPLACE) != 0) {
@@ -262,11 +271,7 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
             cleanup();
             return SysError{EEXIST, shown, "the file appeared while tcptune was writing it"};
           }
-          if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
-            SysError e{errno, shown, "rename"};
-            cleanup();
-            return e;
-          }
+          if (Result<bool> r = plain_rename(); !r.ok()) return r;
           break;
         }
         cleanup();
@@ -284,11 +289,7 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
             cleanup();
             return SysError{EAGAIN, shown, "the file changed while tcptune was writing it"};
           }
-          if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
-            SysError e{errno, shown, "rename"};
-            cleanup();
-            return e;
-          }
+          if (Result<bool> r = plain_rename(); !r.ok()) return r;
           break;
         }
         cleanup();
@@ -307,12 +308,7 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
       break;
     }
     case Expect::Kind::anything:
-      if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
-        SysError e{errno, shown, "rename"};
-        cleanup();
-        return e;
-      }
-      keep_tmp = false;
+      if (Result<bool> r = plain_rename(); !r.ok()) return r;
       break;
   }
   if (expect.kind == Expect::Kind::same_file) {
