@@ -7,8 +7,9 @@
 ///   live:N      after the N-th live write (before its read-back)
 ///   readback:N  the N-th read-back (fail: reported as a value the kernel rewrote)
 ///   commit      just before the journal entry is marked committed
-///   rollback:N  the N-th restore step of a rollback (live values in reverse order, then the
-///               fragment), in a failed apply and in `tcptune rollback`
+///   rollback:N  the N-th restore step of a rollback that has something to restore (live
+///               values not at their value before, in reverse order, then the fragment), in a
+///               failed apply and in `tcptune rollback`
 /// fail makes the step fail as a real error would; crash ends the process at once with
 /// _exit(99), as kill -9 would; stall sleeps TCPTUNE_FAULT_STALL_SECONDS (default 5) and goes
 /// on. Unset, nothing happens. tests/apply/fault_matrix.py drives every point.

@@ -23,6 +23,7 @@ struct JournalKey {
   std::string key;
   std::string path;                   ///< relative /proc/sys path
   std::optional<std::string> before;  ///< live value before; nullopt: the key was absent
+  std::optional<std::string> before_raw;  ///< the bytes read before, written back exactly
   std::string target;                 ///< the value the transaction writes
 };
 

@@ -31,8 +31,9 @@ std::string show_value(const std::optional<std::string>& v) {
 // Writes `value` and reads it back. "" when the kernel holds exactly the value, else why not.
 std::string write_verified(const ProcSys& proc, const std::string& path, const std::string& key,
                            const std::string& value, Faults& faults, std::string_view write_point,
-                           std::string_view read_point) {
-  Result<bool> w = proc.write(path, value);
+                           std::string_view read_point,
+                           const std::optional<std::string>& raw = std::nullopt) {
+  Result<bool> w = raw ? proc.write_raw(path, *raw) : proc.write(path, value);
   if (!w.ok()) return key + ": the kernel refused '" + value + "': " + w.error().message();
   if (!write_point.empty() && faults.next(write_point))
     return key + ": write failed (fault injection " + std::string(write_point) + ")";
@@ -194,12 +195,13 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
   RestoreReport rep;
   for (auto it = entry.keys.rbegin(); it != entry.keys.rend(); ++it) {
     const JournalKey& k = *it;
-    bool injected = faults.next("rollback");
     if (!k.before) continue;  // the key did not exist: nothing was written
     KeyRead now = proc.read(k.path);
-    if (!injected && now.status == KeyStatus::value && same_value(now.value, *k.before)) continue;
-    std::string problem = injected ? k.key + ": restore failed (fault injection rollback)"
-                                   : write_verified(proc, k.path, k.key, *k.before, faults, "", "");
+    if (now.status == KeyStatus::value && same_value(now.value, *k.before)) continue;
+    bool injected = faults.next("rollback");
+    std::string problem =
+        injected ? k.key + ": restore failed (fault injection rollback)"
+                 : write_verified(proc, k.path, k.key, *k.before, faults, "", "", k.before_raw);
     if (problem.empty()) {
       rep.restored.push_back(k.key + " = " + *k.before);
     } else {
@@ -213,10 +215,10 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
   if (entry.fragment && entry.fragment->written) {
     const JournalFragment& jf = *entry.fragment;
     std::string shown = fs.host_path(jf.path);
-    bool injected = faults.next("rollback");
     Split sp = split_path(jf.path);
     std::string problem;
     Result<FragmentState> now = inspect_fragment(fs, jf.path);
+    bool injected = !(now.ok() && now.value().bytes == jf.previous) && faults.next("rollback");
     if (injected) {
       problem = "restore failed (fault injection rollback)";
     } else if (!now.ok()) {

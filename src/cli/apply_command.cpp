@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <ostream>
+#include <set>
 
 #include "apply/fault.hpp"
 #include "apply/fragment.hpp"
@@ -248,8 +249,9 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
                             std::string(to_string(it.entry->state)) + "): run `tcptune rollback " +
                             it.id + "` first; nothing was changed");
     }
-  } else if (!proc.available()) {
-    throw SystemFailure("no /proc/sys under " + ctx.fs.root());
+  } else {
+    warn_unfinished_transactions(ctx);
+    if (!proc.available()) throw SystemFailure("no /proc/sys under " + ctx.fs.root());
   }
 
   // The plan, read under the lock. The persisted picture is computed twice: with the existing
@@ -273,12 +275,14 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     }
   }
   ConfigSet set = load_host_config(ctx.fs, semantics);
+  std::map<std::string, PersistedValue> persisted;
   auto plan_for = [&](const ConfigSet& s) {
     HostFactsInput in;
     in.keys = &k.keys;
     in.live = &proc;
     in.kernel = kernel;
     if (netns.empty()) in.persisted = persisted_values(s, resolve_config(s, &proc));
+    persisted = in.persisted;
     HostFacts facts(std::move(in));
     return make_plan(profile, facts);
   };
@@ -323,6 +327,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       jk.key = c.key;
       jk.path = c.path;
       jk.before = c.current;
+      if (KeyRead raw = proc.read(c.path); raw.status == KeyStatus::value) jk.before_raw = raw.raw;
       jk.target = *c.target;
       writes.push_back(std::move(jk));
       if (!netns.empty()) report.kubernetes.push_back(pod_sysctl(c.key, *c.target));
@@ -336,17 +341,33 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   }
 
   // The fragment: every setting whose boot-time value misses the target without it.
+  // A key whose boot value is unknown without the fragment (no other file sets it, and its
+  // default depends on the machine) stays in it once there: the live value meeting the target
+  // is no sign that the boot value will.
   std::vector<FragmentLine> lines;
   if (!live_only) {
-    for (const Change& c : bare.changes) {
-      if (!c.persist || c.op == TargetOp::absent || !c.target) continue;
+    std::map<std::string, std::string> existing;
+    if (frag_now.bytes && fragment_problem.empty()) existing = fragment_body(*frag_now.bytes);
+    std::set<std::string> skipped;
+    for (const PlanNote& n : bare.notes) skipped.insert(n.key);
+    for (const ProfileSetting& s : profile.settings) {
+      if (s.op == TargetOp::absent) continue;
+      auto c = std::find_if(bare.changes.begin(), bare.changes.end(),
+                            [&](const Change& x) { return x.path == s.path; });
+      bool include = c != bare.changes.end() && c->persist && c->target;
+      if (!include && existing.count(s.path) != 0 && persisted.count(s.path) == 0 &&
+          skipped.count(s.key) == 0) {
+        const KeyInfo* info = k.keys.find(s.path);
+        include = info == nullptr || !info->default_for(kernel);
+      }
+      if (!include) continue;
       FragmentLine l;
-      l.key = c.key;
-      l.path = c.path;
-      l.value = *c.target;
-      l.rationale = c.reason;
-      l.reference = c.reference;
-      l.profile = c.profile;
+      l.key = s.key;
+      l.path = s.path;
+      l.value = c != bare.changes.end() && c->target ? *c->target : s.value;
+      l.rationale = s.rationale;
+      l.reference = s.reference;
+      l.profile = s.profile;
       lines.push_back(std::move(l));
     }
   }
@@ -513,6 +534,15 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     return static_cast<int>(code);
   };
   if (!report.drift.empty() && !force) return finish("refused", ExitCode::system_error);
+  // From here until the end the entry is pending again: a crash mid-way leaves each key at
+  // its written or its previous value, which the next `tcptune rollback` accepts and finishes.
+  if (entry.state == TxnState::committed) {
+    entry.state = TxnState::pending;
+    entry.errors.push_back("rollback started " + utc_now());
+    if (Result<bool> s = journal.save(entry); !s.ok())
+      throw SystemFailure("cannot write the journal: " + s.error().message() +
+                          "; nothing was changed");
+  }
   RestoreReport r = restore(entry, ctx.fs, proc, faults, force);
   report.restored = r.restored;
   report.left = r.left;

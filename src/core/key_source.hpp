@@ -19,6 +19,7 @@ enum class KeyStatus {
 struct KeyRead {
   KeyStatus status = KeyStatus::absent;
   std::string value;
+  std::string raw;  ///< the bytes as read, before trimming (restores write them back exactly)
   SysError error;
 };
 

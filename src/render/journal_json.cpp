@@ -145,6 +145,7 @@ std::string journal_to_json(const JournalEntry& e) {
     o["key"] = k.key;
     o["path"] = k.path;
     o["before"] = opt_str(k.before);
+    o["before_raw_base64"] = opt_b64(k.before_raw);
     o["target"] = k.target;
     keys.push_back(o);
   }
@@ -194,6 +195,7 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
       jk.key = str(k, "key");
       jk.path = str(k, "path");
       jk.before = opt(k, "before");
+      if (k.contains("before_raw_base64")) jk.before_raw = opt_bytes(k, "before_raw_base64");
       jk.target = str(k, "target");
       e.keys.push_back(std::move(jk));
     }

@@ -80,15 +80,19 @@ KeyRead ProcSys::read(std::string_view path) const {
   ::close(fd);
   r.status = KeyStatus::value;
   r.value = std::string(trim(data));
+  r.raw = std::move(data);
   return r;
 }
 
 Result<bool> ProcSys::write(std::string_view path, const std::string& value) const {
+  return write_raw(path, value + "\n");
+}
+
+Result<bool> ProcSys::write_raw(std::string_view path, const std::string& data) const {
   std::string in_root = "/proc/sys/" + std::string(path);
   Result<UniqueFd> fd =
       open_in_root(m_fs.root(), in_root, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NOCTTY);
   if (!fd.ok()) return fd.error();
-  std::string data = value + "\n";
   while (true) {
     ssize_t n = ::write(fd.value().get(), data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;

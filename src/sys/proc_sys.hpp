@@ -27,6 +27,8 @@ class ProcSys final : public KeySource {
   /// root and never through a symbolic link. The kernel's refusal is the errno (EINVAL for a
   /// value out of range, EACCES for a read-only key, EPERM without privilege).
   [[nodiscard]] Result<bool> write(std::string_view path, const std::string& value) const;
+  /// Writes exactly `bytes` (a restore of what was read).
+  [[nodiscard]] Result<bool> write_raw(std::string_view path, const std::string& bytes) const;
 
   /// Whether the /proc/sys tree is on a read-only mount (a container's usual /proc/sys).
   [[nodiscard]] bool read_only() const;

@@ -194,8 +194,8 @@ TEST_CASE("journal JSON round-trips exact bytes and rejects damage") {
   f.previous_mode = 0640;
   f.written = "# Written by tcptune\nx = 1\n";
   e.fragment = f;
-  e.keys.push_back({"net.ipv4.tcp_tw_reuse", "net/ipv4/tcp_tw_reuse", "2", "1"});
-  e.keys.push_back({"net.ipv4.new_key", "net/ipv4/new_key", std::nullopt, "5"});
+  e.keys.push_back({"net.ipv4.tcp_tw_reuse", "net/ipv4/tcp_tw_reuse", "2", std::nullopt, "1"});
+  e.keys.push_back({"net.ipv4.new_key", "net/ipv4/new_key", std::nullopt, std::nullopt, "5"});
   std::string text = journal_to_json(e);
   Result<JournalEntry> back = journal_from_json(text, "j.json");
   REQUIRE(back.ok());
@@ -323,8 +323,8 @@ TEST_CASE("a transaction on a fixture root: commit, read-back failure, rollback"
   f.previous = before.value().bytes;
   f.written = "# Written by tcptune new\nnet.ipv4.tcp_tw_reuse = 1\n";
   e.fragment = f;
-  e.keys.push_back({"net.ipv4.tcp_tw_reuse", "net/ipv4/tcp_tw_reuse", "2", "1"});
-  e.keys.push_back({"net.core.somaxconn", "net/core/somaxconn", "4096", "8192"});
+  e.keys.push_back({"net.ipv4.tcp_tw_reuse", "net/ipv4/tcp_tw_reuse", "2", std::nullopt, "1"});
+  e.keys.push_back({"net.core.somaxconn", "net/core/somaxconn", "4096", std::nullopt, "8192"});
   EnvGuard env;
 
   SUBCASE("commit") {
