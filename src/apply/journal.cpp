@@ -11,6 +11,8 @@
 #include <ctime>
 #include <memory>
 
+#include "apply/fragment.hpp"
+#include "core/sysctl_key.hpp"
 #include "sys/safe_fs.hpp"
 
 namespace tcptune {
@@ -25,6 +27,21 @@ bool valid_id(std::string_view id) {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
            c == '_';
   });
+}
+
+// A journal is read back by a process running as root: its paths must be what apply could
+// have written (keys inside /proc/sys, a fragment in a sysctl.d directory).
+std::string invalid_paths(const JournalEntry& e) {
+  for (const JournalKey& k : e.keys) {
+    NormalizedKey nk = normalize_key(k.path);
+    if (nk.problem != KeyProblem::none || nk.glob || nk.path != k.path)
+      return "key path '" + k.path + "' is not a valid /proc/sys path";
+  }
+  if (e.fragment) {
+    if (std::string p = fragment_path_problem(e.fragment->path); !p.empty())
+      return "fragment path '" + e.fragment->path + "': " + p;
+  }
+  return "";
 }
 
 }  // namespace
@@ -102,6 +119,8 @@ Result<std::vector<Journal::Item>> Journal::list() const {
         it.error = e.error().message();
       } else if (e.value().id != id) {
         it.error = it.file + ": its id '" + e.value().id + "' does not match the file name";
+      } else if (std::string bad = invalid_paths(e.value()); !bad.empty()) {
+        it.error = it.file + ": " + bad;
       } else {
         it.entry = std::move(e.value());
       }

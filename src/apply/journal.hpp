@@ -21,10 +21,10 @@ std::optional<TxnState> parse_txn_state(std::string_view s);
 
 struct JournalKey {
   std::string key;
-  std::string path;                   ///< relative /proc/sys path
-  std::optional<std::string> before;  ///< live value before; nullopt: the key was absent
+  std::string path;                       ///< relative /proc/sys path
+  std::optional<std::string> before;      ///< live value before; nullopt: the key was absent
   std::optional<std::string> before_raw;  ///< the bytes read before, written back exactly
-  std::string target;                 ///< the value the transaction writes
+  std::string target;                     ///< the value the transaction writes
 };
 
 struct JournalFragment {
@@ -42,13 +42,16 @@ struct JournalEntry {
   std::string started;   ///< UTC, ISO 8601
   std::string finished;  ///< when it reached its last state
   long pid = 0;
-  std::string netns;  ///< "" for the namespace tcptune runs in
-  std::string mode;   ///< "live+persist" | "live-only" | "persist-only"
+  std::string netns;     ///< "" for the namespace tcptune runs in
+  std::string netns_id;  ///< "dev:ino" of that namespace, to recognise it at rollback
+  std::string mode;      ///< "live+persist" | "live-only" | "persist-only"
   std::optional<JournalFragment> fragment;
   std::vector<JournalKey> keys;     ///< live writes, in order
   std::vector<std::string> errors;  ///< why it failed
   std::vector<std::string> left;    ///< what a rollback could not restore
+  std::vector<std::string> notes;   ///< what a rollback found but did not need to restore
   std::string rolled_back_by;       ///< "apply" (its own failure) | "rollback"
+  std::string rollback_started;     ///< when `tcptune rollback` began restoring
 };
 
 /// JSON text (schema tcptune.journal/1) and back. Parse errors name the problem.

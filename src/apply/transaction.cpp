@@ -143,6 +143,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const Ro
   RestoreReport r = restore(entry, fs, proc, faults, false);
   out.left = r.left;
   entry.left = r.left;
+  entry.notes.insert(entry.notes.end(), r.notes.begin(), r.notes.end());
   entry.state = r.left.empty() ? TxnState::rolled_back : TxnState::rollback_failed;
   entry.rolled_back_by = "apply";
   entry.finished = utc_now();
@@ -217,8 +218,13 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
     std::string shown = fs.host_path(jf.path);
     Split sp = split_path(jf.path);
     std::string problem;
+    if (Result<UniqueFd> d = open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY); d.ok())
+      remove_temp_files(d.value().get(), sp.name);  // left by a crash in the middle of a write
     Result<FragmentState> now = inspect_fragment(fs, jf.path);
-    bool injected = !(now.ok() && now.value().bytes == jf.previous) && faults.next("rollback");
+    bool foreign = now.ok() && now.value().bytes && now.value().bytes != jf.written &&
+                   !written_by_tcptune(*now.value().bytes);
+    bool injected =
+        !(now.ok() && now.value().bytes == jf.previous) && !foreign && faults.next("rollback");
     if (injected) {
       problem = "restore failed (fault injection rollback)";
     } else if (!now.ok()) {
@@ -226,10 +232,12 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
     } else if (now.value().bytes == jf.previous) {
       // already as before
     } else if (now.value().bytes && now.value().bytes != jf.written &&
-               !(force && written_by_tcptune(*now.value().bytes))) {
-      problem = written_by_tcptune(*now.value().bytes)
-                    ? "its content changed since the transaction (--force restores it)"
-                    : "it is not a file tcptune wrote; tcptune does not touch it";
+               !written_by_tcptune(*now.value().bytes)) {
+      // Someone else's file: nothing of tcptune's is there to undo, and it is never touched.
+      rep.notes.push_back("fragment " + shown +
+                          " was replaced by a file tcptune did not write; it is left alone");
+    } else if (now.value().bytes && now.value().bytes != jf.written && !force) {
+      problem = "its content changed since the transaction (--force restores it)";
     } else {
       Result<UniqueFd> dir = jf.previous ? ensure_dir_in_root(fs.root(), sp.dir, 0755)
                                          : open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);

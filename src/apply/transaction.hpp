@@ -50,6 +50,7 @@ std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs&
 struct RestoreReport {
   std::vector<std::string> restored;  ///< "key: 42 -> 7", "fragment: removed" ...
   std::vector<std::string> left;      ///< what is still not as before, exactly
+  std::vector<std::string> notes;     ///< found, not tcptune's to restore (a foreign file)
 };
 
 /// Restores the before-values in reverse order, then the fragment (a file tcptune did not

@@ -103,7 +103,7 @@ PodSysctl pod_sysctl(const std::string& key, const std::string& value) {
   for (const SafeSysctl& s : k_safe_sysctls) {
     if (key == s.key) {
       p.safe = true;
-      p.note = std::string("safe since Kubernetes ") + s.since +
+      p.note = std::string("since Kubernetes ") + s.since +
                (*s.kernel != '\0' ? std::string(" (node kernel ") + s.kernel + "+)" : "");
       return p;
     }
@@ -275,6 +275,19 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     }
   }
   ConfigSet set = load_host_config(ctx.fs, semantics);
+  if (!live_only && fragment_problem.empty()) {
+    for (Semantics s : {Semantics::systemd, Semantics::procps}) {
+      for (const std::string& d : sysctl_d_directories(s)) {
+        if (d == dir_of(fragment_opt) || !fragment_problem.empty()) continue;
+        std::string other = d + "/" + name_of(fragment_opt);
+        if (ctx.fs.entry_type(other).ok())
+          fragment_problem = "--fragment " + fragment_opt + " has the name of " +
+                             ctx.fs.host_path(other) +
+                             ": one of the two would replace the other at boot; choose another "
+                             "name";
+      }
+    }
+  }
   std::map<std::string, PersistedValue> persisted;
   auto plan_for = [&](const ConfigSet& s) {
     HostFactsInput in;
@@ -364,7 +377,14 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       FragmentLine l;
       l.key = s.key;
       l.path = s.path;
-      l.value = c != bare.changes.end() && c->target ? *c->target : s.value;
+      // A value the fragment already holds that meets the target stays (re-applying must not
+      // lower a stricter value an earlier profile wrote).
+      auto old = existing.find(s.path);
+      if (old != existing.end() && meets(s, old->second) == Tri::yes) {
+        l.value = old->second;
+      } else {
+        l.value = c != bare.changes.end() && c->target ? *c->target : s.value;
+      }
       l.rationale = s.rationale;
       l.reference = s.reference;
       l.profile = s.profile;
@@ -390,7 +410,23 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     std::erase_if(report.changes, [](const Change& c) { return !c.live; });
     for (Change& c : report.changes) c.persist = false;
   }
-  if (write_fragment) {
+  if (write_fragment && frag_now.bytes && fragment_problem.empty()) {
+    std::map<std::string, std::string> old_body = fragment_body(*frag_now.bytes);
+    std::map<std::string, std::string> new_body = fragment_body(text);
+    for (const auto& [path, value] : old_body) {
+      std::string key = path;
+      std::replace(key.begin(), key.end(), '/', '.');
+      auto nv = new_body.find(path);
+      if (nv == new_body.end()) {
+        report.notes.push_back(
+            {key, "leaves the fragment (was " + value + "): profile " + profile.name +
+                      " does not need it at boot; the live value is not changed"});
+      } else if (nv->second != value) {
+        report.notes.push_back({key, "fragment value " + value + " -> " + nv->second});
+      }
+    }
+  }
+  if (!live_only && !lines.empty()) {
     std::vector<std::string> paths;
     for (const FragmentLine& l : lines) paths.push_back(l.path);
     for (Semantics s : {Semantics::systemd, Semantics::procps}) {
@@ -400,8 +436,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     }
     report.shadows_allowed = allow_shadowed;
   }
-  if (!fragment_problem.empty() && (write_fragment || frag_now.bytes || !live_only))
-    refusals.push_back(fragment_problem);
+  if (!fragment_problem.empty() && !live_only) refusals.push_back(fragment_problem);
   if (!report.shadows.empty() && !allow_shadowed)
     refusals.push_back(
         "the fragment would not win at boot: a later file sets the same key (listed above)");
@@ -429,6 +464,9 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   entry.started = header.time;
   entry.pid = static_cast<long>(::getpid());
   entry.netns = netns.empty() ? "" : netns_path(netns);
+  if (!netns.empty()) {
+    if (Result<std::string> id = netns_id(entry.netns); id.ok()) entry.netns_id = id.value();
+  }
   entry.mode = report.mode;
   if (write_fragment) {
     JournalFragment jf;
@@ -516,6 +554,22 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
                         " is mounted read-only: the live values cannot be restored here; "
                         "nothing was changed");
   if (!entry.netns.empty()) {
+    // The namespace it changed may be gone, or its name now names another one: its values
+    // went with it, and another namespace's values are not ours to write.
+    Result<std::string> id = netns_id(entry.netns);
+    if (!id.ok() || (!entry.netns_id.empty() && id.value() != entry.netns_id)) {
+      entry.notes.push_back("network namespace " + entry.netns +
+                            (id.ok() ? " is another namespace now" : " no longer exists") +
+                            ": the values the transaction wrote went with it");
+      entry.state = TxnState::rolled_back;
+      entry.rolled_back_by = "rollback";
+      entry.finished = utc_now();
+      if (Result<bool> s = journal.save(entry); !s.ok())
+        throw SystemFailure("cannot write the journal: " + s.error().message());
+      ctx.out << "transaction " << entry.id << ": " << entry.notes.back()
+              << "; marked rolled back\n";
+      return 0;
+    }
     Result<bool> r = enter_netns(entry.netns);
     if (!r.ok())
       throw SystemFailure("transaction " + entry.id + " changed network namespace " + entry.netns +
@@ -538,7 +592,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   // its written or its previous value, which the next `tcptune rollback` accepts and finishes.
   if (entry.state == TxnState::committed) {
     entry.state = TxnState::pending;
-    entry.errors.push_back("rollback started " + utc_now());
+    entry.rollback_started = utc_now();
     if (Result<bool> s = journal.save(entry); !s.ok())
       throw SystemFailure("cannot write the journal: " + s.error().message() +
                           "; nothing was changed");
@@ -546,7 +600,9 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   RestoreReport r = restore(entry, ctx.fs, proc, faults, force);
   report.restored = r.restored;
   report.left = r.left;
+  report.restored.insert(report.restored.end(), r.notes.begin(), r.notes.end());
   entry.left = r.left;
+  entry.notes.insert(entry.notes.end(), r.notes.begin(), r.notes.end());
   entry.state = r.left.empty() ? TxnState::rolled_back : TxnState::rollback_failed;
   entry.rolled_back_by = "rollback";
   entry.finished = utc_now();

@@ -58,8 +58,9 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
     }
     if (!r.shadows_allowed)
       out +=
-          "  Remove those lines, choose a fragment that sorts later with --fragment, or go\n"
-          "  ahead with --allow-shadowed (the live values change; at boot those files win).\n";
+          "  Remove those lines, or choose with --fragment a name that sorts after them (nothing\n"
+          "  comes after /etc/sysctl.conf for `sysctl --system`), or go ahead with\n"
+          "  --allow-shadowed (the live values change; at boot those files win).\n";
   }
   if (r.fragment_write && r.fragment_text) {
     out += "\n" +
@@ -162,7 +163,7 @@ Json apply_json(const ApplyReport& r) {
 }  // namespace
 
 std::string render_apply(const ApplyReport& r, OutputFormat format, const Style& st) {
-  if (format == OutputFormat::json) return apply_json(r).dump(2) + "\n";
+  if (format == OutputFormat::json) return dump_json(apply_json(r));
   return text_apply(r, st);
 }
 
@@ -178,7 +179,7 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
     j["restored"] = r.restored;
     j["left"] = r.left;
     j["exit_code"] = r.exit_code;
-    return j.dump(2) + "\n";
+    return dump_json(j);
   }
   std::string out;
   out += st.bold("tcptune rollback") + ": transaction " + r.transaction + " (profile " + r.profile +
@@ -233,10 +234,11 @@ std::string render_history(const std::vector<Journal::Item>& items, OutputFormat
       o["keys"] = keys;
       o["errors"] = e.errors;
       o["left"] = e.left;
+      o["notes"] = e.notes;
       list.push_back(o);
     }
     j["transactions"] = list;
-    return j.dump(2) + "\n";
+    return dump_json(j);
   }
   if (items.empty()) return "no transactions\n";
   std::string out;
@@ -257,6 +259,7 @@ std::string render_history(const std::vector<Journal::Item>& items, OutputFormat
              (e.fragment->previous ? " (replaced a previous one)" : " (new)") + "\n";
     for (const std::string& x : e.errors) out += "    error: " + x + "\n";
     for (const std::string& x : e.left) out += "    not restored: " + x + "\n";
+    for (const std::string& x : e.notes) out += "    note: " + x + "\n";
   }
   return out;
 }

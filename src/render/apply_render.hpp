@@ -19,7 +19,7 @@ struct PodSysctl {
   std::string key;
   std::string value;
   bool safe = false;
-  std::string note;  ///< "safe since Kubernetes 1.29 (kernel 4.6+)" or the kubelet flag
+  std::string note;  ///< "since Kubernetes 1.29 (node kernel 4.6+)" or the kubelet flag
 };
 
 struct ApplyReport {

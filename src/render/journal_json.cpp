@@ -129,6 +129,7 @@ std::string journal_to_json(const JournalEntry& e) {
   j["finished"] = e.finished.empty() ? ojson(nullptr) : ojson(e.finished);
   j["pid"] = e.pid;
   j["netns"] = e.netns.empty() ? ojson(nullptr) : ojson(e.netns);
+  j["netns_id"] = e.netns_id.empty() ? ojson(nullptr) : ojson(e.netns_id);
   if (e.fragment) {
     ojson f;
     f["path"] = e.fragment->path;
@@ -152,6 +153,8 @@ std::string journal_to_json(const JournalEntry& e) {
   j["keys"] = keys;
   j["errors"] = e.errors;
   j["left"] = e.left;
+  j["notes"] = e.notes;
+  j["rollback_started"] = e.rollback_started.empty() ? ojson(nullptr) : ojson(e.rollback_started);
   j["rolled_back_by"] = e.rolled_back_by.empty() ? ojson(nullptr) : ojson(e.rolled_back_by);
   // Values come from /proc/sys and files: replace invalid UTF-8 rather than fail the dump.
   return j.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
@@ -177,6 +180,7 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
     if (!pid.is_number_integer()) throw Bad{"'pid' must be an integer"};
     e.pid = pid.get<long>();
     e.netns = opt(j, "netns").value_or("");
+    if (j.contains("netns_id")) e.netns_id = opt(j, "netns_id").value_or("");
     const ojson& f = field(j, "fragment");
     if (!f.is_null()) {
       JournalFragment jf;
@@ -201,6 +205,9 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
     }
     e.errors = strings(j, "errors");
     e.left = strings(j, "left");
+    e.notes = strings(j, "notes");
+    if (j.contains("rollback_started"))
+      e.rollback_started = opt(j, "rollback_started").value_or("");
     e.rolled_back_by = j.contains("rolled_back_by") && j.at("rolled_back_by").is_string()
                            ? j.at("rolled_back_by").get<std::string>()
                            : "";

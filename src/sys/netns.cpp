@@ -17,6 +17,12 @@ std::string netns_path(const std::string& name_or_path) {
   return "/run/netns/" + name_or_path;
 }
 
+Result<std::string> netns_id(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return SysError{errno, path, ""};
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
 Result<bool> enter_netns(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return SysError{errno, path, "cannot open the network namespace"};

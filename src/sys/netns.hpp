@@ -11,6 +11,10 @@ namespace tcptune {
 /// NAME → /run/netns/NAME; anything with a '/' is used as a path (e.g. /proc/PID/ns/net).
 std::string netns_path(const std::string& name_or_path);
 
+/// "dev:ino" of the namespace file at `path` (stat follows /proc/PID/ns/net); ENOENT when
+/// it is gone.
+Result<std::string> netns_id(const std::string& path);
+
 /// setns(CLONE_NEWNET) into the namespace at `path` for the whole process (call before any
 /// other thread exists). EPERM without CAP_SYS_ADMIN.
 Result<bool> enter_netns(const std::string& path);

@@ -1,5 +1,6 @@
 #include "sys/safe_fs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/file.h>
@@ -163,7 +164,8 @@ Result<UniqueFd> ensure_dir_in_root(const std::string& root, std::string_view in
   Result<UniqueFd> rootfd = open_root(root);
   if (!rootfd.ok()) return rootfd.error();
   std::string prefix;
-  std::vector<std::string_view> parts = split(relative(in_root), '/');
+  const std::string rel = relative(in_root);  // the views below point into it
+  std::vector<std::string_view> parts = split(rel, '/');
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].empty() || parts[i] == ".") continue;
     std::string parent = prefix.empty() ? "." : prefix;
@@ -300,7 +302,13 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
       // `tmp` now names what was at `name`: it must be the file we checked.
       Result<std::optional<EntryId>> old = entry_at(dirfd, tmp, shown);
       if (!old.ok() || !old.value() || !old.value()->same_file(expect.id)) {
-        (void)sys_renameat2(dirfd, tmp.c_str(), dirfd, name.c_str(), RENAME_EXCHANGE);
+        if (sys_renameat2(dirfd, tmp.c_str(), dirfd, name.c_str(), RENAME_EXCHANGE) != 0) {
+          // Could not swap back: the other file is at `tmp` now; never remove it.
+          return SysError{errno, shown,
+                          "the file was replaced while tcptune was writing it, and putting it "
+                          "back failed: it is at " +
+                              tmp};
+        }
         cleanup();
         return SysError{EAGAIN, shown,
                         "the file was replaced while tcptune was writing it; it was put back"};
@@ -316,6 +324,29 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
   }
   keep_tmp = false;
   return fsync_dir(dirfd, shown);
+}
+
+void remove_temp_files(int dirfd, const std::string& name) {
+  int dupfd = ::dup(dirfd);
+  if (dupfd < 0) return;
+  DIR* d = ::fdopendir(dupfd);
+  if (d == nullptr) {
+    ::close(dupfd);
+    return;
+  }
+  ::rewinddir(d);
+  std::string prefix = "." + name + ".tcptune-";
+  std::vector<std::string> stale;
+  while (const dirent* de = ::readdir(d)) {
+    std::string n = de->d_name;
+    if (n.rfind(prefix, 0) == 0) stale.push_back(n);
+  }
+  ::closedir(d);
+  for (const std::string& n : stale) {
+    struct stat st {};
+    if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+      (void)::unlinkat(dirfd, n.c_str(), 0);
+  }
 }
 
 Result<bool> remove_at(int dirfd, const std::string& name, const EntryId& expected,

@@ -85,6 +85,10 @@ struct Expect {
 Result<bool> replace_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
                         const Expect& expect, const std::string& shown);
 
+/// Removes the temporary files replace_at() leaves behind when the process dies mid-way
+/// (".NAME.tcptune-PID-RANDOM", regular files only).
+void remove_temp_files(int dirfd, const std::string& name);
+
 /// Removes `name` from `dirfd` when it is still the entry `expected`, then fsyncs the directory.
 Result<bool> remove_at(int dirfd, const std::string& name, const EntryId& expected,
                        const std::string& shown);

@@ -889,6 +889,53 @@ def _():
     base.no_new_journal("--fragment symlink")
 
 
+@case("re-applying another profile never lowers a value the fragment holds, and says what leaves it")
+def _():
+    root = fresh_root()
+    expect_rc(tt(root, "apply", "--profile", "load-tester"), 0, "apply load-tester")
+    with open(os.path.join(root, FRAGMENT)) as f:
+        first = f.read()
+    expect("net.ipv4.tcp_max_tw_buckets = 262144" in first, "load-tester fragment:\n" + first)
+    r = tt(root, "apply", "--profile", "base")
+    expect_rc(r, 0, "apply base")
+    with open(os.path.join(root, FRAGMENT)) as f:
+        second = f.read()
+    expect("net.ipv4.tcp_max_tw_buckets = 262144" in second,
+           "the fragment lowered tcp_max_tw_buckets:\n" + second, r)
+    expect("leaves the fragment" in r.out and "net.ipv4.tcp_tw_reuse" in r.out,
+           "keys leaving the fragment are not reported", r)
+
+
+@case("a later file overriding an unchanged fragment still refuses (exit 3, file:line)")
+def _():
+    root = fresh_root()
+    expect_rc(tt(root, "apply", "--profile", "web"), 0, "first apply")
+    with open(os.path.join(root, "etc/sysctl.d/zz-local.conf"), "w") as f:
+        f.write("net.ipv4.tcp_max_syn_backlog = 1024\n")
+    set_live(root, "net.ipv4.tcp_max_syn_backlog", "1024\n")
+    base = Baseline(root)
+    r = tt(root, "apply", "--profile", "web")
+    expect_rc(r, 3, "apply with a later overriding file")
+    expect("zz-local.conf:1" in r.out, "the refusal does not list zz-local.conf:1", r)
+    base.same("shadowed")
+    base.no_new_journal("shadowed")
+
+
+@case("--fragment with the name of a vendor file: exit 3, nothing written")
+def _():
+    root = fresh_root()
+    vendor = os.path.join(root, "usr/lib/sysctl.d/50-vendor.conf")
+    os.makedirs(os.path.dirname(vendor), exist_ok=True)
+    with open(vendor, "w") as f:
+        f.write("fs.protected_symlinks = 1\n")
+    base = Baseline(root)
+    r = tt(root, "apply", "--profile", "web", "--fragment", "/etc/sysctl.d/50-vendor.conf")
+    expect_rc(r, 3, "apply masking a vendor file")
+    expect("50-vendor.conf" in r.out + r.err, "the refusal does not name the vendor file", r)
+    base.same("masking")
+    base.no_new_journal("masking")
+
+
 @case("existing 99-tcptune.conf not written by tcptune: exit 3, untouched")
 def _():
     for text in ("net.core.somaxconn = 8192\n", "# Written by hand, not by tcptune\nnet.core.somaxconn = 8192\n",

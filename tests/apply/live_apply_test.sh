@@ -361,6 +361,22 @@ if ip netns add tcptune-test 2>"$tmp/g0.out"; then
   t g3 apply --profile web --netns tcptune-test --dry-run
   ((rc == 1)) && ok "g. --netns NAME --dry-run: exit 1" || bad "g. --netns NAME --dry-run: exit $rc" "$(show "apply --netns tcptune-test --dry-run" g3)"
   ip netns del tcptune-test
+  # A crash in a --netns apply, then the namespace is deleted: its values went with it, so
+  # rollback marks the entry rolled back instead of blocking every later apply.
+  ids=$(journal_ids)
+  if ip netns add tcptune-gone 2>"$tmp/g4.out"; then
+    TCPTUNE_FAULT=live:1 TCPTUNE_FAULT_ACTION=crash t g5 apply --profile web --netns tcptune-gone
+    id=$(new_ids "$ids")
+    ip netns del tcptune-gone
+    t g6 rollback
+    if ((rc == 0)) && [[ -n "$id" && "$(jstate "$id")" == rolled-back ]] && grep -q "no longer exists" "$tmp/g6.out"; then
+      ok "g. a pending --netns entry whose namespace is gone: rollback marks it rolled back"
+    else
+      bad "g. rollback of a pending entry for a deleted namespace: exit $rc, state $(jstate "$id")" "$(cat "$tmp/g5.out" "$tmp/g6.out")"
+    fi
+  else
+    bad "g. ip netns add tcptune-gone failed" "$(cat "$tmp/g4.out")"
+  fi
 else
   bad "g. ip netns add failed" "$(cat "$tmp/g0.out")"
 fi

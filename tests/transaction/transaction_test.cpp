@@ -371,6 +371,19 @@ TEST_CASE("a transaction on a fixture root: commit, read-back failure, rollback"
     CHECK(r.read("/proc/sys/net/ipv4/tcp_tw_reuse") == "2\n");  // the others were restored
     CHECK(r.read("/etc/sysctl.d/99-tcptune.conf") == *f.previous);
   }
+  SUBCASE("a foreign file appearing at the fragment path is left alone, not counted as left") {
+    r.write("/etc/sysctl.d/99-tcptune.conf", "# the admin's own file\nnet.core.somaxconn = 1\n");
+    ::unsetenv("TCPTUNE_FAULT");
+    Faults faults = Faults::from_env();
+    TxnOutcome o = run_transaction(e, journal, root, proc, faults);
+    CHECK(o.state == TxnState::rolled_back);
+    CHECK(o.left.empty());
+    CHECK(r.read("/etc/sysctl.d/99-tcptune.conf") ==
+          "# the admin's own file\nnet.core.somaxconn = 1\n");
+    CHECK(r.read("/proc/sys/net/ipv4/tcp_tw_reuse") == "2\n");
+    REQUIRE(e.notes.size() == 1);
+    CHECK(e.notes[0].find("did not write") != std::string::npos);
+  }
   SUBCASE("the kernel refusing a value") {
     // A directory where the key should be: the write fails like a refused key.
     fs::remove(r.path + "/proc/sys/net/core/somaxconn");
