@@ -35,8 +35,7 @@ std::optional<KernelVersion> kernel_option(const std::string& value);
 void enter_netns_option(Context& ctx, const std::string& netns);
 
 /// What each key ends up as at boot, with the file:line that sets it.
-std::map<std::string, PersistedValue> persisted_values(const ConfigSet& set,
-                                                       const Resolution& res);
+std::map<std::string, PersistedValue> persisted_values(const ConfigSet& set, const Resolution& res);
 
 /// Warns on stderr about journal entries left unfinished (a crash during apply).
 void warn_unfinished_transactions(Context& ctx);

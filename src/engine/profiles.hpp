@@ -35,7 +35,7 @@ struct ProfileSetting {
   std::string reference;
   bool required = false;  ///< apply refuses when the key does not exist on this kernel
   std::string profile;    ///< the profile that sets it
-  std::string source;   ///< "file:line"
+  std::string source;     ///< "file:line"
 };
 
 struct Profile {
