@@ -58,13 +58,18 @@ std::map<std::string, std::string> fragment_body(std::string_view bytes) {
   return out;
 }
 
+PathParts split_in_root(std::string_view in_root) {
+  std::size_t slash = in_root.rfind('/');
+  if (slash == std::string_view::npos) return {"", std::string(in_root)};
+  return {slash == 0 ? "/" : std::string(in_root.substr(0, slash)),
+          std::string(in_root.substr(slash + 1))};
+}
+
 std::string fragment_path_problem(std::string_view in_root) {
   if (in_root.empty() || in_root.front() != '/') return "must be an absolute path";
   if (in_root.find('\0') != std::string_view::npos || in_root.find('\n') != std::string_view::npos)
     return "must not contain NUL or newline characters";
-  std::size_t slash = in_root.rfind('/');
-  std::string dir(in_root.substr(0, slash));
-  std::string name(in_root.substr(slash + 1));
+  auto [dir, name] = split_in_root(in_root);
   for (std::string_view part : split(in_root, '/')) {
     if (part == "..") return "must not contain '..'";
   }

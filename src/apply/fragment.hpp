@@ -40,6 +40,13 @@ bool written_by_tcptune(std::string_view bytes);
 /// The assignments of a fragment (path → value), for comparing two fragments by content.
 std::map<std::string, std::string> fragment_body(std::string_view bytes);
 
+/// An in-root path's directory and file name ("/etc/sysctl.d", "99-tcptune.conf").
+struct PathParts {
+  std::string dir;
+  std::string name;
+};
+PathParts split_in_root(std::string_view in_root);
+
 /// Checks an in-root fragment path: absolute, no "..", inside one of the sysctl.d
 /// directories of either semantics, a plain "*.conf" name. "" when fine, else the problem.
 std::string fragment_path_problem(std::string_view in_root);

@@ -13,6 +13,7 @@
 
 #include "apply/fragment.hpp"
 #include "core/sysctl_key.hpp"
+#include "sys/root_fs.hpp"
 #include "sys/safe_fs.hpp"
 
 namespace tcptune {
@@ -78,8 +79,7 @@ std::string utc_now() {
 }
 
 std::string Journal::file_of(const std::string& id) const {
-  std::string dir = k_journal_dir;
-  return (m_root == "/" ? "" : m_root) + dir + "/" + id + ".json";
+  return RootFs(m_root).host_path(std::string(k_journal_dir) + "/" + id + ".json");
 }
 
 Result<std::vector<Journal::Item>> Journal::list() const {

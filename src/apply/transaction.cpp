@@ -14,16 +14,6 @@ namespace {
 
 constexpr std::size_t k_max_fragment_bytes = 4u << 20;
 
-struct Split {
-  std::string dir;
-  std::string name;
-};
-
-Split split_path(const std::string& in_root) {
-  std::size_t slash = in_root.rfind('/');
-  return {slash == 0 ? "/" : in_root.substr(0, slash), in_root.substr(slash + 1)};
-}
-
 std::string show_value(const std::optional<std::string>& v) {
   return v ? "'" + *v + "'" : "(absent)";
 }
@@ -56,7 +46,7 @@ bool same_value(std::string_view a, std::string_view b) { return split_ws(a) == 
 
 Result<FragmentState> inspect_fragment(const RootFs& fs, const std::string& in_root) {
   FragmentState st;
-  Split sp = split_path(in_root);
+  PathParts sp = split_in_root(in_root);
   std::string shown = fs.host_path(in_root);
   Result<UniqueFd> dir = open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);
   if (!dir.ok()) {
@@ -95,7 +85,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const Ro
   // 2. The fragment, atomically.
   if (failure.empty() && entry.fragment && entry.fragment->written) {
     const JournalFragment& jf = *entry.fragment;
-    Split sp = split_path(jf.path);
+    PathParts sp = split_in_root(jf.path);
     std::string shown = fs.host_path(jf.path);
     Result<UniqueFd> dir = ensure_dir_in_root(fs.root(), sp.dir, 0755);
     if (!dir.ok()) {
@@ -140,19 +130,27 @@ TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const Ro
   // 5. Failure: undo everything.
   out.errors.push_back(failure);
   entry.errors.push_back(failure);
-  RestoreReport r = restore(entry, fs, proc, faults, false);
+  std::string save_error;
+  RestoreReport r = roll_back(entry, journal, fs, proc, faults, false, "apply", save_error);
   out.left = r.left;
+  if (!save_error.empty())
+    out.errors.push_back("cannot record the rollback in the journal (the entry stays pending): " +
+                         save_error);
+  out.state = entry.state;
+  return out;
+}
+
+RestoreReport roll_back(JournalEntry& entry, const Journal& journal, const RootFs& fs,
+                        const ProcSys& proc, Faults& faults, bool force, const std::string& by,
+                        std::string& save_error) {
+  RestoreReport r = restore(entry, fs, proc, faults, force);
   entry.left = r.left;
   entry.notes.insert(entry.notes.end(), r.notes.begin(), r.notes.end());
   entry.state = r.left.empty() ? TxnState::rolled_back : TxnState::rollback_failed;
-  entry.rolled_back_by = "apply";
+  entry.rolled_back_by = by;
   entry.finished = utc_now();
-  if (Result<bool> s = journal.save(entry); !s.ok()) {
-    out.errors.push_back("cannot record the rollback in the journal (the entry stays pending): " +
-                         s.error().message());
-  }
-  out.state = entry.state;
-  return out;
+  if (Result<bool> s = journal.save(entry); !s.ok()) save_error = s.error().message();
+  return r;
 }
 
 std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs& fs,
@@ -216,7 +214,7 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
   if (entry.fragment && entry.fragment->written) {
     const JournalFragment& jf = *entry.fragment;
     std::string shown = fs.host_path(jf.path);
-    Split sp = split_path(jf.path);
+    PathParts sp = split_in_root(jf.path);
     std::string problem;
     if (Result<UniqueFd> d = open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY); d.ok())
       remove_temp_files(d.value().get(), sp.name);  // left by a crash in the middle of a write

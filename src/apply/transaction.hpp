@@ -58,4 +58,11 @@ struct RestoreReport {
 RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
                       Faults& faults, bool force);
 
+/// restore(), then the entry's final state (rolled-back, or rollback-failed with what is
+/// left) saved in the journal. `by` is "apply" or "rollback"; `save_error` gets the reason
+/// when the journal could not be written (the entry then stays as it was on disk).
+RestoreReport roll_back(JournalEntry& entry, const Journal& journal, const RootFs& fs,
+                        const ProcSys& proc, Faults& faults, bool force, const std::string& by,
+                        std::string& save_error);
+
 }  // namespace tcptune

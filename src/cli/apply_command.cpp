@@ -118,9 +118,6 @@ std::string mode_name(bool live_only, bool persist_only) {
   return "live+persist";
 }
 
-std::string dir_of(const std::string& p) { return p.substr(0, p.rfind('/')); }
-std::string name_of(const std::string& p) { return p.substr(p.rfind('/') + 1); }
-
 // Root, a writable /proc/sys: checked before anything is touched.
 void preflight(const Context& ctx, const ProcSys& proc, bool live) {
   if (ctx.fs.is_host_root() && ::geteuid() != 0) {
@@ -219,6 +216,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   }
   if (std::string problem = fragment_path_problem(fragment_opt); !problem.empty())
     throw UsageError("--fragment " + fragment_opt + ": " + problem);
+  const PathParts frag = split_in_root(fragment_opt);
   Semantics semantics = semantics_option(ctx, semantics_opt);
   Knowledge k = ctx.load_knowledge();
   auto resolved = resolve_profile(profile_opt, k.profiles);
@@ -278,8 +276,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   if (!live_only && fragment_problem.empty()) {
     for (Semantics s : {Semantics::systemd, Semantics::procps}) {
       for (const std::string& d : sysctl_d_directories(s)) {
-        if (d == dir_of(fragment_opt) || !fragment_problem.empty()) continue;
-        std::string other = d + "/" + name_of(fragment_opt);
+        if (d == frag.dir || !fragment_problem.empty()) continue;
+        std::string other = d + "/" + frag.name;
         if (ctx.fs.entry_type(other).ok())
           fragment_problem = "--fragment " + fragment_opt + " has the name of " +
                              ctx.fs.host_path(other) +
@@ -288,25 +286,25 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       }
     }
   }
-  std::map<std::string, PersistedValue> persisted;
-  auto plan_for = [&](const ConfigSet& s) {
+  auto plan_for = [&](const ConfigSet& s, std::map<std::string, PersistedValue>& persisted) {
     HostFactsInput in;
     in.keys = &k.keys;
     in.live = &proc;
     in.kernel = kernel;
-    if (netns.empty()) in.persisted = persisted_values(s, resolve_config(s, &proc));
-    persisted = in.persisted;
+    if (netns.empty()) persisted = persisted_values(s, resolve_config(s, &proc));
+    in.persisted = persisted;
     HostFacts facts(std::move(in));
     return make_plan(profile, facts);
   };
-  Plan full = plan_for(set);
+  std::map<std::string, PersistedValue> persisted_now;
+  Plan full = plan_for(set, persisted_now);
   ConfigSet without = set;
   if (frag_now.bytes && fragment_problem.empty()) {
-    std::erase_if(without.files, [&](const ConfigFile& f) {
-      return f.dir == dir_of(fragment_opt) && f.name == name_of(fragment_opt);
-    });
+    std::erase_if(without.files,
+                  [&](const ConfigFile& f) { return f.dir == frag.dir && f.name == frag.name; });
   }
-  Plan bare = plan_for(without);
+  std::map<std::string, PersistedValue> persisted;  // without the fragment
+  Plan bare = plan_for(without, persisted);
 
   // Required keys this kernel lacks; keys that are not per network namespace under --netns.
   std::vector<std::string> refusals;
@@ -431,7 +429,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     for (const FragmentLine& l : lines) paths.push_back(l.path);
     for (Semantics s : {Semantics::systemd, Semantics::procps}) {
       ConfigSet other = s == semantics ? set : load_host_config(ctx.fs, s);
-      std::vector<Shadow> sh = shadowing(other, dir_of(fragment_opt), name_of(fragment_opt), paths);
+      std::vector<Shadow> sh = shadowing(other, frag.dir, frag.name, paths);
       report.shadows.insert(report.shadows.end(), sh.begin(), sh.end());
     }
     report.shadows_allowed = allow_shadowed;
@@ -597,19 +595,14 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
       throw SystemFailure("cannot write the journal: " + s.error().message() +
                           "; nothing was changed");
   }
-  RestoreReport r = restore(entry, ctx.fs, proc, faults, force);
+  std::string save_error;
+  RestoreReport r = roll_back(entry, journal, ctx.fs, proc, faults, force, "rollback", save_error);
   report.restored = r.restored;
   report.left = r.left;
   report.restored.insert(report.restored.end(), r.notes.begin(), r.notes.end());
-  entry.left = r.left;
-  entry.notes.insert(entry.notes.end(), r.notes.begin(), r.notes.end());
-  entry.state = r.left.empty() ? TxnState::rolled_back : TxnState::rollback_failed;
-  entry.rolled_back_by = "rollback";
-  entry.finished = utc_now();
-  if (Result<bool> s = journal.save(entry); !s.ok()) {
-    ctx.err << "tcptune: warning: cannot record the rollback in the journal: "
-            << s.error().message() << "\n";
-  }
+  if (!save_error.empty())
+    ctx.err << "tcptune: warning: cannot record the rollback in the journal: " << save_error
+            << "\n";
   if (!r.left.empty()) return finish("rollback-failed", ExitCode::rollback_incomplete);
   return finish("rolled-back", ExitCode::ok);
 }

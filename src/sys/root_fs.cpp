@@ -10,22 +10,13 @@
 #include <memory>
 
 #include "core/text_util.hpp"
+#include "sys/safe_fs.hpp"
 
 namespace tcptune {
 
 namespace {
 
 constexpr int k_max_links = 40;
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 // Splits an absolute or relative path into its non-empty components.
 std::vector<std::string> components(std::string_view p) {
@@ -143,7 +134,7 @@ Result<std::string> RootFs::read_file(std::string_view in_root, std::size_t max_
   // O_NONBLOCK: a FIFO planted in a config directory must not hang us.
   int fd = ::open(shown.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return SysError{errno, shown, ""};
-  Fd guard(fd);
+  UniqueFd guard(fd);
   return read_fd(fd, shown, max_bytes);
 }
 
@@ -218,14 +209,14 @@ bool RootFs::is_directory(std::string_view in_root) const {
 Result<std::string> read_plain_file(const std::string& path, std::size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return SysError{errno, path, ""};
-  Fd guard(fd);
+  UniqueFd guard(fd);
   return read_fd(fd, path, max_bytes);
 }
 
 Result<bool> write_plain_file(const std::string& path, const std::string& data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return SysError{errno, path, ""};
-  Fd guard(fd);
+  UniqueFd guard(fd);
   std::size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/text_util.hpp"
+#include "sys/root_fs.hpp"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -29,12 +30,7 @@ namespace tcptune {
 namespace {
 
 std::string host_path(const std::string& root, std::string_view in_root) {
-  std::string p(in_root);
-  if (p.empty() || p.front() != '/') p.insert(0, "/");
-  if (root == "/" || root.empty()) return p;
-  std::string r = root;
-  while (r.size() > 1 && r.back() == '/') r.pop_back();
-  return r + p;
+  return RootFs(root).host_path(in_root);
 }
 
 // The in-root path relative to the root directory ("/etc/sysctl.d" -> "etc/sysctl.d").

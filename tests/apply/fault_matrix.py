@@ -936,6 +936,27 @@ def _():
     base.no_new_journal("masking")
 
 
+@case("required = true: a key this kernel lacks refuses (exit 3); without it, a note")
+def _():
+    for required, want in (("true", 3), ("false", 0)):
+        root = fresh_root()
+        os.makedirs(os.path.join(root, "etc/tcptune/profiles"), exist_ok=True)
+        with open(os.path.join(root, "etc/tcptune/profiles/old.toml"), "w") as f:
+            f.write('name = "old"\nextends = "web"\nsummary = "t"\n\n[[setting]]\n'
+                    'key = "net.ipv4.tcp_tw_recycle"\nop = "="\nvalue = 0\n'
+                    'required = %s\nrationale = "t"\nreference = "t"\n' % required)
+        base = Baseline(root)
+        r = tt(root, "apply", "--profile", "old")
+        expect_rc(r, want, "required = %s" % required)
+        expect("net.ipv4.tcp_tw_recycle" in r.out, "the key is not named", r)
+        if want == 3:
+            expect("requires net.ipv4.tcp_tw_recycle" in r.out, "no refusal message", r)
+            base.same("required refusal")
+            base.no_new_journal("required refusal")
+        else:
+            expect("does not exist on this kernel" in r.out, "no note for the skipped key", r)
+
+
 @case("existing 99-tcptune.conf not written by tcptune: exit 3, untouched")
 def _():
     for text in ("net.core.somaxconn = 8192\n", "# Written by hand, not by tcptune\nnet.core.somaxconn = 8192\n",
