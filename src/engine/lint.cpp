@@ -386,9 +386,10 @@ class Linter {
         std::vector<std::string> hit;
         for (const auto& [port, what] : well_known_service_ports()) {
           if (port < lo || port > hi) continue;
-          bool is_reserved = std::any_of(reserved.begin(), reserved.end(), [&](const auto& r) {
-            return port >= r.first && port <= r.second;
-          });
+          // Named capture: clang before 16 cannot capture a structured binding.
+          bool is_reserved =
+              std::any_of(reserved.begin(), reserved.end(),
+                          [p = port](const auto& r) { return p >= r.first && p <= r.second; });
           if (!is_reserved) hit.push_back(std::to_string(port) + " (" + what + ")");
         }
         if (!hit.empty()) {

@@ -181,15 +181,16 @@ Json check_json(const CheckReport& r) {
     }
     Json metrics = Json::object();
     for (const auto& [k, v] : r.metrics) {
+      Json& slot = metrics[k];  // not captured: clang before 16 cannot capture a binding
       std::visit(
           [&](const auto& x) {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, KernelVersion>) {
-              metrics[k] = x.str(false);
+              slot = x.str(false);
             } else if constexpr (std::is_same_v<T, double>) {
-              metrics[k] = std::round(x * 100) / 100;
+              slot = std::round(x * 100) / 100;
             } else {
-              metrics[k] = x;
+              slot = x;
             }
           },
           v);
