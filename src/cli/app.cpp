@@ -55,7 +55,8 @@ std::string global_help() {
   }
   s += "\nglobal options:\n"
        "  --root DIR          read (and write) everything under DIR instead of /\n"
-       "  --format FMT        text (default), gcc, json, sarif, github, prometheus (per command)\n"
+       "  --format FMT        text (default), gcc, json, sarif, github, prometheus, man\n"
+       "                      (per command)\n"
        "  --color WHEN        auto (default; off with NO_COLOR or when not a terminal), always, "
        "never\n"
        "  --data-dir DIR      where rules/ and profiles/ are (default: installed data; also\n"
@@ -133,11 +134,10 @@ int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     if (g.color != "auto" && g.color != "always" && g.color != "never") {
       throw UsageError("--color must be auto, always or never (got '" + g.color + "')");
     }
-    static const std::vector<std::string> formats{"text",  "gcc",    "json",
-                                                  "sarif", "github", "prometheus"};
+    static const std::vector<std::string> formats{"text",   "gcc",        "json", "sarif",
+                                                  "github", "prometheus", "man"};
     if (std::find(formats.begin(), formats.end(), g.format) == formats.end()) {
-      throw UsageError("unknown --format '" + g.format +
-                       "' (text, gcc, json, sarif, github, prometheus)");
+      throw UsageError("unknown --format '" + g.format + "' (" + join(formats, ", ") + ")");
     }
     if (g.root.empty()) throw UsageError("--root needs a directory");
     Context ctx(g, out, err);

@@ -146,6 +146,7 @@ OutputFormat Context::format(const std::vector<std::string>& allowed) const {
   if (f == "sarif") return OutputFormat::sarif;
   if (f == "github") return OutputFormat::github;
   if (f == "prometheus") return OutputFormat::prometheus;
+  if (f == "man") return OutputFormat::man;
   return OutputFormat::text;
 }
 

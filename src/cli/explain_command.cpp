@@ -4,7 +4,9 @@
 #include "cli/commands.hpp"
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
+#include "core/version.hpp"
 #include "render/findings_render.hpp"
+#include "render/man_render.hpp"
 
 namespace po = boost::program_options;
 
@@ -113,14 +115,19 @@ int cmd_rules(Context& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> words;
   bool help = false;
   parse_simple(args,
-               "usage: tcptune rules [--format text|json]\n\nLists every finding code with its "
-               "severity and title.\n",
+               "usage: tcptune rules [--format text|json|man]\n\nLists every finding code with "
+               "its severity and title. --format man prints the\ntcptune-codes(7) manual page "
+               "(every code with its explanation), generated from the\nsame data as explain.\n",
                ctx.out, words, help);
   if (help) return 0;
   if (!words.empty()) throw UsageError("rules takes no arguments (use tcptune explain CODE)");
-  OutputFormat format = ctx.format({"text", "json"});
+  OutputFormat format = ctx.format({"text", "json", "man"});
   Knowledge kn = ctx.load_knowledge(false);
   const CheckCatalog& checks = kn.checks;
+  if (format == OutputFormat::man) {
+    ctx.out << codes_man_page(checks, version());
+    return 0;
+  }
   if (format == OutputFormat::json) {
     Json arr = Json::array();
     for (const auto& [code, c] : checks.all()) {

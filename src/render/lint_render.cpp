@@ -83,6 +83,7 @@ std::string render_lint(const LintReport& report, const ConfigSet& set, const Ch
       return out;
     case OutputFormat::text:
     case OutputFormat::prometheus:
+    case OutputFormat::man:
       break;
   }
   for (const Finding& f : report.findings) {

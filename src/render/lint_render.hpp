@@ -10,7 +10,7 @@
 
 namespace tcptune {
 
-enum class OutputFormat { text, gcc, json, sarif, github, prometheus };
+enum class OutputFormat { text, gcc, json, sarif, github, prometheus, man };
 
 struct LintMeta {
   std::string version;
