@@ -1,6 +1,7 @@
 #include "cli/context.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
 
 #include "config/catalog_loader.hpp"
@@ -38,7 +39,9 @@ std::string Context::data_dir() const {
   if (auto d = env("TCPTUNE_DATA_DIR"); d && !d->empty()) return *d;
   std::string exe = executable_dir();
   if (!exe.empty()) {
-    std::string installed = exe + "/../share/tcptune";
+    // /proc/self/exe is already resolved, so dropping the ".." is exact.
+    std::string installed =
+        std::filesystem::path(exe + "/../share/tcptune").lexically_normal().string();
     if (host_path_exists(installed + "/rules/keys.toml")) return installed;
   }
   std::string source = TCPTUNE_SOURCE_DATA_DIR;
