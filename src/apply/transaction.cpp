@@ -51,6 +51,23 @@ Result<FragmentState> inspect_fragment(const RootFs& fs, const std::string& in_r
   Result<UniqueFd> dir = open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);
   if (!dir.ok()) {
     if (dir.error().err == ENOENT) return st;
+    if (dir.error().err == ELOOP) {
+      // Name the link: /etc/sysctl.d itself, or a parent.
+      std::string prefix;
+      for (std::string_view part : split(sp.dir, '/')) {
+        if (part.empty()) continue;
+        prefix += "/" + std::string(part);
+        Result<EntryType> t = fs.entry_type(prefix);
+        if (!t.ok() || t.value() != EntryType::symlink) continue;
+        Result<std::string> target = fs.read_link(prefix);
+        return SysError{ELOOP, fs.host_path(prefix),
+                        "is a symbolic link" +
+                            (target.ok() ? " (to " + target.value() + ")" : std::string()) +
+                            "; tcptune writes its fragment only through real directories: "
+                            "replace the link with the directory it points to, or choose a "
+                            "--fragment in another sysctl.d directory"};
+      }
+    }
     return dir.error();
   }
   Result<std::optional<EntryId>> e = entry_at(dir.value().get(), sp.name, shown);
@@ -219,12 +236,20 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
     if (Result<UniqueFd> d = open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY); d.ok())
       remove_temp_files(d.value().get(), sp.name);  // left by a crash in the middle of a write
     Result<FragmentState> now = inspect_fragment(fs, jf.path);
-    bool foreign = now.ok() && now.value().bytes && now.value().bytes != jf.written &&
-                   !written_by_tcptune(*now.value().bytes);
+    // tcptune never creates symbolic links: one at the fragment path is someone else's.
+    Result<EntryType> type = fs.entry_type(jf.path);
+    bool planted_link = !now.ok() && type.ok() && type.value() == EntryType::symlink;
+    bool foreign =
+        planted_link || (now.ok() && now.value().bytes && now.value().bytes != jf.written &&
+                         !written_by_tcptune(*now.value().bytes));
     bool injected =
         !(now.ok() && now.value().bytes == jf.previous) && !foreign && faults.next("rollback");
     if (injected) {
       problem = "restore failed (fault injection rollback)";
+    } else if (planted_link) {
+      rep.notes.push_back("fragment " + shown +
+                          " was replaced by a symbolic link tcptune did not create; it is left "
+                          "alone");
     } else if (!now.ok()) {
       problem = now.error().message();
     } else if (now.value().bytes == jf.previous) {

@@ -50,8 +50,9 @@ const char* k_apply_usage =
     "\n"
     "Exit: 0 applied or nothing to do, 1 changes pending (--dry-run), 2 invalid input,\n"
     "3 refused before touching anything (not root, read-only /proc/sys, another apply running,\n"
-    "an unfinished transaction, a shadowed or foreign fragment, a fragment named like a file in\n"
-    "another sysctl.d directory, a required key missing), 4 failed and rolled back,\n"
+    "an unfinished transaction, a shadowed or foreign fragment, a symbolic link in the fragment\n"
+    "path, a fragment named like a file in another sysctl.d directory, a required key\n"
+    "missing), 4 failed and rolled back,\n"
     "5 failed and the rollback is incomplete (what is left is printed).\n"
     "Fault injection for tests: TCPTUNE_FAULT, TCPTUNE_FAULT_ACTION (see tcptune(8)).\n";
 

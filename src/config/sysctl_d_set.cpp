@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <optional>
 #include <set>
 
+#include <sys/stat.h>
+
 #include "core/sysctl_key.hpp"
+#include "core/text_util.hpp"
 #include "sys/root_fs.hpp"
 
 namespace tcptune {
@@ -53,6 +57,102 @@ Finding read_error(const std::string& shown, const SysError& e) {
   return f;
 }
 
+// Reads within the set's budget (k_max_set_bytes): a file past it is EFBIG with a detail that
+// names the set's limit, not the file's.
+class ReadBudget {
+ public:
+  template <class Read>
+  Result<std::string> read(Read&& read_at_most) {
+    std::size_t limit = std::min(k_max_config_bytes, k_max_set_bytes - m_used);
+    Result<std::string> r = read_at_most(limit);
+    if (r.ok()) {
+      m_used += r.value().size();
+    } else if (r.error().err == EFBIG && limit < k_max_config_bytes) {
+      SysError e = r.error();
+      e.detail = "the files read before it hold " + std::to_string(m_used) +
+                 " bytes, and a sysctl.d set is read up to " +
+                 std::to_string(k_max_set_bytes >> 20) + " MiB in all";
+      return e;
+    }
+    return r;
+  }
+
+ private:
+  std::size_t m_used = 0;
+};
+
+// Who may write the configuration root applies at boot: root, and the owner of the --root tree
+// (a fixture or an image a user unpacked). Anyone else who can write a sysctl.d directory, one
+// of its parents, or a file in it can inject settings.
+class TrustCheck {
+ public:
+  TrustCheck(const RootFs& fs, std::vector<Finding>& out) : m_fs(fs), m_out(out) {
+    if (Result<FileStat> st = fs.stat("/"); st.ok() && !fs.is_host_root()) {
+      m_uid = st.value().uid;
+      m_gid = st.value().gid;
+    }
+  }
+
+  // The resolved in-root directory and each of its parents, from the root down.
+  void directory(const std::string& real_dir) {
+    std::string prefix;
+    std::vector<std::string> chain{"/"};
+    for (std::string_view part : split(real_dir, '/')) {
+      if (part.empty()) continue;
+      prefix += "/" + std::string(part);
+      chain.push_back(prefix);
+    }
+    for (const std::string& d : chain) {
+      if (!m_seen.insert(d).second) continue;
+      if (Result<FileStat> st = m_fs.stat(d); st.ok()) {
+        if (std::string why = problem(st.value()); !why.empty()) {
+          report("TT5008", d,
+                 "directory " + why + ": that user could add or replace files in " + real_dir +
+                     " that are applied as root at boot");
+        }
+      }
+    }
+  }
+
+  void file(const std::string& real_file) {
+    if (!m_seen.insert(real_file).second) return;
+    if (Result<FileStat> st = m_fs.stat(real_file); st.ok() && S_ISREG(st.value().mode)) {
+      if (std::string why = problem(st.value()); !why.empty())
+        report("TT5009", real_file, "file " + why + ": its settings are applied as root at boot");
+    }
+  }
+
+ private:
+  [[nodiscard]] bool trusted_uid(std::uint32_t uid) const { return uid == 0 || uid == m_uid; }
+  [[nodiscard]] bool trusted_gid(std::uint32_t gid) const { return gid == 0 || gid == m_gid; }
+
+  [[nodiscard]] std::string problem(const FileStat& st) const {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", st.mode & 07777u);
+    if ((st.mode & S_IWOTH) != 0)
+      return "is writable by every user (mode " + std::string(mode) + ")";
+    if ((st.mode & S_IWGRP) != 0 && !trusted_gid(st.gid))
+      return "is writable by group " + std::to_string(st.gid) + " (mode " + mode + ")";
+    if (!trusted_uid(st.uid)) return "is owned by uid " + std::to_string(st.uid) + ", not root";
+    return {};
+  }
+
+  void report(const char* code, const std::string& in_root, std::string message) {
+    Finding f;
+    f.code = code;
+    f.severity = Severity::warning;
+    f.file = m_fs.host_path(in_root);
+    f.message = std::move(message);
+    m_out.push_back(std::move(f));
+  }
+
+  const RootFs& m_fs;
+  std::vector<Finding>& m_out;
+  std::uint32_t m_uid = 0;
+  std::uint32_t m_gid = 0;
+  std::set<std::string> m_seen;
+};
+
 }  // namespace
 
 std::vector<ConfigFile> order_candidates(const std::vector<CandidateFile>& candidates,
@@ -99,6 +199,8 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
   const std::vector<std::string> dirs = sysctl_d_directories(semantics);
   std::vector<CandidateFile> candidates;
   std::set<std::string> seen_real_dirs;
+  TrustCheck trust(fs, set.findings);
+  ReadBudget budget;
   for (const std::string& dir : dirs) {
     Result<std::string> real_dir = fs.resolve(dir);
     if (!real_dir.ok()) {
@@ -109,6 +211,7 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
     }
     // Merged /usr: /lib is a link to /usr/lib; scanning it again would list every file twice.
     if (!seen_real_dirs.insert(real_dir.value()).second) continue;
+    if (fs.is_directory(dir)) trust.directory(real_dir.value());
     Result<std::vector<DirEntry>> listing = fs.list_dir(dir);
     if (!listing.ok()) {
       if (listing.error().err != ENOTDIR)
@@ -146,7 +249,11 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
   auto parse_at = [&](const std::string& in_root, const std::string& real) -> int {
     auto it = parsed_by_real.find(real);
     if (it != parsed_by_real.end()) return it->second;
-    Result<std::string> content = fs.read_file(in_root);
+    std::size_t slash = real.rfind('/');
+    trust.directory(slash == 0 ? "/" : real.substr(0, slash));
+    trust.file(real);
+    Result<std::string> content =
+        budget.read([&](std::size_t limit) { return fs.read_file(in_root, limit); });
     std::string shown = fs.host_path(real);
     if (!content.ok()) {
       set.findings.push_back(read_error(shown, content.error()));
@@ -190,7 +297,8 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
       set.files.insert(pos, std::move(tail));
     } else if (!set.sysctl_conf_linked) {
       // Parsed only to know whether it has assignments that systemd will never apply.
-      Result<std::string> content = fs.read_file("/etc/sysctl.conf");
+      Result<std::string> content =
+          budget.read([&](std::size_t limit) { return fs.read_file("/etc/sysctl.conf", limit); });
       if (content.ok()) {
         set.parsed.push_back(parse_sysctl_d(content.value(), fs.host_path(conf_real.value())));
         set.sysctl_conf_parsed = static_cast<int>(set.parsed.size()) - 1;
@@ -205,6 +313,7 @@ ConfigSet load_explicit_config(const std::vector<std::string>& paths, Semantics 
   set.semantics = semantics;
   set.explicit_paths = true;
   std::vector<std::string> files;
+  ReadBudget budget;
   for (const std::string& p : paths) {
     if (is_plain_directory(p)) {
       Result<std::vector<std::string>> list = list_conf_files(p);
@@ -230,7 +339,8 @@ ConfigSet load_explicit_config(const std::vector<std::string>& paths, Semantics 
       set.files.push_back(std::move(f));
       continue;
     }
-    Result<std::string> content = read_plain_file(p);
+    Result<std::string> content =
+        budget.read([&](std::size_t limit) { return read_plain_file(p, limit); });
     if (!content.ok()) {
       set.findings.push_back(read_error(p, content.error()));
     } else {

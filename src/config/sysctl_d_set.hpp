@@ -57,12 +57,16 @@ struct ConfigFile {
   int parsed = -1;    ///< index into ConfigSet::parsed for active files that were read
 };
 
+/// The most a whole sysctl.d set may hold: files past it are reported (TT1009), not read, so
+/// memory stays bounded whatever the number of files (each is at most k_max_config_bytes).
+inline constexpr std::size_t k_max_set_bytes = 8u << 20;  // 8 MiB
+
 struct ConfigSet {
   Semantics semantics = Semantics::systemd;
   bool explicit_paths = false;     ///< files given on the command line (no directory scan)
   std::vector<ConfigFile> files;   ///< active files in application order, then inactive ones
   std::vector<ParsedFile> parsed;  ///< each real file once
-  std::vector<Finding> findings;   ///< read errors (TT1009, TT1010)
+  std::vector<Finding> findings;   ///< read errors (TT1009, TT1010), permissions (TT5008, TT5009)
   /// /etc/sysctl.conf: whether it exists (as a regular file), has assignments, and whether a
   /// sysctl.d entry links to it.
   bool sysctl_conf_exists = false;

@@ -87,6 +87,7 @@ class Linter {
     check_globs();
     check_cross_keys();
     check_precedence();
+    report_dropped();
 
     std::stable_sort(m_out.begin(), m_out.end(), [&](const Finding& a, const Finding& b) {
       auto rank = [&](const Finding& f) {
@@ -110,9 +111,48 @@ class Linter {
       f.severity = info->severity;
       if (f.hint.empty()) f.hint = info->hint;
     }
+    // Bounded output: a file of a million duplicate lines, or a set of a million files, must
+    // not make a million findings.
+    if (++m_per_file[f.file] > k_max_findings_per_file) {
+      Dropped& d = m_dropped[f.file];
+      ++d.count;
+      d.worst = std::max(d.worst, f.severity);
+      return;
+    }
+    if (m_out.size() >= k_max_lint_findings) {
+      ++m_over_total.count;
+      m_over_total.worst = std::max(m_over_total.worst, f.severity);
+      m_over_total_files.insert(f.file);
+      return;
+    }
     if (file != nullptr && f.line > 0 && f.source_line.empty())
       f.source_line = file->line_text(f.line);
     m_out.push_back(std::move(f));
+  }
+
+  // One TT1013 per file whose findings were cut, and one for everything past the total, each
+  // with the worst severity cut (so the exit status still counts it).
+  void report_dropped() {
+    auto summary = [&](const std::string& file, const Dropped& d, std::string message) {
+      Finding f;
+      f.code = "TT1013";
+      f.severity = d.worst;
+      f.file = file;
+      f.message = std::move(message) + "; the worst of them is " + std::string(to_string(d.worst));
+      if (const CheckInfo* info = m_checks.find(f.code)) f.hint = info->hint;
+      m_out.push_back(std::move(f));
+    };
+    for (const auto& [file, d] : m_dropped) {
+      summary(file, d,
+              std::to_string(d.count) + " more finding(s) in this file not shown (at most " +
+                  std::to_string(k_max_findings_per_file) + " per file)");
+    }
+    if (m_over_total.count > 0) {
+      summary("", m_over_total,
+              std::to_string(m_over_total.count) + " more finding(s) in " +
+                  std::to_string(m_over_total_files.size()) + " file(s) not shown (at most " +
+                  std::to_string(k_max_lint_findings) + " in all)");
+    }
   }
 
   void at_entry(const ParsedFile& p, const SysctlEntry& e, const char* code, std::string message,
@@ -489,6 +529,14 @@ class Linter {
   const LintOptions& m_opt;
   Resolution m_res;
   std::vector<Finding> m_out;
+  struct Dropped {
+    std::size_t count = 0;
+    Severity worst = Severity::info;
+  };
+  std::map<std::string, std::size_t> m_per_file;
+  std::map<std::string, Dropped> m_dropped;
+  Dropped m_over_total;
+  std::set<std::string> m_over_total_files;
   std::map<std::string, int> m_file_rank;
 };
 

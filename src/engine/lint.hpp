@@ -24,6 +24,11 @@ struct LintOptions {
   std::set<std::string> exclude;
 };
 
+/// Output bounds: at most this many findings per file, and in all; the rest are counted in one
+/// TT1013 finding per file, which carries the worst severity cut.
+inline constexpr std::size_t k_max_findings_per_file = 200;
+inline constexpr std::size_t k_max_lint_findings = 5000;
+
 struct LintReport {
   std::vector<Finding> findings;  ///< in file order (precedence order), then line and column
   Resolution resolution;

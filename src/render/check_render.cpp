@@ -118,7 +118,8 @@ std::string text_report(const CheckReport& r, const Style& st) {
       if (static_cast<int>(f.severity) != sev) continue;
       out += "  " + st.dim(f.code) + " " + f.message + "\n";
       if (!f.file.empty())
-        out += "       " + st.dim("at ") + f.file + ":" + std::to_string(f.line) + "\n";
+        out += "       " + st.dim("at ") + f.file +
+               (f.line > 0 ? ":" + std::to_string(f.line) : std::string()) + "\n";
       if (!f.evidence.empty()) {
         std::string ev;
         for (const auto& [k, v] : f.evidence) {

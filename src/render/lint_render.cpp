@@ -6,6 +6,8 @@ namespace tcptune {
 
 namespace {
 
+constexpr std::size_t k_max_shadowed_shown = 100;
+
 const char* role_name(const ConfigFile& f) {
   if (f.role == FileRole::masked) return "masked";
   if (f.role == FileRole::overridden) return "overridden";
@@ -43,13 +45,17 @@ Json lint_json(const LintReport& report, const ConfigSet& set, const LintMeta& m
     o["file"] = set.files[static_cast<std::size_t>(k.winner.file)].shown;
     o["line"] = entry_of(set, k.winner).line;
     o["from_glob"] = k.from_glob;
+    // A generated file repeating a key 100,000 times must not make a 100,000-entry array: the
+    // first k_max_shadowed_shown, and the total.
     Json sh = Json::array();
     for (const Assignment& a : k.shadowed) {
+      if (sh.size() == k_max_shadowed_shown) break;
       sh.push_back({{"file", set.files[static_cast<std::size_t>(a.file)].shown},
                     {"line", entry_of(set, a).line},
                     {"value", entry_of(set, a).value}});
     }
     o["shadowed"] = std::move(sh);
+    o["shadowed_total"] = k.shadowed.size();
     eff.push_back(std::move(o));
   }
   j["effective"] = std::move(eff);

@@ -199,6 +199,15 @@ Result<std::string> RootFs::read_link(std::string_view in_root) const {
   return read_link_direct(parent_resolved(in_root));
 }
 
+Result<FileStat> RootFs::stat(std::string_view in_root) const {
+  Result<std::string> real = resolve(in_root);
+  if (!real.ok()) return real.error();
+  std::string shown = host_path(real.value());
+  struct stat st {};
+  if (::stat(shown.c_str(), &st) != 0) return SysError{errno, shown, ""};
+  return FileStat{st.st_uid, st.st_gid, st.st_mode};
+}
+
 bool RootFs::is_directory(std::string_view in_root) const {
   Result<std::string> real = resolve(in_root);
   if (!real.ok()) return false;

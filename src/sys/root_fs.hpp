@@ -27,6 +27,13 @@ struct DirEntry {
   EntryType type = EntryType::other;  ///< lstat type (a symlink is reported as symlink)
 };
 
+/// Owner and mode of a file (after symlinks are resolved inside the root).
+struct FileStat {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::uint32_t mode = 0;  ///< st_mode, type bits included
+};
+
 struct LinkTarget {
   std::string target;  ///< readlink() text
 };
@@ -58,6 +65,9 @@ class RootFs {
 
   /// readlink() of an in-root path.
   [[nodiscard]] Result<std::string> read_link(std::string_view in_root) const;
+
+  /// stat() of an in-root path after resolve(); for the root itself, the root directory.
+  [[nodiscard]] Result<FileStat> stat(std::string_view in_root) const;
 
   /// Whether the in-root path exists after resolution and is a directory.
   [[nodiscard]] bool is_directory(std::string_view in_root) const;

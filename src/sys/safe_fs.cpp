@@ -50,13 +50,15 @@ int sys_renameat2(int olddir, const char* oldname, int newdir, const char* newna
   return static_cast<int>(::syscall(SYS_renameat2, olddir, oldname, newdir, newname, flags));
 }
 
-// openat2(RESOLVE_IN_ROOT), or on kernels without it (< 5.6) a component walk that refuses
-// every symbolic link (stricter than the chroot semantics, never weaker).
+// openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS), or on kernels without it (< 5.6) a component
+// walk that refuses every symbolic link: the same rule either way. tcptune writes only through
+// real directories, so that what it writes is exactly the path systemd-sysctl and the journal
+// reader see, and a directory swapped for a link between check and write fails with ELOOP.
 int open_beneath(int rootfd, const std::string& rel, int flags, mode_t mode) {
   open_how how{};
   how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
   how.mode = (flags & O_CREAT) != 0 ? mode : 0;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   long fd = sys_openat2(rootfd, rel.c_str(), &how);
   if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
   std::vector<std::string_view> parts;

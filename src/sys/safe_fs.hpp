@@ -1,9 +1,10 @@
 #pragma once
 /// File descriptor based access under a root prefix, for everything tcptune *writes*.
 ///
-/// Every path is resolved by the kernel inside the root (openat2 with RESOLVE_IN_ROOT and
-/// RESOLVE_NO_MAGICLINKS): a symbolic link or ".." can never lead out of the root, and there is
-/// no window between checking a path and opening it. The last component of a file tcptune
+/// Every path is resolved by the kernel inside the root (openat2 with RESOLVE_IN_ROOT,
+/// RESOLVE_NO_SYMLINKS and RESOLVE_NO_MAGICLINKS): ".." can never lead out of the root, a path
+/// with a symbolic link in it is refused (ELOOP), and there is no window between checking a
+/// path and opening it. The last component of a file tcptune
 /// writes is never followed (O_NOFOLLOW), and files are replaced atomically with renameat2()
 /// (RENAME_NOREPLACE, or RENAME_EXCHANGE with a check of what was swapped out), so a file that
 /// appears or is swapped between the check and the rename is noticed and put back.

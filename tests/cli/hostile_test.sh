@@ -131,5 +131,110 @@ else
   skip=$((skip + 1))
 fi
 
+# --- Who can write the configuration (TT5008, TT5009) -----------------------------------------
+# The root's owner is trusted (here: root, who runs the tests); anyone else who can write a
+# sysctl.d directory, a parent of one, or a file in it is reported, by lint and by check.
+root6=$tmp/root6
+mkdir -p "$root6/etc/sysctl.d" "$root6/usr/lib/sysctl.d" "$root6/run/sysctl.d"
+printf 'net.ipv4.tcp_syncookies = 1\n' >"$root6/etc/sysctl.d/10-ok.conf"
+printf 'net.ipv4.tcp_syncookies = 1\n' >"$root6/etc/sysctl.d/20-nobody.conf"
+printf 'net.ipv4.tcp_syncookies = 1\n' >"$root6/etc/sysctl.d/30-world.conf"
+printf 'net.ipv4.tcp_syncookies = 1\n' >"$root6/usr/lib/sysctl.d/40-vendor.conf"
+printf 'net.ipv4.tcp_syncookies = 1\n' >"$root6/run/sysctl.d/50-run.conf"
+chown 65534:65534 "$root6/etc/sysctl.d/20-nobody.conf"
+chmod 0666 "$root6/etc/sysctl.d/30-world.conf"
+chmod 1777 "$root6/run/sysctl.d"           # sticky does not stop adding files
+chgrp 65534 "$root6/usr/lib" && chmod 0775 "$root6/usr/lib"  # a parent, group-writable
+cmd=("$bin" --root "$root6" lint --kernel 6.1 --format gcc)
+check "lint: sysctl.d writable by others, files owned by another user" 1 \
+  "root6/run/sysctl.d: warning: directory is writable by every user (mode 1777): that user could add or replace files in /run/sysctl.d that are applied as root at boot [TT5008]" \
+  "root6/usr/lib: warning: directory is writable by group 65534 (mode 0775): that user could add or replace files in /usr/lib/sysctl.d that are applied as root at boot [TT5008]" \
+  "root6/etc/sysctl.d/20-nobody.conf: warning: file is owned by uid 65534, not root: its settings are applied as root at boot [TT5009]" \
+  "root6/etc/sysctl.d/30-world.conf: warning: file is writable by every user (mode 0666): its settings are applied as root at boot [TT5009]"
+if grep -q "10-ok.conf.*TT500[89]\|root6/etc/sysctl.d: .*TT5008" "$tmp/out"; then
+  echo "FAIL: a root-owned 0644 file or 0755 directory was reported"; fail=$((fail + 1))
+fi
+[[ $(grep -c "TT500[89]" "$tmp/out") == 4 ]] || { echo "FAIL: expected exactly 4 TT5008/TT5009"; cat "$tmp/out"; fail=$((fail + 1)); }
+cmd=("$bin" --root "$root6" check --no-sockets --kernel 6.1)
+check "check: the same findings, counted in the exit status" 1 "TT5008 directory is writable by every user" "TT5009 file is owned by uid 65534" "at $root6/etc/sysctl.d/20-nobody.conf"
+# Files given on the command line (a CI checkout) are not judged by owner.
+cmd=("$bin" lint "$root6/etc/sysctl.d/20-nobody.conf" --kernel 6.1 --format gcc)
+check "explicit files: no ownership findings" 0
+
+# --- apply: /etc/sysctl.d a symbolic link, and the fragment swapped for a link mid-apply -------
+fx=$tmp/fx
+python3 "$2/fixtures/check/make_fixtures.py" --out "$fx" >/dev/null
+r7=$fx/idle-default
+mkdir -p "$r7/srv/conf"
+mv "$r7/etc/sysctl.d/"* "$r7/srv/conf/"
+rmdir "$r7/etc/sysctl.d"
+ln -s /srv/conf "$r7/etc/sysctl.d"
+snapshot() {  # every file and link of a root, but the lock file apply takes
+  (cd "$1" && find . \( -type f -o -type l \) ! -path ./run/tcptune.lock | sort |
+    while read -r f; do if [[ -L $f ]]; then echo "$f -> $(readlink "$f")"; else sha1sum "$f"; fi; done)
+}
+before=$(snapshot "$r7")
+cmd=("$bin" --root "$r7" apply --profile web)
+check "apply: /etc/sysctl.d is a symbolic link: refused, nothing written" 3 \
+  "etc/sysctl.d: Too many levels of symbolic links: is a symbolic link (to /srv/conf); tcptune writes its fragment only through real directories" \
+  "nothing was changed"
+after=$(snapshot "$r7")
+[[ $before == "$after" ]] || { echo "FAIL: the refused apply changed the fixture"; diff <(echo "$before") <(echo "$after"); fail=$((fail + 1)); }
+
+# The fragment path swapped for a symlink to a victim file between the check and the rename:
+# the apply stalls after writing its journal entry (TCPTUNE_FAULT=journal, action stall), the
+# test plants the link, and the rename must notice it: exit 4, everything rolled back, the
+# victim untouched and the planted link left as it was.
+for previous in none tcptune; do
+  r8=$fx/swap-$previous
+  cp -a "$fx/web-blog" "$r8"
+  if [[ $previous == tcptune ]]; then
+    "$bin" --root "$r8" apply --profile load-tester --persist-only >/dev/null 2>&1
+    [[ -f $r8/etc/sysctl.d/99-tcptune.conf ]] ||
+      { echo "FAIL: set-up apply for the swap case wrote no fragment"; fail=$((fail + 1)); }
+  fi
+  printf 'victim: do not touch\n' >"$r8/srv-victim"
+  live_before=$(cat "$r8"/proc/sys/net/ipv4/tcp_max_syn_backlog "$r8"/proc/sys/net/ipv4/tcp_slow_start_after_idle)
+  nj=$(ls "$r8/var/lib/tcptune" 2>/dev/null | wc -l)
+  TCPTUNE_FAULT=journal TCPTUNE_FAULT_ACTION=stall TCPTUNE_FAULT_STALL_SECONDS=3 \
+    timeout 30 "$bin" --root "$r8" apply --profile web >"$tmp/swap.out" 2>&1 &
+  apid=$!
+  for _ in $(seq 1 100); do  # the new journal entry appears (at most 10 s)
+    (($(ls "$r8/var/lib/tcptune" 2>/dev/null | wc -l) > nj)) && break
+    sleep 0.1
+  done
+  rm -f "$r8/etc/sysctl.d/99-tcptune.conf"
+  ln -s /srv-victim "$r8/etc/sysctl.d/99-tcptune.conf"
+  rc=0
+  wait "$apid" || rc=$?
+  name="apply: fragment swapped for a symlink mid-apply (previous fragment: $previous)"
+  if [[ $rc == 4 && $(cat "$r8/srv-victim") == "victim: do not touch" && -L $r8/etc/sysctl.d/99-tcptune.conf &&
+    $(readlink "$r8/etc/sysctl.d/99-tcptune.conf") == /srv-victim &&
+    $(cat "$r8"/proc/sys/net/ipv4/tcp_max_syn_backlog "$r8"/proc/sys/net/ipv4/tcp_slow_start_after_idle) == "$live_before" ]] &&
+    grep -q "rolled back" "$tmp/swap.out"; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL: $name (exit $rc)"
+    cat "$tmp/swap.out"
+    ls -la "$r8/etc/sysctl.d"
+    fail=$((fail + 1))
+  fi
+done
+
+# --- Data files: a profile that extends itself, a rule naming an unknown metric -----------------
+r9=$tmp/root9
+mkdir -p "$r9/etc/tcptune/profiles"
+printf 'name = "loop"\nextends = "loop"\nsummary = "s"\n' >"$r9/etc/tcptune/profiles/loop.toml"
+cmd=("$bin" --root "$r9" profiles)
+check "a profile that extends itself" 2 "etc/tcptune/profiles/loop.toml" "loop"
+grep -qi "cycle\|itself" "$tmp/out" || { echo "FAIL: the cycle is not named"; cat "$tmp/out"; fail=$((fail + 1)); }
+d10=$tmp/data10
+mkdir -p "$d10"
+cp -r "$TCPTUNE_DATA_DIR/rules" "$TCPTUNE_DATA_DIR/profiles" "$d10/"
+sed -i '0,/census.states.TIME_WAIT/s//census.states.TIME_WIAT/' "$d10/rules/check.toml"
+line=$(grep -n "census.states.TIME_WIAT" "$d10/rules/check.toml" | head -1 | cut -d: -f1)
+cmd=("$bin" --data-dir "$d10" check --no-sockets --root "$r9")
+check "a rule whose condition names an unknown metric" 2 "data10/rules/check.toml:$line:" "TIME_WIAT" "did you mean"
+
 echo "hostile: $pass passed, $fail failed, $skip skipped"
 ((fail == 0))

@@ -68,23 +68,30 @@ struct EnvGuard {
 
 }  // namespace
 
-TEST_CASE("open_in_root keeps symbolic links and .. inside the root") {
+TEST_CASE("open_in_root refuses symbolic links and keeps .. inside the root") {
   TempRoot r;
   r.write("/etc/sysctl.d/a.conf", "x = 1\n");
-  fs::create_directories(r.path + "/outside-target");
-  // An absolute link inside the root resolves inside the root, as a chroot would.
+  CHECK(open_in_root(r.path, "/etc/sysctl.d/a.conf", O_RDONLY).ok());
+  // tcptune writes only through real directories: a link anywhere on the path is ELOOP, even
+  // one that stays inside the root (so the path written is the path systemd-sysctl reads).
   fs::create_symlink("/etc", r.path + "/etc-link");
   Result<UniqueFd> fd = open_in_root(r.path, "/etc-link/sysctl.d/a.conf", O_RDONLY);
-  REQUIRE(fd.ok());
-  // ".." cannot climb above the root: /../../etc is the root's /etc.
-  CHECK(open_in_root(r.path, "/../../etc/sysctl.d/a.conf", O_RDONLY).ok());
-  // A link pointing at the host's /tmp resolves to the root's /tmp, which does not exist.
+  REQUIRE_FALSE(fd.ok());
+  CHECK(fd.error().err == ELOOP);
+  fs::create_directories(r.path + "/srv/conf");
+  fs::rename(r.path + "/etc/sysctl.d", r.path + "/srv/conf/sysctl.d");
+  fs::create_symlink("../srv/conf/sysctl.d", r.path + "/etc/sysctl.d");
+  CHECK(open_in_root(r.path, "/etc/sysctl.d", O_RDONLY | O_DIRECTORY).error().err == ELOOP);
+  CHECK(ensure_dir_in_root(r.path, "/etc/sysctl.d", 0755).error().err == ELOOP);
+  // ".." cannot climb above the root: /../../srv is the root's /srv.
+  CHECK(open_in_root(r.path, "/../../srv/conf/sysctl.d/a.conf", O_RDONLY).ok());
+  // A link pointing at the host's /tmp is refused, never followed to the host.
   fs::create_symlink("/tmp", r.path + "/tmp-link");
   Result<UniqueFd> esc = open_in_root(r.path, "/tmp-link", O_RDONLY | O_DIRECTORY);
   CHECK_FALSE(esc.ok());
-  // O_NOFOLLOW on the last component refuses a link.
-  fs::create_symlink("a.conf", r.path + "/etc/sysctl.d/b.conf");
-  Result<UniqueFd> nf = open_in_root(r.path, "/etc/sysctl.d/b.conf", O_RDONLY | O_NOFOLLOW);
+  // The last component too.
+  fs::create_symlink("a.conf", r.path + "/srv/conf/sysctl.d/b.conf");
+  Result<UniqueFd> nf = open_in_root(r.path, "/srv/conf/sysctl.d/b.conf", O_RDONLY | O_NOFOLLOW);
   REQUIRE_FALSE(nf.ok());
   CHECK(nf.error().err == ELOOP);
 }
