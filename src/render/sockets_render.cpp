@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "census/counters.hpp"
 #include "render/findings_render.hpp"
@@ -145,20 +146,30 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     out +=
         "# HELP tcptune_listener_accept_queue Connections waiting for accept().\n# TYPE "
         "tcptune_listener_accept_queue gauge\n";
-    for (const Listener& l : a.listeners()) {
-      out += "tcptune_listener_accept_queue{address=\"" +
-             prometheus_label(address_text(l.address, l.v4)) + "\",port=\"" +
-             std::to_string(l.port) + "\"} " + std::to_string(l.queue) + "\n";
+    // One series per (address, port): SO_REUSEPORT gives one listener per socket on the same
+    // port, and a duplicate series makes the whole textfile invalid. Their queues add up.
+    std::map<std::pair<std::string, std::uint16_t>, std::uint64_t> queues;
+    for (const Listener& l : a.listeners())
+      queues[{address_text(l.address, l.v4), l.port}] += l.queue;
+    for (const auto& [where, queue] : queues) {
+      out += "tcptune_listener_accept_queue{address=\"" + prometheus_label(where.first) +
+             "\",port=\"" + std::to_string(where.second) + "\"} " + std::to_string(queue) + "\n";
     }
-    out +=
+    // Tcp.CurrEstab is a level, not a count of events: a gauge of its own.
+    std::string counters =
         "# HELP tcptune_kernel_counter TCP counters from /proc/net/netstat and /proc/net/snmp.\n"
         "# TYPE tcptune_kernel_counter counter\n";
+    std::string gauges =
+        "# HELP tcptune_kernel_gauge TCP levels from /proc/net/snmp (Tcp.CurrEstab).\n"
+        "# TYPE tcptune_kernel_gauge gauge\n";
     for (const std::string& name : reported_counters_list()) {
       auto it = rep.counters.find(name);
-      if (it != rep.counters.end()) {
-        out += "tcptune_kernel_counter{name=\"" + name + "\"} " + std::to_string(it->second) + "\n";
-      }
+      if (it == rep.counters.end()) continue;
+      (name == "Tcp.CurrEstab" ? gauges : counters) +=
+          std::string(name == "Tcp.CurrEstab" ? "tcptune_kernel_gauge" : "tcptune_kernel_counter") +
+          "{name=\"" + name + "\"} " + std::to_string(it->second) + "\n";
     }
+    out += counters + gauges;
     return out;
   }
 

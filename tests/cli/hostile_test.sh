@@ -236,5 +236,15 @@ line=$(grep -n "census.states.TIME_WIAT" "$d10/rules/check.toml" | head -1 | cut
 cmd=("$bin" --data-dir "$d10" check --no-sockets --root "$r9")
 check "a rule whose condition names an unknown metric" 2 "data10/rules/check.toml:$line:" "TIME_WIAT" "did you mean"
 
+# --- SO_REUSEPORT: several LISTEN sockets on one port must not make duplicate series ------------
+r11=$tmp/root11
+cp -r "$2/fixtures/census-mix" "$r11"
+listen=$(awk 'NR > 1 && $4 == "0A" {print; exit}' "$r11/proc/net/tcp")
+printf '%s\n' "$listen" | sed -E 's/^( *)[0-9]+:/\1999:/; s/ [0-9]+ 1 0000000000000000/ 999999 1 0000000000000000/' >>"$r11/proc/net/tcp"
+cmd=("$bin" --root "$r11" sockets --format prometheus)
+check "sockets --format prometheus with an SO_REUSEPORT group" 0 "tcptune_listener_accept_queue{"
+dups=$(grep -v '^#' "$tmp/out" | sed -E 's/ [^ ]+$//' | sort | uniq -d)
+[[ -z $dups ]] || { echo "FAIL: duplicate Prometheus series: $dups"; fail=$((fail + 1)); }
+
 echo "hostile: $pass passed, $fail failed, $skip skipped"
 ((fail == 0))
