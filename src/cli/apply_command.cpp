@@ -566,8 +566,12 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
       entry.finished = utc_now();
       if (Result<bool> s = journal.save(entry); !s.ok())
         throw SystemFailure("cannot write the journal: " + s.error().message());
-      ctx.out << "transaction " << entry.id << ": " << entry.notes.back()
-              << "; marked rolled back\n";
+      RollbackReport gone;
+      gone.transaction = entry.id;
+      gone.profile = entry.profile;
+      gone.result = "rolled-back";
+      gone.notes.push_back(entry.notes.back() + "; nothing to restore, marked rolled back");
+      ctx.out << render_rollback(gone, format, ctx.style);
       return 0;
     }
     Result<bool> r = enter_netns(entry.netns);

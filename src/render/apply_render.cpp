@@ -178,6 +178,7 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
     j["drift"] = r.drift;
     j["restored"] = r.restored;
     j["left"] = r.left;
+    j["notes"] = r.notes;
     j["exit_code"] = r.exit_code;
     return dump_json(j);
   }
@@ -192,6 +193,7 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
     if (!r.forced) out += "Nothing was changed. --force restores the values before it anyway.\n";
   }
   for (const std::string& x : r.restored) out += "  restored " + x + "\n";
+  for (const std::string& x : r.notes) out += "  note: " + x + "\n";
   if (r.result == "rolled-back") {
     out += st.green("rolled back") + ": the state before transaction " + r.transaction +
            " is restored.\n";

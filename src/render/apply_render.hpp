@@ -58,6 +58,7 @@ struct RollbackReport {
   std::vector<std::string> drift;
   std::vector<std::string> restored;
   std::vector<std::string> left;
+  std::vector<std::string> notes;  ///< e.g. the transaction's network namespace is gone
   int exit_code = 0;
 };
 

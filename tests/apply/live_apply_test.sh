@@ -368,9 +368,10 @@ if ip netns add tcptune-test 2>"$tmp/g0.out"; then
     TCPTUNE_FAULT=live:1 TCPTUNE_FAULT_ACTION=crash t g5 apply --profile web --netns tcptune-gone
     id=$(new_ids "$ids")
     ip netns del tcptune-gone
-    t g6 rollback
-    if ((rc == 0)) && [[ -n "$id" && "$(jstate "$id")" == rolled-back ]] && grep -q "no longer exists" "$tmp/g6.out"; then
-      ok "g. a pending --netns entry whose namespace is gone: rollback marks it rolled back"
+    t g6 rollback --format json
+    if ((rc == 0)) && [[ -n "$id" && "$(jstate "$id")" == rolled-back ]] && grep -q "no longer exists" "$tmp/g6.out" &&
+      python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"] == "tcptune.rollback/1" and d["result"] == "rolled-back" and d["notes"], d' "$tmp/g6.out" 2>/dev/null; then
+      ok "g. a pending --netns entry whose namespace is gone: rollback marks it rolled back (JSON with a note)"
     else
       bad "g. rollback of a pending entry for a deleted namespace: exit $rc, state $(jstate "$id")" "$(cat "$tmp/g5.out" "$tmp/g6.out")"
     fi
