@@ -237,17 +237,35 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   report.netns = netns;
   report.dry_run = dry_run;
   if (!dry_run) {
-    preflight(ctx, proc, !persist_only);
-    lock.emplace(take_lock(ctx));
+    // A refusal before anything is read (not root, read-only /proc/sys, the lock, an unfinished
+    // transaction) is exit 3 like the others, and with --format json a tcptune.apply/1 report.
+    try {
+      preflight(ctx, proc, !persist_only);
+      lock.emplace(take_lock(ctx));
+    } catch (const SystemFailure& e) {
+      if (format != OutputFormat::json) throw;
+      report.result = "refused";
+      report.refusals.emplace_back(e.what());
+      report.exit_code = static_cast<int>(ExitCode::system_error);
+      ctx.out << render_apply(report, format, ctx.style);
+      return report.exit_code;
+    }
     for (const Journal::Item& it : journal_items(journal)) {
       if (!it.entry)
         throw UsageError(it.error +
                          " (a journal entry tcptune cannot read: move it away after "
                          "checking the state by hand)");
-      if (it.entry->state == TxnState::pending || it.entry->state == TxnState::rollback_failed)
-        throw SystemFailure("transaction " + it.id + " is unfinished (" +
-                            std::string(to_string(it.entry->state)) + "): run `tcptune rollback " +
-                            it.id + "` first; nothing was changed");
+      if (it.entry->state == TxnState::pending || it.entry->state == TxnState::rollback_failed) {
+        std::string why = "transaction " + it.id + " is unfinished (" +
+                          std::string(to_string(it.entry->state)) + "): run `tcptune rollback " +
+                          it.id + "` first; nothing was changed";
+        if (format != OutputFormat::json) throw SystemFailure(why);
+        report.result = "refused";
+        report.refusals.push_back(why);
+        report.exit_code = static_cast<int>(ExitCode::system_error);
+        ctx.out << render_apply(report, format, ctx.style);
+        return report.exit_code;
+      }
     }
   } else {
     warn_unfinished_transactions(ctx);

@@ -151,6 +151,8 @@ cp "$c"/var/lib/tcptune/*.json "$out/journal-apply-rolled-back.json"
 d=$work/crash; cp -a "$fx/idle-default" "$d"
 TCPTUNE_FAULT=commit TCPTUNE_FAULT_ACTION=crash timeout $T "$bin" --root "$d" apply --profile db-client --format json >/dev/null 2>&1; res apply-crash $?
 cp "$d"/var/lib/tcptune/*.json "$out/journal-pending.json"
+# A refusal before the plan (an unfinished transaction) is a tcptune.apply/1 report too.
+timeout $T "$bin" --root "$d" apply --profile db-client --format json >"$out/apply-refused-pending.json" 2>/dev/null; res apply-refused-pending $?
 timeout $T "$bin" --root "$d" rollback --format json >"$out/rollback-pending.json" 2>/dev/null; res rollback-pending $?
 # refused: a later file (/etc/sysctl.conf, read last by sysctl --system) shadows the fragment
 e=$work/blog; cp -a "$fx/blog-sysctl-conf" "$e"
@@ -202,7 +204,7 @@ else
 fi
 declare -A want=([apply-dry]=1 [apply-commit]=0 [apply-nothing]=0 [history]=0 [rollback]=0
   [apply-live-only]=0 [rollback-refused]=3 [rollback-forced]=0 [apply-rolled-back]=4
-  [apply-crash]=99 [rollback-pending]=0 [apply-refused]=3 [history-corrupt]=0 [apply-netns]=1)
+  [apply-crash]=99 [rollback-pending]=0 [apply-refused]=3 [apply-refused-pending]=3 [history-corrupt]=0 [apply-netns]=1)
 while read -r name rc; do
   if [[ "${want[$name]:-}" == "$rc" ]]; then
     ok "a. apply suite: $name exits $rc"
