@@ -7,6 +7,7 @@
 #include <linux/sock_diag.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -55,7 +56,9 @@ int on_error(const nlmsghdr* nlh, void* data) {
     d->done = nlh;
     return MNL_CB_STOP;
   }
-  d->err = e.error < 0 ? -e.error : e.error;
+  // The kernel sends -errno (errno values are 1..4095); anything else is a corrupt reply, and
+  // INT_MIN could not even be negated.
+  d->err = e.error < 0 && e.error >= -4095 ? -e.error : EBADMSG;
   return MNL_CB_ERROR;
 }
 
@@ -86,6 +89,22 @@ int on_message(const nlmsghdr* nlh, void* data) {
   return MNL_CB_OK;
 }
 
+// The length of the longest prefix of buf[0, len) made of whole messages. libmnl cannot be
+// trusted with this: mnl_nlmsg_ok() compares nlmsg_len as an int, so a header claiming 2 GiB or
+// more passes as a negative length (a payload read past the buffer), and from 0xfffffffd its
+// aligned length wraps to 0, so mnl_nlmsg_next() never moves on (a hang). Each step advances by
+// at least a header.
+std::size_t whole_messages(const std::uint8_t* buf, std::size_t len) {
+  std::size_t off = 0;
+  while (len - off >= sizeof(nlmsghdr)) {
+    std::uint32_t n = 0;
+    std::memcpy(&n, buf + off, sizeof n);  // nlmsg_len, the first field
+    if (n < sizeof(nlmsghdr) || n > len - off) break;
+    off = std::min(len, off + NLMSG_ALIGN(static_cast<std::size_t>(n)));
+  }
+  return off;
+}
+
 }  // namespace
 
 DiagResult parse_diag_buffer(const std::uint8_t* buf, std::size_t len, std::uint32_t seq,
@@ -100,11 +119,15 @@ DiagResult parse_diag_buffer(const std::uint8_t* buf, std::size_t len, std::uint
   control[NLMSG_OVERRUN] = on_other;
   control[NLMSG_DONE] = on_done;
   errno = 0;
-  int rc = mnl_cb_run2(buf, len, seq, portid, on_message, &data, control, NLMSG_MIN_TYPE);
+  // libmnl walks only the whole messages; a bad length after them is reported below, as a
+  // message that does not end at the end of the buffer.
+  int rc = mnl_cb_run2(buf, whole_messages(buf, len), seq, portid, on_message, &data, control,
+                       NLMSG_MIN_TYPE);
   if (data.done != nullptr) {
-    res.consumed =
-        static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(data.done) - buf) +
-        MNL_ALIGN(data.done->nlmsg_len);
+    // A final NLMSG_DONE may lack its alignment padding: never count bytes past the buffer.
+    res.consumed = std::min(
+        len, static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(data.done) - buf) +
+                 MNL_ALIGN(data.done->nlmsg_len));
   }
   res.sockets = data.sockets;
   if (rc == MNL_CB_STOP) {

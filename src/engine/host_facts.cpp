@@ -250,7 +250,10 @@ std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& e
       auto hi = value_fact(*raw, 1);
       const auto* l = lo ? std::get_if<std::int64_t>(&*lo) : nullptr;
       const auto* h = hi ? std::get_if<std::int64_t>(&*hi) : nullptr;
-      if (l == nullptr || h == nullptr) return std::nullopt;
+      // Ports are 0..65535 (the kernel refuses anything else). A --root tree can hold any text;
+      // values outside that range are no port range, and would overflow the size below.
+      auto port = [](const std::int64_t* p) { return p != nullptr && *p >= 0 && *p <= 65535; };
+      if (!port(l) || !port(h)) return std::nullopt;
       if (ref.path == "port_range.low") return FactValue{*l};
       if (ref.path == "port_range.high") return FactValue{*h};
       if (ref.path == "port_range.size") return FactValue{*h - *l + 1};
