@@ -161,9 +161,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   report.findings = run_rules(k.rules, facts);
   // Who can write the configuration (TT5008, TT5009) is a finding of check too; read errors
   // only make the persisted picture incomplete, and are said on stderr below.
-  for (const Finding& f : set.findings) {
-    if (f.code == "TT5008" || f.code == "TT5009") report.findings.push_back(f);
-  }
+  report.findings.insert(report.findings.end(), set.trust.begin(), set.trust.end());
   report.plan = make_plan(profile, facts);
 
   ExitCode code = ExitCode::ok;
@@ -173,7 +171,6 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   if (!report.plan.changes.empty()) code = ExitCode::findings;
   for (const Finding& f : set.findings) {
     // An unreadable sysctl.d file makes the persisted picture incomplete: say so on stderr.
-    if (f.code == "TT5008" || f.code == "TT5009") continue;
     ctx.err << "tcptune: warning: " << f.file << ": " << f.message << " [" << f.code << "]\n";
   }
   report.exit_code = static_cast<int>(code);

@@ -199,7 +199,7 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
   const std::vector<std::string> dirs = sysctl_d_directories(semantics);
   std::vector<CandidateFile> candidates;
   std::set<std::string> seen_real_dirs;
-  TrustCheck trust(fs, set.findings);
+  TrustCheck trust(fs, set.trust);
   ReadBudget budget;
   for (const std::string& dir : dirs) {
     Result<std::string> real_dir = fs.resolve(dir);

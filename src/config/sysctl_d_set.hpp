@@ -66,7 +66,8 @@ struct ConfigSet {
   bool explicit_paths = false;     ///< files given on the command line (no directory scan)
   std::vector<ConfigFile> files;   ///< active files in application order, then inactive ones
   std::vector<ParsedFile> parsed;  ///< each real file once
-  std::vector<Finding> findings;   ///< read errors (TT1009, TT1010), permissions (TT5008, TT5009)
+  std::vector<Finding> findings;   ///< read errors (TT1009, TT1010)
+  std::vector<Finding> trust;      ///< who can write the configuration (TT5008, TT5009)
   /// /etc/sysctl.conf: whether it exists (as a regular file), has assignments, and whether a
   /// sysctl.d entry links to it.
   bool sysctl_conf_exists = false;

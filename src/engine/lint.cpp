@@ -69,6 +69,7 @@ class Linter {
   LintReport run() {
     LintReport report;
     for (const Finding& f : m_set.findings) push(f, nullptr, 0);
+    for (const Finding& f : m_set.trust) push(f, nullptr, 0);
     // Each real file once, in the order it is first applied.
     std::vector<int> order;
     for (const ConfigFile& f : m_set.files) {

@@ -165,9 +165,10 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     for (const std::string& name : reported_counters_list()) {
       auto it = rep.counters.find(name);
       if (it == rep.counters.end()) continue;
-      (name == "Tcp.CurrEstab" ? gauges : counters) +=
-          std::string(name == "Tcp.CurrEstab" ? "tcptune_kernel_gauge" : "tcptune_kernel_counter") +
-          "{name=\"" + name + "\"} " + std::to_string(it->second) + "\n";
+      bool level = name == "Tcp.CurrEstab";
+      (level ? gauges : counters) +=
+          std::string(level ? "tcptune_kernel_gauge" : "tcptune_kernel_counter") + "{name=\"" +
+          name + "\"} " + std::to_string(it->second) + "\n";
     }
     out += counters + gauges;
     return out;

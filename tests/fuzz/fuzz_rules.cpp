@@ -102,14 +102,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   std::vector<Finding> findings;
   fuzz::no_throw("run_rules", [&] { findings = run_rules(rules, facts()); });
-  for (std::size_t i = 0; i < findings.size(); ++i) {
-    const Finding& f = findings[i];
-    TCPTUNE_FUZZ_CHECK(codes.count(f.code) != 0, "finding of unknown rule " + f.code);
-    if (i > 0) {
-      const Finding& p = findings[i - 1];
-      TCPTUNE_FUZZ_CHECK(p.severity > f.severity || (p.severity == f.severity && p.code <= f.code),
-                         "findings out of order: " + p.code + ", " + f.code);
-    }
-  }
+  fuzz::check_rule_findings(findings, codes);
   return 0;
 }

@@ -363,4 +363,18 @@ inline void check_census_metrics(const CensusReport& rep) {
   }
 }
 
+/// run_rules() output: only codes of the rules run, most severe first, then by code.
+inline void check_rule_findings(const std::vector<Finding>& findings,
+                                const std::set<std::string>& codes) {
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    const Finding& f = findings[i];
+    TCPTUNE_FUZZ_CHECK(codes.count(f.code) != 0, "finding of unknown rule " + f.code);
+    if (i > 0) {
+      const Finding& p = findings[i - 1];
+      TCPTUNE_FUZZ_CHECK(p.severity > f.severity || (p.severity == f.severity && p.code <= f.code),
+                         "findings out of order: " + p.code + ", " + f.code);
+    }
+  }
+}
+
 }  // namespace tcptune::fuzz
