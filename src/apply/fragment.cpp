@@ -35,7 +35,9 @@ std::string fragment_text(const FragmentHeader& h, const std::vector<FragmentLin
   out +=
       "# Edits here are overwritten by the next `tcptune apply`; `tcptune rollback` restores the\n"
       "# previous state. To change a value, use a profile (tcptune.profile(5)) or a file of your\n"
-      "# own that sorts after this one.\n";
+      "# own that sorts after this one. A reference docs/facts.md#NAME is a section of tcptune's\n"
+      "# facts document, in tcptune's documentation directory (/usr/share/doc/tcptune from the\n"
+      "# Debian package).\n";
   for (const FragmentLine& l : lines) {
     out += "\n";
     comment(out, l.rationale);

@@ -1,7 +1,7 @@
 #pragma once
-/// Parser for /proc/net/tcp and /proc/net/tcp6 (FACTS.md §7.3): addresses are the kernel's
-/// words printed in hex (so 127.0.0.1 is 0100007F on little-endian), ports are host-order hex,
-/// request sockets print state 03, TIME_WAIT mini-sockets print their substate.
+/// Parser for /proc/net/tcp and /proc/net/tcp6 (docs/facts.md#proc-net-tcp): addresses are the
+/// kernel's words printed in hex (so 127.0.0.1 is 0100007F on little-endian), ports are host-order
+/// hex, request sockets print state 03, TIME_WAIT mini-sockets print their substate.
 
 #include <cstddef>
 #include <functional>

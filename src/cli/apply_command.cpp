@@ -76,8 +76,8 @@ const char* k_history_usage =
 
 constexpr std::chrono::milliseconds k_lock_wait{2000};
 
-// Kubernetes' safe sysctls (FACTS.md §9.1: kubelet safe_sysctls.go): since which release and
-// the kernel the kubelet needs for it to count as safe.
+// Kubernetes' safe sysctls (docs/facts.md#kubernetes-safe-sysctls: kubelet safe_sysctls.go): since
+// which release and the kernel the kubelet needs for it to count as safe.
 struct SafeSysctl {
   const char* key;
   const char* since;

@@ -1,11 +1,11 @@
 #pragma once
 /// The set of sysctl.d files a boot applies, in order, and what each key ends up as.
 ///
-/// systemd-sysctl (FACTS.md §8.1): /etc, /run, /usr/local/lib, /usr/lib sysctl.d; *.conf only;
-/// for one file name the first directory wins (a link to /dev/null or an empty file masks);
-/// all files sorted by name across directories; the later assignment wins; /etc/sysctl.conf
-/// only through a sysctl.d link (Debian's 99-sysctl.conf). procps `sysctl --system` (§8.4):
-/// the same plus /lib/sysctl.d, and /etc/sysctl.conf read again at the very end.
+/// systemd-sysctl (docs/facts.md#sysctl-d-precedence): /etc, /run, /usr/local/lib, /usr/lib
+/// sysctl.d; *.conf only; for one file name the first directory wins (a link to /dev/null or an
+/// empty file masks); all files sorted by name across directories; the later assignment wins;
+/// /etc/sysctl.conf only through a sysctl.d link (Debian's 99-sysctl.conf). procps `sysctl
+/// --system` (§8.4): the same plus /lib/sysctl.d, and /etc/sysctl.conf read again at the very end.
 
 #include <map>
 #include <optional>

@@ -1,7 +1,8 @@
 #pragma once
 /// sysctl keys and their /proc/sys paths.
 ///
-/// systemd's separator rule (sysctl.d(5), FACTS.md §8.2): if the first separator in a key is
+/// systemd's separator rule (sysctl.d(5), docs/facts.md#sysctl-d-syntax): if the first separator in
+/// a key is
 /// '/', slashes separate components and dots are part of names; if it is '.', dots separate
 /// and slashes are part of names. So `net.ipv4.conf.eth0/100.rp_filter` and
 /// `net/ipv4/conf/eth0.100/rp_filter` are one key (VLAN eth0.100).

@@ -12,7 +12,7 @@ namespace tcptune {
 
 namespace {
 
-constexpr int k_time_wait_seconds = 60;  // TCP_TIMEWAIT_LEN, fixed (FACTS.md §3.2)
+constexpr int k_time_wait_seconds = 60;  // TCP_TIMEWAIT_LEN, fixed (docs/facts.md#time-wait-length)
 
 }  // namespace
 

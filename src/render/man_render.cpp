@@ -150,6 +150,10 @@ std::string codes_man_page(const CheckCatalog& checks, std::string_view version)
   out += ".RI \"# tcptune: disable=\" CODE [, CODE ...],\n";
   out += "and for a whole file by such a comment before its first assignment (see\n";
   out += ".BR tcptune (8)).\n";
+  out += ".PP\nA reference of the form\n.BI docs/facts.md# NAME\n";
+  out += "is the section NAME of tcptune's facts document: docs/facts.md in the source tree,\n";
+  out += ".I /usr/share/doc/tcptune/docs/facts.md\nfrom the Debian package.\n";
+  out += "Other references name a Linux source file or commit, or a manual page.\n";
   for (const CodeGroup& g : k_groups) {
     bool header = false;
     for (const auto& [code, c] : checks.all()) {

@@ -7,7 +7,7 @@ using namespace tcptune;
 TEST_CASE("dotted and slashed keys normalize to one path") {
   CHECK(normalize_key("net.ipv4.tcp_tw_reuse").path == "net/ipv4/tcp_tw_reuse");
   CHECK(normalize_key("net/ipv4/tcp_tw_reuse").key == "net.ipv4.tcp_tw_reuse");
-  // VLAN interface names: the first separator decides (FACTS.md §8.2).
+  // VLAN interface names: the first separator decides (docs/facts.md#sysctl-d-syntax).
   NormalizedKey a = normalize_key("net.ipv4.conf.eth0/100.rp_filter");
   NormalizedKey b = normalize_key("net/ipv4/conf/eth0.100/rp_filter");
   CHECK(a.path == "net/ipv4/conf/eth0.100/rp_filter");

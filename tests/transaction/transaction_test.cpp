@@ -229,12 +229,14 @@ TEST_CASE("journal JSON round-trips exact bytes and rejects damage") {
 
 TEST_CASE("fragment text, marker and body") {
   FragmentHeader h{"0.1.0", "web", "T-01", "2026-11-21T14:28:00Z"};
-  std::string t = fragment_text(h, {{"net.core.somaxconn", "net/core/somaxconn", "4096",
-                                     "Deeper accept queue.", "FACTS §6", "base"}});
+  std::string t =
+      fragment_text(h, {{"net.core.somaxconn", "net/core/somaxconn", "4096", "Deeper accept queue.",
+                         "docs/facts.md#net-core-somaxconn", "base"}});
   CHECK(written_by_tcptune(t));
   CHECK(t.find("transaction T-01") != std::string::npos);
   CHECK(t.find("overwritten") != std::string::npos);
-  CHECK(t.find("# Deeper accept queue.\n# (base; FACTS §6)\nnet.core.somaxconn = 4096\n") !=
+  CHECK(t.find("# Deeper accept queue.\n# (base; "
+               "docs/facts.md#net-core-somaxconn)\nnet.core.somaxconn = 4096\n") !=
         std::string::npos);
   CHECK(fragment_body(t) == std::map<std::string, std::string>{{"net/core/somaxconn", "4096"}});
   CHECK_FALSE(written_by_tcptune("# my own\nx = 1\n"));
