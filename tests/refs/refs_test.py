@@ -21,8 +21,8 @@ Fails on:
   * a Linux source path (net/..., include/..., Documentation/..., ...) that is not in Debian's
     linux-source-6.1 tarball, or a symbol named with it (`file.c func()`, `file.h (A, B)`) that
     the file does not contain. The tarball's member list and the cited files are cached under
-    BUILD_DIR/refs/. Without /usr/src/linux-source-6.1.tar.xz this part is skipped: exit 77 if
-    nothing else failed.
+    BUILD_DIR/refs/. Without /usr/src/linux-source-6.1.tar.xz (or $TCPTUNE_LINUX_SOURCE) this
+    part is skipped: exit 77 if nothing else failed.
 """
 
 import glob
@@ -313,7 +313,8 @@ if errors:
     print(f"refs: {len(errors)} broken reference(s)")
     sys.exit(1)
 print(f"refs: {len(codes)} codes, {len(keys)} keys, {len(profiles)} profiles, {len(docs)} docs "
-      f"pages, {len(man_pages)} manual pages, {n_kernel} Linux source paths checked")
+      f"pages, {len(man_pages)} manual pages, {n_kernel} Linux source paths "
+      f"{'found (not checked)' if kernel_skipped else 'checked against linux-source-6.1'}")
 if kernel_skipped:
     print(f"refs: SKIPPED the Linux source paths: {kernel_skipped}")
     sys.exit(77)
