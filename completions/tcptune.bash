@@ -22,7 +22,7 @@ _tcptune_command_options() {
   case $1 in
     check) echo '--profile --kernel --no-sockets --netns --fail-on --semantics' ;;
     lint) echo '--kernel --semantics --fail-on --exclude' ;;
-    sockets) echo '--top --netns --source' ;;
+    sockets) echo '--top --netns --source --watch --interval --count' ;;
     apply)
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
         --semantics'

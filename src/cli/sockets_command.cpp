@@ -3,6 +3,7 @@
 
 #include "census/census.hpp"
 #include "cli/commands.hpp"
+#include "cli/watch_command.hpp"
 #include "core/version.hpp"
 #include "render/sockets_render.hpp"
 #include "sys/proc_sys.hpp"
@@ -16,6 +17,7 @@ namespace {
 
 const char* k_sockets_usage =
     "usage: tcptune sockets [--top N] [--netns NAME|PATH] [--source auto|netlink|proc]\n"
+    "       tcptune sockets --watch [--interval S] [--count N] [--top N] [--netns NAME|PATH]\n"
     "\n"
     "A socket census: TCP states (IPv4 and IPv6), listeners with their accept queues and the\n"
     "connections on each listening port, client-side groups per (local address, remote address,\n"
@@ -27,6 +29,12 @@ const char* k_sockets_usage =
     "/proc/net/tcp when the kernel has no sock_diag); under --root, DIR/proc/net/tcp{,6}.\n"
     "--netns enters /run/netns/NAME or a /proc/PID/ns/net path first (root only).\n"
     "\n"
+    "--watch refreshes every --interval seconds (default 2): on a terminal a full-screen view\n"
+    "(states as bars, top destinations and listening ports with ports in use against capacity,\n"
+    "connects and closes per second with their history, time until a destination's ports run\n"
+    "out; keys: q quit, p pause, s sort, n next network namespace); otherwise one line per\n"
+    "refresh. --count stops after N refreshes.\n"
+    "\n"
     "Formats: text (default), json (tcptune.sockets/1), prometheus.\n";
 
 }  // namespace
@@ -37,12 +45,17 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   std::string netns;
   std::string source = "auto";
   std::string replay;
+  double interval = 2.0;
+  std::size_t count = 0;
   opts.add_options()("help,h", "show this help")("top", po::value(&top),
                                                  "rows per table (default 10)")(
       "netns", po::value(&netns), "network namespace: a name under /run/netns or a path")(
       "source", po::value(&source), "auto (default), netlink or proc")(
       "replay", po::value(&replay),
-      "read a recording made by `tcptune debug record-sockets` (testing)");
+      "read a recording made by `tcptune debug record-sockets` (testing)")(
+      "watch", "a live view, refreshed every --interval seconds")(
+      "interval", po::value(&interval), "seconds between --watch refreshes (default 2)")(
+      "count", po::value(&count), "--watch: stop after N refreshes (default: until q)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -59,6 +72,23 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
     src = CensusSource::proc;
   } else if (source != "auto") {
     throw UsageError("--source must be auto, netlink or proc (got '" + source + "')");
+  }
+  const bool watch = vm.count("watch") != 0;
+  if (!watch && (vm.count("interval") != 0 || vm.count("count") != 0))
+    throw UsageError("--interval and --count go with --watch");
+  if (watch) {
+    if (!(interval >= 0.1 && interval <= 3600))
+      throw UsageError("--interval must be between 0.1 and 3600 seconds");
+    if (!replay.empty()) throw UsageError("--watch reads the live kernel: drop --replay");
+    if (format != OutputFormat::text) throw UsageError("--watch has no --format; drop it");
+    enter_netns_option(ctx, netns);
+    WatchOptions w;
+    w.interval = interval;
+    w.count = count;
+    w.top = top;
+    w.source = src;
+    w.netns = netns;
+    return run_watch(ctx, w);
   }
   enter_netns_option(ctx, netns);
   Result<CensusReport> rep = [&]() -> Result<CensusReport> {

@@ -1,0 +1,224 @@
+#include "cli/watch_command.hpp"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <clocale>
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+#include <ostream>
+#include <thread>
+
+#include "render/watch_view.hpp"
+#include "sys/netns.hpp"
+#include "sys/netns_list.hpp"
+#include "sys/proc_sys.hpp"
+
+namespace tcptune {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void on_stop_signal(int) { g_stop = 1; }
+
+/// SIGINT/SIGTERM end the loop cleanly (the terminal is restored) instead of killing it.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    ::sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &m_int);
+    ::sigaction(SIGTERM, &sa, &m_term);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  ~StopSignals() {
+    ::sigaction(SIGINT, &m_int, nullptr);
+    ::sigaction(SIGTERM, &m_term, nullptr);
+  }
+
+ private:
+  struct sigaction m_int {};
+  struct sigaction m_term {};
+};
+
+/// initscr() … endwin(), also when a census throws.
+class Screen {
+ public:
+  Screen() {
+    ::initscr();
+    ::cbreak();
+    ::noecho();
+    ::keypad(stdscr, TRUE);
+    ::curs_set(0);
+  }
+  Screen(const Screen&) = delete;
+  Screen& operator=(const Screen&) = delete;
+  ~Screen() { ::endwin(); }
+};
+
+std::string clock_text() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
+/// One census; on failure the frame's status says why and the old figures stay.
+bool take_frame(Context& ctx, const WatchOptions& opt, WatchFrame& f, WatchMemory& mem,
+                Clock::time_point& last) {
+  ProcSys proc(ctx.fs);
+  Result<CensusReport> rep = take_census(ctx.fs, proc, opt.source);
+  const auto now = Clock::now();
+  if (!rep.ok()) {
+    f.status = "census failed: " + rep.error().message();
+    return false;
+  }
+  const double seconds = std::chrono::duration<double>(now - last).count();
+  update_watch_frame(f, mem, rep.value(), seconds, opt.top);
+  last = now;
+  return true;
+}
+
+int run_lines(Context& ctx, const WatchOptions& opt) {
+  WatchFrame f;
+  f.netns = opt.netns.empty() ? "current" : opt.netns;
+  f.interval = opt.interval;
+  WatchMemory mem;
+  auto last = Clock::now();
+  const auto period = std::chrono::duration<double>(opt.interval);
+  auto next = Clock::now();
+  for (std::size_t n = 0; opt.count == 0 || n < opt.count; ++n) {
+    if (g_stop) break;
+    if (!take_frame(ctx, opt, f, mem, last)) throw SystemFailure(f.status);
+    ctx.out << render_watch_line(f, clock_text()) << std::flush;
+    if (!ctx.out) throw SystemFailure("cannot write the watch output");
+    if (opt.count != 0 && n + 1 == opt.count) break;
+    next += std::chrono::duration_cast<Clock::duration>(period);
+    while (!g_stop && Clock::now() < next)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return 0;
+}
+
+int run_screen(Context& ctx, const WatchOptions& opt) {
+  std::setlocale(LC_ALL, "");
+  const bool utf8 = std::string(::nl_langinfo(CODESET)) == "UTF-8";
+  std::vector<NetnsEntry> spaces;  // listed when 'n' is first pressed
+  std::size_t space = 0;
+  NetnsReturn home;
+  Screen screen;
+  WatchFrame f;
+  f.netns = opt.netns.empty() ? "current" : opt.netns;
+  f.interval = opt.interval;
+  WatchMemory mem;
+  auto last = Clock::now();
+  const auto start = Clock::now();
+  const auto period =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.interval));
+  auto next = Clock::now();
+  std::size_t refreshes = 0;
+  bool dirty = true;
+  while (!g_stop) {
+    if (Clock::now() >= next) {
+      if (!f.paused) {
+        if (take_frame(ctx, opt, f, mem, last)) ++refreshes;
+      }
+      next = Clock::now() + period;
+      dirty = true;
+    }
+    if (dirty) {
+      f.elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      int h = 0;
+      int w = 0;
+      getmaxyx(stdscr, h, w);
+      erase();
+      const auto lines = render_watch(f, w, h, utf8);
+      for (std::size_t i = 0; i < lines.size() && static_cast<int>(i) < h; ++i)
+        mvaddstr(static_cast<int>(i), 0, lines[i].c_str());
+      refresh();
+      dirty = false;
+    }
+    if (opt.count != 0 && refreshes >= opt.count) break;
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+    timeout(static_cast<int>(std::clamp<long long>(wait.count(), 10, 1000)));
+    const int ch = getch();
+    if (ch == ERR) continue;
+    dirty = true;
+    f.status.clear();
+    switch (ch) {
+      case 'q':
+      case 'Q':
+        return 0;
+      case 'p':
+      case ' ':
+        f.paused = !f.paused;
+        break;
+      case 's':
+        f.sort = f.sort == WatchSort::sockets    ? WatchSort::headroom
+                 : f.sort == WatchSort::headroom ? WatchSort::rate
+                                                 : WatchSort::sockets;
+        sort_groups(f.destinations, f.sort);
+        sort_groups(f.ports, f.sort);
+        break;
+      case 'n': {
+        if (!ctx.fs.is_host_root()) {
+          f.status = "namespaces: not under --root";
+          break;
+        }
+        if (spaces.empty()) {
+          Result<std::vector<NetnsEntry>> l = list_network_namespaces("/");
+          if (!l.ok() || l.value().empty()) {
+            f.status = "namespaces: " + (l.ok() ? std::string("none found") : l.error().message());
+            break;
+          }
+          spaces = std::move(l.value());
+          space = spaces.size() - 1;  // the next press shows the first
+        }
+        space = (space + 1) % spaces.size();
+        if (!home.restore() || !enter_netns(spaces[space].path).ok()) {
+          f.status = "cannot enter " + spaces[space].path + " (needs root)";
+          home.restore();
+          break;
+        }
+        f.netns = spaces[space].name;
+        f.netns_index = space;
+        f.netns_count = spaces.size();
+        f.connects.clear();
+        f.accepts.clear();
+        f.closes.clear();
+        mem = WatchMemory{};
+        next = Clock::now();  // refresh now, in the new namespace
+        break;
+      }
+      case KEY_RESIZE:
+        break;
+      default:
+        f.status = "keys: q quit  p pause  s sort  n next namespace";
+        break;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_watch(Context& ctx, const WatchOptions& opt) {
+  StopSignals signals;
+  const char* term = std::getenv("TERM");
+  const bool tty = ::isatty(STDOUT_FILENO) == 1 && ::isatty(STDIN_FILENO) == 1 && term != nullptr &&
+                   std::string(term) != "dumb";
+  return tty ? run_screen(ctx, opt) : run_lines(ctx, opt);
+}
+
+}  // namespace tcptune

@@ -1,0 +1,142 @@
+#include "sys/netns_list.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <map>
+#include <utility>
+
+namespace tcptune {
+
+namespace {
+
+// The initial network namespace's fixed inode on kernels that number it so (see in_initial_netns).
+constexpr std::uint64_t k_proc_net_init_ino = 0xEFFFFFF9;
+
+std::string read_small(const std::string& path, std::size_t limit) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return {};
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (out.size() < limit) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) break;
+    out.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+bool all_digits(const char* s) {
+  if (*s == '\0') return false;
+  for (; *s != '\0'; ++s) {
+    if (*s < '0' || *s > '9') return false;
+  }
+  return true;
+}
+
+std::vector<std::string> list_names(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    out.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& root) {
+  const std::string base = root == "/" ? std::string() : root;
+  const std::string proc = base + "/proc";
+  DIR* d = ::opendir(proc.c_str());
+  if (d == nullptr) return SysError{errno, proc, "cannot list processes"};
+  std::vector<int> pids;
+  while (dirent* e = ::readdir(d)) {
+    if (!all_digits(e->d_name)) continue;
+    int pid = 0;
+    std::from_chars(e->d_name, e->d_name + std::strlen(e->d_name), pid);
+    pids.push_back(pid);
+  }
+  ::closedir(d);
+  std::sort(pids.begin(), pids.end());
+
+  std::map<std::pair<std::uint64_t, std::uint64_t>, NetnsEntry> by_id;
+  auto note = [&](const struct stat& st) -> NetnsEntry& {
+    NetnsEntry& e = by_id[{st.st_dev, st.st_ino}];
+    e.dev = st.st_dev;
+    e.ino = st.st_ino;
+    return e;
+  };
+  // Named namespaces first: their name is the best one to show.
+  for (const std::string& name : list_names(base + "/run/netns")) {
+    const std::string path = base + "/run/netns/" + name;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;
+    NetnsEntry& e = note(st);
+    if (e.path.empty()) {
+      e.path = path;
+      e.name = name;
+    }
+  }
+  std::pair<std::uint64_t, std::uint64_t> init_id{0, 0};
+  bool init_known = false;
+  for (int pid : pids) {
+    const std::string p = proc + "/" + std::to_string(pid);
+    struct stat st {};
+    if (::stat((p + "/ns/net").c_str(), &st) != 0) continue;  // gone, or not ours to see
+    if (pid == 1) {
+      init_id = {st.st_dev, st.st_ino};
+      init_known = true;
+    }
+    NetnsEntry& e = note(st);
+    ++e.processes;
+    if (e.first_pid == 0) {
+      e.first_pid = pid;
+      e.comm = read_small(p + "/comm", 64);
+      e.owner = classify_cgroup(cgroup_path_of(read_small(p + "/cgroup", 64 * 1024)));
+    }
+    if (e.path.empty()) e.path = p + "/ns/net";
+  }
+  std::vector<NetnsEntry> out;
+  for (auto& [id, e] : by_id) {
+    e.initial = init_known ? id == init_id : e.ino == k_proc_net_init_ino;
+    if (e.initial) {
+      e.name = "initial";
+    } else if (e.name.empty()) {
+      if (!e.owner.container.empty()) {
+        e.name = e.owner.label();
+      } else {
+        e.name = "pid " + std::to_string(e.first_pid) + (e.comm.empty() ? "" : " (" + e.comm + ")");
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const NetnsEntry& a, const NetnsEntry& b) {
+    if (a.initial != b.initial) return a.initial;
+    return a.name < b.name;
+  });
+  return out;
+}
+
+NetnsReturn::NetnsReturn() : m_fd(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) {}
+
+NetnsReturn::~NetnsReturn() {
+  if (m_fd >= 0) ::close(m_fd);
+}
+
+bool NetnsReturn::restore() const { return m_fd >= 0 && ::setns(m_fd, CLONE_NEWNET) == 0; }
+
+}  // namespace tcptune

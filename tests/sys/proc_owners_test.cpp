@@ -1,0 +1,105 @@
+#include "sys/proc_owners.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using tcptune::find_socket_owners;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "tcptune-owners-XXXXXX").string();
+    REQUIRE(::mkdtemp(t.data()) != nullptr);
+    path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+void link(const std::string& target, const fs::path& at) {
+  fs::create_directories(at.parent_path());
+  fs::create_symlink(target, at);
+}
+
+}  // namespace
+
+TEST_CASE("owners from a /proc tree: only the inodes asked for, shared sockets, cgroups") {
+  TempDir t;
+  const fs::path proc = t.path / "proc";
+  // pid 100: nginx master and worker (101) share the listener 5000; 101 also holds 5001.
+  link("socket:[5000]", proc / "100/fd/6");
+  link("/dev/null", proc / "100/fd/0");
+  link("pipe:[77]", proc / "100/fd/1");
+  write(proc / "100/comm", "nginx\n");
+  write(proc / "100/cgroup", "0::/system.slice/nginx.service\n");
+  link("socket:[5000]", proc / "101/fd/6");
+  link("socket:[5001]", proc / "101/fd/7");
+  write(proc / "101/comm", "nginx\n");
+  write(proc / "101/cgroup", "0::/system.slice/nginx.service\n");
+  // pid 200 holds a socket nobody asked about.
+  link("socket:[9999]", proc / "200/fd/3");
+  write(proc / "200/comm", "sshd\n");
+  // Not processes.
+  write(proc / "self/comm", "x");
+  write(proc / "net/tcp", "");
+  // A link that tries to point out of the tree is read as text, never followed.
+  link("/etc", proc / "300/fd/4");
+  write(proc / "300/comm", "evil\n");
+
+  auto r = find_socket_owners(proc.string(), {5000, 5001, 4242});
+  REQUIRE(r.ok());
+  const auto& o = r.value();
+  REQUIRE(o.holders.size() == 2);
+  CHECK(o.holders.at(5000) == std::vector<int>{100, 101});
+  CHECK(o.holders.at(5001) == std::vector<int>{101});
+  CHECK_FALSE(o.holders.contains(4242));
+  CHECK(o.processes.size() == 2);
+  CHECK(o.processes.at(100).comm == "nginx");
+  CHECK(o.processes.at(101).owner.unit == "nginx.service");
+  CHECK_FALSE(o.processes.contains(200));
+  CHECK(o.processes_scanned == 4);
+  CHECK(o.descriptors_scanned == 7);
+}
+
+TEST_CASE("owners: nothing asked, nothing walked; a missing /proc is an error naming it") {
+  TempDir t;
+  auto r = find_socket_owners((t.path / "proc").string(), {1});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().path == (t.path / "proc").string());
+  fs::create_directories(t.path / "proc/1/fd");
+  auto empty = find_socket_owners((t.path / "proc").string(), {});
+  REQUIRE(empty.ok());
+  CHECK(empty.value().processes_scanned == 0);
+}
+
+TEST_CASE("owners on the live kernel: this process's own socket") {
+  const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(s >= 0);
+  struct stat st {};
+  REQUIRE(::fstat(s, &st) == 0);
+  const auto ino = static_cast<std::uint32_t>(st.st_ino);
+  auto r = find_socket_owners("/proc", {ino});
+  ::close(s);
+  REQUIRE(r.ok());
+  REQUIRE(r.value().holders.contains(ino));
+  CHECK(r.value().holders.at(ino) == std::vector<int>{static_cast<int>(::getpid())});
+  CHECK(r.value().processes.at(::getpid()).comm.rfind("tcptune_tests", 0) == 0);
+}
