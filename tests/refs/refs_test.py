@@ -255,6 +255,10 @@ with tempfile.TemporaryDirectory(prefix="tcptune-refs.") as tmp:
     fx = pathlib.Path(tmp) / "fx"
     subprocess.run([sys.executable, str(src / "tests/fixtures/check/make_fixtures.py"), "--out",
                     str(fx)], check=True, capture_output=True, timeout=300)
+    # check: findings and changes (JSON carries each change's reference).
+    for fmt in ("text", "json"):
+        check_text(f"check --format {fmt} (blog-sysctl-conf)",
+                   run("check", "--format", fmt, root=fx / "blog-sysctl-conf"))
     for p in profiles:
         if p == "base":
             continue
