@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/kernel_version.hpp"
+#include "core/sysctl_key.hpp"
 #include "core/version.hpp"
 #include "engine/advisor.hpp"
 #include "engine/host_facts.hpp"
@@ -171,6 +172,20 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   // only make the persisted picture incomplete, and are said on stderr below.
   report.findings.insert(report.findings.end(), set.trust.begin(), set.trust.end());
   report.plan = make_plan(profile, facts);
+  // The plan fixes what the findings condemn, or says why not: a warning or an error about a
+  // key's value that the profile leaves alone gets a note with the finding's own advice.
+  for (const Finding& f : report.findings) {
+    if (f.severity < Severity::warning || !f.key ||
+        k.keys.find(normalize_key(*f.key).path) == nullptr)
+      continue;
+    bool covered = false;
+    for (const Change& c : report.plan.changes) covered = covered || c.key == *f.key;
+    for (const PlanNote& n : report.plan.notes) covered = covered || n.key == *f.key;
+    if (covered) continue;
+    report.plan.notes.push_back(
+        {*f.key, f.code + " condemns its value, and profile " + report.profile +
+                     " sets no target for it (what to do depends on this host): " + f.hint});
+  }
 
   ExitCode code = ExitCode::ok;
   for (const Finding& f : report.findings) {
