@@ -149,7 +149,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   }
   in.census = report.census;
 
-  Detection detected = detect_profile(report.census);
+  Detection detected = detect_profile(report.census, k.keys);
   if (!profile_opt.empty()) {
     report.profile = profile_opt;
     report.profile_source = "option";
@@ -172,6 +172,27 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   // only make the persisted picture incomplete, and are said on stderr below.
   report.findings.insert(report.findings.end(), set.trust.begin(), set.trust.end());
   report.plan = make_plan(profile, facts);
+  // tcp_tw_reuse = 1 is for outgoing connections to other hosts: when every outgoing connection
+  // is on loopback, the default 2 already lets connect() reuse TIME_WAIT ports.
+  auto metric = [&](const char* name) -> std::int64_t {
+    auto it = report.metrics.find(name);
+    const auto* v = it == report.metrics.end() ? nullptr : std::get_if<std::int64_t>(&it->second);
+    return v == nullptr ? -1 : *v;
+  };
+  if (metric("outbound") > 0 && metric("outbound_remote") == 0) {
+    auto& ch = report.plan.changes;
+    for (auto it = ch.begin(); it != ch.end(); ++it) {
+      if (it->key != "net.ipv4.tcp_tw_reuse" || it->current != std::optional<std::string>("2") ||
+          it->target != std::optional<std::string>("1") || (it->persisted && *it->persisted != "2"))
+        continue;
+      report.plan.notes.push_back(
+          {it->key, "left at 2: profile " + report.profile +
+                        " asks for 1, but every outgoing connection here is on loopback, which "
+                        "the default 2 already covers (with tcp_timestamps on)"});
+      ch.erase(it);
+      break;
+    }
+  }
   // The plan fixes what the findings condemn, or says why not: a warning or an error about a
   // key's value that the profile leaves alone gets a note with the finding's own advice.
   for (const Finding& f : report.findings) {

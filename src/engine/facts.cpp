@@ -71,12 +71,17 @@ const std::vector<std::string>& census_metric_names() {
         "exhaustion.connects_per_s",
         "exhaustion.ports_in_use",
         "exhaustion.loopback",
-        "counters_since",  // "boot", "the namespace was created" or "boot or namespace creation"
+        "counters_since",  // "boot" or "the namespace was created"
+        "top_tw.port",
+        "top_tw.service",  // "MySQL (database)", from rules/services.toml, or "port N"
+        "top_tw.fix",      // the fix that fits that service
+        "top_server_tw.service",
+        "top_server_tw.fix",
     };
-    for (const char* c : {"ActiveOpens", "PassiveOpens", "TW", "TWRecycled", "TWKilled",
-                          "TCPTimeWaitOverflow", "ListenOverflows", "ListenDrops",
-                          "TCPReqQFullDoCookies", "TCPReqQFullDrop", "TCPDeferAcceptDrop",
-                          "AttemptFails", "EstabResets"})
+    for (const char* c :
+         {"ActiveOpens", "PassiveOpens", "TW", "TWRecycled", "TWKilled", "TCPTimeWaitOverflow",
+          "ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies", "TCPReqQFullDrop",
+          "TCPDeferAcceptDrop", "AttemptFails", "EstabResets"})
       n.push_back(std::string("rates.") + c);  // per second over the window (two snapshots)
     for (int s = 1; s <= 11; ++s) n.push_back("states." + std::string(state_name(s)));
     return n;

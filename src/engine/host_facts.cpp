@@ -1,6 +1,7 @@
 #include "engine/host_facts.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "census/socket_record.hpp"
@@ -110,6 +111,7 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
         FactValue{endpoint_text(top_tw->key.remote, top_tw->key.v4, top_tw->key.remote_port)};
     m["top_tw.time_wait"] = i64(top_tw->states[6]);
     m["top_tw.closes_per_s"] = FactValue{rep.rate_of(*top_tw).closes_per_s};
+    m["top_tw.port"] = i64(top_tw->key.remote_port);
     m["top_tw.loopback"] =
         FactValue{std::int64_t{is_loopback(top_tw->key.remote, top_tw->key.v4) ? 1 : 0}};
   }
@@ -167,6 +169,22 @@ HostFacts::HostFacts(HostFactsInput in) : m_in(std::move(in)) {
     bool other_ns = m_in.initial_netns.has_value() && !*m_in.initial_netns;
     m_metrics["counters_since"] =
         FactValue{std::string(other_ns ? "the namespace was created" : "boot")};
+    // The service on the port concerned, and the fix that fits it (rules/services.toml).
+    auto service_facts = [&](const char* port_metric, const std::string& prefix) {
+      auto it = m_metrics.find(port_metric);
+      if (it == m_metrics.end() || m_in.keys == nullptr) return;
+      std::int64_t port = 0;
+      if (const auto* i = std::get_if<std::int64_t>(&it->second)) port = *i;
+      if (const auto* t = std::get_if<std::string>(&it->second)) port = std::atoi(t->c_str());
+      const Service* svc = m_in.keys->service(static_cast<int>(port));
+      std::string fix = svc != nullptr ? svc->fix : m_in.keys->kind_fix("other");
+      if (fix.empty()) return;
+      m_metrics[prefix + ".service"] = FactValue{svc != nullptr ? svc->name + " (" + svc->kind + ")"
+                                                                : "port " + std::to_string(port)};
+      m_metrics[prefix + ".fix"] = FactValue{fix};
+    };
+    service_facts("top_tw.port", "top_tw");
+    service_facts("top_server_tw.port", "top_server_tw");
   }
 }
 
