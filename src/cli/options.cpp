@@ -1,7 +1,8 @@
-// Options and helpers shared by several commands: --semantics, --fail-on, --kernel, --netns,
-// the persisted values of a sysctl.d set.
+// Options and helpers shared by several commands: --semantics, --fail-on, --kernel, --sample,
+// --netns, the persisted values of a sysctl.d set.
 
 #include <cstdlib>
+
 #include "cli/commands.hpp"
 #include "core/kernel_version.hpp"
 #include "sys/netns.hpp"

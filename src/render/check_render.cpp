@@ -1,7 +1,7 @@
 #include "render/check_render.hpp"
-#include <cstdio>
 
 #include <cmath>
+#include <cstdio>
 
 #include "census/socket_record.hpp"
 #include "render/findings_render.hpp"
