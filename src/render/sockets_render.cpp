@@ -212,6 +212,34 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
           name + "\"} " + std::to_string(it->second) + "\n";
     }
     out += counters + gauges;
+    // Rates only exist with two snapshots: Prometheus can rate() the counters itself, but the
+    // per-destination connection rate and the time to exhaustion come from the census.
+    if (rep.sample.two_snapshots) {
+      out +=
+          "# HELP tcptune_destination_connects_per_second New connections per second toward a "
+          "destination (top groups), measured between two snapshots.\n"
+          "# TYPE tcptune_destination_connects_per_second gauge\n";
+      std::string tte =
+          "# HELP tcptune_destination_seconds_to_exhaustion Seconds until no local port is left "
+          "toward a destination at its measured net port use (only while ports are used up).\n"
+          "# TYPE tcptune_destination_seconds_to_exhaustion gauge\n";
+      for (std::size_t i = 0; i < dests.size() && i < meta.top; ++i) {
+        const Destination& d = dests[i];
+        GroupRate g = rep.rate_of(d);
+        std::string labels = "local=\"" + prometheus_label(address_text(d.key.local, d.key.v4)) +
+                             "\",remote=\"" +
+                             prometheus_label(address_text(d.key.remote, d.key.v4)) +
+                             "\",remote_port=\"" + std::to_string(d.key.remote_port) + "\"";
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.2f", g.connects_per_s);
+        out += "tcptune_destination_connects_per_second{" + labels + "} " + buf + "\n";
+        if (g.seconds_to_exhaustion) {
+          std::snprintf(buf, sizeof buf, "%.1f", *g.seconds_to_exhaustion);
+          tte += "tcptune_destination_seconds_to_exhaustion{" + labels + "} " + buf + "\n";
+        }
+      }
+      out += tte;
+    }
     return out;
   }
 
