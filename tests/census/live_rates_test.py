@@ -142,7 +142,7 @@ def no_folklore(check, what):
 
 
 def scenario_client_close(binary, tmp):
-    p, prog = start_gen(tmp, "client-close", 3306, 400, 3.5)
+    p, prog = start_gen(tmp, "client-close", 3306, 400, 4.5)
     time.sleep(1.2)
     j, before, after = sample(binary, "sockets")
     chk, _, _ = sample(binary, "check")
@@ -289,10 +289,10 @@ def scenario_accept_full(binary, tmp):
 
 
 def scenario_defer(binary, tmp):
-    p, _ = start_gen(tmp, "defer", 7001, 300, 2.5, ["--backlog", "64"])
-    time.sleep(1.2)
-    j, _, _ = sample(binary, "sockets")
+    p, _ = start_gen(tmp, "defer", 7001, 300, 3.0, ["--backlog", "64"])
+    time.sleep(0.8)
     chk, _, _ = sample(binary, "check", "0.5")
+    j, _, _ = sample(binary, "sockets")
     finish_gen(p)
     if j.get("states", {}).get("SYN_RECV", 0) == 0:
         fail("defer: no SYN_RECV")
