@@ -15,14 +15,14 @@ _tcptune_commands='check lint sockets explain rules profiles apply rollback hist
 _tcptune_global_options='--root --format --color --data-dir -q --quiet -h --help --version'
 # Options (global or a command's) whose value is the next word.
 _tcptune_value_options='--root --format --color --data-dir --profile --kernel --netns --fail-on
-  --semantics --exclude --top --source --replay --fragment'
+  --semantics --exclude --top --source --replay --fragment --sample'
 
 # The options of each command (the global ones are accepted everywhere as well).
 _tcptune_command_options() {
   case $1 in
-    check) echo '--profile --kernel --no-sockets --netns --fail-on --semantics' ;;
+    check) echo '--profile --kernel --no-sockets --netns --sample --fail-on --semantics' ;;
     lint) echo '--kernel --semantics --fail-on --exclude' ;;
-    sockets) echo '--top --netns --source --watch --interval --count' ;;
+    sockets) echo '--top --netns --source --sample --replay --watch --interval --count' ;;
     apply)
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
         --semantics'
@@ -213,6 +213,7 @@ _tcptune() {
     --fail-on) values='error warning info' ;;
     --semantics) values='systemd procps' ;;
     --source) values='auto netlink proc' ;;
+    --sample) values='auto 0 1s 2s 500ms' ;;
     --profile) values=$(_tcptune_profile_names) ;;
     --exclude)
       # A comma-separated list: complete its last element.

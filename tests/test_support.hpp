@@ -94,6 +94,7 @@ inline const Catalog& shipped_keys() {
     Catalog k;
     std::vector<Finding> errors;
     load_key_catalog(data_file("rules/keys.toml"), "rules/keys.toml", k, errors);
+    load_services(data_file("rules/services.toml"), "rules/services.toml", k, errors);
     return k;
   }();
   return c;

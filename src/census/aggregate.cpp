@@ -4,6 +4,8 @@
 #include <cstring>
 #include <map>
 
+#include "census/rates.hpp"
+
 namespace tcptune {
 
 std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const noexcept {
@@ -24,7 +26,24 @@ std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const noexce
   return static_cast<std::size_t>(h);
 }
 
-CensusAggregator::CensusAggregator() { reset(); }
+CensusAggregator::CensusAggregator() {
+  reset();
+  set_port_range(32768, 60999, {});
+}
+
+void CensusAggregator::set_port_range(int low, int high,
+                                      const std::vector<std::pair<int, int>>& reserved) {
+  m_ephemeral.reset();
+  for (int p = std::max(low, 1); p <= std::min(high, 65535); ++p) m_ephemeral.set(p);
+  for (const auto& [lo, hi] : reserved) {
+    for (int p = std::max(lo, 1); p <= std::min(hi, 65535); ++p) m_ephemeral.reset(p);
+  }
+}
+
+bool CensusAggregator::is_server_side(std::uint16_t local_port, std::uint16_t remote_port) const {
+  if (m_listen_ports.test(local_port) || m_extra_listen.test(local_port)) return true;
+  return !m_ephemeral.test(local_port) && m_ephemeral.test(remote_port);
+}
 
 void CensusAggregator::reset() {
   m_v4 = {};
@@ -34,7 +53,9 @@ void CensusAggregator::reset() {
   m_listen_ports.reset();
   m_listeners.clear();
   m_server.clear();
+  m_server_lo.clear();
   m_dest.clear();
+  if (m_tracker != nullptr) m_tracker->restart();
 }
 
 void CensusAggregator::add(const SocketRecord& r) {
@@ -57,10 +78,19 @@ void CensusAggregator::add(const SocketRecord& r) {
     ++m_tw_pool;
     if (state == TcpState::fin_wait2) ++m_orphan_fw2;
   }
-  if (m_listen_ports.test(r.local_port)) {
+  if (is_server_side(r.local_port, r.remote_port)) {
+    if (m_tracker != nullptr) {
+      GroupKey g;
+      g.server = true;
+      g.dest.remote_port = r.local_port;
+      m_tracker->observe(r.cookie, g, r.state);
+    }
     ++m_server[r.local_port][r.state];
     ++m_server_conns;
-    if (is_loopback(r.remote, r.v4)) ++m_server_loopback;
+    if (is_loopback(r.remote, r.v4)) {
+      ++m_server_loopback;
+      ++m_server_lo[r.local_port];
+    }
     if (state == TcpState::time_wait) ++m_server_tw;
     return;
   }
@@ -70,6 +100,7 @@ void CensusAggregator::add(const SocketRecord& r) {
   k.local = r.local;
   k.remote = r.remote;
   k.remote_port = r.remote_port;
+  if (m_tracker != nullptr) m_tracker->observe(r.cookie, GroupKey{false, k}, r.state);
   Destination& d = m_dest[k];
   if (d.sockets == 0) d.key = k;
   ++d.states[r.state];
@@ -82,7 +113,10 @@ std::vector<PortUse> CensusAggregator::server_ports() const {
   for (const Listener& l : m_listeners) ports.try_emplace(l.port);
   std::vector<PortUse> out;
   out.reserve(ports.size());
-  for (const auto& [port, counts] : ports) out.push_back({port, counts});
+  for (const auto& [port, counts] : ports) {
+    auto lo = m_server_lo.find(port);
+    out.push_back({port, counts, lo == m_server_lo.end() ? 0 : lo->second});
+  }
   return out;
 }
 

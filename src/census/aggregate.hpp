@@ -46,14 +46,28 @@ struct Destination {
 
 struct PortUse {
   std::uint16_t port = 0;
-  StateCounts states{};  ///< connections on a listening port (server side), LISTEN excluded
+  StateCounts states{};        ///< connections on a listening port (server side), LISTEN excluded
+  std::uint64_t loopback = 0;  ///< of them, from a loopback peer
 };
+
+class RateTracker;
 
 class CensusAggregator {
  public:
   CensusAggregator();
   void add(const SocketRecord& r);
+  /// Forgets the sockets (not the port range, the extra listening ports or the tracker).
   void reset();
+
+  /// Which side a connection is on when its local port has no listener: a local port outside
+  /// the ephemeral range (or reserved) talking to a remote port inside it is a server's
+  /// (a listener that stopped, its TIME_WAIT still there). Default: 32768-60999.
+  void set_port_range(int low, int high, const std::vector<std::pair<int, int>>& reserved);
+  /// Listening ports of an earlier snapshot: their connections stay server-side.
+  void add_listening_ports(const std::bitset<65536>& ports) { m_extra_listen |= ports; }
+  [[nodiscard]] const std::bitset<65536>& listening_ports() const { return m_listen_ports; }
+  /// Every non-listening socket is also reported to `t` (null: none). Not owned.
+  void set_tracker(RateTracker* t) { m_tracker = t; }
 
   [[nodiscard]] const StateCounts& states(bool v4) const { return v4 ? m_v4 : m_v6; }
   /// IPv4 and IPv6 together, for one state (1..11).
@@ -74,6 +88,9 @@ class CensusAggregator {
   [[nodiscard]] std::uint64_t server_time_wait() const { return m_server_tw; }
   [[nodiscard]] std::uint64_t client_time_wait() const { return m_client_tw; }
   [[nodiscard]] bool is_listening_port(std::uint16_t p) const { return m_listen_ports.test(p); }
+  /// Server side: a listening port (this snapshot or an earlier one), or a non-ephemeral local
+  /// port talking to an ephemeral remote port.
+  [[nodiscard]] bool is_server_side(std::uint16_t local_port, std::uint16_t remote_port) const;
   /// Server-side connections (LISTEN excluded), and those of them from a loopback peer.
   [[nodiscard]] std::uint64_t server_connections() const { return m_server_conns; }
   [[nodiscard]] std::uint64_t server_loopback() const { return m_server_loopback; }
@@ -89,8 +106,12 @@ class CensusAggregator {
   std::uint64_t m_server_conns = 0;
   std::uint64_t m_server_loopback = 0;
   std::bitset<65536> m_listen_ports;
+  std::bitset<65536> m_extra_listen;
+  std::bitset<65536> m_ephemeral;
+  RateTracker* m_tracker = nullptr;
   std::vector<Listener> m_listeners;
   std::unordered_map<std::uint16_t, StateCounts> m_server;
+  std::unordered_map<std::uint16_t, std::uint64_t> m_server_lo;
   std::unordered_map<DestinationKey, Destination, DestinationKeyHash> m_dest;
 };
 

@@ -3,13 +3,16 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "census/counters.hpp"
 #include "census/diag_parser.hpp"
 #include "census/netlink_dump.hpp"
 #include "census/proc_net_tcp.hpp"
+#include "census/rates.hpp"
 #include "core/key_source.hpp"
 #include "engine/value_check.hpp"
 #include "sys/root_fs.hpp"
@@ -26,6 +29,38 @@ std::int64_t CensusReport::port_capacity() const {
   return cap;
 }
 
+constexpr double k_time_wait_seconds = 60;  // TCP_TIMEWAIT_LEN: fixed in the kernel
+
+GroupRate CensusReport::rate_of(const Destination& d) const {
+  auto it = dest_rates.find(d.key);
+  if (it != dest_rates.end()) return it->second;
+  GroupRate r;
+  r.closes_per_s = r.connects_per_s =
+      static_cast<double>(d.states[static_cast<std::size_t>(TcpState::time_wait)]) /
+      k_time_wait_seconds;
+  return r;
+}
+
+GroupRate CensusReport::rate_of(const PortUse& p) const {
+  auto it = port_rates.find(p.port);
+  if (it != port_rates.end()) return it->second;
+  GroupRate r;
+  r.closes_per_s = r.connects_per_s =
+      static_cast<double>(p.states[static_cast<std::size_t>(TcpState::time_wait)]) /
+      k_time_wait_seconds;
+  return r;
+}
+
+const std::vector<std::string>& rated_counters() {
+  static const std::vector<std::string> names{
+      "Tcp.ActiveOpens",        "Tcp.PassiveOpens",          "TcpExt.TW",
+      "TcpExt.TWRecycled",      "TcpExt.TWKilled",           "TcpExt.TCPTimeWaitOverflow",
+      "TcpExt.ListenOverflows", "TcpExt.ListenDrops",        "TcpExt.TCPReqQFullDoCookies",
+      "TcpExt.TCPReqQFullDrop", "TcpExt.TCPDeferAcceptDrop", "Tcp.AttemptFails",
+      "Tcp.EstabResets"};
+  return names;
+}
+
 double headroom_pct(std::int64_t capacity, std::uint64_t in_use) {
   if (capacity <= 0) return 0.0;
   double free = static_cast<double>(capacity) - static_cast<double>(in_use);
@@ -36,21 +71,19 @@ namespace {
 
 constexpr std::size_t k_max_proc_bytes = 1u << 30;  // /proc/net/tcp of a few million sockets
 
-void read_facts(const RootFs& fs, const KeySource& keys, CensusReport& rep) {
+std::map<std::string, std::int64_t> read_counters(const RootFs& fs) {
+  std::map<std::string, std::int64_t> out;
   for (const char* f : {"/proc/net/netstat", "/proc/net/snmp"}) {
     Result<std::string> t = fs.read_file(f, 1 << 20);
     if (t.ok()) {
       auto m = parse_snmp_counters(t.value());
-      rep.counters.insert(m.begin(), m.end());
+      out.insert(m.begin(), m.end());
     }
   }
-  for (const char* f : {"/proc/net/sockstat", "/proc/net/sockstat6"}) {
-    Result<std::string> t = fs.read_file(f, 1 << 20);
-    if (t.ok()) {
-      auto m = parse_sockstat(t.value());
-      rep.sockstat.insert(m.begin(), m.end());
-    }
-  }
+  return out;
+}
+
+void read_range(const KeySource& keys, CensusReport& rep) {
   KeyRead range = keys.read("net/ipv4/ip_local_port_range");
   if (range.status == KeyStatus::value) {
     auto f = parse_int_fields(range.value);
@@ -64,6 +97,18 @@ void read_facts(const RootFs& fs, const KeySource& keys, CensusReport& rep) {
   if (reserved.status == KeyStatus::value) {
     rep.range.reserved =
         parse_port_list(reserved.value).value_or(std::vector<std::pair<int, int>>{});
+  }
+  rep.sockets.set_port_range(rep.range.low, rep.range.high, rep.range.reserved);
+}
+
+void read_facts(const RootFs& fs, CensusReport& rep) {
+  rep.counters = read_counters(fs);
+  for (const char* f : {"/proc/net/sockstat", "/proc/net/sockstat6"}) {
+    Result<std::string> t = fs.read_file(f, 1 << 20);
+    if (t.ok()) {
+      auto m = parse_sockstat(t.value());
+      rep.sockstat.insert(m.begin(), m.end());
+    }
   }
 }
 
@@ -97,9 +142,12 @@ Result<CensusReport> take_census(const RootFs& fs, const KeySource& keys, Census
   return take_census_with(fs, keys, source, dump, record);
 }
 
-Result<CensusReport> take_census_with(const RootFs& fs, const KeySource& keys, CensusSource source,
-                                      const DumpFunction& dump, std::string* record) {
-  CensusReport rep;
+namespace {
+
+// One snapshot into `rep` (whose aggregator may carry a tracker and earlier listening ports).
+Result<bool> census_into(const RootFs& fs, const KeySource& keys, CensusSource source,
+                         const DumpFunction& dump, std::string* record, CensusReport& rep) {
+  read_range(keys, rep);
   bool netlink =
       source == CensusSource::netlink || (source == CensusSource::automatic && fs.is_host_root());
   if (netlink) {
@@ -134,7 +182,7 @@ Result<CensusReport> take_census_with(const RootFs& fs, const KeySource& keys, C
       rep.fallback_reason = "netlink sock_diag is not available (" + failure.message() +
                             "); read /proc/net/tcp instead";
       Result<bool> p = from_proc(fs, rep);
-      if (!p.ok()) return p.error();
+      if (!p.ok()) return p;
     } else {
       if (failure.err == ENOBUFS) {
         failure.detail =
@@ -145,9 +193,19 @@ Result<CensusReport> take_census_with(const RootFs& fs, const KeySource& keys, C
     }
   } else {
     Result<bool> p = from_proc(fs, rep);
-    if (!p.ok()) return p.error();
+    if (!p.ok()) return p;
   }
-  read_facts(fs, keys, rep);
+  read_facts(fs, rep);
+  return true;
+}
+
+}  // namespace
+
+Result<CensusReport> take_census_with(const RootFs& fs, const KeySource& keys, CensusSource source,
+                                      const DumpFunction& dump, std::string* record) {
+  CensusReport rep;
+  Result<bool> r = census_into(fs, keys, source, dump, record, rep);
+  if (!r.ok()) return r.error();
   return rep;
 }
 
@@ -176,6 +234,194 @@ Result<CensusReport> census_from_recording(const std::string& bytes) {
     off += r.consumed;
   }
   if (dumps == 0) return SysError{EBADMSG, "recording", "no complete netlink dump in it"};
+  return rep;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void pause(const Sleeper& sleep, double seconds) {
+  if (sleep) {
+    sleep(seconds);
+  } else {
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  }
+}
+
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+std::int64_t counter_delta(const std::map<std::string, std::int64_t>& a,
+                           const std::map<std::string, std::int64_t>& b, const std::string& name) {
+  auto x = a.find(name);
+  auto y = b.find(name);
+  if (x == a.end() || y == b.end() || y->second < x->second) return 0;
+  return y->second - x->second;
+}
+
+// Something worth a second snapshot: at least one close a second in the TIME_WAIT pool (60 s
+// worth of closes), handshakes or accept queues in flight, or opens, drops or resets counted
+// while the first census ran.
+std::string busy_reason(const CensusReport& rep, const std::map<std::string, std::int64_t>& before,
+                        const std::map<std::string, std::int64_t>& after) {
+  const CensusAggregator& s = rep.sockets;
+  if (s.timewait_pool() >= 60) return "TIME_WAIT";
+  if (s.state_total(static_cast<int>(TcpState::syn_recv)) > 0) return "SYN_RECV";
+  for (const Listener& l : s.listeners()) {
+    if (l.queue > 0) return "accept queue";
+  }
+  for (const std::string& name : rated_counters()) {
+    if (counter_delta(before, after, name) > 0) return name;
+  }
+  return "";
+}
+
+// Connections the census could not see (opened and gone between the snapshots) are in the
+// kernel's counters: ActiveOpens for the client side, PassiveOpens for the server side. When
+// one group carries a side's traffic the difference is that group's; otherwise the side's
+// rates are lower bounds when the census saw less than 90 % of the counter.
+void reconcile(RateTracker& t, bool server, std::int64_t opened,
+               const std::bitset<65536>& listening) {
+  if (server && listening.count() == 1) {
+    // One listening port: it is where every accepted connection went, seen or not.
+    GroupKey g;
+    g.server = true;
+    for (std::size_t p = 0; p < listening.size(); ++p) {
+      if (listening.test(p)) g.dest.remote_port = static_cast<std::uint16_t>(p);
+    }
+    t.group(g);
+  }
+  std::uint64_t seen = 0;
+  std::uint32_t active = 0;
+  int active_groups = 0;
+  int groups = 0;
+  std::uint32_t only = 0;
+  for (const auto& [key, idx] : t.groups()) {
+    if (key.server != server) continue;
+    ++groups;
+    only = idx;
+    const GroupCounts& c = t.counts(idx);
+    seen += c.connects;
+    if (c.connects > 0 || c.closes > 0) {
+      ++active_groups;
+      active = idx;
+    }
+  }
+  if (opened <= 0 || static_cast<std::uint64_t>(opened) <= seen) return;
+  std::uint64_t missed = static_cast<std::uint64_t>(opened) - seen;
+  if (active_groups == 1 || (active_groups == 0 && groups == 1)) {
+    GroupCounts& c = t.counts(active_groups == 1 ? active : only);
+    c.connects += missed;
+    c.closes += missed;  // gone by the second snapshot: closed too
+  }
+}
+
+}  // namespace
+
+Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys,
+                                         CensusSource source, const SampleRequest& req,
+                                         const Sleeper& sleep) {
+  DumpFunction dump = [](int family, const std::function<void(const SocketRecord&)>& sink,
+                         const std::function<void(const std::uint8_t*, std::size_t)>* rec) {
+    return netlink_dump(family, k_all_states, sink, rec);
+  };
+  RateTracker tracker;
+  CensusReport first;
+  first.sockets.set_tracker(&tracker);
+  Clock::time_point t0 = Clock::now();
+  Result<bool> r = census_into(fs, keys, source, dump, nullptr, first);
+  if (!r.ok()) return r.error();
+  first.sockets.set_tracker(nullptr);
+  Clock::time_point c0 = Clock::now();  // counters are read right after the dump
+  std::map<std::string, std::int64_t> counters0 = first.counters;
+
+  std::string why_one;
+  if (!fs.is_host_root()) {
+    why_one = "a --root tree is one moment";
+  } else if (req.seconds <= 0) {
+    why_one = "--sample 0";
+  } else if (req.automatic) {
+    // The probe: counters again, at least 50 ms after the first reading (at 20 connections a
+    // second a 50 ms probe sees one with probability 1 - e^-1; slower traffic does not move
+    // any port or queue figure).
+    double spent = seconds_between(t0, Clock::now());
+    if (spent < 0.05) pause(sleep, 0.05 - spent);
+    std::string busy = busy_reason(first, counters0, read_counters(fs));
+    if (busy.empty()) why_one = "idle: no TIME_WAIT, handshakes or counter movement to rate";
+  }
+  if (!why_one.empty()) {
+    first.sample.why_one = why_one;
+    return first;
+  }
+
+  tracker.end_baseline();
+  double wait = req.seconds - seconds_between(t0, Clock::now());
+  if (wait > 0) pause(sleep, wait);
+  CensusReport rep;
+  rep.sockets.add_listening_ports(first.sockets.listening_ports());
+  rep.sockets.set_tracker(&tracker);
+  Clock::time_point t1 = Clock::now();
+  r = census_into(fs, keys, source, dump, nullptr, rep);
+  if (!r.ok()) return r.error();
+  Clock::time_point c1 = Clock::now();
+  rep.sockets.set_tracker(nullptr);
+  rep.baseline_bytes = tracker.baseline_bytes();
+  tracker.end_compare();
+
+  double window = seconds_between(t0, t1);
+  double counter_window = seconds_between(c0, c1);
+  if (window <= 0) window = 1e-3;
+  if (counter_window <= 0) counter_window = window;
+  rep.sample.two_snapshots = true;
+  rep.sample.seconds = window;
+  for (const std::string& name : rated_counters()) {
+    if (counters0.count(name) == 0 || rep.counters.count(name) == 0) continue;
+    rep.rates[name.substr(name.find('.') + 1)] =
+        static_cast<double>(counter_delta(counters0, rep.counters, name)) / counter_window;
+  }
+  // The counters' window is the census window up to the dump times; scale to the census one.
+  auto opened = [&](const char* name) {
+    double per_s =
+        static_cast<double>(counter_delta(counters0, rep.counters, name)) / counter_window;
+    return static_cast<std::int64_t>(per_s * window + 0.5);
+  };
+  std::int64_t active = opened("Tcp.ActiveOpens");
+  std::int64_t passive = opened("Tcp.PassiveOpens");
+  std::bitset<65536> listening = first.sockets.listening_ports() | rep.sockets.listening_ports();
+  reconcile(tracker, false, active, listening);
+  reconcile(tracker, true, passive, listening);
+
+  std::uint64_t seen_client = 0;
+  std::uint64_t seen_server = 0;
+  for (const auto& [key, idx] : tracker.groups())
+    (key.server ? seen_server : seen_client) += tracker.counts(idx).connects;
+  // Below 90 % of what the kernel counted, the census missed connections it cannot attribute.
+  auto complete = [](std::uint64_t seen, std::int64_t counted) {
+    return counted <= 0 || static_cast<double>(seen) >= 0.9 * static_cast<double>(counted);
+  };
+  bool client_ok = complete(seen_client, active);
+  bool server_ok = complete(seen_server, passive);
+  std::int64_t capacity = rep.port_capacity();
+  for (const auto& [key, idx] : tracker.groups()) {
+    const GroupCounts& c = tracker.counts(idx);
+    GroupRate g;
+    g.connects_per_s = static_cast<double>(c.connects) / window;
+    g.closes_per_s = static_cast<double>(c.closes) / window;
+    g.measured = key.server ? server_ok : client_ok;
+    if (key.server) {
+      rep.port_rates[key.dest.remote_port] = g;
+      continue;
+    }
+    g.ports_per_s = (static_cast<double>(c.after) - static_cast<double>(c.before)) / window;
+    if (g.ports_per_s > 0) {
+      double free = static_cast<double>(capacity) - static_cast<double>(c.after);
+      g.seconds_to_exhaustion = free > 0 ? free / g.ports_per_s : 0.0;
+    }
+    rep.dest_rates[key.dest] = g;
+  }
+  rep.sample.seconds = window;
   return rep;
 }
 

@@ -4,9 +4,11 @@
 /// and the port-range facts needed for per-destination headroom.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "census/aggregate.hpp"
@@ -27,8 +29,32 @@ struct PortRange {
   std::vector<std::pair<int, int>> reserved;
 };
 
+/// Connections per second of one group over the sampling window.
+struct GroupRate {
+  double connects_per_s = 0;
+  double closes_per_s = 0;
+  bool measured = false;  ///< false: a lower bound (one snapshot, or the census missed some)
+  /// Net local ports taken per second (destinations): second snapshot's count less the first's.
+  double ports_per_s = 0;
+  std::optional<double> seconds_to_exhaustion;  ///< only while ports are being used up
+};
+
+/// How the census was sampled.
+struct SampleInfo {
+  bool two_snapshots = false;
+  double seconds = 0;   ///< measured time between the two snapshots (0: one snapshot)
+  std::string why_one;  ///< why only one snapshot was taken ("" with two)
+};
+
 struct CensusReport {
-  CensusAggregator sockets;
+  CensusAggregator sockets;  ///< the (last) snapshot
+  SampleInfo sample;
+  /// Short counter name ("ActiveOpens") → events per second over the window (two snapshots).
+  std::map<std::string, double> rates;
+  std::unordered_map<DestinationKey, GroupRate, DestinationKeyHash> dest_rates;
+  std::map<std::uint16_t, GroupRate> port_rates;
+  /// Bytes the first snapshot's identities took (0 with one snapshot).
+  std::size_t baseline_bytes = 0;
   std::string source;                            ///< "netlink" or "proc"
   std::string fallback_reason;                   ///< why /proc was used on a live host, if it was
   std::map<std::string, std::int64_t> counters;  ///< netstat + snmp
@@ -40,7 +66,30 @@ struct CensusReport {
   /// Ports a client can use toward one destination from one local address: the range, less
   /// reserved ports and ports held by listeners inside it.
   [[nodiscard]] std::int64_t port_capacity() const;
+  /// The group's rates: measured with two snapshots, else a lower bound from TIME_WAIT / 60
+  /// (every TIME_WAIT socket is a connection closed in the last 60 s).
+  [[nodiscard]] GroupRate rate_of(const Destination& d) const;
+  [[nodiscard]] GroupRate rate_of(const PortUse& p) const;
 };
+
+/// The counters reported per second (short names, TcpExt or Tcp), in output order.
+const std::vector<std::string>& rated_counters();
+
+/// `--sample`: automatic (wait `seconds` only when the first snapshot shows something to rate),
+/// a fixed window, or 0 (one snapshot).
+struct SampleRequest {
+  bool automatic = true;
+  double seconds = 1.0;
+};
+
+/// How `take_sampled_census` waits (tests replace it); seconds.
+using Sleeper = std::function<void(double)>;
+
+/// Two censuses and two counter readings `req.seconds` apart (one under --root: a fixture tree
+/// is one moment), rates from the differences. The report's sockets are the second snapshot's.
+Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys,
+                                         CensusSource source, const SampleRequest& req,
+                                         const Sleeper& sleep = {});
 
 /// Headroom of a client-side group in % of the port capacity (0 when full or no capacity).
 double headroom_pct(std::int64_t capacity, std::uint64_t in_use);

@@ -58,7 +58,8 @@ const std::vector<std::string>& reported_counters_list() {
                                               "TcpExt.TCPAbortOnTimeout",
                                               "TcpExt.TCPReqQFullDrop",
                                               "TcpExt.TCPReqQFullDoCookies",
-                                              "TcpExt.SyncookiesSent"};
+                                              "TcpExt.SyncookiesSent",
+                                              "TcpExt.TCPDeferAcceptDrop"};
   return names;
 }
 

@@ -83,6 +83,8 @@ int on_message(const nlmsghdr* nlh, void* data) {
   r.rqueue = msg.idiag_rqueue;
   r.wqueue = msg.idiag_wqueue;
   r.inode = msg.idiag_inode;
+  r.cookie = static_cast<std::uint64_t>(msg.id.idiag_cookie[0]) |
+             (static_cast<std::uint64_t>(msg.id.idiag_cookie[1]) << 32);
   normalize_mapped(r);
   ++d->sockets;
   (*d->sink)(r);

@@ -100,6 +100,7 @@ ProcParseStats parse_proc_net_tcp(std::string_view text, bool ipv6,
     if (r.state == static_cast<std::uint8_t>(TcpState::listen))
       r.wqueue = 0;  // /proc has no max backlog
     normalize_mapped(r);
+    r.cookie = tuple_identity(r);
     ++st.sockets;
     sink(r);
   }

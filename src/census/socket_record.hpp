@@ -44,7 +44,13 @@ struct SocketRecord {
   std::uint32_t rqueue = 0;  ///< LISTEN: current accept queue
   std::uint32_t wqueue = 0;  ///< LISTEN (netlink): accept queue maximum
   std::uint32_t inode = 0;   ///< 0 for orphans and mini-sockets
+  /// Identity across two snapshots: the sock_diag cookie (kept by the TIME_WAIT mini-socket
+  /// that replaces a connection); from /proc/net/tcp, a hash of the 4-tuple.
+  std::uint64_t cookie = 0;
 };
+
+/// A 64-bit hash of the 4-tuple, the identity /proc/net/tcp can offer (no cookie there).
+std::uint64_t tuple_identity(const SocketRecord& r);
 
 /// Text form of an address ("127.0.0.1", "::1").
 std::string address_text(const std::array<std::uint8_t, 16>& addr, bool v4);

@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/kernel_version.hpp"
+#include "core/sysctl_key.hpp"
 #include "core/version.hpp"
 #include "engine/advisor.hpp"
 #include "engine/host_facts.hpp"
@@ -22,7 +23,8 @@ namespace {
 
 const char* k_check_usage =
     "usage: tcptune check [--profile P] [--kernel X.Y[.Z]] [--no-sockets] [--netns NAME|PATH]\n"
-    "                     [--fail-on error|warning|info] [--semantics systemd|procps]\n"
+    "                     [--sample auto|DURATION] [--fail-on error|warning|info]\n"
+    "                     [--semantics systemd|procps]\n"
     "\n"
     "Reads the kernel release, the live sysctl values, the persisted sysctl.d configuration and\n"
     "the socket census, evaluates the rules (rules/check.toml) and the profile, and prints the\n"
@@ -32,6 +34,10 @@ const char* k_check_usage =
     "--kernel evaluates version-dependent rules and defaults for another kernel version (the\n"
     "live values are still read). --no-sockets skips the census (rules about sockets stay\n"
     "silent). --netns reads the live values and sockets of another network namespace.\n"
+    "--sample takes two snapshots of the sockets and the kernel counters DURATION apart and\n"
+    "reports measured rates: auto (default) waits 1 s only when the first snapshot shows\n"
+    "something to rate (TIME_WAIT, handshakes, counters moving); 0 takes one snapshot and\n"
+    "labels every rate a lower bound. Under --root there is one snapshot.\n"
     "\n"
     "Formats: text (default), json (tcptune.check/1), prometheus, gcc.\n"
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning) or changes pending,\n"
@@ -67,13 +73,15 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   std::string netns;
   std::string fail_on = "warning";
   std::string semantics_opt;
+  std::string sample_opt;
   opts.add_options()("help,h", "show this help")("profile", po::value(&profile_opt),
                                                  "the profile to check against")(
       "kernel", po::value(&kernel_opt), "evaluate for kernel X.Y[.Z]")("no-sockets",
                                                                        "skip the socket census")(
       "netns", po::value(&netns), "network namespace: a name under /run/netns or a path")(
       "fail-on", po::value(&fail_on), "lowest severity that fails: error, warning (default), info")(
-      "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)");
+      "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)")(
+      "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -85,6 +93,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   Severity threshold = fail_on_option(fail_on);
   Semantics semantics = semantics_option(ctx, semantics_opt);
   std::optional<KernelVersion> kernel_override = kernel_option(kernel_opt);
+  SampleRequest sample = sample_option(sample_opt);
   Knowledge k = ctx.load_knowledge();
   if (!profile_opt.empty()) {
     auto r = resolve_profile(profile_opt, k.profiles);
@@ -130,7 +139,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
 
   std::optional<CensusReport> census;
   if (vm.count("no-sockets") == 0) {
-    Result<CensusReport> c = take_census(ctx.fs, proc, CensusSource::automatic);
+    Result<CensusReport> c = take_sampled_census(ctx.fs, proc, CensusSource::automatic, sample);
     if (!c.ok()) {
       throw SystemFailure("socket census failed: " + c.error().message() +
                           " (--no-sockets checks without it)");
@@ -140,7 +149,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   }
   in.census = report.census;
 
-  Detection detected = detect_profile(report.census);
+  Detection detected = detect_profile(report.census, k.keys);
   if (!profile_opt.empty()) {
     report.profile = profile_opt;
     report.profile_source = "option";
@@ -163,6 +172,41 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   // only make the persisted picture incomplete, and are said on stderr below.
   report.findings.insert(report.findings.end(), set.trust.begin(), set.trust.end());
   report.plan = make_plan(profile, facts);
+  // tcp_tw_reuse = 1 is for outgoing connections to other hosts: when every outgoing connection
+  // is on loopback, the default 2 already lets connect() reuse TIME_WAIT ports.
+  auto metric = [&](const char* name) -> std::int64_t {
+    auto it = report.metrics.find(name);
+    const auto* v = it == report.metrics.end() ? nullptr : std::get_if<std::int64_t>(&it->second);
+    return v == nullptr ? -1 : *v;
+  };
+  if (metric("outbound") > 0 && metric("outbound_remote") == 0) {
+    auto& ch = report.plan.changes;
+    for (auto it = ch.begin(); it != ch.end(); ++it) {
+      if (it->key != "net.ipv4.tcp_tw_reuse" || it->current != std::optional<std::string>("2") ||
+          it->target != std::optional<std::string>("1") || (it->persisted && *it->persisted != "2"))
+        continue;
+      report.plan.notes.push_back(
+          {it->key, "left at 2: profile " + report.profile +
+                        " asks for 1, but every outgoing connection here is on loopback, which "
+                        "the default 2 already covers (with tcp_timestamps on)"});
+      ch.erase(it);
+      break;
+    }
+  }
+  // The plan fixes what the findings condemn, or says why not: a warning or an error about a
+  // key's value that the profile leaves alone gets a note with the finding's own advice.
+  for (const Finding& f : report.findings) {
+    if (f.severity < Severity::warning || !f.key ||
+        k.keys.find(normalize_key(*f.key).path) == nullptr)
+      continue;
+    bool covered = false;
+    for (const Change& c : report.plan.changes) covered = covered || c.key == *f.key;
+    for (const PlanNote& n : report.plan.notes) covered = covered || n.key == *f.key;
+    if (covered) continue;
+    report.plan.notes.push_back(
+        {*f.key, f.code + " condemns its value, and profile " + report.profile +
+                     " sets no target for it (what to do depends on this host): " + f.hint});
+  }
 
   ExitCode code = ExitCode::ok;
   for (const Finding& f : report.findings) {

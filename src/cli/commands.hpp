@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "census/census.hpp"
 #include "cli/context.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/kernel_version.hpp"
@@ -30,6 +31,10 @@ Severity fail_on_option(const std::string& value);
 
 /// --kernel X.Y[.Z]; nullopt when empty.
 std::optional<KernelVersion> kernel_option(const std::string& value);
+
+/// --sample auto|DURATION: "auto" (default; 1 s when the first snapshot shows something to
+/// rate), "0" (one snapshot), or a duration: "2", "2s", "500ms" (at most 60 s).
+SampleRequest sample_option(const std::string& value);
 
 /// --netns NAME|PATH: enters the namespace (not with --root). Exit 3 when it cannot.
 void enter_netns_option(Context& ctx, const std::string& netns);

@@ -52,7 +52,7 @@ std::string Context::data_dir() const {
 void Context::load_catalogs(Catalog& keys, CheckCatalog& checks) const {
   std::string dir = data_dir();
   std::vector<Finding> errors;
-  for (const char* name : {"keys.toml", "lint.toml"}) {
+  for (const char* name : {"keys.toml", "lint.toml", "services.toml"}) {
     std::string path = dir + "/rules/" + name;
     Result<std::string> text = read_plain_file(path);
     if (!text.ok()) {
@@ -61,6 +61,8 @@ void Context::load_catalogs(Catalog& keys, CheckCatalog& checks) const {
     }
     if (std::string(name) == "keys.toml") {
       load_key_catalog(text.value(), path, keys, errors);
+    } else if (std::string(name) == "services.toml") {
+      load_services(text.value(), path, keys, errors);
     } else {
       load_check_catalog(text.value(), path, checks, errors);
     }

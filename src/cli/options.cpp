@@ -1,5 +1,7 @@
-// Options and helpers shared by several commands: --semantics, --fail-on, --kernel, --netns,
-// the persisted values of a sysctl.d set.
+// Options and helpers shared by several commands: --semantics, --fail-on, --kernel, --sample,
+// --netns, the persisted values of a sysctl.d set.
+
+#include <cstdlib>
 
 #include "cli/commands.hpp"
 #include "core/kernel_version.hpp"
@@ -50,6 +52,29 @@ std::optional<KernelVersion> kernel_option(const std::string& value) {
   std::optional<KernelVersion> k = parse_kernel_version(value);
   if (!k) throw UsageError("--kernel must be a version like 5.15 or 6.1.12 (got '" + value + "')");
   return k;
+}
+
+SampleRequest sample_option(const std::string& value) {
+  SampleRequest req;
+  if (value.empty() || value == "auto") return req;
+  req.automatic = false;
+  std::string num = value;
+  double scale = 1;
+  if (num.size() > 2 && num.compare(num.size() - 2, 2, "ms") == 0) {
+    num.resize(num.size() - 2);
+    scale = 0.001;
+  } else if (num.size() > 1 && num.back() == 's') {
+    num.pop_back();
+  }
+  char* end = nullptr;
+  double v = num.empty() ? -1 : std::strtod(num.c_str(), &end);
+  if (num.empty() || end == nullptr || *end != '\0' || !(v >= 0) || v * scale > 60) {
+    throw UsageError(
+        "--sample must be auto, 0 or a duration up to 60 s like 1, 2s or 500ms (got '" + value +
+        "')");
+  }
+  req.seconds = v * scale;
+  return req;
 }
 
 }  // namespace tcptune

@@ -17,13 +17,18 @@ namespace {
 
 const char* k_sockets_usage =
     "usage: tcptune sockets [--top N] [--netns NAME|PATH] [--source auto|netlink|proc]\n"
+    "                       [--sample auto|DURATION]\n"
     "       tcptune sockets --watch [--interval S] [--count N] [--top N] [--netns NAME|PATH]\n"
     "\n"
     "A socket census: TCP states (IPv4 and IPv6), listeners with their accept queues and the\n"
     "connections on each listening port, client-side groups per (local address, remote address,\n"
     "remote port) with the local ports they use against the port range, which side closes first,\n"
-    "close rates (TIME_WAIT lasts a fixed 60 s, so count / 60 = closes per second) and kernel\n"
-    "counters.\n"
+    "connections opened and closed per second, time to port exhaustion and kernel counters.\n"
+    "\n"
+    "--sample: two snapshots (sockets and counters) DURATION apart; rates come from the\n"
+    "differences, sockets identified by their sock_diag cookie. auto (default) waits 1 s only\n"
+    "when the first snapshot shows something to rate; 0 takes one snapshot, and rates are then\n"
+    "lower bounds (TIME_WAIT / 60). Under --root and --replay there is one snapshot.\n"
     "\n"
     "Live hosts are read with one NETLINK_SOCK_DIAG dump per address family (falling back to\n"
     "/proc/net/tcp when the kernel has no sock_diag); under --root, DIR/proc/net/tcp{,6}.\n"
@@ -47,12 +52,14 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   std::string replay;
   double interval = 2.0;
   std::size_t count = 0;
+  std::string sample_opt;
   opts.add_options()("help,h", "show this help")("top", po::value(&top),
                                                  "rows per table (default 10)")(
       "netns", po::value(&netns), "network namespace: a name under /run/netns or a path")(
       "source", po::value(&source), "auto (default), netlink or proc")(
       "replay", po::value(&replay),
       "read a recording made by `tcptune debug record-sockets` (testing)")(
+      "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)")(
       "watch", "a live view, refreshed every --interval seconds")(
       "interval", po::value(&interval), "seconds between --watch refreshes (default 2)")(
       "count", po::value(&count), "--watch: stop after N refreshes (default: until q)");
@@ -90,6 +97,7 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
     w.netns = netns;
     return run_watch(ctx, w);
   }
+  SampleRequest sample = sample_option(sample_opt);
   enter_netns_option(ctx, netns);
   Result<CensusReport> rep = [&]() -> Result<CensusReport> {
     if (!replay.empty()) {
@@ -97,10 +105,11 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
       if (!bytes.ok()) throw UsageError("--replay: " + bytes.error().message());
       Result<CensusReport> r = census_from_recording(bytes.value());
       if (!r.ok()) throw UsageError("--replay " + replay + ": " + r.error().message());
+      r.value().sample.why_one = "a recording is one moment";
       return r;
     }
     ProcSys proc(ctx.fs);
-    return take_census(ctx.fs, proc, src);
+    return take_sampled_census(ctx.fs, proc, src, sample);
   }();
   if (!rep.ok()) throw SystemFailure("socket census failed: " + rep.error().message());
   SocketsMeta meta;

@@ -1,5 +1,6 @@
 #include "config/catalog_loader.hpp"
 
+#include <map>
 #include <set>
 
 #include "config/toml_reader.hpp"
@@ -150,6 +151,47 @@ void load_check_catalog(const std::string& text, const std::string& file, CheckC
     if (errors.size() == errors_before) out.add(std::move(c));
   });
   top.finish();
+}
+
+void load_services(const std::string& text, const std::string& file, Catalog& out,
+                   std::vector<Finding>& errors) {
+  std::optional<toml::table> doc = parse_toml(text, file, errors);
+  if (!doc) return;
+  TableReader top(*doc, file, errors);
+  std::map<std::string, std::string> fixes;
+  top.tables("kind", true, [&](TableReader& r) {
+    std::optional<std::string> name = r.string("name", true);
+    std::optional<std::string> fix = r.string("fix", true);
+    if (name && fix && !fixes.emplace(*name, *fix).second)
+      r.error(r.table().get("name"), "duplicate kind '" + *name + "'");
+    if (name && fix) out.add_kind_fix(*name, *fix);
+  });
+  std::set<std::int64_t> ports;
+  top.tables("service", true, [&](TableReader& r) {
+    Service s;
+    std::optional<std::int64_t> port = r.integer("port", true);
+    std::optional<std::string> name = r.string("name", true);
+    std::optional<std::string> kind = r.string("kind", true);
+    if (!port || !name || !kind) return;
+    if (*port < 1 || *port > 65535) {
+      r.error(r.table().get("port"), "'port' must be 1..65535");
+      return;
+    }
+    if (!ports.insert(*port).second) {
+      r.error(r.table().get("port"), "duplicate port " + std::to_string(*port));
+      return;
+    }
+    auto f = fixes.find(*kind);
+    if (f == fixes.end()) {
+      r.error(r.table().get("kind"), "unknown kind '" + *kind + "' (no [[kind]] with that name)");
+      return;
+    }
+    s.port = static_cast<int>(*port);
+    s.name = *name;
+    s.kind = *kind;
+    s.fix = f->second;
+    out.add_service(std::move(s));
+  });
 }
 
 }  // namespace tcptune

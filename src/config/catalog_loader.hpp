@@ -19,6 +19,11 @@ namespace tcptune {
 void load_key_catalog(const std::string& text, const std::string& file, Catalog& out,
                       std::vector<Finding>& errors);
 
+/// Parses rules/services.toml ([[kind]] name, fix; [[service]] port, name, kind) and adds the
+/// services to `out`, each with its kind's fix. Problems are TT0001 findings in `errors`.
+void load_services(const std::string& text, const std::string& file, Catalog& out,
+                   std::vector<Finding>& errors);
+
 /// Reads the fields every finding code has (code, name, severity, title, explain, hint,
 /// references) from a [[check]] or [[rule]] table. A code already in `seen` or in `known` is an
 /// error (lint and check codes share one space).

@@ -54,9 +54,33 @@ struct KeyInfo {
   [[nodiscard]] bool exists_on(const KernelVersion& k) const;
 };
 
+/// A well-known service port (rules/services.toml).
+struct Service {
+  int port = 0;
+  std::string name;  ///< "MySQL"
+  std::string kind;  ///< database | cache | queue | fastcgi | web | other
+  std::string fix;   ///< the fix for short connections to it (from its kind)
+};
+
 class Catalog {
  public:
   void add(KeyInfo info);
+  /// Services in file order (the most commonly hit first).
+  void add_service(Service s) { m_services.push_back(std::move(s)); }
+  [[nodiscard]] const std::vector<Service>& services() const { return m_services; }
+  /// The fix for a kind of service ("other" for ports the table does not know).
+  void add_kind_fix(std::string kind, std::string fix) { m_kind_fix[kind] = std::move(fix); }
+  [[nodiscard]] std::string kind_fix(const std::string& kind) const {
+    auto it = m_kind_fix.find(kind);
+    return it == m_kind_fix.end() ? std::string() : it->second;
+  }
+  /// The service usually on `port`; nullptr when none is known.
+  [[nodiscard]] const Service* service(int port) const {
+    for (const Service& s : m_services) {
+      if (s.port == port) return &s;
+    }
+    return nullptr;
+  }
   /// By relative /proc/sys path; nullptr when unknown.
   [[nodiscard]] const KeyInfo* find(const std::string& path) const;
   [[nodiscard]] const std::map<std::string, KeyInfo>& all() const { return m_keys; }
@@ -64,6 +88,8 @@ class Catalog {
 
  private:
   std::map<std::string, KeyInfo> m_keys;  // by path
+  std::vector<Service> m_services;
+  std::map<std::string, std::string> m_kind_fix;
 };
 
 struct CheckInfo {

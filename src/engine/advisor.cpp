@@ -7,26 +7,6 @@
 
 namespace tcptune {
 
-bool is_database_port(std::uint16_t port) {
-  static const std::uint16_t ports[] = {
-      1433,   // Microsoft SQL Server
-      1521,   // Oracle
-      2181,   // ZooKeeper
-      3306,   // MySQL, MariaDB
-      5432,   // PostgreSQL
-      5672,   // AMQP (RabbitMQ)
-      6379,   // Redis
-      6432,   // PgBouncer
-      9042,   // Cassandra
-      9092,   // Kafka
-      9200,   // Elasticsearch
-      11211,  // memcached
-      26257,  // CockroachDB
-      27017,  // MongoDB
-  };
-  return std::find(std::begin(ports), std::end(ports), port) != std::end(ports);
-}
-
 namespace {
 
 std::string port_list(const std::map<std::uint16_t, std::uint64_t>& ports) {
@@ -45,37 +25,52 @@ std::string port_list(const std::map<std::uint16_t, std::uint64_t>& ports) {
 
 }  // namespace
 
-Detection detect_profile(const CensusReport* census) {
+Detection detect_profile(const CensusReport* census, const Catalog& services) {
   if (census == nullptr) return {"base", "no socket census (--no-sockets), so no workload to read"};
   const CensusAggregator& s = census->sockets;
+  auto kind_of = [&](std::uint16_t port) {
+    const Service* svc = services.service(port);
+    return svc == nullptr ? std::string() : svc->kind;
+  };
+  auto is_data = [&](std::uint16_t port) {
+    std::string k = kind_of(port);
+    return k == "database" || k == "cache" || k == "queue";
+  };
+  auto is_backend = [&](std::uint16_t port) {
+    std::string k = kind_of(port);
+    return k == "fastcgi" || k == "web";
+  };
   std::uint64_t inbound = s.server_connections() - s.server_loopback();
   std::uint64_t outbound = 0;
+  std::uint64_t local = 0;
   std::uint64_t db_outbound = 0;
+  std::uint64_t backend_outbound = 0;
   std::map<std::uint16_t, std::uint64_t> service_ports;
   std::map<std::uint16_t, std::uint64_t> listen_ports;
   double worst_headroom = 100;
   bool worst_is_db = false;
   std::int64_t cap = census->port_capacity();
   for (const Destination& d : s.destinations()) {
-    if (is_loopback(d.key.remote, d.key.v4)) continue;
     outbound += d.sockets;
+    if (is_loopback(d.key.remote, d.key.v4)) local += d.sockets;
     service_ports[d.key.remote_port] += d.sockets;
-    if (is_database_port(d.key.remote_port)) db_outbound += d.sockets;
+    if (is_data(d.key.remote_port)) db_outbound += d.sockets;
+    if (is_backend(d.key.remote_port)) backend_outbound += d.sockets;
     double h = headroom_pct(cap, d.sockets);
     if (h < worst_headroom) {
       worst_headroom = h;
-      worst_is_db = is_database_port(d.key.remote_port);
+      worst_is_db = is_data(d.key.remote_port);
     }
   }
   for (const PortUse& p : s.server_ports()) {
     std::uint64_t n = 0;
     for (std::size_t st = 1; st < p.states.size(); ++st) n += p.states[st];
+    n -= std::min(n, p.loopback);
     if (n > 0) listen_ports[p.port] = n;
   }
   std::string counts = std::to_string(inbound) + " inbound connection" + (inbound == 1 ? "" : "s") +
                        " from remote peers, " + std::to_string(outbound) + " outbound";
-  std::uint64_t loopback = s.server_loopback();
-  if (loopback > 0) counts += " (loopback traffic left out)";
+  if (local > 0) counts += " (" + std::to_string(local) + " of them local, on loopback)";
   bool db_dominated = outbound > 0 && db_outbound * 2 > outbound;
   if (!db_dominated &&
       (outbound >= 10000 || (outbound > 0 && worst_headroom < 20 && !worst_is_db))) {
@@ -86,6 +81,11 @@ Detection detect_profile(const CensusReport* census) {
                                ", the busiest destination has " + buf + " % port headroom left"};
   }
   if (outbound >= 100 && service_ports.size() <= 5 && outbound > inbound) {
+    if (backend_outbound * 2 > outbound) {
+      return {"web", "detected web: " + counts + ", mostly to FastCGI or web backend port" +
+                         (service_ports.size() == 1 ? " " : "s ") + port_list(service_ports) +
+                         " (a proxy in front of its backends)"};
+    }
     return {"db-client", "detected db-client: " + counts + ", all to service port" +
                              (service_ports.size() == 1 ? " " : "s ") + port_list(service_ports)};
   }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "census/census.hpp"
+#include "core/catalog.hpp"
 
 namespace tcptune {
 
@@ -12,17 +13,17 @@ struct Detection {
   std::string reason;   ///< one sentence with the numbers
 };
 
-/// Loopback traffic (a local proxy talking to a local backend) is left out: it says nothing
-/// about the host's role. In order:
-///   very many outbound connections (>= 10000) not to database ports, or a destination with
-///   less than 20 % port headroom that is not a database port    → load-tester
-///   >= 100 outbound connections, all to at most 5 service ports, more than inbound → db-client
-///   >= 100 inbound connections on listening ports                → web
-///   otherwise                                                    → base
+/// Outbound connections include loopback ones (an application with a local MySQL is a
+/// db-client), counted once: the server end of a local connection is not also "inbound".
+/// Service kinds come from the port -> service table (rules/services.toml). In order:
+///   very many outbound connections (>= 10000) mostly not to database, cache or queue ports,
+///   or such a destination with less than 20 % port headroom     -> load-tester
+///   >= 100 outbound connections to at most 5 service ports, more than inbound:
+///     mostly to FastCGI or web ports (a proxy and its backends)  -> web
+///     otherwise                                                  -> db-client
+///   >= 100 inbound connections from remote peers                 -> web
+///   otherwise                                                    -> base
 /// A null census (--no-sockets) gives base.
-Detection detect_profile(const CensusReport* census);
-
-/// Well-known database, cache and queue ports (3306 MySQL, 5432 PostgreSQL, 6379 Redis...).
-bool is_database_port(std::uint16_t port);
+Detection detect_profile(const CensusReport* census, const Catalog& services);
 
 }  // namespace tcptune

@@ -61,7 +61,28 @@ const std::vector<std::string>& census_metric_names() {
         "listen_queue_full",     // listeners whose accept queue is at its maximum
         "listen_queue_max_pct",  // the fullest accept queue, in % of its maximum
         "listening_in_range",    // listening ports inside ip_local_port_range
+        "rate_source",           // "measured" (two snapshots) or "lower bound" (one)
+        "sample_seconds",        // the sampling window (0: one snapshot)
+        "worst.connects_per_s",
+        "exhaustion.seconds",  // the soonest a destination runs out of ports (absent: none)
+        "exhaustion.destination",
+        "exhaustion.source",
+        "exhaustion.ports_per_s",  // its net port consumption
+        "exhaustion.connects_per_s",
+        "exhaustion.ports_in_use",
+        "exhaustion.loopback",
+        "counters_since",  // "boot" or "the namespace was created"
+        "top_tw.port",
+        "top_tw.service",  // "MySQL (database)", from rules/services.toml, or "port N"
+        "top_tw.fix",      // the fix that fits that service
+        "top_server_tw.service",
+        "top_server_tw.fix",
     };
+    for (const char* c :
+         {"ActiveOpens", "PassiveOpens", "TW", "TWRecycled", "TWKilled", "TCPTimeWaitOverflow",
+          "ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies", "TCPReqQFullDrop",
+          "TCPDeferAcceptDrop", "AttemptFails", "EstabResets"})
+      n.push_back(std::string("rates.") + c);  // per second over the window (two snapshots)
     for (int s = 1; s <= 11; ++s) n.push_back("states." + std::string(state_name(s)));
     return n;
   }();
@@ -85,6 +106,7 @@ const std::vector<std::string>& counter_fact_names() {
                                                  "TcpExt.SyncookiesFailed",
                                                  "TcpExt.TCPReqQFullDrop",
                                                  "TcpExt.TCPReqQFullDoCookies",
+                                                 "TcpExt.TCPDeferAcceptDrop",
                                                  "TcpExt.TCPOrphanQueued",
                                                  "Tcp.ActiveOpens",
                                                  "Tcp.PassiveOpens",

@@ -1,6 +1,7 @@
 #include "engine/host_facts.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "census/socket_record.hpp"
@@ -48,10 +49,44 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   if (tw > 0)
     m["server_time_wait_pct"] =
         FactValue{100.0 * static_cast<double>(s.server_time_wait()) / static_cast<double>(tw)};
-  m["server_closes_per_s"] =
-      FactValue{static_cast<double>(s.server_time_wait()) / k_time_wait_seconds};
-  m["client_closes_per_s"] =
-      FactValue{static_cast<double>(s.client_time_wait()) / k_time_wait_seconds};
+  // Measured over the sampling window when there were two snapshots; else TIME_WAIT / 60, a
+  // lower bound (reuse, the bucket cap and the passive side of a close hide connections).
+  const bool measured = rep.sample.two_snapshots;
+  m["rate_source"] = FactValue{std::string(measured ? "measured" : "lower bound")};
+  m["sample_seconds"] = FactValue{measured ? rep.sample.seconds : 0.0};
+  double server_closes = 0;
+  for (const PortUse& p : s.server_ports()) server_closes += rep.rate_of(p).closes_per_s;
+  double client_closes = 0;
+  for (const Destination& d : dests) client_closes += rep.rate_of(d).closes_per_s;
+  if (!measured) {
+    server_closes = static_cast<double>(s.server_time_wait()) / k_time_wait_seconds;
+    client_closes = static_cast<double>(s.client_time_wait()) / k_time_wait_seconds;
+  }
+  m["server_closes_per_s"] = FactValue{server_closes};
+  m["client_closes_per_s"] = FactValue{client_closes};
+  for (const auto& [name, per_s] : rep.rates) m["rates." + name] = FactValue{per_s};
+  // Seconds until the first destination runs out of ports, at its measured net consumption.
+  const Destination* soonest = nullptr;
+  GroupRate soonest_rate;
+  for (const Destination& d : dests) {
+    GroupRate g = rep.rate_of(d);
+    if (!g.seconds_to_exhaustion) continue;
+    if (soonest == nullptr || *g.seconds_to_exhaustion < *soonest_rate.seconds_to_exhaustion) {
+      soonest = &d;
+      soonest_rate = g;
+    }
+  }
+  if (soonest != nullptr) {
+    m["exhaustion.seconds"] = FactValue{*soonest_rate.seconds_to_exhaustion};
+    m["exhaustion.destination"] =
+        FactValue{endpoint_text(soonest->key.remote, soonest->key.v4, soonest->key.remote_port)};
+    m["exhaustion.source"] = FactValue{address_text(soonest->key.local, soonest->key.v4)};
+    m["exhaustion.ports_per_s"] = FactValue{soonest_rate.ports_per_s};
+    m["exhaustion.connects_per_s"] = FactValue{soonest_rate.connects_per_s};
+    m["exhaustion.ports_in_use"] = i64(soonest->sockets);
+    m["exhaustion.loopback"] =
+        FactValue{std::int64_t{is_loopback(soonest->key.remote, soonest->key.v4) ? 1 : 0}};
+  }
   m["time_wait_pool"] = i64(s.timewait_pool());
   m["orphan_fin_wait2"] = i64(s.orphan_fin_wait2());
   std::int64_t cap = rep.port_capacity();
@@ -63,7 +98,8 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
     m["worst.source"] = FactValue{address_text(w.key.local, w.key.v4)};
     m["worst.ports_in_use"] = i64(w.sockets);
     m["worst.time_wait"] = i64(w.states[6]);
-    m["worst.closes_per_s"] = FactValue{static_cast<double>(w.states[6]) / k_time_wait_seconds};
+    m["worst.closes_per_s"] = FactValue{rep.rate_of(w).closes_per_s};
+    m["worst.connects_per_s"] = FactValue{rep.rate_of(w).connects_per_s};
     m["worst.loopback"] = FactValue{std::int64_t{is_loopback(w.key.remote, w.key.v4) ? 1 : 0}};
   }
   const Destination* top_tw = nullptr;
@@ -74,8 +110,8 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
     m["top_tw.destination"] =
         FactValue{endpoint_text(top_tw->key.remote, top_tw->key.v4, top_tw->key.remote_port)};
     m["top_tw.time_wait"] = i64(top_tw->states[6]);
-    m["top_tw.closes_per_s"] =
-        FactValue{static_cast<double>(top_tw->states[6]) / k_time_wait_seconds};
+    m["top_tw.closes_per_s"] = FactValue{rep.rate_of(*top_tw).closes_per_s};
+    m["top_tw.port"] = i64(top_tw->key.remote_port);
     m["top_tw.loopback"] =
         FactValue{std::int64_t{is_loopback(top_tw->key.remote, top_tw->key.v4) ? 1 : 0}};
   }
@@ -127,7 +163,29 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
 }
 
 HostFacts::HostFacts(HostFactsInput in) : m_in(std::move(in)) {
-  if (m_in.census != nullptr) m_metrics = census_metrics(*m_in.census);
+  if (m_in.census != nullptr) {
+    m_metrics = census_metrics(*m_in.census);
+    // The kernel's counters start with the network namespace: at boot only in the initial one.
+    bool other_ns = m_in.initial_netns.has_value() && !*m_in.initial_netns;
+    m_metrics["counters_since"] =
+        FactValue{std::string(other_ns ? "the namespace was created" : "boot")};
+    // The service on the port concerned, and the fix that fits it (rules/services.toml).
+    auto service_facts = [&](const char* port_metric, const std::string& prefix) {
+      auto it = m_metrics.find(port_metric);
+      if (it == m_metrics.end() || m_in.keys == nullptr) return;
+      std::int64_t port = 0;
+      if (const auto* i = std::get_if<std::int64_t>(&it->second)) port = *i;
+      if (const auto* t = std::get_if<std::string>(&it->second)) port = std::atoi(t->c_str());
+      const Service* svc = m_in.keys->service(static_cast<int>(port));
+      std::string fix = svc != nullptr ? svc->fix : m_in.keys->kind_fix("other");
+      if (fix.empty()) return;
+      m_metrics[prefix + ".service"] = FactValue{svc != nullptr ? svc->name + " (" + svc->kind + ")"
+                                                                : "port " + std::to_string(port)};
+      m_metrics[prefix + ".fix"] = FactValue{fix};
+    };
+    service_facts("top_tw.port", "top_tw");
+    service_facts("top_server_tw.port", "top_server_tw");
+  }
 }
 
 std::string HostFacts::canonical(const std::string& path, const std::string& raw) const {

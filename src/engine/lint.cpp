@@ -9,39 +9,6 @@
 
 namespace tcptune {
 
-const std::vector<std::pair<int, const char*>>& well_known_service_ports() {
-  // Most commonly hit first: the message names the first few.
-  static const std::vector<std::pair<int, const char*>> ports{{3306, "MySQL"},
-                                                              {5432, "PostgreSQL"},
-                                                              {6379, "Redis"},
-                                                              {8080, "HTTP alternate"},
-                                                              {11211, "memcached"},
-                                                              {27017, "MongoDB"},
-                                                              {9200, "Elasticsearch"},
-                                                              {9092, "Kafka"},
-                                                              {5672, "AMQP/RabbitMQ"},
-                                                              {8443, "HTTPS alternate"},
-                                                              {9000, "php-fpm and others"},
-                                                              {9090, "Prometheus"},
-                                                              {9100, "node_exporter"},
-                                                              {1433, "Microsoft SQL Server"},
-                                                              {1521, "Oracle"},
-                                                              {2049, "NFS"},
-                                                              {2181, "ZooKeeper"},
-                                                              {2379, "etcd"},
-                                                              {3000, "Grafana and others"},
-                                                              {4369, "Erlang epmd"},
-                                                              {5000, "web apps"},
-                                                              {5601, "Kibana"},
-                                                              {6443, "Kubernetes API"},
-                                                              {8000, "web apps"},
-                                                              {8086, "InfluxDB"},
-                                                              {8888, "web apps"},
-                                                              {9300, "Elasticsearch transport"},
-                                                              {10250, "kubelet"}};
-  return ports;
-}
-
 namespace {
 
 const char* const k_tw_recycle = "net/ipv4/tcp_tw_recycle";
@@ -425,7 +392,9 @@ class Linter {
           reserved = parse_port_list(*r).value_or(std::vector<std::pair<int, int>>{});
         }
         std::vector<std::string> hit;
-        for (const auto& [port, what] : well_known_service_ports()) {
+        for (const Service& svc : m_keys.services()) {
+          const int port = svc.port;
+          const std::string& what = svc.name;
           if (port < lo || port > hi) continue;
           // Named capture: clang before 16 cannot capture a structured binding.
           bool is_reserved =

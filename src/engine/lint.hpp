@@ -37,7 +37,4 @@ struct LintReport {
 LintReport run_lint(const ConfigSet& set, const Catalog& keys, const CheckCatalog& checks,
                     const LintOptions& options);
 
-/// Well-known service ports below the default ephemeral range, used by TT4003.
-const std::vector<std::pair<int, const char*>>& well_known_service_ports();
-
 }  // namespace tcptune

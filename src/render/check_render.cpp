@@ -1,6 +1,7 @@
 #include "render/check_render.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "census/socket_record.hpp"
 #include "render/findings_render.hpp"
@@ -104,6 +105,16 @@ std::string text_report(const CheckReport& r, const Style& st) {
     }
     if (!parts.empty()) out += ": " + parts;
     out += "\n";
+    // Only a live sample is worth a line: under --root every rate is a lower bound and the
+    // findings say so.
+    if (r.census->sample.two_snapshots) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "rates: measured over %.2f s between two snapshots\n",
+                    r.census->sample.seconds);
+      out += buf;
+    } else if (r.census->source == "netlink") {
+      out += "rates: lower bounds, one snapshot (" + r.census->sample.why_one + ")\n";
+    }
   } else {
     out += "sockets: not counted (--no-sockets)\n";
   }

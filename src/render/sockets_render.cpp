@@ -1,6 +1,7 @@
 #include "render/sockets_render.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -33,10 +34,28 @@ std::string pad(std::string s, std::size_t w, bool right = false) {
   return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
 }
 
-std::string rate(std::uint64_t tw) {
+std::string rate_text(double r) {
   char buf[32];
-  double r = static_cast<double>(tw) / k_time_wait_seconds;
   std::snprintf(buf, sizeof buf, r < 1 ? "%.2f" : (r < 10 ? "%.1f" : "%.0f"), r);
+  return buf;
+}
+
+std::string rate(std::uint64_t tw) {
+  return rate_text(static_cast<double>(tw) / k_time_wait_seconds);
+}
+
+// A rate as JSON: rounded to 0.01 so that outputs stay readable and stable.
+Json rate_json(double r) { return Json(std::round(r * 100) / 100); }
+
+std::string duration_text(double s) {
+  char buf[32];
+  if (s < 120) {
+    std::snprintf(buf, sizeof buf, "%.0f s", s);
+  } else if (s < 7200) {
+    std::snprintf(buf, sizeof buf, "%.0f min", s / 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f h", s / 3600);
+  }
   return buf;
 }
 
@@ -58,6 +77,16 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     j["source"] = rep.source;
     j["fallback_reason"] = rep.fallback_reason.empty() ? Json(nullptr) : Json(rep.fallback_reason);
     j["netns"] = meta.netns.empty() ? Json(nullptr) : Json(meta.netns);
+    j["sample"] = {{"seconds", rep.sample.two_snapshots ? rate_json(rep.sample.seconds) : Json(0)},
+                   {"snapshots", rep.sample.two_snapshots ? 2 : 1},
+                   {"note", rep.sample.why_one.empty() ? Json(nullptr) : Json(rep.sample.why_one)}};
+    Json rates = Json::object();
+    for (const std::string& name : rated_counters()) {
+      std::string shortname = name.substr(name.find('.') + 1);
+      auto it = rep.rates.find(shortname);
+      rates[shortname] = it == rep.rates.end() ? Json(nullptr) : rate_json(it->second);
+    }
+    j["rates"] = std::move(rates);
     j["states"] = states_json(all, false);
     j["total"] = a.total();
     j["families"] = {
@@ -76,22 +105,34 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     j["listeners"] = std::move(listeners);
     Json ports = Json::array();
     for (const PortUse& p : a.server_ports()) {
+      GroupRate g = rep.rate_of(p);
       ports.push_back({{"port", p.port},
                        {"states", states_json(p.states, true)},
-                       {"connections", sum(p.states)}});
+                       {"connections", sum(p.states)},
+                       {"connects_per_s", rate_json(g.connects_per_s)},
+                       {"closes_per_s", rate_json(g.closes_per_s)},
+                       {"rate_source", g.measured ? "measured" : "lower_bound"},
+                       {"loopback", p.loopback > 0 && p.loopback == sum(p.states)}});
     }
     j["server_ports"] = std::move(ports);
     Json ds = Json::array();
     for (const Destination& d : dests) {
-      std::uint64_t tw = d.states[static_cast<std::size_t>(TcpState::time_wait)];
-      ds.push_back({{"local", address_text(d.key.local, d.key.v4)},
-                    {"remote", address_text(d.key.remote, d.key.v4)},
-                    {"remote_port", d.key.remote_port},
-                    {"states", states_json(d.states, true)},
-                    {"ports_in_use", d.sockets},
-                    {"port_capacity", capacity},
-                    {"headroom", capacity - static_cast<std::int64_t>(d.sockets)},
-                    {"closes_per_second", static_cast<double>(tw) / k_time_wait_seconds}});
+      GroupRate g = rep.rate_of(d);
+      ds.push_back(
+          {{"local", address_text(d.key.local, d.key.v4)},
+           {"remote", address_text(d.key.remote, d.key.v4)},
+           {"remote_port", d.key.remote_port},
+           {"states", states_json(d.states, true)},
+           {"ports_in_use", d.sockets},
+           {"port_capacity", capacity},
+           {"headroom", capacity - static_cast<std::int64_t>(d.sockets)},
+           {"closes_per_second", rate_json(g.closes_per_s)},
+           {"connects_per_s", rate_json(g.connects_per_s)},
+           {"closes_per_s", rate_json(g.closes_per_s)},
+           {"rate_source", g.measured ? "measured" : "lower_bound"},
+           {"loopback", is_loopback(d.key.remote, d.key.v4)},
+           {"seconds_to_exhaustion",
+            g.seconds_to_exhaustion ? rate_json(*g.seconds_to_exhaustion) : Json(nullptr)}});
     }
     j["destinations"] = std::move(ds);
     j["closers"] = {{"server_side_time_wait", a.server_time_wait()},
@@ -171,6 +212,34 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
           name + "\"} " + std::to_string(it->second) + "\n";
     }
     out += counters + gauges;
+    // Rates only exist with two snapshots: Prometheus can rate() the counters itself, but the
+    // per-destination connection rate and the time to exhaustion come from the census.
+    if (rep.sample.two_snapshots) {
+      out +=
+          "# HELP tcptune_destination_connects_per_second New connections per second toward a "
+          "destination (top groups), measured between two snapshots.\n"
+          "# TYPE tcptune_destination_connects_per_second gauge\n";
+      std::string tte =
+          "# HELP tcptune_destination_seconds_to_exhaustion Seconds until no local port is left "
+          "toward a destination at its measured net port use (only while ports are used up).\n"
+          "# TYPE tcptune_destination_seconds_to_exhaustion gauge\n";
+      for (std::size_t i = 0; i < dests.size() && i < meta.top; ++i) {
+        const Destination& d = dests[i];
+        GroupRate g = rep.rate_of(d);
+        std::string labels = "local=\"" + prometheus_label(address_text(d.key.local, d.key.v4)) +
+                             "\",remote=\"" +
+                             prometheus_label(address_text(d.key.remote, d.key.v4)) +
+                             "\",remote_port=\"" + std::to_string(d.key.remote_port) + "\"";
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.2f", g.connects_per_s);
+        out += "tcptune_destination_connects_per_second{" + labels + "} " + buf + "\n";
+        if (g.seconds_to_exhaustion) {
+          std::snprintf(buf, sizeof buf, "%.1f", *g.seconds_to_exhaustion);
+          tte += "tcptune_destination_seconds_to_exhaustion{" + labels + "} " + buf + "\n";
+        }
+      }
+      out += tte;
+    }
     return out;
   }
 
@@ -180,6 +249,15 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
          std::to_string(sum(a.states(true))) + ", IPv6 " + std::to_string(sum(a.states(false))) +
          ")  source: " + rep.source + (meta.netns.empty() ? "" : "  netns: " + meta.netns) + "\n";
   if (!rep.fallback_reason.empty()) out += "note: " + rep.fallback_reason + "\n";
+  if (rep.sample.two_snapshots) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%.2f s between two snapshots: rates are measured",
+                  rep.sample.seconds);
+    out += std::string("sample: ") + buf + "\n";
+  } else {
+    out += "sample: one snapshot (" + rep.sample.why_one +
+           "): rates are lower bounds (TIME_WAIT / 60 s)\n";
+  }
   out += "\n" +
          style.bold(pad("state", 14) + pad("IPv4", 10, true) + pad("IPv6", 10, true) +
                     pad("total", 10, true)) +
@@ -197,7 +275,8 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
          (sockstat_tw >= 0 ? "; /proc/net/sockstat tw " + std::to_string(sockstat_tw) : "") + "\n";
   if (!a.listeners().empty()) {
     out += "\n" +
-           style.bold(pad("listening on", 26) + pad("accept queue", 14, true) + "  connections") +
+           style.bold(pad("listening on", 26) + pad("accept queue", 14, true) +
+                      pad("conn/s", 9, true) + pad("closes/s", 10, true) + "  connections") +
            "\n";
     std::vector<PortUse> ports = a.server_ports();
     std::size_t shown = 0;
@@ -215,7 +294,16 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
                 (conns.empty() ? "" : ", ") + std::string(state_name(st)) + " " + std::to_string(n);
         }
       }
-      out += pad(endpoint_text(l.address, l.v4, l.port), 26) + pad(q, 14, true) + "  " +
+      PortUse pu;
+      pu.port = l.port;
+      for (const PortUse& p : ports) {
+        if (p.port == l.port) pu = p;
+      }
+      GroupRate g = rep.rate_of(pu);
+      std::string mark = g.measured ? "" : ">=";
+      out += pad(endpoint_text(l.address, l.v4, l.port), 26) + pad(q, 14, true) +
+             pad(mark + rate_text(g.connects_per_s), 9, true) +
+             pad(mark + rate_text(g.closes_per_s), 10, true) + "  " +
              (conns.empty() ? "-" : conns) + "\n";
     }
   }
@@ -223,17 +311,24 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     out += "\n" +
            style.bold(pad("client side: to", 26) + pad("sockets", 9, true) +
                       pad("TIME_WAIT", 11, true) + pad("ports used", 12, true) +
-                      pad("headroom", 10, true) + pad("closes/s", 10, true)) +
+                      pad("headroom", 10, true) + pad("conn/s", 9, true) +
+                      pad("closes/s", 10, true) + pad("ports out in", 14, true)) +
            "\n";
     for (std::size_t i = 0; i < dests.size() && i < meta.top; ++i) {
       const Destination& d = dests[i];
       std::uint64_t dtw = d.states[static_cast<std::size_t>(TcpState::time_wait)];
+      GroupRate g = rep.rate_of(d);
       char pct[16];
       std::snprintf(pct, sizeof pct, "%.0f%%", headroom_pct(capacity, d.sockets));
-      out += pad(endpoint_text(d.key.remote, d.key.v4, d.key.remote_port), 26) +
-             pad(std::to_string(d.sockets), 9, true) + pad(std::to_string(dtw), 11, true) +
-             pad(std::to_string(d.sockets) + "/" + std::to_string(capacity), 12, true) +
-             pad(pct, 10, true) + pad(rate(dtw), 10, true) + "\n";
+      out +=
+          pad(endpoint_text(d.key.remote, d.key.v4, d.key.remote_port), 26) +
+          pad(std::to_string(d.sockets), 9, true) + pad(std::to_string(dtw), 11, true) +
+          pad(std::to_string(d.sockets) + "/" + std::to_string(capacity), 12, true) +
+          pad(pct, 10, true) +
+          pad((g.measured ? "" : ">=") + rate_text(g.connects_per_s), 9, true) +
+          pad((g.measured ? "" : ">=") + rate_text(g.closes_per_s), 10, true) +
+          pad(g.seconds_to_exhaustion ? duration_text(*g.seconds_to_exhaustion) : "-", 14, true) +
+          (is_loopback(d.key.remote, d.key.v4) ? "  (local)" : "") + "\n";
     }
     if (dests.size() > meta.top)
       out += "(" + std::to_string(dests.size() - meta.top) + " more destinations; --top N)\n";
@@ -242,12 +337,23 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
   if (a.server_time_wait() == 0 && a.client_time_wait() == 0) {
     out += "no TIME_WAIT sockets\n";
   } else {
+    std::string approx = rep.sample.two_snapshots ? "" : "at least ";
     out += std::to_string(a.server_time_wait()) +
-           " TIME_WAIT on listening ports (this host closes connections it "
-           "accepted, about " +
-           rate(a.server_time_wait()) + "/s), " + std::to_string(a.client_time_wait()) +
-           " on outgoing connections (this host closes as a client, about " +
-           rate(a.client_time_wait()) + "/s)\n";
+           " TIME_WAIT on server ports (this host closes connections it accepted; " + approx +
+           rate(a.server_time_wait()) + "/s over the last minute), " +
+           std::to_string(a.client_time_wait()) +
+           " on outgoing connections (this host closes as a client; " + approx +
+           rate(a.client_time_wait()) + "/s over the last minute)\n";
+  }
+  if (!rep.rates.empty()) {
+    std::string rates;
+    for (const std::string& name : rated_counters()) {
+      auto it = rep.rates.find(name.substr(name.find('.') + 1));
+      if (it != rep.rates.end() && it->second > 0)
+        rates += (rates.empty() ? "" : ", ") + it->first + " " + rate_text(it->second);
+    }
+    out +=
+        "kernel counters per second: " + (rates.empty() ? std::string("none moved") : rates) + "\n";
   }
   std::string counters;
   for (const std::string& name : reported_counters_list()) {

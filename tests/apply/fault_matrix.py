@@ -782,9 +782,9 @@ def _():
 @case("rollback refuses when a live value changed since; --force goes ahead")
 def _():
     root = fresh_root()
-    lives = live_plan(root, "web", 2)
+    lives = live_plan(root, "load-tester", 2)
     base = Baseline(root)
-    expect_rc(tt(root, "apply", "--profile", "web"), 0, "apply --profile web")
+    expect_rc(tt(root, "apply", "--profile", "load-tester"), 0, "apply --profile load-tester")
     jid = base.one_new_journal("apply")["id"]
     key = lives[-1]["key"]
     set_live(root, key, "12345\n")
@@ -911,8 +911,8 @@ def _():
     root = fresh_root()
     expect_rc(tt(root, "apply", "--profile", "web"), 0, "first apply")
     with open(os.path.join(root, "etc/sysctl.d/zz-local.conf"), "w") as f:
-        f.write("net.ipv4.tcp_max_syn_backlog = 1024\n")
-    set_live(root, "net.ipv4.tcp_max_syn_backlog", "1024\n")
+        f.write("net.ipv4.tcp_slow_start_after_idle = 1\n")
+    set_live(root, "net.ipv4.tcp_slow_start_after_idle", "1\n")
     base = Baseline(root)
     r = tt(root, "apply", "--profile", "web")
     expect_rc(r, 3, "apply with a later overriding file")
@@ -1045,23 +1045,23 @@ def _():
 @case("--live-only and --persist-only")
 def _():
     root = fresh_root()
-    lives = live_plan(root, "web", 2)
+    lives = live_plan(root, "load-tester", 2)
     base = Baseline(root)
-    r = tt(root, "apply", "--profile", "web", "--live-only")
+    r = tt(root, "apply", "--profile", "load-tester", "--live-only")
     expect_rc(r, 0, "apply --live-only")
     expect(not os.path.lexists(os.path.join(root, FRAGMENT)), "--live-only wrote a fragment")
     for c in lives:
         expect(norm(live(root, c["key"])) == norm(c["target"]), "--live-only: %s not set" % c["key"])
     expect_rc(tt(root, "rollback"), 0, "rollback of --live-only")
     base.same("--live-only then rollback")
-    r = tt(root, "apply", "--profile", "web", "--persist-only")
+    r = tt(root, "apply", "--profile", "load-tester", "--persist-only")
     expect_rc(r, 0, "apply --persist-only")
     expect(os.path.isfile(os.path.join(root, FRAGMENT)), "--persist-only wrote no fragment")
     for c in lives:
         expect(norm(live(root, c["key"])) == norm(c["current"]), "--persist-only changed %s" % c["key"])
     expect_rc(tt(root, "rollback"), 0, "rollback of --persist-only")
     base.same("--persist-only then rollback")
-    expect_rc(tt(root, "apply", "--profile", "web", "--live-only", "--persist-only"), 2,
+    expect_rc(tt(root, "apply", "--profile", "load-tester", "--live-only", "--persist-only"), 2,
               "--live-only with --persist-only")
 
 
@@ -1080,12 +1080,12 @@ def _():
 @case("lock: a second apply/rollback fails with exit 3 and the holder's pid")
 def _():
     root = fresh_root()
-    lives = live_plan(root, "web", 2)
+    lives = live_plan(root, "load-tester", 2)
     base = Baseline(root)
     # The first apply stalls 7 s holding the lock: long enough for the second apply and the
     # rollback to each wait their ~2 s and give up while it still holds it.
     env, _ = env_for("journal", "stall", 7)
-    first = subprocess.Popen([BIN, "--root", root, "apply", "--profile", "web"], env=env,
+    first = subprocess.Popen([BIN, "--root", root, "apply", "--profile", "load-tester"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 3
@@ -1093,7 +1093,7 @@ def _():
             time.sleep(0.05)
         expect(base.new_journals("lock"), "the first apply wrote no journal entry within 3 s")
         t0 = time.monotonic()
-        r = tt(root, "apply", "--profile", "web")
+        r = tt(root, "apply", "--profile", "load-tester")
         waited = time.monotonic() - t0
         expect_rc(r, 3, "second apply while the first holds the lock")
         expect("pid %d" % first.pid in r.text, "the refusal does not say pid %d" % first.pid, r)

@@ -98,7 +98,7 @@ for src in ("netlink", "proc", "replay"):
 check("netlink source", json.load(open(f"{tmp}/netlink.json"))["source"], "netlink")
 check("proc source", json.load(open(f"{tmp}/proc.json"))["source"], "proc")
 text = open(f"{tmp}/text.out").read()
-check("text mentions the server-side closer", "2 TIME_WAIT on listening ports" in text, True)
+check("text mentions the server-side closer", "2 TIME_WAIT on server ports" in text, True)
 prom = open(f"{tmp}/prom.out").read()
 check("prometheus TIME_WAIT gauge", 'tcptune_sockets{family="ipv4",state="TIME_WAIT"} 6' in prom, True)
 # tcptune check in the namespace: the same census, the namespace told apart from the host's.

@@ -86,6 +86,10 @@ TEST_CASE("the shipped catalogs load without errors and describe every code used
   std::vector<Finding> errors;
   Catalog keys;
   load_key_catalog(tcptune::test::data_file("rules/keys.toml"), "rules/keys.toml", keys, errors);
+  load_services(tcptune::test::data_file("rules/services.toml"), "rules/services.toml", keys,
+                errors);
+  CHECK(keys.service(3306) != nullptr);
+  CHECK(keys.service(9000)->kind == "fastcgi");
   CheckCatalog checks;
   load_check_catalog(tcptune::test::data_file("rules/lint.toml"), "rules/lint.toml", checks,
                      errors);

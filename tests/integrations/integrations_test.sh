@@ -140,7 +140,7 @@ cp "$a"/var/lib/tcptune/*.json "$out/journal-rolled-back.json"
 # drift: a live value changed after the apply, so rollback refuses
 b=$work/drift; cp -a "$fx/idle-default" "$b"
 timeout $T "$bin" --root "$b" apply --profile web --live-only --format json >"$out/apply-live-only.json"; res apply-live-only $?
-echo 1024 >"$b/proc/sys/net/ipv4/tcp_max_syn_backlog"
+echo 1 >"$b/proc/sys/net/ipv4/tcp_slow_start_after_idle"
 timeout $T "$bin" --root "$b" rollback --format json >"$out/rollback-refused.json"; res rollback-refused $?
 timeout $T "$bin" --root "$b" rollback --force --format json >"$out/rollback-forced.json"; res rollback-forced $?
 # a failed live write: rolled back by apply itself
@@ -234,7 +234,7 @@ MAPS = {
     "tcptune.check/1": {"findings[].evidence": ("<name>", False), "sockets.metrics": ("<metric>", True)},
     "tcptune.lint/1": {"findings[].evidence": ("<name>", False)},
     "sarif:2.1.0": {"runs[].results[].properties.evidence": ("<name>", False)},
-    "tcptune.sockets/1": {"counters": ("<counter>", True)},
+    "tcptune.sockets/1": {"counters": ("<counter>", True), "rates": ("<counter>", True)},
 }
 
 sections = {}
@@ -880,7 +880,7 @@ if command -v ansible-playbook >/dev/null; then
     ok "e. ansible: rhel7-recycle fails on error TT6001, naming the key" || bad "e. ansible on rhel7-recycle: exit $rc: $aout"
   rc=0
   ans "$fx/web-blog" -e tcptune_fail_on=error -e tcptune_fail_on_changes=true || rc=$?
-  ((rc == 2)) && grep -q 'pending change' <<<"$aout" && grep -q 'change net.ipv4.tcp_max_syn_backlog' <<<"$aout" &&
+  ((rc == 2)) && grep -q 'pending change' <<<"$aout" && grep -q 'change net.ipv4.tcp_slow_start_after_idle' <<<"$aout" &&
     ok "e. ansible: tcptune_fail_on_changes lists the pending changes" || bad "e. ansible, changes: exit $rc: $aout"
   ans "$fx/idle-default" && ok "e. ansible: idle-default passes" || bad "e. ansible on idle-default: $aout"
   rc=0

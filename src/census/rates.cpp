@@ -1,0 +1,72 @@
+#include "census/rates.hpp"
+
+#include <algorithm>
+
+#include "census/socket_record.hpp"
+
+namespace tcptune {
+
+bool is_open_state(std::uint8_t state) {
+  return state == static_cast<std::uint8_t>(TcpState::established) ||
+         state == static_cast<std::uint8_t>(TcpState::syn_sent) ||
+         state == static_cast<std::uint8_t>(TcpState::syn_recv);
+}
+
+std::uint32_t RateTracker::group_of(const GroupKey& g) {
+  auto [it, added] = m_index.try_emplace(g, static_cast<std::uint32_t>(m_counts.size()));
+  if (added) m_counts.emplace_back();
+  return it->second;
+}
+
+void RateTracker::observe(std::uint64_t cookie, const GroupKey& group, std::uint8_t state) {
+  std::uint32_t g = group_of(group);
+  if (!m_compare) {
+    ++m_counts[g].before;
+    m_base.push_back({cookie, g, state, 0});
+    return;
+  }
+  GroupCounts& c = m_counts[g];
+  ++c.after;
+  auto it = std::lower_bound(m_base.begin(), m_base.end(), cookie,
+                             [](const Entry& e, std::uint64_t k) { return e.cookie < k; });
+  if (it != m_base.end() && it->cookie == cookie) {
+    it->seen = 1;
+    if (is_open_state(it->state) && !is_open_state(state)) ++c.closes;
+    return;
+  }
+  ++c.connects;
+  if (!is_open_state(state)) ++c.closes;
+}
+
+void RateTracker::restart() {
+  if (!m_compare) {
+    m_base.clear();
+    m_index.clear();
+    m_counts.clear();
+    return;
+  }
+  for (Entry& e : m_base) e.seen = 0;
+  for (GroupCounts& c : m_counts) c.connects = c.closes = c.after = 0;
+}
+
+void RateTracker::end_baseline() {
+  std::sort(m_base.begin(), m_base.end(),
+            [](const Entry& a, const Entry& b) { return a.cookie < b.cookie; });
+  m_compare = true;
+}
+
+void RateTracker::end_compare() {
+  for (const Entry& e : m_base) {
+    // Gone while open: it closed in the window. A request socket (SYN_RECV) that is gone became
+    // a full socket with an identity of its own (counted as new) or was dropped: neither is a
+    // close of an established connection.
+    if (e.seen == 0 && is_open_state(e.state) &&
+        e.state != static_cast<std::uint8_t>(TcpState::syn_recv)) {
+      ++m_counts[e.group].closes;
+    }
+  }
+  m_base.clear();
+  m_base.shrink_to_fit();
+}
+
+}  // namespace tcptune

@@ -1,0 +1,119 @@
+// Rates between two snapshots (census/rates.hpp): new connections and closes by identity, the
+// classification of a connection whose listener is gone, and the counters' reconciliation.
+
+#include "census/rates.hpp"
+
+#include <doctest/doctest.h>
+
+#include "census/aggregate.hpp"
+#include "census/socket_record.hpp"
+
+using namespace tcptune;
+
+namespace {
+
+SocketRecord conn(std::uint64_t cookie, std::uint8_t state, std::uint16_t lport,
+                  std::uint16_t rport, std::uint8_t remote_last = 1) {
+  SocketRecord r;
+  r.family = 2;
+  r.v4 = true;
+  r.state = state;
+  r.local = {127, 0, 0, 1};
+  r.remote = {127, 0, 0, remote_last};
+  r.local_port = lport;
+  r.remote_port = rport;
+  r.cookie = cookie;
+  return r;
+}
+
+constexpr std::uint8_t k_est = 1, k_syn_recv = 3, k_tw = 6, k_close_wait = 8, k_listen = 10;
+
+GroupKey dest_key(std::uint16_t rport) {
+  GroupKey g;
+  g.dest.v4 = true;
+  g.dest.local = {127, 0, 0, 1};
+  g.dest.remote = {127, 0, 0, 1};
+  g.dest.remote_port = rport;
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("rates: new connections and closes by cookie, per destination") {
+  RateTracker t;
+  CensusAggregator a;
+  a.set_tracker(&t);
+  a.add(conn(10, k_est, 40000, 3306));  // stays open
+  a.add(conn(11, k_est, 40001, 3306));  // closes (TIME_WAIT, same cookie)
+  a.add(conn(12, k_est, 40002, 3306));  // closes and is gone
+  a.add(conn(13, k_tw, 40003, 3306));   // old TIME_WAIT that expires: not a close
+  a.add(conn(14, k_tw, 40004, 3306));   // old TIME_WAIT still there
+  t.end_baseline();
+  CensusAggregator b;
+  b.set_tracker(&t);
+  b.add(conn(10, k_est, 40000, 3306));
+  b.add(conn(11, k_tw, 40001, 3306));
+  b.add(conn(14, k_tw, 40004, 3306));
+  b.add(conn(20, k_est, 40005, 3306));  // new, open
+  b.add(conn(21, k_tw, 40006, 3306));   // new and closed within the window
+  b.add(conn(22, k_tw, 40002, 3306));   // new on a reused port (same 4-tuple as 12)
+  t.end_compare();
+  const GroupCounts& c = t.counts(t.groups().at(dest_key(3306)));
+  CHECK(c.connects == 3);
+  CHECK(c.closes == 4);  // 11, 12 (gone), 21, 22
+  CHECK(c.before == 5);
+  CHECK(c.after == 6);
+}
+
+TEST_CASE("rates: a vanished SYN_RECV is not a close; a server port group is kept apart") {
+  RateTracker t;
+  CensusAggregator a;
+  a.set_tracker(&t);
+  a.add(conn(0, k_listen, 9000, 0));
+  a.add(conn(30, k_syn_recv, 9000, 40000));
+  a.add(conn(31, k_est, 9000, 40001));
+  t.end_baseline();
+  CensusAggregator b;
+  b.add_listening_ports(a.listening_ports());
+  b.set_tracker(&t);
+  b.add(conn(32, k_close_wait, 9000, 40002));
+  t.end_compare();
+  GroupKey g;
+  g.server = true;
+  g.dest.remote_port = 9000;
+  const GroupCounts& c = t.counts(t.groups().at(g));
+  CHECK(c.connects == 1);
+  CHECK(c.closes == 2);  // 31 gone, 32 new and closing; 30 (SYN_RECV) is neither
+}
+
+TEST_CASE("classification: a stopped server's TIME_WAIT stays server-side") {
+  CensusAggregator a;
+  a.set_port_range(32768, 60999, {});
+  // No listener on 9000 any more: local 9000 is outside the range, the peer's port inside.
+  a.add(conn(1, k_tw, 9000, 45000));
+  a.add(conn(2, k_tw, 45001, 9000));  // the client's end of another connection
+  CHECK(a.server_time_wait() == 1);
+  CHECK(a.client_time_wait() == 1);
+  REQUIRE(a.destinations().size() == 1);
+  CHECK(a.destinations()[0].key.remote_port == 9000);
+  // A listener seen in an earlier snapshot keeps its port server-side even inside the range.
+  std::bitset<65536> earlier;
+  earlier.set(40000);
+  CensusAggregator b;
+  b.add_listening_ports(earlier);
+  b.add(conn(3, k_tw, 40000, 50000));
+  CHECK(b.server_time_wait() == 1);
+  // Reserved ports are not ephemeral.
+  CensusAggregator c;
+  c.set_port_range(32768, 60999, {{40000, 40000}});
+  c.add(conn(4, k_tw, 40000, 50000));
+  CHECK(c.server_time_wait() == 1);
+}
+
+TEST_CASE("tuple identity: stable for a 4-tuple, different for another") {
+  SocketRecord x = conn(0, k_est, 40000, 80);
+  SocketRecord y = conn(0, k_tw, 40000, 80);
+  SocketRecord z = conn(0, k_est, 40001, 80);
+  CHECK(tuple_identity(x) == tuple_identity(y));
+  CHECK(tuple_identity(x) != tuple_identity(z));
+}
