@@ -3,6 +3,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/catalog.hpp"
@@ -18,6 +19,13 @@ namespace tcptune {
 /// missing fields, bad values, duplicates) are appended to `errors` as TT0001 findings.
 void load_key_catalog(const std::string& text, const std::string& file, Catalog& out,
                       std::vector<Finding>& errors);
+
+/// Parses the generated catalog (rules/kernel_keys.tsv, written by
+/// tools/catalog/gen_catalog.py: one tab-separated line per key or pattern) into `out`, as
+/// generated entries. Load it before the curated catalog, which is merged over it. A malformed
+/// line is a TT0001 finding with file:line; the other lines still load.
+void load_generated_catalog(std::string_view text, const std::string& file, Catalog& out,
+                            std::vector<Finding>& errors);
 
 /// Reads the fields every finding code has (code, name, severity, title, explain, hint,
 /// references) from a [[check]] or [[rule]] table. A code already in `seen` or in `known` is an
