@@ -250,6 +250,7 @@ def find_tables(text, defs):
         block = text[start + 1:end]
         if ".procname" not in block and not re.search(r"\b[A-Z_][A-Z0-9_]*\s*\(", block):
             continue
+        block = re.sub(r"^[ \t]*#[ \t]*define[^\n]*", "", block, flags=re.M)
         block = expand_calls(defs, block)
         entries = []
         for item in split_top(block):
@@ -387,6 +388,23 @@ class SourceScan:
         for p in self.files:
             self.scan_file(p)
         self.report_unwalked()
+        # drivers/parport/procfs.c builds its tree at run time from templates whose .child
+        # links are set in code: the paths by hand, types from the template's handlers.
+        parport = os.path.join(self.root, "drivers/parport/procfs.c")
+        if os.path.exists(parport):
+            def pp(path, typ, unit="", mn=None, mx=None, ro=False):
+                self.keys[path] = {"type": typ, "unit": unit, "min": mn, "max": mx, "count": 1,
+                                   "ro": ro, "wo": False, "netns": "no",
+                                   "src": "drivers/parport/procfs.c"}
+            pp("dev/parport/<port>/spintime", "int", "microseconds")
+            for n in ("base-addr", "irq", "dma", "modes"):
+                pp("dev/parport/<port>/" + n, "other", ro=True)
+            for n in ("autoprobe", "autoprobe0", "autoprobe1", "autoprobe2", "autoprobe3"):
+                pp("dev/parport/<port>/" + n, "other", ro=True)
+            pp("dev/parport/<port>/devices/active", "other", ro=True)
+            pp("dev/parport/<port>/devices/<dev>/timeslice", "ulong", "milliseconds")
+            pp("dev/parport/default/timeslice", "ulong", "milliseconds")
+            pp("dev/parport/default/spintime", "int", "microseconds")
         # Tables whose procnames are computed at run time.
         nf_log = os.path.join(self.root, "net/netfilter/nf_log.c")
         if os.path.exists(nf_log):
@@ -457,7 +475,7 @@ class SourceScan:
             name = e["procname"].strip()
             m = re.fullmatch(r'"([^"]*)"', name)
             if not m:
-                sm = re.search(r"\b%s\s*\[\s*\]\s*=\s*\"([^\"]*)\"" % re.escape(name), text)
+                sm = re.search(r"\b%s\s*\[[^\]]*\]\s*=\s*\"([^\"]*)\"" % re.escape(name), text)
                 if sm:
                     m = sm
             if not m:
@@ -521,7 +539,7 @@ class SourceScan:
         for t in tables.values():
             self.total_entries += sum(1 for e in t if "child" not in e)
         paths_arrays = {}
-        for m in re.finditer(r"struct\s+ctl_path\s+(\w+)\s*\[\s*\]\s*=\s*\{", text):
+        for m in re.finditer(r"struct\s+ctl_path\s+(\w+)\s*\[[^\]]*\]\s*=\s*\{", text):
             end = match_brace(text, m.end() - 1)
             names = re.findall(r'\.procname\s*=\s*"([^"]*)"', text[m.end():end])
             paths_arrays[m.group(1)] = "/".join(names)
