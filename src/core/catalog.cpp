@@ -1,6 +1,7 @@
 #include "core/catalog.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 #include "core/sysctl_key.hpp"
@@ -55,6 +56,33 @@ bool is_placeholder(std::string_view seg) {
 }
 
 KernelVersion minor_of(const KernelVersion& v) { return KernelVersion{v.major, v.minor, 0}; }
+
+std::size_t bucket(char c) {
+  if (c >= 'a' && c <= 'z') return static_cast<std::size_t>(c - 'a');
+  if (c >= '0' && c <= '9') return 26 + static_cast<std::size_t>(c - '0');
+  if (c == '_') return 36;
+  if (c == '.') return 37;
+  if (c == '-') return 38;
+  return 39;
+}
+
+template <std::size_t N>
+std::uint64_t presence_bits(const std::array<std::uint8_t, N>& h) {
+  std::uint64_t bits = 0;
+  for (std::size_t b = 0; b < N; ++b) {
+    if (h[b] != 0) bits |= std::uint64_t{1} << b;
+  }
+  return bits;
+}
+
+template <std::size_t N>
+void count_chars(std::string_view s, std::array<std::uint8_t, N>& out) {
+  out.fill(0);
+  for (char c : s) {
+    std::uint8_t& n = out[bucket(c)];
+    if (n < 255) ++n;
+  }
+}
 
 }  // namespace
 
@@ -214,6 +242,17 @@ void Catalog::build_index() const {
     return std::make_tuple(top(a), a.size(), std::string_view(a)) <
            std::make_tuple(top(b), b.size(), std::string_view(b));
   });
+  m_hist.resize(m_sorted.size());
+  m_present.resize(m_sorted.size());
+  m_top_end.resize(m_sorted.size());
+  for (std::size_t i = 0; i < m_sorted.size(); ++i) {
+    count_chars(m_sorted[i], m_hist[i]);
+    m_present[i] = presence_bits(m_hist[i]);
+  }
+  for (std::size_t i = m_sorted.size(); i-- > 0;) {
+    bool same = i + 1 < m_sorted.size() && top(m_sorted[i]) == top(m_sorted[i + 1]);
+    m_top_end[i] = same ? m_top_end[i + 1] : i + 1;
+  }
   m_indexed = true;
 }
 
@@ -250,10 +289,31 @@ std::string Catalog::suggest(std::string_view key) const {
       [&](const std::string& n, const std::pair<std::string_view, std::size_t>& want) {
         return std::make_pair(top_of(n), n.size()) < want;
       });
-  for (auto it = first; it != m_sorted.end(); ++it) {
-    if (top_of(*it) != top || it->size() > key.size() + allowed) break;
-    if (*it == key) continue;
-    std::size_t d = edit_distance_within(key, *it, allowed);
+  std::array<std::uint8_t, k_buckets> mine{};
+  count_chars(key, mine);
+  const std::uint64_t mine_bits = presence_bits(mine);
+  std::size_t start = static_cast<std::size_t>(first - m_sorted.begin());
+  std::size_t end =
+      start < m_sorted.size() && top_of(m_sorted[start]) == top ? m_top_end[start] : start;
+  for (std::size_t i = start; i < end; ++i) {
+    const std::string& cand = m_sorted[i];
+    if (cand.size() > key.size() + allowed) break;
+    std::size_t bound = std::min(allowed, best);
+    // A character kind one has and the other lacks needs an edit each; then the counts.
+    if (static_cast<std::size_t>(std::popcount(mine_bits & ~m_present[i])) > bound ||
+        static_cast<std::size_t>(std::popcount(m_present[i] & ~mine_bits)) > bound) {
+      continue;
+    }
+    const auto& theirs = m_hist[i];
+    std::size_t extra = 0;
+    std::size_t lacking = 0;
+    for (std::size_t b = 0; b < k_buckets; ++b) {
+      if (mine[b] > theirs[b]) extra += mine[b] - theirs[b];
+      if (theirs[b] > mine[b]) lacking += theirs[b] - mine[b];
+    }
+    if (std::max(extra, lacking) > bound || cand == key) continue;
+    auto it = m_sorted.begin() + static_cast<std::ptrdiff_t>(i);
+    std::size_t d = edit_distance_within(key, *it, std::min(allowed, best));
     if (d <= allowed && d < best) {
       best = d;
       best_word = *it;

@@ -122,25 +122,34 @@ std::size_t edit_distance_within(std::string_view a, std::string_view b, std::si
   const std::size_t n = a.size();
   const std::size_t m = b.size();
   if ((n > m ? n - m : m - n) > limit) return limit + 1;
-  // Three rolling rows (i-2, i-1, i) of the optimal-string-alignment table.
+  // Three rolling rows (i-2, i-1, i) of the optimal-string-alignment table, and only the band
+  // |i - j| <= limit of each: a cell outside it is above the limit anyway.
+  const std::size_t big = limit + 1;
   thread_local std::vector<std::size_t> rows;
-  if (rows.size() < 3 * (m + 1)) rows.resize(3 * (m + 1));
+  if (rows.size() < 3 * (m + 2)) rows.resize(3 * (m + 2));
   std::size_t* prev2 = rows.data();
-  std::size_t* prev = prev2 + (m + 1);
-  std::size_t* cur = prev + (m + 1);
-  for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+  std::size_t* prev = prev2 + (m + 2);
+  std::size_t* cur = prev + (m + 2);
+  for (std::size_t j = 0; j <= m + 1; ++j) {
+    prev[j] = std::min(j, big);
+    prev2[j] = big;
+    cur[j] = big;
+  }
   for (std::size_t i = 1; i <= n; ++i) {
-    cur[0] = i;
-    std::size_t row_min = cur[0];
-    for (std::size_t j = 1; j <= m; ++j) {
+    std::size_t jlo = i > limit ? i - limit : 1;
+    std::size_t jhi = std::min(m, i + limit);
+    cur[jlo - 1] = jlo == 1 ? std::min(i, big) : big;
+    std::size_t row_min = cur[jlo - 1];
+    for (std::size_t j = jlo; j <= jhi; ++j) {
       std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       std::size_t v = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
         v = std::min(v, prev2[j - 2] + 1);
-      cur[j] = v;
-      row_min = std::min(row_min, v);
+      cur[j] = std::min(v, big);
+      row_min = std::min(row_min, cur[j]);
     }
-    if (row_min > limit) return limit + 1;
+    if (jhi + 1 <= m) cur[jhi + 1] = big;
+    if (row_min > limit) return big;
     std::size_t* t = prev2;
     prev2 = prev;
     prev = cur;
