@@ -1,6 +1,7 @@
 #include "config/catalog_loader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "config/toml_reader.hpp"
@@ -76,9 +77,17 @@ void load_generated_catalog(std::string_view text, const std::string& file, Cata
       continue;
     }
     if (line.empty() || line.front() == '#') continue;
-    std::vector<std::string_view> f = split(line, '\t');
-    if (f.size() < 7 || f.size() > 8) {
-      fail("expected 7 or 8 tab-separated fields, got " + std::to_string(f.size()));
+    // Up to 8 fields, without a vector per line (this runs for every key on every command).
+    std::array<std::string_view, 9> f;
+    std::size_t nf = 0;
+    for (std::size_t start = 0; nf < f.size();) {
+      std::size_t tab = line.find('\t', start);
+      f[nf++] = line.substr(start, tab == std::string_view::npos ? tab : tab - start);
+      if (tab == std::string_view::npos) break;
+      start = tab + 1;
+    }
+    if (nf < 7 || nf > 8) {
+      fail("expected 7 or 8 tab-separated fields, got " + std::to_string(nf));
       continue;
     }
     KeyInfo k;
@@ -89,7 +98,12 @@ void load_generated_catalog(std::string_view text, const std::string& file, Cata
       fail("invalid key path '" + k.path + "'");
       continue;
     }
-    k.name = path_to_key(k.path);
+    if (k.path.find('.') == std::string::npos) {
+      k.name = k.path;  // the common case: no dot inside a name, so '/' simply becomes '.'
+      std::replace(k.name.begin(), k.name.end(), '/', '.');
+    } else {
+      k.name = path_to_key(k.path);
+    }
     std::optional<std::int64_t> count = parse_kernel_int(f[4]);
     if (!count || *count < 1 || *count > 64) {
       fail("bad count '" + std::string(f[4]) + "'");
@@ -135,19 +149,22 @@ void load_generated_catalog(std::string_view text, const std::string& file, Cata
       k.netns = "no";
     }
     bool versions_ok = true;
-    for (std::string_view v : split(f[6], ',')) {
-      if (auto kv = parse_kernel_version(v)) {
+    for (std::string_view rest = f[6]; versions_ok;) {
+      std::size_t comma = rest.find(',');
+      if (auto kv = parse_kernel_version(rest.substr(0, comma))) {
         k.seen.push_back(*kv);
       } else {
         versions_ok = false;
       }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
     }
     if (!versions_ok || k.seen.empty()) {
       fail("bad versions '" + std::string(f[6]) + "'");
       continue;
     }
     std::sort(k.seen.begin(), k.seen.end());
-    if (f.size() == 8) k.unit = std::string(f[7]);
+    if (nf == 8) k.unit = std::string(f[7]);
     out.add(std::move(k));
   }
 }

@@ -114,6 +114,12 @@ void Catalog::add(KeyInfo info) {
   std::map<std::string, KeyInfo>& into = info.pattern ? m_patterns : m_keys;
   m_indexed = false;
   // The generated file is sorted by path: appending at the end is the common case.
+  if (into.empty() || into.rbegin()->first < info.path) {
+    if (info.pattern) index_pattern(info.path);
+    std::string path = info.path;
+    into.emplace_hint(into.end(), std::move(path), std::move(info));
+    return;
+  }
   auto hint = into.lower_bound(info.path);
   if (hint != into.end() && hint->first == info.path) {
     if (hint->second.generated && !info.generated) {
