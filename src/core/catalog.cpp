@@ -286,6 +286,42 @@ std::string Catalog::suggest(std::string_view key) const {
     }
     if (!best_word.empty()) return path_to_key(path.substr(0, dir_len) + std::string(best_word));
   }
+  // Another family's pattern with the user's names in its placeholders (ipv4 for ipv6,
+  // "conff" for "conf"): whole paths compared, one reused buffer.
+  {
+    std::vector<std::string_view> parts = split(path, '/');
+    std::size_t path_allowed = suggestion_distance(path.size());
+    thread_local std::string cand;
+    std::string best_path;
+    std::size_t best_d = std::numeric_limits<std::size_t>::max();
+    for (const Family& f : m_families) {
+      if (f.dir.size() >= parts.size()) continue;
+      std::size_t prefix_len = 0;
+      for (std::size_t i = 0; i < f.dir.size(); ++i) {
+        prefix_len += (is_placeholder(f.dir[i]) ? parts[i].size() : f.dir[i].size()) + 1;
+      }
+      std::size_t rest_len =
+          path.size() - (static_cast<std::size_t>(parts[f.dir.size()].data() - path.data()));
+      for (const std::string& leaf : f.leaves) {
+        std::size_t len = prefix_len + leaf.size();
+        if ((len > path.size() ? len - path.size() : path.size() - len) > path_allowed) continue;
+        if (leaf.size() + path_allowed < rest_len) continue;
+        cand.clear();
+        for (std::size_t i = 0; i < f.dir.size(); ++i) {
+          cand += is_placeholder(f.dir[i]) ? parts[i] : std::string_view(f.dir[i]);
+          cand += '/';
+        }
+        cand += leaf;
+        if (cand == path) continue;
+        std::size_t d = edit_distance_within(path, cand, std::min(path_allowed, best_d));
+        if (d <= path_allowed && d < best_d) {
+          best_d = d;
+          best_path = cand;
+        }
+      }
+    }
+    if (!best_path.empty()) return path_to_key(best_path);
+  }
   if (!m_indexed) build_index();
   std::string_view top = key.substr(0, key.find('.'));
   std::size_t lo_len = key.size() > allowed ? key.size() - allowed : 0;

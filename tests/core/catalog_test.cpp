@@ -127,6 +127,9 @@ TEST_CASE("did you mean: only bounded candidates, keeping the interface name") {
   CHECK(c.suggest("net.ipv6.conf.eth0.accept_redirect") == "net.ipv6.conf.eth0.accept_redirects");
   CHECK(c.suggest("net.ipv4.conf.eth0/100.rp_filtr") == "net.ipv4.conf.eth0/100.rp_filter");
   CHECK(c.suggest("kernel.prinkt") == "kernel.printk");
+  // Another family's key, the interface name kept.
+  CHECK(c.suggest("net.ipv4.conf.eth0.accept_redirects") == "net.ipv6.conf.eth0.accept_redirects");
+  CHECK(c.suggest("net.ipv4.conff.lo.rp_filter") == "net.ipv4.conf.lo.rp_filter");
   // Another first component is never a candidate; far names get nothing.
   CHECK(c.suggest("vm.printk") == "");
   CHECK(c.suggest("kernel.completely_different") == "");
