@@ -52,6 +52,7 @@ std::string Context::data_dir() const {
 void Context::load_catalogs(Catalog& keys, CheckCatalog& checks) const {
   std::string dir = data_dir();
   std::vector<Finding> errors;
+  std::vector<std::string> texts;
   for (const char* name : {"keys.toml", "lint.toml", "services.toml"}) {
     std::string path = dir + "/rules/" + name;
     Result<std::string> text = read_plain_file(path);
@@ -59,14 +60,20 @@ void Context::load_catalogs(Catalog& keys, CheckCatalog& checks) const {
       throw SystemFailure("cannot read tcptune's data file " + text.error().message() +
                           " (set --data-dir or TCPTUNE_DATA_DIR to the directory holding rules/)");
     }
-    if (std::string(name) == "keys.toml") {
-      load_key_catalog(text.value(), path, keys, errors);
-    } else if (std::string(name) == "services.toml") {
-      load_services(text.value(), path, keys, errors);
-    } else {
-      load_check_catalog(text.value(), path, checks, errors);
-    }
+    texts.push_back(std::move(text.value()));
   }
+  // The generated catalog first, the curated keys.toml merged over it. A data directory
+  // without kernel_keys.tsv (a user's own rules/) has the curated keys only.
+  std::string generated = dir + "/rules/kernel_keys.tsv";
+  if (host_path_exists(generated)) {
+    Result<std::string> text = read_plain_file(generated);
+    if (!text.ok())
+      throw SystemFailure("cannot read tcptune's data file " + text.error().message());
+    load_generated_catalog(text.value(), generated, keys, errors);
+  }
+  load_key_catalog(texts[0], dir + "/rules/keys.toml", keys, errors);
+  load_check_catalog(texts[1], dir + "/rules/lint.toml", checks, errors);
+  load_services(texts[2], dir + "/rules/services.toml", keys, errors);
   if (!errors.empty()) {
     for (const Finding& f : errors) err << render_finding_gcc(f);
     throw ReportedError(ExitCode::invalid_input);

@@ -74,6 +74,30 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   }
   NormalizedKey nk = normalize_key(w);
   if (nk.problem == KeyProblem::none) {
+    if (const KeyInfo* k = keys.find(nk.path); k != nullptr && k->generated) {
+      // Only the generated catalog knows it: what the kernel sources and /proc/sys show.
+      std::string_view doc = kernel_doc_for(k->path);
+      std::string leaf = k->path.substr(k->path.rfind('/') + 1);
+      ctx.out << ctx.style.bold(k->name) << ": "
+              << (doc.empty() ? std::string("no description in tcptune's curated catalog")
+                              : "see " + std::string(doc) + ", section \"" + leaf + "\"")
+              << "\n\n";
+      ctx.out << "  type: " << to_string(k->type == KeyType::vector ? k->element : k->type);
+      if (k->type == KeyType::vector) ctx.out << ", up to " << k->count << " values";
+      if (k->min || k->max) {
+        ctx.out << ", range " << (k->min ? std::to_string(*k->min) : "") << ".."
+                << (k->max ? std::to_string(*k->max) : "");
+      }
+      ctx.out << (k->enforced ? " (enforced by the kernel)" : "")
+              << (k->read_only ? ", read-only" : "") << "\n";
+      if (!k->unit.empty()) ctx.out << "  unit: " << k->unit << "\n";
+      ctx.out << "  per network namespace: " << k->netns << "\n";
+      std::vector<std::string> seen;
+      for (const auto& v : k->seen) seen.push_back(v.str(true));
+      ctx.out << "  seen in Linux " << join(seen, ", ")
+              << " (generated catalog: kernel source and live /proc/sys)\n";
+      return 0;
+    }
     if (const KeyInfo* k = keys.find(nk.path)) {
       ctx.out << ctx.style.bold(k->name) << ": " << k->summary << "\n\n";
       ctx.out << "  type: " << to_string(k->type);
@@ -93,7 +117,10 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
       }
       if (!k->default_note.empty()) ctx.out << "  default: " << k->default_note << "\n";
       if (k->added) ctx.out << "  added in Linux " << k->added->str(true) << "\n";
-      if (k->removed) ctx.out << "  removed in Linux " << k->removed->str(true) << "\n";
+      if (k->removed) {
+        ctx.out << "  " << (k->moved.empty() ? "removed" : "moved to " + k->moved) << " in Linux "
+                << k->removed->str(true) << "\n";
+      }
       if (!k->vendor.empty()) ctx.out << "  only in " << k->vendor << " kernels\n";
       ctx.out << "  per network namespace: " << k->netns
               << (k->netns_since ? " (since Linux " + k->netns_since->str(true) + ")" : "")
@@ -104,9 +131,12 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
       return 0;
     }
   }
-  std::vector<std::string> candidates = keys.names();
-  for (const auto& [code, info] : checks.all()) candidates.push_back(code);
-  std::string sug = did_you_mean(nk.problem == KeyProblem::none ? nk.key : w, candidates);
+  std::string sug = nk.problem == KeyProblem::none ? keys.suggest(nk.key) : "";
+  if (sug.empty()) {
+    std::vector<std::string> codes;
+    for (const auto& [code, info] : checks.all()) codes.push_back(code);
+    sug = did_you_mean(w, codes);
+  }
   throw UsageError("no finding code or catalogued key '" + w + "'" +
                    (sug.empty() ? "" : "; did you mean " + sug + "?"));
 }

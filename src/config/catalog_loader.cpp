@@ -1,10 +1,13 @@
 #include "config/catalog_loader.hpp"
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
 #include "config/toml_reader.hpp"
 #include "core/sysctl_key.hpp"
+#include "core/text_util.hpp"
 
 namespace tcptune {
 
@@ -33,6 +36,139 @@ std::optional<KernelVersion> version_field(TableReader& r, const char* name) {
 }
 
 }  // namespace
+
+namespace {
+
+std::optional<std::int64_t> tsv_int(std::string_view f) {
+  if (f == "-") return std::nullopt;
+  return parse_kernel_int(f);
+}
+
+}  // namespace
+
+void load_generated_catalog(std::string_view text, const std::string& file, Catalog& out,
+                            std::vector<Finding>& errors) {
+  std::size_t pos = 0;
+  int line_no = 0;
+  auto fail = [&](const std::string& message) {
+    Finding f;
+    f.code = "TT0001";
+    f.severity = Severity::error;
+    f.message = message;
+    f.file = file;
+    f.line = line_no;
+    f.column = 1;
+    f.invalid_input = true;
+    errors.push_back(std::move(f));
+  };
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+    if (line.rfind("#! source ", 0) == 0) {
+      for (std::string_view v : split(line.substr(10), ',')) {
+        if (auto kv = parse_kernel_version(trim(v))) {
+          out.add_source_version(*kv);
+        } else {
+          fail("bad source version '" + std::string(v) + "'");
+        }
+      }
+      continue;
+    }
+    if (line.empty() || line.front() == '#') continue;
+    // Up to 8 fields, without a vector per line (this runs for every key on every command).
+    std::array<std::string_view, 9> f;
+    std::size_t nf = 0;
+    for (std::size_t start = 0; nf < f.size();) {
+      std::size_t tab = line.find('\t', start);
+      f[nf++] = line.substr(start, tab == std::string_view::npos ? tab : tab - start);
+      if (tab == std::string_view::npos) break;
+      start = tab + 1;
+    }
+    if (nf < 7 || nf > 8) {
+      fail("expected 7 or 8 tab-separated fields, got " + std::to_string(nf));
+      continue;
+    }
+    KeyInfo k;
+    k.generated = true;
+    k.path = std::string(f[0]);
+    k.pattern = k.path.find('<') != std::string::npos;
+    if (k.path.empty() || k.path.front() == '/' || k.path.find("..") != std::string::npos) {
+      fail("invalid key path '" + k.path + "'");
+      continue;
+    }
+    if (k.path.find('.') == std::string::npos) {
+      k.name = k.path;  // the common case: no dot inside a name, so '/' simply becomes '.'
+      std::replace(k.name.begin(), k.name.end(), '/', '.');
+    } else {
+      k.name = path_to_key(k.path);
+    }
+    std::optional<std::int64_t> count = parse_kernel_int(f[4]);
+    if (!count || *count < 1 || *count > 64) {
+      fail("bad count '" + std::string(f[4]) + "'");
+      continue;
+    }
+    k.count = static_cast<int>(*count);
+    if (f[1] == "int") {
+      k.type = KeyType::int_;
+    } else if (f[1] == "uint") {
+      k.type = KeyType::uint_;
+    } else if (f[1] == "ulong") {
+      k.type = KeyType::ulong_;
+    } else if (f[1] == "string") {
+      k.type = KeyType::string;
+    } else if (f[1] == "other") {
+      k.type = KeyType::other;
+    } else {
+      fail("unknown type '" + std::string(f[1]) + "'");
+      continue;
+    }
+    if (k.count > 1 && k.type != KeyType::string && k.type != KeyType::other) {
+      k.element = k.type;
+      k.type = KeyType::vector;
+      k.partial_vector = true;
+    }
+    if ((f[2] != "-" && !tsv_int(f[2])) || (f[3] != "-" && !tsv_int(f[3]))) {
+      fail("bad range '" + std::string(f[2]) + "' .. '" + std::string(f[3]) + "'");
+      continue;
+    }
+    k.min = tsv_int(f[2]);
+    k.max = tsv_int(f[3]);
+    std::string_view flags = f[5] == "-" ? std::string_view() : f[5];
+    auto has = [&](char c) { return flags.find(c) != std::string_view::npos; };
+    k.enforced = has('e');
+    k.read_only = has('r');
+    if (k.path.rfind("net/", 0) != 0) {
+      k.netns = "n/a";
+    } else if (has('c')) {
+      k.netns = "readonly";
+    } else if (has('n')) {
+      k.netns = "yes";
+    } else {
+      k.netns = "no";
+    }
+    bool versions_ok = true;
+    for (std::string_view rest = f[6]; versions_ok;) {
+      std::size_t comma = rest.find(',');
+      if (auto kv = parse_kernel_version(rest.substr(0, comma))) {
+        k.seen.push_back(*kv);
+      } else {
+        versions_ok = false;
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    if (!versions_ok || k.seen.empty()) {
+      fail("bad versions '" + std::string(f[6]) + "'");
+      continue;
+    }
+    std::sort(k.seen.begin(), k.seen.end());
+    if (nf == 8) k.unit = std::string(f[7]);
+    out.add(std::move(k));
+  }
+}
 
 void load_key_catalog(const std::string& text, const std::string& file, Catalog& out,
                       std::vector<Finding>& errors) {
@@ -108,6 +244,7 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
       k.netns_init = *ni;
     }
     k.unit = r.string("unit", false).value_or("");
+    k.moved = r.string("moved", false).value_or("");
     k.summary = r.string("summary", true).value_or("");
     k.explain = r.string("explain", true).value_or("");
     k.references = r.strings("references", true).value_or(std::vector<std::string>{});

@@ -3,6 +3,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/catalog.hpp"
@@ -23,6 +24,12 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
 /// services to `out`, each with its kind's fix. Problems are TT0001 findings in `errors`.
 void load_services(const std::string& text, const std::string& file, Catalog& out,
                    std::vector<Finding>& errors);
+/// Parses the generated catalog (rules/kernel_keys.tsv, written by
+/// tools/catalog/gen_catalog.py: one tab-separated line per key or pattern) into `out`, as
+/// generated entries. Load it before the curated catalog, which is merged over it. A malformed
+/// line is a TT0001 finding with file:line; the other lines still load.
+void load_generated_catalog(std::string_view text, const std::string& file, Catalog& out,
+                            std::vector<Finding>& errors);
 
 /// Reads the fields every finding code has (code, name, severity, title, explain, hint,
 /// references) from a [[check]] or [[rule]] table. A code already in `seen` or in `known` is an

@@ -1,5 +1,12 @@
 #include "core/catalog.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <limits>
+
+#include "core/sysctl_key.hpp"
+#include "core/text_util.hpp"
+
 namespace tcptune {
 
 std::string_view to_string(KeyType t) {
@@ -20,6 +27,8 @@ std::string_view to_string(KeyType t) {
       return "string";
     case KeyType::port_list:
       return "port_list";
+    case KeyType::other:
+      return "other";
   }
   return "int";
 }
@@ -40,14 +49,154 @@ bool KeyInfo::exists_on(const KernelVersion& k) const {
   return true;
 }
 
+namespace {
+
+bool is_placeholder(std::string_view seg) {
+  return seg.size() > 2 && seg.front() == '<' && seg.back() == '>';
+}
+
+KernelVersion minor_of(const KernelVersion& v) { return KernelVersion{v.major, v.minor, 0}; }
+
+std::size_t bucket(char c) {
+  if (c >= 'a' && c <= 'z') return static_cast<std::size_t>(c - 'a');
+  if (c >= '0' && c <= '9') return 26 + static_cast<std::size_t>(c - '0');
+  if (c == '_') return 36;
+  if (c == '.') return 37;
+  if (c == '-') return 38;
+  return 39;
+}
+
+template <std::size_t N>
+std::uint64_t presence_bits(const std::array<std::uint8_t, N>& h) {
+  std::uint64_t bits = 0;
+  for (std::size_t b = 0; b < N; ++b) {
+    if (h[b] != 0) bits |= std::uint64_t{1} << b;
+  }
+  return bits;
+}
+
+template <std::size_t N>
+void count_chars(std::string_view s, std::array<std::uint8_t, N>& out) {
+  out.fill(0);
+  for (char c : s) {
+    std::uint8_t& n = out[bucket(c)];
+    if (n < 255) ++n;
+  }
+}
+
+}  // namespace
+
+std::string_view kernel_doc_for(std::string_view path) {
+  struct Doc {
+    std::string_view prefix;
+    std::string_view doc;
+  };
+  static constexpr Doc docs[] = {
+      {"net/ipv4/", "Documentation/networking/ip-sysctl.rst"},
+      {"net/ipv6/", "Documentation/networking/ip-sysctl.rst"},
+      {"net/netfilter/", "Documentation/networking/nf_conntrack-sysctl.rst"},
+      {"net/mptcp/", "Documentation/networking/mptcp-sysctl.rst"},
+      {"net/mpls/", "Documentation/networking/mpls-sysctl.rst"},
+      {"net/", "Documentation/admin-guide/sysctl/net.rst"},
+      {"kernel/", "Documentation/admin-guide/sysctl/kernel.rst"},
+      {"vm/", "Documentation/admin-guide/sysctl/vm.rst"},
+      {"fs/", "Documentation/admin-guide/sysctl/fs.rst"},
+      {"user/", "Documentation/admin-guide/sysctl/user.rst"},
+      {"abi/", "Documentation/admin-guide/sysctl/abi.rst"},
+  };
+  for (const Doc& d : docs) {
+    if (path.substr(0, d.prefix.size()) == d.prefix) return d.doc;
+  }
+  return "";
+}
+
 void Catalog::add(KeyInfo info) {
+  std::map<std::string, KeyInfo>& into = info.pattern ? m_patterns : m_keys;
+  m_indexed = false;
+  // The generated file is sorted by path: appending at the end is the common case.
+  if (into.empty() || into.rbegin()->first < info.path) {
+    if (info.pattern) index_pattern(info.path);
+    std::string path = info.path;
+    into.emplace_hint(into.end(), std::move(path), std::move(info));
+    return;
+  }
+  auto hint = into.lower_bound(info.path);
+  if (hint != into.end() && hint->first == info.path) {
+    if (hint->second.generated && !info.generated) {
+      // Curated over generated: the curated text wins, the observations stay.
+      if (info.seen.empty()) info.seen = std::move(hint->second.seen);
+      info.read_only = info.read_only || hint->second.read_only;
+    }
+    hint->second = std::move(info);
+    return;
+  }
+  if (info.pattern) index_pattern(info.path);
   std::string path = info.path;
-  m_keys.insert_or_assign(std::move(path), std::move(info));
+  into.emplace_hint(hint, std::move(path), std::move(info));
+}
+
+void Catalog::index_pattern(const std::string& path) {
+  std::vector<std::string_view> parts = split(path, '/');
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (is_placeholder(parts[i])) last = i;
+  }
+  std::vector<std::string> dir(parts.begin(),
+                               parts.begin() + static_cast<std::ptrdiff_t>(last + 1));
+  std::string leaf;
+  for (std::size_t i = last + 1; i < parts.size(); ++i) {
+    if (!leaf.empty()) leaf += '/';
+    leaf += parts[i];
+  }
+  auto fam = std::find_if(m_families.begin(), m_families.end(),
+                          [&](const Family& f) { return f.dir == dir; });
+  if (fam == m_families.end()) {
+    m_families.push_back(Family{std::move(dir), {}});
+    fam = std::prev(m_families.end());
+  }
+  fam->leaves.push_back(std::move(leaf));
+}
+
+const Catalog::Family* Catalog::family_of(std::string_view path, std::size_t& dir_len) const {
+  for (const Family& f : m_families) {
+    std::size_t pos = 0;
+    bool ok = true;
+    for (const std::string& seg : f.dir) {
+      std::size_t slash = path.find('/', pos);
+      if (slash == std::string_view::npos) {
+        ok = false;
+        break;
+      }
+      std::string_view got = path.substr(pos, slash - pos);
+      if (got.empty() || (!is_placeholder(seg) && got != seg)) {
+        ok = false;
+        break;
+      }
+      pos = slash + 1;
+    }
+    if (ok && pos < path.size()) {
+      dir_len = pos;
+      return &f;
+    }
+  }
+  return nullptr;
 }
 
 const KeyInfo* Catalog::find(const std::string& path) const {
   auto it = m_keys.find(path);
-  return it == m_keys.end() ? nullptr : &it->second;
+  if (it != m_keys.end()) return &it->second;
+  if (m_patterns.empty()) return nullptr;
+  std::size_t dir_len = 0;
+  const Family* f = family_of(path, dir_len);
+  if (f == nullptr) return nullptr;
+  std::string key;
+  for (const std::string& seg : f->dir) {
+    key += seg;
+    key += '/';
+  }
+  key.append(path, dir_len, std::string::npos);
+  auto p = m_patterns.find(key);
+  return p == m_patterns.end() ? nullptr : &p->second;
 }
 
 std::vector<std::string> Catalog::names() const {
@@ -55,6 +204,164 @@ std::vector<std::string> Catalog::names() const {
   out.reserve(m_keys.size());
   for (const auto& [path, info] : m_keys) out.push_back(info.name);
   return out;
+}
+
+PresenceAnswer Catalog::presence(const KeyInfo& info, const KernelVersion& k) const {
+  PresenceAnswer a;
+  if (!info.seen.empty()) a.seen_in = info.seen.front();
+  if (info.removed && !(k < *info.removed)) {
+    a.state = Presence::removed;
+    a.version = info.removed;
+    return a;
+  }
+  if (info.added && k < *info.added) {
+    a.state = Presence::added;
+    a.version = info.added;
+    return a;
+  }
+  // A curated entry is authoritative: without `added` the key is old enough.
+  if (!info.generated || info.seen.empty()) return a;
+  KernelVersion kk = minor_of(k);
+  KernelVersion first = info.seen.front();
+  if (!(kk < first)) return a;
+  // Before the first sighting: absent if a fully scanned version at or after k lacks it.
+  std::optional<KernelVersion> scanned;
+  for (const KernelVersion& v : m_source_versions) {
+    if (!(v < kk) && v < first && (!scanned || *scanned < v)) scanned = v;
+  }
+  if (scanned) {
+    a.state = Presence::added;
+    a.version = scanned;
+    a.after = true;
+  } else {
+    a.state = Presence::unknown;
+  }
+  return a;
+}
+
+void Catalog::build_index() const {
+  m_sorted.clear();
+  m_sorted.reserve(m_keys.size());
+  for (const auto& [path, info] : m_keys) m_sorted.push_back(info.name);
+  auto top = [](std::string_view n) { return n.substr(0, n.find('.')); };
+  std::sort(m_sorted.begin(), m_sorted.end(), [&](const std::string& a, const std::string& b) {
+    return std::make_tuple(top(a), a.size(), std::string_view(a)) <
+           std::make_tuple(top(b), b.size(), std::string_view(b));
+  });
+  m_hist.resize(m_sorted.size());
+  m_present.resize(m_sorted.size());
+  m_top_end.resize(m_sorted.size());
+  for (std::size_t i = 0; i < m_sorted.size(); ++i) {
+    count_chars(m_sorted[i], m_hist[i]);
+    m_present[i] = presence_bits(m_hist[i]);
+  }
+  for (std::size_t i = m_sorted.size(); i-- > 0;) {
+    bool same = i + 1 < m_sorted.size() && top(m_sorted[i]) == top(m_sorted[i + 1]);
+    m_top_end[i] = same ? m_top_end[i + 1] : i + 1;
+  }
+  m_indexed = true;
+}
+
+std::string Catalog::suggest(std::string_view key) const {
+  std::size_t allowed = suggestion_distance(key.size());
+  std::size_t best = std::numeric_limits<std::size_t>::max();
+  std::string_view best_word;
+  std::string prefix;
+  // A key inside a pattern family (net.ipv6.conf.eth0.accept_redirect): compare the leaf with
+  // the family's leaves and keep the user's interface name.
+  std::string path = normalize_key(key).path;
+  std::size_t dir_len = 0;
+  if (const Family* f = family_of(path, dir_len)) {
+    std::string leaf = path.substr(dir_len);
+    std::size_t leaf_allowed = suggestion_distance(leaf.size());
+    for (const std::string& c : f->leaves) {
+      std::size_t lc = c.size();
+      std::size_t lw = leaf.size();
+      if ((lc > lw ? lc - lw : lw - lc) > leaf_allowed || c == leaf) continue;
+      std::size_t d = edit_distance_within(leaf, c, leaf_allowed);
+      if (d <= leaf_allowed && d < best) {
+        best = d;
+        best_word = c;
+      }
+    }
+    if (!best_word.empty()) return path_to_key(path.substr(0, dir_len) + std::string(best_word));
+  }
+  // Another family's pattern with the user's names in its placeholders (ipv4 for ipv6,
+  // "conff" for "conf"): whole paths compared, one reused buffer.
+  {
+    std::vector<std::string_view> parts = split(path, '/');
+    std::size_t path_allowed = suggestion_distance(path.size());
+    thread_local std::string cand;
+    std::string best_path;
+    std::size_t best_d = std::numeric_limits<std::size_t>::max();
+    for (const Family& f : m_families) {
+      if (f.dir.size() >= parts.size()) continue;
+      std::size_t prefix_len = 0;
+      for (std::size_t i = 0; i < f.dir.size(); ++i) {
+        prefix_len += (is_placeholder(f.dir[i]) ? parts[i].size() : f.dir[i].size()) + 1;
+      }
+      std::size_t rest_len =
+          path.size() - (static_cast<std::size_t>(parts[f.dir.size()].data() - path.data()));
+      for (const std::string& leaf : f.leaves) {
+        std::size_t len = prefix_len + leaf.size();
+        if ((len > path.size() ? len - path.size() : path.size() - len) > path_allowed) continue;
+        if (leaf.size() + path_allowed < rest_len) continue;
+        cand.clear();
+        for (std::size_t i = 0; i < f.dir.size(); ++i) {
+          cand += is_placeholder(f.dir[i]) ? parts[i] : std::string_view(f.dir[i]);
+          cand += '/';
+        }
+        cand += leaf;
+        if (cand == path) continue;
+        std::size_t d = edit_distance_within(path, cand, std::min(path_allowed, best_d));
+        if (d <= path_allowed && d < best_d) {
+          best_d = d;
+          best_path = cand;
+        }
+      }
+    }
+    if (!best_path.empty()) return path_to_key(best_path);
+  }
+  if (!m_indexed) build_index();
+  std::string_view top = key.substr(0, key.find('.'));
+  std::size_t lo_len = key.size() > allowed ? key.size() - allowed : 0;
+  auto top_of = [](std::string_view n) { return n.substr(0, n.find('.')); };
+  auto first = std::lower_bound(
+      m_sorted.begin(), m_sorted.end(), std::make_pair(top, lo_len),
+      [&](const std::string& n, const std::pair<std::string_view, std::size_t>& want) {
+        return std::make_pair(top_of(n), n.size()) < want;
+      });
+  std::array<std::uint8_t, k_buckets> mine{};
+  count_chars(key, mine);
+  const std::uint64_t mine_bits = presence_bits(mine);
+  std::size_t start = static_cast<std::size_t>(first - m_sorted.begin());
+  std::size_t end =
+      start < m_sorted.size() && top_of(m_sorted[start]) == top ? m_top_end[start] : start;
+  for (std::size_t i = start; i < end; ++i) {
+    const std::string& cand = m_sorted[i];
+    if (cand.size() > key.size() + allowed) break;
+    std::size_t bound = std::min(allowed, best);
+    // A character kind one has and the other lacks needs an edit each; then the counts.
+    if (static_cast<std::size_t>(std::popcount(mine_bits & ~m_present[i])) > bound ||
+        static_cast<std::size_t>(std::popcount(m_present[i] & ~mine_bits)) > bound) {
+      continue;
+    }
+    const auto& theirs = m_hist[i];
+    std::size_t extra = 0;
+    std::size_t lacking = 0;
+    for (std::size_t b = 0; b < k_buckets; ++b) {
+      if (mine[b] > theirs[b]) extra += mine[b] - theirs[b];
+      if (theirs[b] > mine[b]) lacking += theirs[b] - mine[b];
+    }
+    if (std::max(extra, lacking) > bound || cand == key) continue;
+    auto it = m_sorted.begin() + static_cast<std::ptrdiff_t>(i);
+    std::size_t d = edit_distance_within(key, *it, std::min(allowed, best));
+    if (d <= allowed && d < best) {
+      best = d;
+      best_word = *it;
+    }
+  }
+  return std::string(best_word);
 }
 
 void CheckCatalog::add(CheckInfo info) {

@@ -2,6 +2,7 @@
 /// The key catalog (rules/keys.toml) and the check catalog (rules/lint.toml): the knowledge
 /// tcptune ships. Loaded by src/config; queried everywhere else.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,7 +14,8 @@
 
 namespace tcptune {
 
-enum class KeyType { int_, uint_, ulong_, enum_, bitmask, vector, string, port_list };
+/// `other`: a handler tcptune does not model (generated catalog only); values are not checked.
+enum class KeyType { int_, uint_, ulong_, enum_, bitmask, vector, string, port_list, other };
 
 std::string_view to_string(KeyType t);
 
@@ -22,10 +24,26 @@ struct DefaultChange {
   std::string value;     ///< ... the default was this
 };
 
+/// What the catalog says about a key on one kernel version (offline answers).
+enum class Presence {
+  exists,   ///< the key exists on that version
+  removed,  ///< removed (or moved away) in `version`, which is at or before the asked one
+  added,    ///< added in `version` (or later than `version` when `after`), after the asked one
+  unknown,  ///< the catalog cannot tell for that version
+};
+
+struct PresenceAnswer {
+  Presence state = Presence::exists;
+  std::optional<KernelVersion> version;
+  bool after = false;  ///< added: only known to be after `version` and by `seen_in`
+  std::optional<KernelVersion> seen_in;  ///< the first version the key was seen in
+};
+
 struct KeyInfo {
-  std::string name;  ///< dotted
-  std::string path;  ///< relative /proc/sys path
+  std::string name;  ///< dotted; a pattern has <...> segments (net.ipv4.conf.<if>.rp_filter)
+  std::string path;  ///< relative /proc/sys path (with <...> segments for a pattern)
   KeyType type = KeyType::int_;
+  KeyType element = KeyType::int_;  ///< the integer kind of each field of a generated vector
   std::optional<std::int64_t> min;
   std::optional<std::int64_t> max;
   std::vector<std::int64_t> values;  ///< enum
@@ -46,6 +64,14 @@ struct KeyInfo {
   std::string explain;
   std::vector<std::string> references;
   std::string source;  ///< "file:line" of the entry, for messages
+  std::string moved;   ///< where a removed key went (curated), e.g. "debugfs (sched/latency_ns)"
+  /// Generated catalog: the kernel versions the key was seen in (ascending); empty for a key
+  /// only the curated catalog knows.
+  std::vector<KernelVersion> seen;
+  bool generated = false;       ///< no curated entry: only the generated catalog describes it
+  bool pattern = false;         ///< path has a <...> segment
+  bool read_only = false;       ///< mode 0444 (generated)
+  bool partial_vector = false;  ///< a generated vector: fewer fields than `count` are accepted
 
   /// The default on a given kernel (the current default when the kernel is unknown);
   /// nullopt when computed at boot.
@@ -61,6 +87,13 @@ struct Service {
   std::string kind;  ///< database | cache | queue | fastcgi | web | other
   std::string fix;   ///< the fix for short connections to it (from its kind)
 };
+/// The kernel document that describes keys under `path` ("Documentation/networking/
+/// ip-sysctl.rst"), or "" when there is none to point at.
+std::string_view kernel_doc_for(std::string_view path);
+
+/// Pattern-aware lookup and the offline version answers. Generated entries (rules/
+/// kernel_keys.tsv) are added first, curated ones (rules/keys.toml) over them: a curated entry
+/// replaces the generated one but keeps its `seen` versions and read-only flag.
 
 class Catalog {
  public:
@@ -81,15 +114,55 @@ class Catalog {
     }
     return nullptr;
   }
-  /// By relative /proc/sys path; nullptr when unknown.
+  /// By relative /proc/sys path: an exact key first, else a pattern (net/ipv4/conf/eth0/x
+  /// finds net/ipv4/conf/<if>/x); nullptr when the catalog has neither.
   [[nodiscard]] const KeyInfo* find(const std::string& path) const;
+  /// Exact keys only (no patterns), curated and generated.
   [[nodiscard]] const std::map<std::string, KeyInfo>& all() const { return m_keys; }
+  [[nodiscard]] const std::map<std::string, KeyInfo>& patterns() const { return m_patterns; }
   [[nodiscard]] std::vector<std::string> names() const;
 
+  /// Versions whose whole kernel source was scanned: a key absent from such a version did not
+  /// exist there. (Live walks see only what that kernel's configuration built.)
+  void add_source_version(KernelVersion v) { m_source_versions.push_back(v); }
+  [[nodiscard]] const std::vector<KernelVersion>& source_versions() const {
+    return m_source_versions;
+  }
+
+  /// What the catalog says about `info` on kernel `k`: curated added/removed first, then the
+  /// versions the key was seen in and the fully scanned source versions.
+  [[nodiscard]] PresenceAnswer presence(const KeyInfo& info, const KernelVersion& k) const;
+
+  /// The closest key to a dotted `key` that the catalog does not have, or "". Candidates are
+  /// bounded: the leaves of the pattern family the key falls in (the user's interface name
+  /// kept), else the keys with the same first component and a length within the allowed
+  /// distance. No copies of the catalog and no allocation per candidate.
+  [[nodiscard]] std::string suggest(std::string_view key) const;
+
  private:
-  std::map<std::string, KeyInfo> m_keys;  // by path
   std::vector<Service> m_services;
   std::map<std::string, std::string> m_kind_fix;
+  struct Family {
+    std::vector<std::string> dir;     // segments, "<...>" matches any one
+    std::vector<std::string> leaves;  // names below the pattern directory
+  };
+  void index_pattern(const std::string& path);
+  [[nodiscard]] const Family* family_of(std::string_view path, std::size_t& dir_len) const;
+  void build_index() const;
+
+  std::map<std::string, KeyInfo> m_keys;      // by path, exact
+  std::map<std::string, KeyInfo> m_patterns;  // by path with <...> segments
+  std::vector<Family> m_families;
+  std::vector<KernelVersion> m_source_versions;
+  // Dotted names sorted by (first component, length, name), built on the first suggest().
+  mutable std::vector<std::string> m_sorted;
+  // Character counts of each m_sorted name (letters, digits, a few symbols): a cheap lower
+  // bound of the edit distance that skips most candidates before the dynamic programming.
+  static constexpr std::size_t k_buckets = 40;
+  mutable std::vector<std::array<std::uint8_t, k_buckets>> m_hist;
+  mutable std::vector<std::uint64_t> m_present;  // which buckets occur, one bit each
+  mutable std::vector<std::size_t> m_top_end;    // index past the last name with the same top
+  mutable bool m_indexed = false;
 };
 
 struct CheckInfo {

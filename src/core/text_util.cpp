@@ -118,41 +118,67 @@ std::size_t find_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
+std::size_t edit_distance_within(std::string_view a, std::string_view b, std::size_t limit) {
   const std::size_t n = a.size();
   const std::size_t m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i) {
-    for (std::size_t j = 1; j <= m; ++j) {
-      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
+  if ((n > m ? n - m : m - n) > limit) return limit + 1;
+  // Three rolling rows (i-2, i-1, i) of the optimal-string-alignment table, and only the band
+  // |i - j| <= limit of each: a cell outside it is above the limit anyway.
+  const std::size_t big = limit + 1;
+  thread_local std::vector<std::size_t> rows;
+  if (rows.size() < 3 * (m + 2)) rows.resize(3 * (m + 2));
+  std::size_t* prev2 = rows.data();
+  std::size_t* prev = prev2 + (m + 2);
+  std::size_t* cur = prev + (m + 2);
+  for (std::size_t j = 0; j <= m + 1; ++j) {
+    prev[j] = std::min(j, big);
+    prev2[j] = big;
+    cur[j] = big;
   }
-  return d[n][m];
+  for (std::size_t i = 1; i <= n; ++i) {
+    std::size_t jlo = i > limit ? i - limit : 1;
+    std::size_t jhi = std::min(m, i + limit);
+    cur[jlo - 1] = jlo == 1 ? std::min(i, big) : big;
+    std::size_t row_min = cur[jlo - 1];
+    for (std::size_t j = jlo; j <= jhi; ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      std::size_t v = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        v = std::min(v, prev2[j - 2] + 1);
+      cur[j] = std::min(v, big);
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (jhi + 1 <= m) cur[jhi + 1] = big;
+    if (row_min > limit) return big;
+    std::size_t* t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
+  }
+  return prev[m];
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  return edit_distance_within(a, b, std::max(a.size(), b.size()));
+}
+
+std::size_t suggestion_distance(std::size_t length) {
+  return length < 6 ? 1 : (length < 30 ? 2 : 3);
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
-  // Up to 1 edit for short words, 2 for typical keys, 3 for long ones.
-  std::size_t allowed = word.size() < 6 ? 1 : (word.size() < 30 ? 2 : 3);
+  std::size_t allowed = suggestion_distance(word.size());
   std::size_t best = std::numeric_limits<std::size_t>::max();
-  std::string best_word;
+  const std::string* best_word = nullptr;
   for (const auto& c : candidates) {
     if (c == word) continue;
-    std::size_t lc = c.size();
-    std::size_t lw = word.size();
-    if ((lc > lw ? lc - lw : lw - lc) > allowed) continue;
-    std::size_t d = edit_distance(word, c);
+    std::size_t d = edit_distance_within(word, c, allowed);
     if (d <= allowed && d < best) {
       best = d;
-      best_word = c;
+      best_word = &c;
     }
   }
-  return best_word;
+  return best_word == nullptr ? std::string() : *best_word;
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {

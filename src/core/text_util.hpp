@@ -27,6 +27,15 @@ std::size_t find_invalid_utf8(std::string_view s);
 /// Damerau-Levenshtein (optimal string alignment) distance.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
+/// The same distance when it is at most `limit`, else some value above `limit` (stops early
+/// once every alignment exceeds it). Reuses per-thread buffers: no allocation per call once
+/// they have grown to the longest word.
+std::size_t edit_distance_within(std::string_view a, std::string_view b, std::size_t limit);
+
+/// How many edits a "did you mean" accepts for a word of this length: 1 below 6 characters,
+/// 2 below 30, else 3.
+std::size_t suggestion_distance(std::size_t length);
+
 /// The closest candidate within a distance that scales with the length, or "" if none.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 

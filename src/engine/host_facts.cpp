@@ -325,11 +325,13 @@ std::vector<std::string> HostFacts::keys(std::string_view domain) const {
   std::vector<std::string> out;
   if (domain == "persisted") {
     for (const auto& [path, v] : m_in.persisted) {
-      if (m_in.keys != nullptr && m_in.keys->find(path) != nullptr) out.push_back(path);
+      const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find(path) : nullptr;
+      if (info != nullptr && !info->generated) out.push_back(path);
     }
   } else if (m_in.keys != nullptr) {
     for (const auto& [path, info] : m_in.keys->all()) {
-      if (live_raw(path)) out.push_back(path);
+      // Rules are written for the curated keys; the generated ones only describe the kernel.
+      if (!info.generated && live_raw(path)) out.push_back(path);
     }
   }
   return out;

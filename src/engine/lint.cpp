@@ -169,16 +169,35 @@ class Linter {
     return f->front();
   }
 
+  // "Did you mean" only for a name the catalog has under no version and no pattern: first the
+  // catalog's bounded candidates, then the names in the key's directory on the live kernel.
   std::string suggestion(const SysctlEntry& e) const {
-    std::vector<std::string> candidates = m_keys.names();
-    if (m_opt.live != nullptr) {
-      std::size_t slash = e.path.rfind('/');
-      std::string dir = slash == std::string::npos ? "" : e.path.substr(0, slash);
-      for (const std::string& name : m_opt.live->list(dir)) {
-        candidates.push_back(path_to_key(dir.empty() ? name : dir + "/" + name));
-      }
+    if (m_keys.find(e.path) != nullptr) return "";
+    std::string sug = m_keys.suggest(e.key);
+    if (!sug.empty() || m_opt.live == nullptr) return sug;
+    std::size_t slash = e.path.rfind('/');
+    std::string dir = slash == std::string::npos ? "" : e.path.substr(0, slash);
+    std::vector<std::string> candidates;
+    for (const std::string& name : m_opt.live->list(dir)) {
+      candidates.push_back(path_to_key(dir.empty() ? name : dir + "/" + name));
     }
     return did_you_mean(e.key, candidates);
+  }
+
+  // "removed in Linux 4.12", "moved to debugfs in Linux 5.13", "added in Linux 6.14", "added
+  // after Linux 6.1 (seen in Linux 6.18)".
+  static std::string presence_reason(const KeyInfo& info, const PresenceAnswer& a) {
+    if (a.state == Presence::removed) {
+      if (!info.moved.empty())
+        return "it moved to " + info.moved + " in Linux " + a.version->str(true);
+      return "it was removed in Linux " + a.version->str(true);
+    }
+    if (a.after) {
+      return "it was added after Linux " + a.version->str(true) +
+             (a.seen_in ? " (tcptune's catalog has it from Linux " + a.seen_in->str(true) + ")"
+                        : "");
+    }
+    return "it was added in Linux " + a.version->str(true);
   }
 
   void check_file(const ParsedFile& p) {
@@ -252,10 +271,12 @@ class Linter {
         return;
       }
       std::string why;
-      if (info != nullptr && info->removed)
+      if (info != nullptr && m_opt.kernel) {
+        PresenceAnswer a = m_keys.presence(*info, *m_opt.kernel);
+        if (a.state == Presence::removed || a.state == Presence::added)
+          why = " (" + presence_reason(*info, a) + ")";
+      } else if (info != nullptr && info->removed) {
         why = " (removed in Linux " + info->removed->str(true) + ")";
-      if (info != nullptr && info->added && m_opt.kernel && *m_opt.kernel < *info->added) {
-        why = " (added in Linux " + info->added->str(true) + ")";
       }
       std::string sug = suggestion(e);
       std::string tail = sug.empty() ? "" : "; did you mean " + sug + "?";
@@ -276,20 +297,24 @@ class Linter {
     }
     // Offline: the catalog is all we know.
     if (info != nullptr) {
-      if (m_opt.kernel && !info->exists_on(*m_opt.kernel)) {
-        std::string why = info->removed && !(*m_opt.kernel < *info->removed)
-                              ? "it was removed in Linux " + info->removed->str(true)
-                              : "it was added in Linux " + info->added->str(true);
-        at_entry(p, e,
-                 m_set.semantics == Semantics::procps && e.ignore_failure ? "TT5003" : "TT2001",
-                 e.key + " does not exist on " + kernel_text() + ": " + why +
-                     (m_set.semantics == Semantics::procps && e.ignore_failure
-                          ? "; the '-' prefix does not stop `sysctl -p` from failing on it"
-                          : ""));
+      if (!m_opt.kernel) return;
+      PresenceAnswer a = m_keys.presence(*info, *m_opt.kernel);
+      if (a.state == Presence::exists) return;
+      if (a.state == Presence::unknown) {
+        at_entry(p, e, "TT2002",
+                 e.key + " is in tcptune's catalog from Linux " +
+                     (a.seen_in ? a.seen_in->str(true) : std::string("?")) + " on; whether " +
+                     kernel_text() + " has it is not known offline");
+        return;
       }
+      bool procps_dash = m_set.semantics == Semantics::procps && e.ignore_failure;
+      at_entry(
+          p, e, procps_dash ? "TT5003" : "TT2001",
+          e.key + " does not exist on " + kernel_text() + ": " + presence_reason(*info, a) +
+              (procps_dash ? "; the '-' prefix does not stop `sysctl -p` from failing on it" : ""));
       return;
     }
-    std::string sug = did_you_mean(e.key, m_keys.names());
+    std::string sug = m_keys.suggest(e.key);
     if (!sug.empty()) {
       at_entry(p, e, "TT2006", e.key + " is not a key tcptune knows; did you mean " + sug + "?");
     } else {

@@ -87,6 +87,7 @@ std::optional<ValueProblem> check_value(const KeyInfo& k, const std::string& val
   std::string shown = "'" + value + "'";
   switch (k.type) {
     case KeyType::string:
+    case KeyType::other:
       return std::nullopt;
     case KeyType::port_list:
       if (!parse_port_list(value)) {
@@ -100,18 +101,24 @@ std::optional<ValueProblem> check_value(const KeyInfo& k, const std::string& val
   }
   std::vector<std::string_view> fields = split_ws(value);
   std::size_t want = k.type == KeyType::vector ? static_cast<std::size_t>(k.count) : 1;
-  if (fields.size() != want) {
-    return ValueProblem{"TT3001", k.name + " expects " + std::to_string(want) +
+  // A generated vector is an array handler: the kernel stores the fields given and keeps the
+  // rest, so fewer fields are fine; more are EINVAL.
+  bool count_ok =
+      k.partial_vector ? !fields.empty() && fields.size() <= want : fields.size() == want;
+  if (!count_ok) {
+    return ValueProblem{"TT3001", k.name + " expects " + (k.partial_vector ? "1 to " : "") +
+                                      std::to_string(want) +
                                       (want == 1 ? " integer" : " integers separated by spaces") +
                                       ", got " + std::to_string(fields.size()) + " field" +
                                       (fields.size() == 1 ? "" : "s") + " in " + shown};
   }
   std::int64_t lo = std::numeric_limits<std::int32_t>::min();
   std::int64_t hi = std::numeric_limits<std::int32_t>::max();
-  if (k.type == KeyType::uint_) {
+  KeyType kind = k.type == KeyType::vector ? k.element : k.type;
+  if (kind == KeyType::uint_) {
     lo = 0;
     hi = std::numeric_limits<std::uint32_t>::max();
-  } else if (k.type == KeyType::ulong_) {
+  } else if (kind == KeyType::ulong_) {
     lo = 0;
     hi = std::numeric_limits<std::int64_t>::max();
   }

@@ -1,0 +1,1 @@
+$TCPTUNE explain net.ipv6.conf.eth0.accept_dad

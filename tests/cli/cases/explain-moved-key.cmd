@@ -1,0 +1,1 @@
+$TCPTUNE explain kernel.sched_latency_ns
