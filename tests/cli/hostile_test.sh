@@ -246,5 +246,75 @@ check "sockets --format prometheus with an SO_REUSEPORT group" 0 "tcptune_listen
 dups=$(grep -v '^#' "$tmp/out" | sed -E 's/ [^ ]+$//' | sort | uniq -d)
 [[ -z $dups ]] || { echo "FAIL: duplicate Prometheus series: $dups"; fail=$((fail + 1)); }
 
+# --- Reads stay inside --root: proc/sys/net is an absolute link to a host directory -------------
+# Resolved inside the root, /…/hostnet does not exist there: no live value and no "did you mean"
+# may come from the host directory.
+r12=$tmp/root12
+mkdir -p "$r12/proc/sys/kernel" "$r12/etc/sysctl.d" "$tmp/hostnet/core"
+echo 6.1.0 >"$r12/proc/sys/kernel/osrelease"
+echo 4242 >"$tmp/hostnet/core/somaxconn"
+echo 1 >"$tmp/hostnet/core/zz_host_only_key"
+ln -s "$tmp/hostnet" "$r12/proc/sys/net"
+printf 'net.core.zz_host_only_kez = 1\nnet.core.somaxconn = 8192\n' >"$r12/etc/sysctl.d/10-a.conf"
+for c in "lint" "check --no-sockets" "check --no-sockets --format json" "apply --profile web --dry-run"; do
+  # shellcheck disable=SC2206  # the words of $c are the command's arguments
+  cmd=("$bin" --root "$r12" $c)
+  timeout 30 "${cmd[@]}" >"$tmp/out" 2>&1
+  if grep -q 'zz_host_only_key\|4242' "$tmp/out"; then
+    echo "FAIL: $c under a root whose proc/sys/net links to a host directory read the host's files"
+    grep 'zz_host_only_key\|4242' "$tmp/out" | head -5
+    fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
+  fi
+done
+
+# --- A report that cannot be written is a failure (exit 3), for every command and format --------
+fx=$(realpath "$2/fixtures")
+full_case() {  # expected_rc pattern root args...
+  local want=$1 pat=$2 r=$3
+  shift 3
+  cmd=("$bin" --root "$r" "$@")
+  local rc=0
+  timeout 30 "${cmd[@]}" >/dev/full 2>"$tmp/out" || rc=$?
+  if [[ $rc == "$want" ]] && grep -qF -- "$pat" "$tmp/out"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: ${cmd[*]} >/dev/full: exit $rc (expected $want), stderr:"
+    head -5 "$tmp/out"
+  fi
+}
+nospace="to standard output: No space left on device"
+for f in text gcc json sarif github; do full_case 3 "cannot write the lint report $nospace" "$fx/blog" lint --format "$f"; done
+for f in text gcc json prometheus; do full_case 3 "cannot write the check report $nospace" "$fx/blog" check --no-sockets --format "$f"; done
+for f in text json prometheus; do full_case 3 "cannot write the sockets report $nospace" "$fx/census-mix" sockets --format "$f"; done
+full_case 3 "cannot write the explain report $nospace" "$fx/blog" explain TT6002
+for f in text json man; do full_case 3 "cannot write the rules report $nospace" "$fx/blog" rules --format "$f"; done
+full_case 3 "cannot write the profiles report $nospace" "$fx/blog" profiles web
+full_case 3 "cannot write the output $nospace" "$fx/blog" --help
+r13=$tmp/root13
+cp -r "$fx/debian12" "$r13"
+full_case 3 "cannot write the apply report $nospace; the transaction is not affected by this: nothing was changed" "$r13" apply --profile web --dry-run
+for f in text json; do
+  full_case 3 "cannot write the apply report $nospace; the transaction is not affected by this: it was committed" "$r13" apply --profile web --format "$f"
+  full_case 3 "cannot write the history report $nospace" "$r13" history --format "$f"
+  full_case 3 "cannot write the rollback report $nospace; the transaction is not affected by this: it completed" "$r13" rollback --format "$f"
+done
+# The transactions happened although their reports were lost.
+"$bin" --root "$r13" history >"$tmp/out" 2>&1
+if [[ $(grep -c 'rolled-back' "$tmp/out") == 2 ]]; then pass=$((pass + 1)); else
+  fail=$((fail + 1)); echo "FAIL: history after the applies with lost reports:"; cat "$tmp/out"; fi
+# A reader that went away: EPIPE (SIGPIPE is ignored, so an apply can never die half-way).
+rc=$(python3 -c 'import os, subprocess, sys
+r, w = os.pipe(); os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+sys.stderr.write(p.stderr.decode()); print(p.returncode)' "$bin" --root "$fx/blog" rules 2>"$tmp/out")
+if [[ $rc == 3 ]] && grep -qF "cannot write the rules report to standard output: Broken pipe" "$tmp/out"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "FAIL: rules into a closed pipe: exit $rc"; cat "$tmp/out"
+fi
+
 echo "hostile: $pass passed, $fail failed, $skip skipped"
 ((fail == 0))
