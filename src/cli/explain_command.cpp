@@ -89,14 +89,19 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
       ctx.out << (k->enforced ? " (enforced by the kernel)" : "") << "\n";
       if (k->default_value) ctx.out << "  default: " << *k->default_value << "\n";
       for (const auto& h : k->default_history) {
-        ctx.out << "  default before Linux " << h.before.str(true) << ": " << h.value << "\n";
+        ctx.out << "  default before Linux " << h.before.str(VersionForm::short_form) << ": "
+                << h.value << "\n";
       }
       if (!k->default_note.empty()) ctx.out << "  default: " << k->default_note << "\n";
-      if (k->added) ctx.out << "  added in Linux " << k->added->str(true) << "\n";
-      if (k->removed) ctx.out << "  removed in Linux " << k->removed->str(true) << "\n";
+      if (k->added)
+        ctx.out << "  added in Linux " << k->added->str(VersionForm::short_form) << "\n";
+      if (k->removed)
+        ctx.out << "  removed in Linux " << k->removed->str(VersionForm::short_form) << "\n";
       if (!k->vendor.empty()) ctx.out << "  only in " << k->vendor << " kernels\n";
       ctx.out << "  per network namespace: " << k->netns
-              << (k->netns_since ? " (since Linux " + k->netns_since->str(true) + ")" : "")
+              << (k->netns_since
+                      ? " (since Linux " + k->netns_since->str(VersionForm::short_form) + ")"
+                      : "")
               << "\n\n";
       ctx.out << wrap(k->explain, 78, "  ");
       if (!k->references.empty()) ctx.out << "\n  References:\n";

@@ -180,7 +180,7 @@ class Linter {
   }
 
   [[nodiscard]] std::string kernel_text() const {
-    return m_opt.kernel ? "Linux " + m_opt.kernel->str(true) : "this kernel";
+    return m_opt.kernel ? "Linux " + m_opt.kernel->str(VersionForm::short_form) : "this kernel";
   }
 
   // The value a key ends up with: the sysctl.d set, else the live kernel, else the default.
@@ -286,9 +286,9 @@ class Linter {
       }
       std::string why;
       if (info != nullptr && info->removed)
-        why = " (removed in Linux " + info->removed->str(true) + ")";
+        why = " (removed in Linux " + info->removed->str(VersionForm::short_form) + ")";
       if (info != nullptr && info->added && m_opt.kernel && *m_opt.kernel < *info->added) {
-        why = " (added in Linux " + info->added->str(true) + ")";
+        why = " (added in Linux " + info->added->str(VersionForm::short_form) + ")";
       }
       std::string sug = suggestion(e);
       std::string tail = sug.empty() ? "" : "; did you mean " + sug + "?";
@@ -310,9 +310,10 @@ class Linter {
     // Offline: the catalog is all we know.
     if (info != nullptr) {
       if (m_opt.kernel && !info->exists_on(*m_opt.kernel)) {
-        std::string why = info->removed && !(*m_opt.kernel < *info->removed)
-                              ? "it was removed in Linux " + info->removed->str(true)
-                              : "it was added in Linux " + info->added->str(true);
+        std::string why =
+            info->removed && !(*m_opt.kernel < *info->removed)
+                ? "it was removed in Linux " + info->removed->str(VersionForm::short_form)
+                : "it was added in Linux " + info->added->str(VersionForm::short_form);
         at_entry(p, e,
                  m_set.semantics == Semantics::procps && e.ignore_failure ? "TT5003" : "TT2001",
                  e.key + " does not exist on " + kernel_text() + ": " + why +

@@ -234,7 +234,7 @@ Plan make_plan(const ResolvedProfile& profile, const FactSource& facts) {
       }
       if (!s.kernel->matches(*kernel)) {
         plan.notes.push_back(
-            {s.key, "skipped: needs kernel " + s.kernel->text + ", this is " + kernel->str(false)});
+            {s.key, "skipped: needs kernel " + s.kernel->text + ", this is " + kernel->str()});
         continue;
       }
     }
