@@ -23,6 +23,7 @@ class FakeKeySource final : public KeySource {
  public:
   FakeKeySource(std::initializer_list<std::pair<const std::string, std::string>> keys)
       : m_keys(keys) {}
+  explicit FakeKeySource(std::map<std::string, std::string> keys) : m_keys(std::move(keys)) {}
   KeyRead read(std::string_view path) const override {
     KeyRead r;
     auto it = m_keys.find(std::string(path));

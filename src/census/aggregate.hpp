@@ -18,6 +18,11 @@ namespace tcptune {
 
 using StateCounts = std::array<std::uint64_t, k_state_slots>;  // index = state (1..11)
 
+/// The count of one state: `count_of(d.states, TcpState::time_wait)` rather than `states[6]`.
+inline std::uint64_t count_of(const StateCounts& counts, TcpState state) {
+  return counts[static_cast<std::size_t>(state)];
+}
+
 struct Listener {
   bool v4 = true;
   std::array<std::uint8_t, 16> address{};

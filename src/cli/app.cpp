@@ -8,6 +8,7 @@
 #include "cli/context.hpp"
 #include "core/text_util.hpp"
 #include "core/version.hpp"
+#include "sys/fd_stream.hpp"
 
 namespace po = boost::program_options;
 
@@ -75,11 +76,9 @@ bool takes_value(const std::string& opt) {
   return opt == "--root" || opt == "--format" || opt == "--color" || opt == "--data-dir";
 }
 
-}  // namespace
-
-int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+int run_command_line(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
+                     std::string& command) {
   GlobalOptions g;
-  std::string command;
   std::vector<std::string> rest;  // everything but the command word, for the command's parser
   bool help = false;
   bool show_version = false;
@@ -190,6 +189,51 @@ int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostrea
     err << "tcptune: internal error: " << e.what() << "\n";
     return static_cast<int>(ExitCode::system_error);
   }
+}
+
+// What the exit code of apply or rollback said had happened, for the message when its report
+// could not be written.
+std::string transaction_outcome(const std::string& command, int rc) {
+  switch (static_cast<ExitCode>(rc)) {
+    case ExitCode::ok:
+      return command == "apply" ? "it was committed (or there was nothing to do)" : "it completed";
+    case ExitCode::findings:
+      return "nothing was changed (a dry run, or changes pending)";
+    case ExitCode::system_error:
+    case ExitCode::invalid_input:
+      return "it was refused before anything was changed";
+    case ExitCode::apply_rolled_back:
+      return "it failed and everything was rolled back";
+    case ExitCode::rollback_incomplete:
+      return "it failed and the rollback is incomplete";
+  }
+  return "it ended with exit code " + std::to_string(rc);
+}
+
+}  // namespace
+
+int run_app(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  std::string command;
+  int rc = run_command_line(argv, out, err, command);
+  // The report is the product of every command: if it could not be written (a full disk, a
+  // closed pipe), the run failed, whatever the command found.
+  out.flush();
+  if (!out.fail()) return rc;
+  int e = 0;
+  if (const auto* fd_buf = dynamic_cast<const FdOutBuf*>(out.rdbuf())) e = fd_buf->error();
+  std::string what = command.empty() ? "the output" : "the " + command + " report";
+  err << "tcptune: error: cannot write " << what
+      << " to standard output: " << (e != 0 ? SysError{e, "", ""}.message() : "write error");
+  if (command == "apply" || command == "rollback") {
+    err << "; the transaction is not affected by this: " << transaction_outcome(command, rc)
+        << " (see tcptune history)";
+  }
+  err << "\n";
+  // 4 and 5 say more about the system's state than 3 does; keep them.
+  if (rc == static_cast<int>(ExitCode::apply_rolled_back) ||
+      rc == static_cast<int>(ExitCode::rollback_incomplete))
+    return rc;
+  return static_cast<int>(ExitCode::system_error);
 }
 
 }  // namespace tcptune

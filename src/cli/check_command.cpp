@@ -113,7 +113,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   if (kernel_override) {
     in.kernel = kernel_override;
     report.kernel_source = "option";
-    report.kernel_version = kernel_override->str(false);
+    report.kernel_version = kernel_override->str();
   }
   if (std::optional<std::string> rel = kernel_release(ctx.fs)) {
     report.kernel_release = *rel;
@@ -121,7 +121,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
       in.kernel = parse_kernel_release(*rel);
       if (in.kernel) {
         report.kernel_source = "live";
-        report.kernel_version = in.kernel->str(false);
+        report.kernel_version = in.kernel->str();
       }
     }
   }

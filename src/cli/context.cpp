@@ -133,12 +133,9 @@ Knowledge Context::load_knowledge(bool user_profiles) const {
     }
   }
   // Every extends chain must resolve (an unknown parent or a cycle is a load error).
-  for (const Profile& p : k.profiles) {
-    auto r = resolve_profile(p.name, k.profiles);
-    if (auto* e = std::get_if<std::string>(&r)) {
-      errors.push_back(load_error(p.file, *e));
-      errors.back().line = p.line;
-    }
+  for (const ChainError& e : check_profile_chains(k.profiles)) {
+    errors.push_back(load_error(e.profile->file, e.message));
+    errors.back().line = e.profile->line;
   }
   if (!errors.empty()) {
     for (const Finding& f : errors) err << render_finding_gcc(f);

@@ -93,7 +93,7 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
       if (!k->unit.empty()) ctx.out << "  unit: " << k->unit << "\n";
       ctx.out << "  per network namespace: " << k->netns << "\n";
       std::vector<std::string> seen;
-      for (const auto& v : k->seen) seen.push_back(v.str(true));
+      for (const auto& v : k->seen) seen.push_back(v.str(VersionForm::short_form));
       ctx.out << "  seen in Linux " << join(seen, ", ")
               << " (generated catalog: kernel source and live /proc/sys)\n";
       return 0;
@@ -113,17 +113,21 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
       ctx.out << (k->enforced ? " (enforced by the kernel)" : "") << "\n";
       if (k->default_value) ctx.out << "  default: " << *k->default_value << "\n";
       for (const auto& h : k->default_history) {
-        ctx.out << "  default before Linux " << h.before.str(true) << ": " << h.value << "\n";
+        ctx.out << "  default before Linux " << h.before.str(VersionForm::short_form) << ": "
+                << h.value << "\n";
       }
       if (!k->default_note.empty()) ctx.out << "  default: " << k->default_note << "\n";
-      if (k->added) ctx.out << "  added in Linux " << k->added->str(true) << "\n";
+      if (k->added)
+        ctx.out << "  added in Linux " << k->added->str(VersionForm::short_form) << "\n";
       if (k->removed) {
         ctx.out << "  " << (k->moved.empty() ? "removed" : "moved to " + k->moved) << " in Linux "
-                << k->removed->str(true) << "\n";
+                << k->removed->str(VersionForm::short_form) << "\n";
       }
       if (!k->vendor.empty()) ctx.out << "  only in " << k->vendor << " kernels\n";
       ctx.out << "  per network namespace: " << k->netns
-              << (k->netns_since ? " (since Linux " + k->netns_since->str(true) + ")" : "")
+              << (k->netns_since
+                      ? " (since Linux " + k->netns_since->str(VersionForm::short_form) + ")"
+                      : "")
               << "\n\n";
       ctx.out << wrap(k->explain, 78, "  ");
       if (!k->references.empty()) ctx.out << "\n  References:\n";

@@ -87,7 +87,7 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   ProcSys proc(ctx.fs);
   if (std::optional<KernelVersion> k = kernel_option(kernel_opt)) {
     options.kernel = k;
-    meta.kernel_release = k->str(true);
+    meta.kernel_release = k->str(VersionForm::short_form);
     meta.kernel_source = "option";
   } else if (proc.available()) {
     options.live = &proc;

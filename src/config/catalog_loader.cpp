@@ -26,7 +26,7 @@ std::optional<KeyType> parse_type(const std::string& s) {
 }
 
 std::optional<KernelVersion> version_field(TableReader& r, const char* name) {
-  std::optional<std::string> s = r.string(name, false);
+  std::optional<std::string> s = r.string(name, Field::optional);
   if (!s) return std::nullopt;
   std::optional<KernelVersion> v = parse_kernel_version(*s);
   if (!v)
@@ -176,11 +176,11 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
   if (!doc) return;
   TableReader top(*doc, file, errors);
   std::set<std::string> seen;
-  top.tables("key", true, [&](TableReader& r) {
+  top.tables("key", Field::required, [&](TableReader& r) {
     KeyInfo k;
     std::size_t errors_before = errors.size();
     k.source = file + ":" + std::to_string(r.table().source().begin.line);
-    if (auto name = r.string("name", true)) {
+    if (auto name = r.string("name", Field::required)) {
       NormalizedKey nk = normalize_key(*name);
       if (nk.problem != KeyProblem::none || nk.glob) {
         r.error(r.table().get("name"),
@@ -192,7 +192,7 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
           r.error(r.table().get("name"), "duplicate key '" + k.name + "'");
       }
     }
-    if (auto t = r.string("type", true)) {
+    if (auto t = r.string("type", Field::required)) {
       if (auto kt = parse_type(*t)) {
         k.type = *kt;
       } else {
@@ -201,25 +201,27 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
                     "' (int, uint, ulong, enum, bitmask, vector, string, port_list)");
       }
     }
-    k.min = r.integer("min", false);
-    k.max = r.integer("max", false);
+    k.min = r.integer("min", Field::optional);
+    k.max = r.integer("max", Field::optional);
     if (k.min && k.max && *k.min > *k.max) r.error(r.table().get("max"), "'max' is below 'min'");
-    if (auto v = r.integers("values", k.type == KeyType::enum_)) k.values = *v;
-    k.mask = r.integer("mask", k.type == KeyType::bitmask);
-    if (auto c = r.integer("count", k.type == KeyType::vector)) {
+    if (auto v = r.integers("values", k.type == KeyType::enum_ ? Field::required : Field::optional))
+      k.values = *v;
+    k.mask = r.integer("mask", k.type == KeyType::bitmask ? Field::required : Field::optional);
+    if (auto c =
+            r.integer("count", k.type == KeyType::vector ? Field::required : Field::optional)) {
       if (*c < 1 || *c > 16) {
         r.error(r.table().get("count"), "'count' must be between 1 and 16");
       } else {
         k.count = static_cast<int>(*c);
       }
     }
-    k.enforced = r.boolean("enforced", false).value_or(false);
-    k.default_value = r.string("default", false);
-    k.default_note = r.string("default_note", false).value_or("");
-    r.tables("default_history", false, [&](TableReader& h) {
+    k.enforced = r.boolean("enforced", Field::optional).value_or(false);
+    k.default_value = r.string("default", Field::optional);
+    k.default_note = r.string("default_note", Field::optional).value_or("");
+    r.tables("default_history", Field::optional, [&](TableReader& h) {
       DefaultChange c;
       auto before = version_field(h, "before");
-      auto value = h.string("value", true);
+      auto value = h.string("value", Field::required);
       if (before && value) {
         c.before = *before;
         c.value = *value;
@@ -230,24 +232,24 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
     });
     k.added = version_field(r, "added");
     k.removed = version_field(r, "removed");
-    k.vendor = r.string("vendor", false).value_or("");
-    if (auto n = r.string("netns", true)) {
+    k.vendor = r.string("vendor", Field::optional).value_or("");
+    if (auto n = r.string("netns", Field::required)) {
       if (*n != "yes" && *n != "no" && *n != "readonly" && *n != "n/a") {
         r.error(r.table().get("netns"), "'netns' must be \"yes\", \"no\", \"readonly\" or \"n/a\"");
       }
       k.netns = *n;
     }
     k.netns_since = version_field(r, "netns_since");
-    if (auto ni = r.string("netns_init", false)) {
+    if (auto ni = r.string("netns_init", Field::optional)) {
       if (*ni != "default" && *ni != "copy")
         r.error(r.table().get("netns_init"), "'netns_init' must be \"default\" or \"copy\"");
       k.netns_init = *ni;
     }
-    k.unit = r.string("unit", false).value_or("");
-    k.moved = r.string("moved", false).value_or("");
-    k.summary = r.string("summary", true).value_or("");
-    k.explain = r.string("explain", true).value_or("");
-    k.references = r.strings("references", true).value_or(std::vector<std::string>{});
+    k.unit = r.string("unit", Field::optional).value_or("");
+    k.moved = r.string("moved", Field::optional).value_or("");
+    k.summary = r.string("summary", Field::required).value_or("");
+    k.explain = r.string("explain", Field::required).value_or("");
+    k.references = r.strings("references", Field::required).value_or(std::vector<std::string>{});
     if (errors.size() == errors_before && !k.path.empty()) out.add(std::move(k));
   });
   top.finish();
@@ -255,24 +257,24 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
 
 CheckInfo read_check_info(TableReader& r, std::set<std::string>& seen, const CheckCatalog& known) {
   CheckInfo c;
-  c.code = r.string("code", true).value_or("");
+  c.code = r.string("code", Field::required).value_or("");
   bool code_ok = c.code.size() == 6 && c.code.rfind("TT", 0) == 0 &&
                  c.code.find_first_not_of("0123456789", 2) == std::string::npos;
   if (!code_ok) r.error(r.table().get("code"), "'code' must look like \"TT2003\"");
   if (!seen.insert(c.code).second || known.find(c.code) != nullptr)
     r.error(r.table().get("code"), "duplicate code '" + c.code + "'");
-  c.name = r.string("name", true).value_or("");
-  if (auto s = r.string("severity", true)) {
+  c.name = r.string("name", Field::required).value_or("");
+  if (auto s = r.string("severity", Field::required)) {
     if (auto sev = parse_severity(*s)) {
       c.severity = *sev;
     } else {
       r.error(r.table().get("severity"), "'severity' must be \"error\", \"warning\" or \"info\"");
     }
   }
-  c.title = r.string("title", true).value_or("");
-  c.explain = r.string("explain", true).value_or("");
-  c.hint = r.string("hint", true).value_or("");
-  c.references = r.strings("references", true).value_or(std::vector<std::string>{});
+  c.title = r.string("title", Field::required).value_or("");
+  c.explain = r.string("explain", Field::required).value_or("");
+  c.hint = r.string("hint", Field::required).value_or("");
+  c.references = r.strings("references", Field::required).value_or(std::vector<std::string>{});
   return c;
 }
 
@@ -282,7 +284,7 @@ void load_check_catalog(const std::string& text, const std::string& file, CheckC
   if (!doc) return;
   TableReader top(*doc, file, errors);
   std::set<std::string> seen;
-  top.tables("check", true, [&](TableReader& r) {
+  top.tables("check", Field::required, [&](TableReader& r) {
     std::size_t errors_before = errors.size();
     CheckInfo c = read_check_info(r, seen, out);
     if (errors.size() == errors_before) out.add(std::move(c));
@@ -296,19 +298,19 @@ void load_services(const std::string& text, const std::string& file, Catalog& ou
   if (!doc) return;
   TableReader top(*doc, file, errors);
   std::map<std::string, std::string> fixes;
-  top.tables("kind", true, [&](TableReader& r) {
-    std::optional<std::string> name = r.string("name", true);
-    std::optional<std::string> fix = r.string("fix", true);
+  top.tables("kind", Field::required, [&](TableReader& r) {
+    std::optional<std::string> name = r.string("name", Field::required);
+    std::optional<std::string> fix = r.string("fix", Field::required);
     if (name && fix && !fixes.emplace(*name, *fix).second)
       r.error(r.table().get("name"), "duplicate kind '" + *name + "'");
     if (name && fix) out.add_kind_fix(*name, *fix);
   });
   std::set<std::int64_t> ports;
-  top.tables("service", true, [&](TableReader& r) {
+  top.tables("service", Field::required, [&](TableReader& r) {
     Service s;
-    std::optional<std::int64_t> port = r.integer("port", true);
-    std::optional<std::string> name = r.string("name", true);
-    std::optional<std::string> kind = r.string("kind", true);
+    std::optional<std::int64_t> port = r.integer("port", Field::required);
+    std::optional<std::string> name = r.string("name", Field::required);
+    std::optional<std::string> kind = r.string("kind", Field::required);
     if (!port || !name || !kind) return;
     if (*port < 1 || *port > 65535) {
       r.error(r.table().get("port"), "'port' must be 1..65535");

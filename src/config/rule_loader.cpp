@@ -64,10 +64,10 @@ class RuleReader {
       r.error(nullptr, "conditions nest deeper than 16 levels");
       return std::nullopt;
     }
-    const toml::node* all = r.any("all", false);
-    const toml::node* any = r.any("any", false);
-    const toml::node* neg = r.any("not", false);
-    const toml::node* fact_node = r.any("fact", false);
+    const toml::node* all = r.any("all", Field::optional);
+    const toml::node* any = r.any("any", Field::optional);
+    const toml::node* neg = r.any("not", Field::optional);
+    const toml::node* fact_node = r.any("fact", Field::optional);
     int forms = (all != nullptr) + (any != nullptr) + (neg != nullptr) + (fact_node != nullptr);
     if (forms != 1) {
       r.error(nullptr, "a condition has exactly one of 'all', 'any', 'not' or 'fact'");
@@ -104,12 +104,12 @@ class RuleReader {
       c.kind = Condition::Kind::compare;
       std::optional<FactRef> f = fact(r, "fact", fact_node, allow_each);
       if (!f) {
-        for (const char* known : {"op", "value", "value_fact"}) (void)r.any(known, false);
+        for (const char* known : {"op", "value", "value_fact"}) (void)r.any(known, Field::optional);
         r.finish();
         return std::nullopt;  // one error for a bad fact, not a cascade about its value
       }
       c.fact = *f;
-      std::optional<std::string> op_text = r.string("op", true);
+      std::optional<std::string> op_text = r.string("op", Field::required);
       if (op_text) {
         if (auto op = parse_compare_op(*op_text)) {
           c.op = *op;
@@ -120,12 +120,12 @@ class RuleReader {
         }
       }
       if (!op_text) {  // no cascade about the value of a comparison without a known op
-        for (const char* known : {"value", "value_fact"}) (void)r.any(known, false);
+        for (const char* known : {"value", "value_fact"}) (void)r.any(known, Field::optional);
         r.finish();
         return std::nullopt;
       }
-      const toml::node* value = r.any("value", false);
-      const toml::node* other = r.any("value_fact", false);
+      const toml::node* value = r.any("value", Field::optional);
+      const toml::node* other = r.any("value_fact", Field::optional);
       bool kernel = c.fact.kind == FactKind::kernel;
       bool unary = c.op == CompareOp::present || c.op == CompareOp::absent;
       if (unary && (value != nullptr || other != nullptr)) {
@@ -195,7 +195,7 @@ void load_rules(const std::string& text, const std::string& file, const Catalog&
   TableReader top(*doc, file, errors);
   RuleReader reader(file, keys, errors);
   std::set<std::string> seen;
-  top.tables("rule", true, [&](TableReader& r) {
+  top.tables("rule", Field::required, [&](TableReader& r) {
     std::size_t before = errors.size();
     Rule rule;
     rule.source = source_of(file, r.table());
@@ -207,12 +207,12 @@ void load_rules(const std::string& text, const std::string& file, const Catalog&
     rule.explain = info.explain;
     rule.hint = info.hint;
     rule.references = info.references;
-    rule.message = r.string("message", true).value_or("");
-    rule.foreach = r.string("foreach", false).value_or("");
+    rule.message = r.string("message", Field::required).value_or("");
+    rule.foreach = r.string("foreach", Field::optional).value_or("");
     if (!rule.foreach.empty() && rule.foreach != "persisted" && rule.foreach != "live")
       r.error(r.table().get("foreach"), "'foreach' must be \"persisted\" or \"live\"");
     bool each = !rule.foreach.empty();
-    if (auto k = r.string("key", false)) {
+    if (auto k = r.string("key", Field::optional)) {
       NormalizedKey nk = normalize_key(*k);
       if (each) {
         r.error(r.table().get("key"), "a foreach rule reports the key it visits: drop 'key'");
@@ -222,8 +222,9 @@ void load_rules(const std::string& text, const std::string& file, const Catalog&
         rule.key = nk.key;
       }
     }
-    if (const toml::node* v = r.any("value", false)) rule.value = reader.fact(r, "value", v, each);
-    if (const toml::node* ev = r.any("evidence", false)) {
+    if (const toml::node* v = r.any("value", Field::optional))
+      rule.value = reader.fact(r, "value", v, each);
+    if (const toml::node* ev = r.any("evidence", Field::optional)) {
       const toml::table* t = ev->as_table();
       if (t == nullptr) {
         r.error(ev, "'evidence' must be a table of name = \"fact\"");
@@ -239,7 +240,7 @@ void load_rules(const std::string& text, const std::string& file, const Catalog&
         }
       }
     }
-    if (const toml::node* w = r.any("when", true)) {
+    if (const toml::node* w = r.any("when", Field::required)) {
       const toml::table* t = w->as_table();
       if (t == nullptr) {
         r.error(w, "'when' must be a condition table");
@@ -281,7 +282,7 @@ void load_profile(const std::string& text, const std::string& file, const std::s
   p.origin = origin;
   p.file = file;
   p.line = 1;
-  p.name = top.string("name", true).value_or("");
+  p.name = top.string("name", Field::required).value_or("");
   if (p.name.empty() ||
       p.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
     top.error(doc->get("name"), "'name' must be lower-case letters, digits, '-' or '_'");
@@ -295,14 +296,14 @@ void load_profile(const std::string& text, const std::string& file, const std::s
                                                           : ""));
     }
   }
-  p.summary = top.string("summary", true).value_or("");
-  p.extends = top.string("extends", false).value_or("");
+  p.summary = top.string("summary", Field::required).value_or("");
+  p.extends = top.string("extends", Field::optional).value_or("");
   std::set<std::string> seen;
-  top.tables("setting", false, [&](TableReader& r) {
+  top.tables("setting", Field::optional, [&](TableReader& r) {
     ProfileSetting s;
     s.profile = p.name;
     s.source = source_of(file, r.table());
-    std::optional<std::string> key = r.string("key", true);
+    std::optional<std::string> key = r.string("key", Field::required);
     const KeyInfo* info = nullptr;
     if (key) {
       NormalizedKey nk = normalize_key(*key);
@@ -319,14 +320,15 @@ void load_profile(const std::string& text, const std::string& file, const std::s
           r.error(r.table().get("key"), "'" + s.key + "' is set twice in this profile");
       }
     }
-    if (auto op = r.string("op", true)) {
+    if (auto op = r.string("op", Field::required)) {
       if (auto t = parse_target_op(*op)) {
         s.op = *t;
       } else {
         r.error(r.table().get("op"), "'op' must be \"=\", \">=\", \"<=\" or \"absent\"");
       }
     }
-    const toml::node* v = r.any("value", s.op != TargetOp::absent);
+    const toml::node* v =
+        r.any("value", s.op != TargetOp::absent ? Field::required : Field::optional);
     if (v != nullptr && s.op == TargetOp::absent) {
       r.error(v, "'absent' takes no value");
     } else if (v != nullptr) {
@@ -349,7 +351,7 @@ void load_profile(const std::string& text, const std::string& file, const std::s
                                            std::string(to_string(info->type)));
       }
     }
-    if (auto k = r.string("kernel", false)) {
+    if (auto k = r.string("kernel", Field::optional)) {
       std::string_view t = trim(*k);
       std::size_t sp = t.find_first_of("0123456789");
       std::optional<CompareOp> op =
@@ -363,9 +365,9 @@ void load_profile(const std::string& text, const std::string& file, const std::s
         s.kernel = KernelConstraint{*op, *ver, std::string(t)};
       }
     }
-    s.rationale = r.string("rationale", true).value_or("");
-    s.reference = r.string("reference", true).value_or("");
-    if (const toml::node* req = r.any("required", false)) {
+    s.rationale = r.string("rationale", Field::required).value_or("");
+    s.reference = r.string("reference", Field::required).value_or("");
+    if (const toml::node* req = r.any("required", Field::optional)) {
       if (const auto* b = req->as_boolean()) {
         s.required = b->get();
       } else {

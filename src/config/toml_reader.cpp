@@ -36,42 +36,42 @@ void TableReader::error(const toml::node* node, const std::string& message) {
   m_errors.push_back(toml_error(m_file, where, message));
 }
 
-const toml::node* TableReader::get(const char* name, bool required) {
+const toml::node* TableReader::get(const char* name, Field presence) {
   m_known.insert(name);
   const toml::node* n = m_table.get(name);
-  if (n == nullptr && required)
+  if (n == nullptr && presence == Field::required)
     error(nullptr, std::string("missing required field '") + name + "'");
   return n;
 }
 
-const toml::node* TableReader::any(const char* name, bool required) { return get(name, required); }
+const toml::node* TableReader::any(const char* name, Field presence) { return get(name, presence); }
 
-std::optional<std::string> TableReader::string(const char* name, bool required) {
-  const toml::node* n = get(name, required);
+std::optional<std::string> TableReader::string(const char* name, Field presence) {
+  const toml::node* n = get(name, presence);
   if (n == nullptr) return std::nullopt;
   if (const auto* v = n->as_string()) return v->get();
   error(n, std::string("'") + name + "' must be a string");
   return std::nullopt;
 }
 
-std::optional<std::int64_t> TableReader::integer(const char* name, bool required) {
-  const toml::node* n = get(name, required);
+std::optional<std::int64_t> TableReader::integer(const char* name, Field presence) {
+  const toml::node* n = get(name, presence);
   if (n == nullptr) return std::nullopt;
   if (const auto* v = n->as_integer()) return v->get();
   error(n, std::string("'") + name + "' must be an integer");
   return std::nullopt;
 }
 
-std::optional<bool> TableReader::boolean(const char* name, bool required) {
-  const toml::node* n = get(name, required);
+std::optional<bool> TableReader::boolean(const char* name, Field presence) {
+  const toml::node* n = get(name, presence);
   if (n == nullptr) return std::nullopt;
   if (const auto* v = n->as_boolean()) return v->get();
   error(n, std::string("'") + name + "' must be true or false");
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> TableReader::strings(const char* name, bool required) {
-  const toml::node* n = get(name, required);
+std::optional<std::vector<std::string>> TableReader::strings(const char* name, Field presence) {
+  const toml::node* n = get(name, presence);
   if (n == nullptr) return std::nullopt;
   const toml::array* arr = n->as_array();
   if (arr == nullptr) {
@@ -90,8 +90,8 @@ std::optional<std::vector<std::string>> TableReader::strings(const char* name, b
   return out;
 }
 
-std::optional<std::vector<std::int64_t>> TableReader::integers(const char* name, bool required) {
-  const toml::node* n = get(name, required);
+std::optional<std::vector<std::int64_t>> TableReader::integers(const char* name, Field presence) {
+  const toml::node* n = get(name, presence);
   if (n == nullptr) return std::nullopt;
   const toml::array* arr = n->as_array();
   if (arr == nullptr) {

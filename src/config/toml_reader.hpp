@@ -16,20 +16,23 @@
 
 namespace tcptune {
 
+/// Whether a field must be present (a missing one is an error) or may be left out.
+enum class Field { required, optional };
+
 class TableReader {
  public:
   TableReader(const toml::table& table, std::string file, std::vector<Finding>& errors);
 
-  std::optional<std::string> string(const char* name, bool required);
-  std::optional<std::int64_t> integer(const char* name, bool required);
-  std::optional<bool> boolean(const char* name, bool required);
-  std::optional<std::vector<std::string>> strings(const char* name, bool required);
-  std::optional<std::vector<std::int64_t>> integers(const char* name, bool required);
+  std::optional<std::string> string(const char* name, Field presence);
+  std::optional<std::int64_t> integer(const char* name, Field presence);
+  std::optional<bool> boolean(const char* name, Field presence);
+  std::optional<std::vector<std::string>> strings(const char* name, Field presence);
+  std::optional<std::vector<std::int64_t>> integers(const char* name, Field presence);
   /// An array of tables; each element is passed to the callback with its own reader.
   template <class F>
-  void tables(const char* name, bool required, F&& each);
+  void tables(const char* name, Field presence, F&& each);
   /// A node of any type, marked as known; nullptr when absent.
-  const toml::node* any(const char* name, bool required);
+  const toml::node* any(const char* name, Field presence);
 
   /// Reports every field that no accessor asked for. Call once, at the end.
   void finish();
@@ -40,7 +43,7 @@ class TableReader {
   [[nodiscard]] const toml::table& table() const { return m_table; }
 
  private:
-  const toml::node* get(const char* name, bool required);
+  const toml::node* get(const char* name, Field presence);
 
   const toml::table& m_table;
   std::string m_file;
@@ -57,8 +60,8 @@ std::optional<toml::table> parse_toml(const std::string& text, const std::string
                                       std::vector<Finding>& errors);
 
 template <class F>
-void TableReader::tables(const char* name, bool required, F&& each) {
-  const toml::node* n = get(name, required);
+void TableReader::tables(const char* name, Field presence, F&& each) {
+  const toml::node* n = get(name, presence);
   if (n == nullptr) return;
   const toml::array* arr = n->as_array();
   if (arr == nullptr) {

@@ -24,10 +24,4 @@ std::optional<Severity> parse_severity(std::string_view text) {
   return std::nullopt;
 }
 
-void sort_findings(std::vector<Finding>& findings) {
-  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    return std::tie(a.file, a.line, a.column, a.code) < std::tie(b.file, b.line, b.column, b.code);
-  });
-}
-
 }  // namespace tcptune

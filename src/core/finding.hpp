@@ -38,7 +38,4 @@ struct Finding {
   bool invalid_input = false;
 };
 
-/// Orders findings by file, line, column, then code (stable, for reproducible output).
-void sort_findings(std::vector<Finding>& findings);
-
 }  // namespace tcptune

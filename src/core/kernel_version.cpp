@@ -4,9 +4,9 @@
 
 namespace tcptune {
 
-std::string KernelVersion::str(bool short_form) const {
+std::string KernelVersion::str(VersionForm form) const {
   std::string out = std::to_string(major) + "." + std::to_string(minor);
-  if (!short_form || patch != 0) out += "." + std::to_string(patch);
+  if (form == VersionForm::full || patch != 0) out += "." + std::to_string(patch);
   return out;
 }
 

@@ -9,6 +9,9 @@
 
 namespace tcptune {
 
+/// How KernelVersion::str() writes a zero patch level: "6.1.0" (full) or "6.1" (short_form).
+enum class VersionForm { full, short_form };
+
 struct KernelVersion {
   int major = 0;
   int minor = 0;
@@ -17,8 +20,8 @@ struct KernelVersion {
   auto operator<=>(const KernelVersion&) const = default;
   bool operator==(const KernelVersion&) const = default;
 
-  /// "X.Y.Z" (or "X.Y" when patch is 0 and short is requested).
-  [[nodiscard]] std::string str(bool short_form = false) const;
+  /// "X.Y.Z", or "X.Y" when patch is 0 and VersionForm::short_form is asked for.
+  [[nodiscard]] std::string str(VersionForm form = VersionForm::full) const;
 };
 
 /// Parses a release string: leading "X.Y" or "X.Y.Z", then anything that starts with a

@@ -250,14 +250,14 @@ std::string fact_text(const FactValue& v) {
     }
     return buf;
   }
-  if (const auto* k = std::get_if<KernelVersion>(&v)) return k->str(false);
+  if (const auto* k = std::get_if<KernelVersion>(&v)) return k->str();
   return std::get<std::string>(v);
 }
 
 EvidenceValue to_evidence(const FactValue& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
   if (const auto* d = std::get_if<double>(&v)) return std::round(*d * 100) / 100;
-  if (const auto* k = std::get_if<KernelVersion>(&v)) return k->str(false);
+  if (const auto* k = std::get_if<KernelVersion>(&v)) return k->str();
   return std::get<std::string>(v);
 }
 

@@ -97,19 +97,22 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
     m["worst.destination"] = FactValue{endpoint_text(w.key.remote, w.key.v4, w.key.remote_port)};
     m["worst.source"] = FactValue{address_text(w.key.local, w.key.v4)};
     m["worst.ports_in_use"] = i64(w.sockets);
-    m["worst.time_wait"] = i64(w.states[6]);
+    m["worst.time_wait"] = i64(count_of(w.states, TcpState::time_wait));
     m["worst.closes_per_s"] = FactValue{rep.rate_of(w).closes_per_s};
     m["worst.connects_per_s"] = FactValue{rep.rate_of(w).connects_per_s};
     m["worst.loopback"] = FactValue{std::int64_t{is_loopback(w.key.remote, w.key.v4) ? 1 : 0}};
   }
   const Destination* top_tw = nullptr;
   for (const Destination& d : dests) {
-    if (d.states[6] > 0 && (top_tw == nullptr || d.states[6] > top_tw->states[6])) top_tw = &d;
+    if (count_of(d.states, TcpState::time_wait) > 0 &&
+        (top_tw == nullptr ||
+         count_of(d.states, TcpState::time_wait) > count_of(top_tw->states, TcpState::time_wait)))
+      top_tw = &d;
   }
   if (top_tw != nullptr) {
     m["top_tw.destination"] =
         FactValue{endpoint_text(top_tw->key.remote, top_tw->key.v4, top_tw->key.remote_port)};
-    m["top_tw.time_wait"] = i64(top_tw->states[6]);
+    m["top_tw.time_wait"] = i64(count_of(top_tw->states, TcpState::time_wait));
     m["top_tw.closes_per_s"] = FactValue{rep.rate_of(*top_tw).closes_per_s};
     m["top_tw.port"] = i64(top_tw->key.remote_port);
     m["top_tw.loopback"] =
@@ -121,18 +124,18 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   std::string tw_port;
   std::uint64_t tw_count = 0;
   for (const PortUse& p : s.server_ports()) {
-    if (p.states[8] > cw_count) {
-      cw_count = p.states[8];
+    if (count_of(p.states, TcpState::close_wait) > cw_count) {
+      cw_count = count_of(p.states, TcpState::close_wait);
       cw_where = "port " + std::to_string(p.port);
     }
-    if (p.states[6] > tw_count) {
-      tw_count = p.states[6];
+    if (count_of(p.states, TcpState::time_wait) > tw_count) {
+      tw_count = count_of(p.states, TcpState::time_wait);
       tw_port = std::to_string(p.port);
     }
   }
   for (const Destination& d : dests) {
-    if (d.states[8] > cw_count) {
-      cw_count = d.states[8];
+    if (count_of(d.states, TcpState::close_wait) > cw_count) {
+      cw_count = count_of(d.states, TcpState::close_wait);
       cw_where = "to " + endpoint_text(d.key.remote, d.key.v4, d.key.remote_port);
     }
   }

@@ -42,7 +42,6 @@ class HostFacts final : public FactSource {
   [[nodiscard]] std::vector<std::string> keys(std::string_view domain) const override;
   [[nodiscard]] std::optional<Location> persisted_at(const std::string& path) const override;
 
-  void set_profile(std::string name) { m_in.profile = std::move(name); }
   [[nodiscard]] const std::map<std::string, FactValue>& metrics() const { return m_metrics; }
 
  private:

@@ -147,7 +147,7 @@ class Linter {
   }
 
   [[nodiscard]] std::string kernel_text() const {
-    return m_opt.kernel ? "Linux " + m_opt.kernel->str(true) : "this kernel";
+    return m_opt.kernel ? "Linux " + m_opt.kernel->str(VersionForm::short_form) : "this kernel";
   }
 
   // The value a key ends up with: the sysctl.d set, else the live kernel, else the default.
@@ -189,15 +189,16 @@ class Linter {
   static std::string presence_reason(const KeyInfo& info, const PresenceAnswer& a) {
     if (a.state == Presence::removed) {
       if (!info.moved.empty())
-        return "it moved to " + info.moved + " in Linux " + a.version->str(true);
-      return "it was removed in Linux " + a.version->str(true);
+        return "it moved to " + info.moved + " in Linux " + a.version->str(VersionForm::short_form);
+      return "it was removed in Linux " + a.version->str(VersionForm::short_form);
     }
     if (a.after) {
-      return "it was added after Linux " + a.version->str(true) +
-             (a.seen_in ? " (tcptune's catalog has it from Linux " + a.seen_in->str(true) + ")"
+      return "it was added after Linux " + a.version->str(VersionForm::short_form) +
+             (a.seen_in ? " (tcptune's catalog has it from Linux " +
+                              a.seen_in->str(VersionForm::short_form) + ")"
                         : "");
     }
-    return "it was added in Linux " + a.version->str(true);
+    return "it was added in Linux " + a.version->str(VersionForm::short_form);
   }
 
   void check_file(const ParsedFile& p) {
@@ -276,7 +277,7 @@ class Linter {
         if (a.state == Presence::removed || a.state == Presence::added)
           why = " (" + presence_reason(*info, a) + ")";
       } else if (info != nullptr && info->removed) {
-        why = " (removed in Linux " + info->removed->str(true) + ")";
+        why = " (removed in Linux " + info->removed->str(VersionForm::short_form) + ")";
       }
       std::string sug = suggestion(e);
       std::string tail = sug.empty() ? "" : "; did you mean " + sug + "?";
@@ -303,8 +304,8 @@ class Linter {
       if (a.state == Presence::unknown) {
         at_entry(p, e, "TT2002",
                  e.key + " is in tcptune's catalog from Linux " +
-                     (a.seen_in ? a.seen_in->str(true) : std::string("?")) + " on; whether " +
-                     kernel_text() + " has it is not known offline");
+                     (a.seen_in ? a.seen_in->str(VersionForm::short_form) : std::string("?")) +
+                     " on; whether " + kernel_text() + " has it is not known offline");
         return;
       }
       bool procps_dash = m_set.semantics == Semantics::procps && e.ignore_failure;

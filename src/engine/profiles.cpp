@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/text_util.hpp"
 
@@ -34,13 +37,33 @@ bool KernelConstraint::matches(const KernelVersion& k) const {
   return compare_values(op, FactValue{k}, FactValue{version}) == Tri::yes;
 }
 
+namespace {
+
+// The first profile of each name, by name: the one resolve_profile() and `extends` refer to.
+std::unordered_map<std::string_view, std::size_t> index_by_name(const std::vector<Profile>& ps) {
+  std::unordered_map<std::string_view, std::size_t> index;
+  index.reserve(ps.size());
+  for (std::size_t i = 0; i < ps.size(); ++i) index.emplace(ps[i].name, i);
+  return index;
+}
+
+std::string unknown_parent_message(const Profile& q) {
+  return "profile '" + q.name + "' (" + q.file + ":" + std::to_string(q.line) +
+         ") extends unknown profile '" + q.extends + "'";
+}
+
+std::string cycle_message(const std::string& name, const Profile& entry) {
+  return "profile '" + name + "' extends itself through '" + entry.name + "' (" + entry.file + ")";
+}
+
+}  // namespace
+
 std::variant<ResolvedProfile, std::string> resolve_profile(const std::string& name,
                                                            const std::vector<Profile>& profiles) {
+  const auto index = index_by_name(profiles);
   auto find = [&](const std::string& n) -> const Profile* {
-    for (const Profile& p : profiles) {
-      if (p.name == n) return &p;
-    }
-    return nullptr;
+    auto it = index.find(n);
+    return it == index.end() ? nullptr : &profiles[it->second];
   };
   const Profile* p = find(name);
   if (p == nullptr) {
@@ -55,19 +78,14 @@ std::variant<ResolvedProfile, std::string> resolve_profile(const std::string& na
   r.name = p->name;
   r.summary = p->summary;
   std::vector<const Profile*> chain;
-  std::set<std::string> seen;
+  std::unordered_set<const Profile*> seen;
   for (const Profile* q = p; q != nullptr;) {
-    if (!seen.insert(q->name).second) {
-      return "profile '" + name + "' extends itself through '" + q->name + "' (" + q->file + ")";
-    }
+    if (!seen.insert(q).second) return cycle_message(name, *q);
     chain.push_back(q);
     r.chain.push_back(q->name);
     if (q->extends.empty()) break;
     const Profile* parent = find(q->extends);
-    if (parent == nullptr) {
-      return "profile '" + q->name + "' (" + q->file + ":" + std::to_string(q->line) +
-             ") extends unknown profile '" + q->extends + "'";
-    }
+    if (parent == nullptr) return unknown_parent_message(*q);
     q = parent;
   }
   std::map<std::string, ProfileSetting> by_key;
@@ -76,6 +94,92 @@ std::variant<ResolvedProfile, std::string> resolve_profile(const std::string& na
   }
   for (auto& [k, s] : by_key) r.settings.push_back(s);
   return r;
+}
+
+std::vector<ChainError> check_profile_chains(const std::vector<Profile>& profiles) {
+  const auto index = index_by_name(profiles);
+  // Each profile is visited once: its verdict is that of its parent, decided first.
+  enum class State { unvisited, on_path, ok, unknown_parent, in_cycle, leads_to_cycle };
+  const std::size_t n = profiles.size();
+  std::vector<State> state(n, State::unvisited);
+  std::vector<std::size_t> culprit(n, 0);  // the profile with the bad `extends`, or the cycle entry
+  std::vector<std::size_t> path;
+  for (std::size_t start = 0; start < n; ++start) {
+    path.clear();
+    std::size_t i = start;
+    // Walk up until a profile whose verdict is known (or a root, an unknown parent, a loop).
+    while (state[i] == State::unvisited) {
+      state[i] = State::on_path;
+      path.push_back(i);
+      const Profile& q = profiles[i];
+      if (q.extends.empty()) {
+        state[i] = State::ok;
+        path.pop_back();
+        break;
+      }
+      auto it = index.find(q.extends);
+      if (it == index.end()) {
+        state[i] = State::unknown_parent;
+        culprit[i] = i;
+        path.pop_back();
+        break;
+      }
+      i = it->second;
+    }
+    if (state[i] == State::on_path) {
+      // A loop: every profile on it from i on extends itself through itself.
+      while (!path.empty()) {
+        std::size_t j = path.back();
+        path.pop_back();
+        state[j] = State::in_cycle;
+        culprit[j] = j;
+        if (j == i) break;
+      }
+    }
+    // The profiles that led here take the verdict of their parent.
+    while (!path.empty()) {
+      std::size_t j = path.back();
+      path.pop_back();
+      std::size_t parent = index.at(profiles[j].extends);
+      switch (state[parent]) {
+        case State::ok:
+          state[j] = State::ok;
+          break;
+        case State::unknown_parent:
+          state[j] = State::unknown_parent;
+          culprit[j] = culprit[parent];
+          break;
+        case State::in_cycle:
+          state[j] = State::leads_to_cycle;
+          culprit[j] = parent;
+          break;
+        case State::leads_to_cycle:
+          state[j] = State::leads_to_cycle;
+          culprit[j] = culprit[parent];
+          break;
+        case State::unvisited:
+        case State::on_path:
+          break;  // not reached: the parent was decided above
+      }
+    }
+  }
+  std::vector<ChainError> errors;
+  for (const Profile& p : profiles) {
+    // Like resolve_profile(p.name): a later duplicate name stands for the first one.
+    std::size_t i = index.at(p.name);
+    switch (state[i]) {
+      case State::unknown_parent:
+        errors.push_back({&p, unknown_parent_message(profiles[culprit[i]])});
+        break;
+      case State::in_cycle:
+      case State::leads_to_cycle:
+        errors.push_back({&p, cycle_message(p.name, profiles[culprit[i]])});
+        break;
+      default:
+        break;
+    }
+  }
+  return errors;
 }
 
 Tri meets(const ProfileSetting& s, const std::optional<std::string>& value) {
@@ -130,7 +234,7 @@ Plan make_plan(const ResolvedProfile& profile, const FactSource& facts) {
       }
       if (!s.kernel->matches(*kernel)) {
         plan.notes.push_back(
-            {s.key, "skipped: needs kernel " + s.kernel->text + ", this is " + kernel->str(false)});
+            {s.key, "skipped: needs kernel " + s.kernel->text + ", this is " + kernel->str()});
         continue;
       }
     }

@@ -56,9 +56,20 @@ struct ResolvedProfile {
 };
 
 /// Resolves `name` through `extends`. Error text for an unknown name, an unknown parent or a
-/// cycle.
+/// cycle. Linear in the number of profiles and their settings.
 std::variant<ResolvedProfile, std::string> resolve_profile(const std::string& name,
                                                            const std::vector<Profile>& profiles);
+
+/// A profile whose `extends` chain does not resolve, with the text resolve_profile() gives.
+struct ChainError {
+  const Profile* profile = nullptr;
+  std::string message;
+};
+
+/// Checks every profile's `extends` chain at once, in time linear in the number of profiles
+/// (each profile's verdict is its parent's, decided once): one error per profile whose chain
+/// reaches an unknown profile or a loop, in the order of `profiles`.
+std::vector<ChainError> check_profile_chains(const std::vector<Profile>& profiles);
 
 /// A key whose live or persisted value does not meet the profile's target.
 struct Change {

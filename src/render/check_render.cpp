@@ -198,7 +198,7 @@ Json check_json(const CheckReport& r) {
           [&](const auto& x) {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, KernelVersion>) {
-              slot = x.str(false);
+              slot = x.str();
             } else if constexpr (std::is_same_v<T, double>) {
               slot = std::round(x * 100) / 100;
             } else {

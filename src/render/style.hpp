@@ -11,7 +11,6 @@ namespace tcptune {
 class Style {
  public:
   explicit Style(bool color) : m_color(color) {}
-  [[nodiscard]] bool enabled() const { return m_color; }
   [[nodiscard]] std::string bold(std::string_view s) const { return wrap("1", s); }
   [[nodiscard]] std::string dim(std::string_view s) const { return wrap("2", s); }
   [[nodiscard]] std::string green(std::string_view s) const { return wrap("32", s); }

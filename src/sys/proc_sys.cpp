@@ -19,25 +19,18 @@ namespace tcptune {
 
 namespace {
 
-std::vector<std::string> dir_names(const std::string& host_dir) {
-  std::vector<std::string> out;
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(host_dir.c_str()), &::closedir);
-  if (!d) return out;
-  while (const dirent* de = ::readdir(d.get())) {
-    std::string name = de->d_name;
-    if (name != "." && name != "..") out.push_back(std::move(name));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 bool has_glob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
 }  // namespace
 
 ProcSys::ProcSys(const RootFs& fs) : m_fs(fs) {
   Result<std::string> real = fs.resolve("/proc/sys");
-  if (real.ok() && fs.is_directory(real.value())) m_base = fs.host_path(real.value());
+  if (!real.ok() || !fs.is_directory(real.value())) return;
+  Result<UniqueFd> rootfd = open_root_dir(fs.root());
+  if (!rootfd.ok()) return;
+  m_root_fd = std::move(rootfd.value());
+  m_in_root = real.value() == "/" ? "" : real.value();
+  m_base = fs.host_path(real.value());
 }
 
 std::string ProcSys::host(std::string_view path) const {
@@ -46,38 +39,45 @@ std::string ProcSys::host(std::string_view path) const {
   return m_base + "/" + std::string(path);
 }
 
+Result<UniqueFd> ProcSys::open_key(std::string_view path, int flags) const {
+  if (m_base.empty()) return SysError{ENOENT, host(path), ""};
+  // Every component after proc/sys is resolved inside the root too: a fixture whose
+  // proc/sys/net is a link to the host's /proc/sys/net reads the fixture's own tree.
+  std::string in_root = m_in_root + "/" + std::string(path);
+  Result<UniqueFd> fd = open_read_in_root(m_root_fd.get(), m_fs.root(), in_root, flags);
+  if (!fd.ok()) return SysError{fd.error().err, host(path), ""};
+  return fd;
+}
+
 bool ProcSys::available() const { return !m_base.empty(); }
 
 KeyRead ProcSys::read(std::string_view path) const {
   KeyRead r;
-  std::string p = host(path);
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) {
-    int err = errno;
+  Result<UniqueFd> opened = open_key(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (!opened.ok()) {
+    int err = opened.error().err;
     if (err == ENOENT || err == ENOTDIR) {
       r.status = KeyStatus::absent;
     } else {
       r.status = KeyStatus::error;
-      r.error = SysError{err, p, ""};
+      r.error = opened.error();
     }
     return r;
   }
+  const int fd = opened.value().get();
   std::string data;
   char buf[4096];
   while (data.size() < (1u << 20)) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
       r.status = KeyStatus::error;
-      r.error = SysError{err, p, ""};
+      r.error = SysError{errno, host(path), ""};
       return r;
     }
     if (n == 0) break;
     data.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fd);
   r.status = KeyStatus::value;
   r.value = std::string(trim(data));
   r.raw = std::move(data);
@@ -112,13 +112,24 @@ bool ProcSys::read_only() const {
 }
 
 bool ProcSys::exists(std::string_view path) const {
+  Result<UniqueFd> fd = open_key(path, O_PATH | O_NOFOLLOW);
   struct stat st {};
-  return ::lstat(host(path).c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
+  return fd.ok() && ::fstat(fd.value().get(), &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 std::vector<std::string> ProcSys::list(std::string_view dir) const {
-  if (m_base.empty()) return {};
-  return dir_names(dir.empty() ? m_base : host(dir));
+  std::vector<std::string> out;
+  Result<UniqueFd> fd = open_key(dir.empty() ? "." : dir, O_RDONLY | O_DIRECTORY);
+  if (!fd.ok()) return out;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::fdopendir(fd.value().get()), &::closedir);
+  if (!d) return out;
+  fd.value().release();  // owned by the DIR now
+  while (const dirent* de = ::readdir(d.get())) {
+    std::string name = de->d_name;
+    if (name != "." && name != "..") out.push_back(std::move(name));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<std::string> ProcSys::glob(std::string_view pattern, std::size_t limit) const {

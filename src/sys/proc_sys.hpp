@@ -11,8 +11,10 @@ namespace tcptune {
 
 class ProcSys final : public KeySource {
  public:
-  /// Resolves DIR/proc/sys once, inside the root: a fixture's proc/sys that is a symbolic link
-  /// to the host's /proc/sys is followed as a chroot would, never to the host.
+  /// Resolves DIR/proc/sys inside the root: a fixture's proc/sys (or any directory below it,
+  /// such as proc/sys/net) that is a symbolic link to the host's /proc/sys is followed as a
+  /// chroot would, never to the host. Every read, listing and existence test opens its path
+  /// with openat2 RESOLVE_IN_ROOT (a component walk on kernels before 5.6).
   explicit ProcSys(const RootFs& fs);
 
   /// Whether there is a /proc/sys tree to look at (a live kernel or a captured fixture).
@@ -35,8 +37,12 @@ class ProcSys final : public KeySource {
 
  private:
   [[nodiscard]] std::string host(std::string_view path) const;
+  /// Opens proc/sys/PATH, every link resolved inside the root; the error names the host path.
+  [[nodiscard]] Result<UniqueFd> open_key(std::string_view path, int flags) const;
   const RootFs& m_fs;
-  std::string m_base;  ///< host path of the resolved proc/sys, "" when there is none
+  UniqueFd m_root_fd;     ///< the root directory (O_PATH), for openat2 RESOLVE_IN_ROOT
+  std::string m_in_root;  ///< in-root path of the resolved proc/sys ("/proc/sys")
+  std::string m_base;     ///< host path of the resolved proc/sys, "" when there is none
 };
 
 /// The kernel release: uname(2) for the root "/", else DIR/proc/sys/kernel/osrelease.

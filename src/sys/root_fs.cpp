@@ -82,6 +82,14 @@ EntryType type_of(mode_t m) {
 RootFs::RootFs(std::string root) : m_root(std::move(root)) {
   while (m_root.size() > 1 && m_root.back() == '/') m_root.pop_back();
   if (m_root.empty()) m_root = "/";
+  // The same directory as "/" under any spelling is the host root: every check that guards the
+  // host (root privileges for apply, uname for the release, netlink for sockets) must see it.
+  struct stat here {};
+  struct stat top {};
+  if (m_root != "/" && ::stat(m_root.c_str(), &here) == 0 && ::stat("/", &top) == 0 &&
+      here.st_dev == top.st_dev && here.st_ino == top.st_ino) {
+    m_root = "/";
+  }
 }
 
 std::string RootFs::host_path(std::string_view in_root) const {
@@ -126,24 +134,34 @@ Result<std::string> RootFs::resolve(std::string_view in_root) const {
   return join_abs(done);
 }
 
+Result<UniqueFd> RootFs::open_read(std::string_view in_root, int flags) const {
+  Result<UniqueFd> rootfd = open_root_dir(m_root);
+  if (!rootfd.ok()) return rootfd.error();
+  return open_read_in_root(rootfd.value().get(), m_root, in_root, flags);
+}
+
 Result<std::string> RootFs::read_file(std::string_view in_root, std::size_t max_bytes) const {
+  // resolve() names the file in messages (and reports a broken link where it breaks); the open
+  // itself resolves again, in the kernel, so nothing swapped in between can lead out of the root.
   Result<std::string> real = resolve(in_root);
   if (!real.ok()) return real.error();
   std::string shown = host_path(real.value());
   // O_NOFOLLOW: resolve() already walked the links; a link appearing now is a race, refuse it.
   // O_NONBLOCK: a FIFO planted in a config directory must not hang us.
-  int fd = ::open(shown.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return SysError{errno, shown, ""};
-  UniqueFd guard(fd);
-  return read_fd(fd, shown, max_bytes);
+  Result<UniqueFd> fd = open_read(real.value(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (!fd.ok()) return SysError{fd.error().err, shown, ""};
+  return read_fd(fd.value().get(), shown, max_bytes);
 }
 
 Result<std::vector<DirEntry>> RootFs::list_dir(std::string_view in_root) const {
   Result<std::string> real = resolve(in_root);
   if (!real.ok()) return real.error();
   std::string shown = host_path(real.value());
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(shown.c_str()), &::closedir);
+  Result<UniqueFd> fd = open_read(real.value(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (!fd.ok()) return SysError{fd.error().err, shown, ""};
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd.value().get()), &::closedir);
   if (!dir) return SysError{errno, shown, ""};
+  fd.value().release();  // owned by the DIR now
   std::vector<DirEntry> out;
   while (true) {
     errno = 0;
@@ -180,9 +198,11 @@ std::string RootFs::parent_resolved(std::string_view in_root) const {
 }
 
 Result<EntryType> RootFs::entry_type(std::string_view in_root) const {
+  std::string shown = parent_resolved(in_root);
+  Result<UniqueFd> fd = open_read(in_root, O_PATH | O_NOFOLLOW);
+  if (!fd.ok()) return SysError{fd.error().err, shown, ""};
   struct stat st {};
-  std::string p = parent_resolved(in_root);
-  if (::lstat(p.c_str(), &st) != 0) return SysError{errno, p, ""};
+  if (::fstat(fd.value().get(), &st) != 0) return SysError{errno, shown, ""};
   return type_of(st.st_mode);
 }
 
@@ -196,23 +216,32 @@ Result<std::string> RootFs::read_link_direct(const std::string& p) const {
 }
 
 Result<std::string> RootFs::read_link(std::string_view in_root) const {
-  return read_link_direct(parent_resolved(in_root));
+  std::string shown = parent_resolved(in_root);
+  Result<UniqueFd> fd = open_read(in_root, O_PATH | O_NOFOLLOW);
+  if (!fd.ok()) return SysError{fd.error().err, shown, ""};
+  std::string buf(4096, '\0');
+  ssize_t n = ::readlinkat(fd.value().get(), "", buf.data(), buf.size());
+  if (n < 0) return SysError{errno, shown, ""};
+  if (static_cast<std::size_t>(n) >= buf.size()) return SysError{ENAMETOOLONG, shown, ""};
+  buf.resize(static_cast<std::size_t>(n));
+  return buf;
 }
 
 Result<FileStat> RootFs::stat(std::string_view in_root) const {
   Result<std::string> real = resolve(in_root);
   if (!real.ok()) return real.error();
   std::string shown = host_path(real.value());
+  Result<UniqueFd> fd = open_read(real.value(), O_PATH | O_NOFOLLOW);
+  if (!fd.ok()) return SysError{fd.error().err, shown, ""};
   struct stat st {};
-  if (::stat(shown.c_str(), &st) != 0) return SysError{errno, shown, ""};
+  if (::fstat(fd.value().get(), &st) != 0) return SysError{errno, shown, ""};
   return FileStat{st.st_uid, st.st_gid, st.st_mode};
 }
 
 bool RootFs::is_directory(std::string_view in_root) const {
-  Result<std::string> real = resolve(in_root);
-  if (!real.ok()) return false;
+  Result<UniqueFd> fd = open_read(in_root, O_PATH | O_DIRECTORY);
   struct stat st {};
-  return ::stat(host_path(real.value()).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  return fd.ok() && ::fstat(fd.value().get(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 Result<std::string> read_plain_file(const std::string& path, std::size_t max_bytes) {

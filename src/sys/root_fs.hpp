@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "sys/safe_fs.hpp"
 
 namespace tcptune {
 
@@ -43,6 +44,9 @@ class RootFs {
   explicit RootFs(std::string root);
 
   [[nodiscard]] const std::string& root() const { return m_root; }
+  /// Whether the root is this machine's own "/": decided by identity (the device and inode of
+  /// the directory DIR names, against those of "/"), not by its spelling, so "/.", "//",
+  /// "/tmp/.." and a link to "/" are the host root too. Such a root is then spelled "/".
   [[nodiscard]] bool is_host_root() const { return m_root == "/"; }
 
   /// The real path on this machine for an in-root absolute path ("/etc" → "DIR/etc").
@@ -71,6 +75,10 @@ class RootFs {
 
   /// Whether the in-root path exists after resolution and is a directory.
   [[nodiscard]] bool is_directory(std::string_view in_root) const;
+
+  /// Opens an in-root path for reading, links resolved inside the root by the kernel
+  /// (open_read_in_root()); the error names the host path.
+  [[nodiscard]] Result<UniqueFd> open_read(std::string_view in_root, int flags) const;
 
  private:
   [[nodiscard]] std::string parent_resolved(std::string_view in_root) const;

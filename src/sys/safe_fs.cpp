@@ -91,11 +91,9 @@ int open_beneath(int rootfd, const std::string& rel, int flags, mode_t mode) {
   return out;
 }
 
-Result<UniqueFd> open_root(const std::string& root) {
-  int fd = ::open(root.empty() ? "/" : root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return SysError{errno, root, ""};
-  return UniqueFd(fd);
-}
+Result<UniqueFd> open_root(const std::string& root) { return open_root_dir(root); }
+
+bool g_openat2_missing = false;  // testing::set_openat2_missing()
 
 Result<bool> fsync_dir(int dirfd, const std::string& shown) {
   if (::fsync(dirfd) != 0) return SysError{errno, shown, "fsync of the directory"};
@@ -147,6 +145,48 @@ UniqueFd::~UniqueFd() {
 
 bool EntryId::is_regular() const { return S_ISREG(mode); }
 bool EntryId::is_symlink() const { return S_ISLNK(mode); }
+
+Result<UniqueFd> open_root_dir(const std::string& root) {
+  int fd = ::open(root.empty() ? "/" : root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return SysError{errno, root, ""};
+  return UniqueFd(fd);
+}
+
+Result<UniqueFd> open_read_in_root(int rootfd, const std::string& root, std::string_view in_root,
+                                   int flags) {
+  const bool follow_last = (flags & O_NOFOLLOW) == 0;
+  if (!g_openat2_missing) {
+    open_how how{};
+    how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long fd = sys_openat2(rootfd, relative(in_root).c_str(), &how);
+    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+    if (errno != ENOSYS) return SysError{errno, host_path(root, in_root), ""};
+  }
+  // No openat2: resolve inside the root (the same rule), then open the link-free result with
+  // no link allowed anywhere, so that a link planted after the walk is refused, not followed.
+  RootFs fs(root);
+  std::string path(in_root);
+  std::string last;
+  if (!follow_last) {
+    std::size_t slash = path.find_last_of('/');
+    if (slash != std::string::npos && slash + 1 < path.size()) {
+      last = path.substr(slash + 1);
+      path.resize(slash);
+    }
+  }
+  Result<std::string> real = fs.resolve(path.empty() ? "/" : path);
+  if (!real.ok()) return real.error();
+  std::string target = real.value();
+  if (!last.empty()) target += (target == "/" ? "" : "/") + last;
+  int fd = open_beneath(rootfd, relative(target), flags & ~O_NOFOLLOW, 0);
+  if (fd < 0) return SysError{errno, host_path(root, target), ""};
+  return UniqueFd(fd);
+}
+
+namespace testing {
+void set_openat2_missing(bool missing) { g_openat2_missing = missing; }
+}  // namespace testing
 
 Result<UniqueFd> open_in_root(const std::string& root, std::string_view in_root, int flags,
                               mode_t mode) {

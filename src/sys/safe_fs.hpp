@@ -47,6 +47,27 @@ class UniqueFd {
 Result<UniqueFd> open_in_root(const std::string& root, std::string_view in_root, int flags,
                               mode_t mode = 0);
 
+/// Opens the root directory itself (O_PATH), for the *_in_root functions that take a root fd.
+Result<UniqueFd> open_root_dir(const std::string& root);
+
+/// Opens an in-root absolute path for *reading*. Unlike open_in_root(), symbolic links are
+/// followed, but the kernel resolves them inside the root as a chroot would (openat2 with
+/// RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): an absolute target is re-rooted and ".." stops at
+/// the root, so a fixture whose proc/sys/net is a link to "/proc/sys/net" reads the fixture's
+/// own files, never the host's. On kernels without openat2 (before 5.6) the path is resolved
+/// inside the root component by component (RootFs::resolve) and the result opened without
+/// following any link, so a link swapped in meanwhile fails with ELOOP. With O_NOFOLLOW in
+/// `flags` the last component is not followed (a link there: ELOOP, or the link itself with
+/// O_PATH). `rootfd` comes from open_root_dir(root); the error names the host path.
+Result<UniqueFd> open_read_in_root(int rootfd, const std::string& root, std::string_view in_root,
+                                   int flags);
+
+namespace testing {
+/// Makes open_read_in_root() behave as on a kernel without openat2 (ENOSYS), for the tests of
+/// the fallback walk. Not reachable from the command line or the environment.
+void set_openat2_missing(bool missing);
+}  // namespace testing
+
 /// Opens the directory `in_root`, creating it and its missing parents with `mode` (for
 /// var/lib/tcptune, run). Returned open O_RDONLY|O_DIRECTORY, usable for *at() and fsync().
 Result<UniqueFd> ensure_dir_in_root(const std::string& root, std::string_view in_root, mode_t mode);

@@ -112,7 +112,7 @@ void check_mix(const CensusReport& rep) {
   REQUIRE(dest.size() == 3);
   CHECK(dest[0].key.remote_port == 5000);
   CHECK(dest[0].sockets == 7);
-  CHECK(dest[0].states[6] == 4);
+  CHECK(count_of(dest[0].states, TcpState::time_wait) == 4);
   CHECK(dest[1].key.remote_port == 5001);
   CHECK(dest[1].sockets == 2);
   CHECK(dest[2].key.remote_port == 5002);
@@ -121,7 +121,7 @@ void check_mix(const CensusReport& rep) {
   REQUIRE(ports.size() == 3);
   CHECK(ports[0].port == 5000);
   CHECK(ports[0].states[1] == 3);
-  CHECK(ports[0].states[6] == 2);
+  CHECK(count_of(ports[0].states, TcpState::time_wait) == 2);
   CHECK(ports[1].port == 5001);
   CHECK(ports[1].states[5] == 2);
 }

@@ -9,7 +9,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
-skip=0
 
 check() {  # name expected_rc pattern... : runs $cmd, output in $tmp/out
   local name=$1 want=$2
@@ -29,6 +28,43 @@ check() {  # name expected_rc pattern... : runs $cmd, output in $tmp/out
     head -40 "$tmp/out"
   fi
 }
+
+# `hostile_test.sh TCPTUNE TESTS_DIR nobody` runs only the case that needs to drop to the user
+# nobody: a separate ctest test, reported as skipped (exit 77) where that is impossible.
+if [[ ${3:-} == nobody ]]; then
+# Unreadable file: root reads everything, so run as nobody.
+root3=$tmp/root3
+mkdir -p "$root3/etc/sysctl.d"
+printf 'net.core.somaxconn = 8192\n' >"$root3/etc/sysctl.d/10-secret.conf"
+chmod 600 "$root3/etc/sysctl.d/10-secret.conf"
+chmod 755 "$tmp" "$root3" "$root3/etc" "$root3/etc/sysctl.d"
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+  # nobody must be able to run the binary and read the data: copies in the test's own directory
+  # (the checkout itself may sit under a 0700 directory).
+  mkdir -p "$tmp/nobody/rules"
+  cp "$bin" "$tmp/nobody/tcptune"
+  cp "$TCPTUNE_DATA_DIR"/rules/*.toml "$tmp/nobody/rules/"
+  chmod -R a+rX "$tmp/nobody"
+  cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env TCPTUNE_DATA_DIR="$tmp/nobody"
+    "$tmp/nobody/tcptune" --root "$root3" lint --kernel 6.1 --format gcc)
+  check "unreadable file (as nobody)" 2 "10-secret.conf: error: cannot read file:" "Permission denied"
+  # The host root under any spelling is the host root: apply refuses up front without root
+  # (not later, by whatever it fails to open). nobody cannot change anything in any case.
+  cp -r "$TCPTUNE_DATA_DIR"/profiles "$tmp/nobody/"
+  chmod -R a+rX "$tmp/nobody"
+  for spelling in / /. // /tmp/.. /etc/../; do
+    cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env TCPTUNE_DATA_DIR="$tmp/nobody"
+      "$tmp/nobody/tcptune" --root "$spelling" apply --profile web --live-only)
+    check "apply --root $spelling as nobody" 3 "it needs root (running as uid 65534); nothing was changed"
+  done
+else
+  echo "SKIP: unreadable file (needs root and setpriv to drop to nobody)"
+  exit 77
+fi
+echo "hostile (as nobody): $pass passed, $fail failed"
+((fail == 0))
+exit
+fi
 
 root=$tmp/root
 d=$root/etc/sysctl.d
@@ -109,27 +145,6 @@ cmd=("$bin" lint "$tmp/nope.conf" --kernel 6.1)
 check "missing file" 2 "nope.conf: error: cannot read file:" "No such file or directory"
 cmd=("$bin" --root "$tmp/no-such-root" lint)
 check "missing root" 2 "no-such-root"
-
-# Unreadable file: root reads everything, so run as nobody.
-root3=$tmp/root3
-mkdir -p "$root3/etc/sysctl.d"
-printf 'net.core.somaxconn = 8192\n' >"$root3/etc/sysctl.d/10-secret.conf"
-chmod 600 "$root3/etc/sysctl.d/10-secret.conf"
-chmod 755 "$tmp" "$root3" "$root3/etc" "$root3/etc/sysctl.d"
-if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
-  # nobody must be able to run the binary and read the data: copies in the test's own directory
-  # (the checkout itself may sit under a 0700 directory).
-  mkdir -p "$tmp/nobody/rules"
-  cp "$bin" "$tmp/nobody/tcptune"
-  cp "$TCPTUNE_DATA_DIR"/rules/*.toml "$tmp/nobody/rules/"
-  chmod -R a+rX "$tmp/nobody"
-  cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env TCPTUNE_DATA_DIR="$tmp/nobody"
-    "$tmp/nobody/tcptune" --root "$root3" lint --kernel 6.1 --format gcc)
-  check "unreadable file (as nobody)" 2 "10-secret.conf: error: cannot read file:" "Permission denied"
-else
-  echo "SKIP: unreadable file (needs root and setpriv to drop to nobody)"
-  skip=$((skip + 1))
-fi
 
 # --- Who can write the configuration (TT5008, TT5009) -----------------------------------------
 # The root's owner is trusted (here: root, who runs the tests); anyone else who can write a
@@ -246,5 +261,75 @@ check "sockets --format prometheus with an SO_REUSEPORT group" 0 "tcptune_listen
 dups=$(grep -v '^#' "$tmp/out" | sed -E 's/ [^ ]+$//' | sort | uniq -d)
 [[ -z $dups ]] || { echo "FAIL: duplicate Prometheus series: $dups"; fail=$((fail + 1)); }
 
-echo "hostile: $pass passed, $fail failed, $skip skipped"
+# --- Reads stay inside --root: proc/sys/net is an absolute link to a host directory -------------
+# Resolved inside the root, /…/hostnet does not exist there: no live value and no "did you mean"
+# may come from the host directory.
+r12=$tmp/root12
+mkdir -p "$r12/proc/sys/kernel" "$r12/etc/sysctl.d" "$tmp/hostnet/core"
+echo 6.1.0 >"$r12/proc/sys/kernel/osrelease"
+echo 4242 >"$tmp/hostnet/core/somaxconn"
+echo 1 >"$tmp/hostnet/core/zz_host_only_key"
+ln -s "$tmp/hostnet" "$r12/proc/sys/net"
+printf 'net.core.zz_host_only_kez = 1\nnet.core.somaxconn = 8192\n' >"$r12/etc/sysctl.d/10-a.conf"
+for c in "lint" "check --no-sockets" "check --no-sockets --format json" "apply --profile web --dry-run"; do
+  # shellcheck disable=SC2206  # the words of $c are the command's arguments
+  cmd=("$bin" --root "$r12" $c)
+  timeout 30 "${cmd[@]}" >"$tmp/out" 2>&1
+  if grep -q 'zz_host_only_key\|4242' "$tmp/out"; then
+    echo "FAIL: $c under a root whose proc/sys/net links to a host directory read the host's files"
+    grep 'zz_host_only_key\|4242' "$tmp/out" | head -5
+    fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
+  fi
+done
+
+# --- A report that cannot be written is a failure (exit 3), for every command and format --------
+fx=$(realpath "$2/fixtures")
+full_case() {  # expected_rc pattern root args...
+  local want=$1 pat=$2 r=$3
+  shift 3
+  cmd=("$bin" --root "$r" "$@")
+  local rc=0
+  timeout 30 "${cmd[@]}" >/dev/full 2>"$tmp/out" || rc=$?
+  if [[ $rc == "$want" ]] && grep -qF -- "$pat" "$tmp/out"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: ${cmd[*]} >/dev/full: exit $rc (expected $want), stderr:"
+    head -5 "$tmp/out"
+  fi
+}
+nospace="to standard output: No space left on device"
+for f in text gcc json sarif github; do full_case 3 "cannot write the lint report $nospace" "$fx/blog" lint --format "$f"; done
+for f in text gcc json prometheus; do full_case 3 "cannot write the check report $nospace" "$fx/blog" check --no-sockets --format "$f"; done
+for f in text json prometheus; do full_case 3 "cannot write the sockets report $nospace" "$fx/census-mix" sockets --format "$f"; done
+full_case 3 "cannot write the explain report $nospace" "$fx/blog" explain TT6002
+for f in text json man; do full_case 3 "cannot write the rules report $nospace" "$fx/blog" rules --format "$f"; done
+full_case 3 "cannot write the profiles report $nospace" "$fx/blog" profiles web
+full_case 3 "cannot write the output $nospace" "$fx/blog" --help
+r13=$tmp/root13
+cp -r "$fx/debian12" "$r13"
+full_case 3 "cannot write the apply report $nospace; the transaction is not affected by this: nothing was changed" "$r13" apply --profile web --dry-run
+for f in text json; do
+  full_case 3 "cannot write the apply report $nospace; the transaction is not affected by this: it was committed" "$r13" apply --profile web --format "$f"
+  full_case 3 "cannot write the history report $nospace" "$r13" history --format "$f"
+  full_case 3 "cannot write the rollback report $nospace; the transaction is not affected by this: it completed" "$r13" rollback --format "$f"
+done
+# The transactions happened although their reports were lost.
+"$bin" --root "$r13" history >"$tmp/out" 2>&1
+if [[ $(grep -c 'rolled-back' "$tmp/out") == 2 ]]; then pass=$((pass + 1)); else
+  fail=$((fail + 1)); echo "FAIL: history after the applies with lost reports:"; cat "$tmp/out"; fi
+# A reader that went away: EPIPE (SIGPIPE is ignored, so an apply can never die half-way).
+rc=$(python3 -c 'import os, subprocess, sys
+r, w = os.pipe(); os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+sys.stderr.write(p.stderr.decode()); print(p.returncode)' "$bin" --root "$fx/blog" rules 2>"$tmp/out")
+if [[ $rc == 3 ]] && grep -qF "cannot write the rules report to standard output: Broken pipe" "$tmp/out"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "FAIL: rules into a closed pipe: exit $rc"; cat "$tmp/out"
+fi
+
+echo "hostile: $pass passed, $fail failed"
 ((fail == 0))

@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
+#include <map>
 
 #include "test_support.hpp"
 
@@ -18,8 +20,8 @@ using tcptune::test::MemFile;
 namespace {
 
 // A live kernel: the keys the tests use, at their 6.18 defaults.
-const FakeKeySource& live618() {
-  static const FakeKeySource k{
+const std::map<std::string, std::string>& live618_keys() {
+  static const std::map<std::string, std::string> k{
       {"net/ipv4/tcp_tw_reuse", "2"},
       {"net/ipv4/tcp_tw_reuse_delay", "1000"},
       {"net/ipv4/tcp_timestamps", "1"},
@@ -37,6 +39,11 @@ const FakeKeySource& live618() {
       {"net/ipv4/conf/lo/rp_filter", "0"},
       {"kernel/pid_max", "4194304"},
   };
+  return k;
+}
+
+const FakeKeySource& live618() {
+  static const FakeKeySource k(live618_keys());
   return k;
 }
 
@@ -317,4 +324,89 @@ TEST_CASE("roff escaping") {
   CHECK(roff_escape("\xff") == "\\[uFFFD]");
   CHECK(roff_escape("\xe2\x80") == "\\[uFFFD]\\[uFFFD]");
   CHECK(roff_escape("a\tb") == "a b");
+}
+
+namespace {
+
+// "--- /DIR/NAME" headers split a case's content into files; without one: /etc/sysctl.d/90-t.conf.
+std::vector<MemFile> case_files(const std::string& content) {
+  std::vector<MemFile> files;
+  if (content.rfind("--- ", 0) != 0) return {{"/etc/sysctl.d", "90-t.conf", content}};
+  std::size_t pos = 0;
+  while (pos < content.size()) {
+    std::size_t eol = content.find('\n', pos);
+    std::string path = content.substr(pos + 4, eol - pos - 4);
+    std::size_t next = content.find("\n--- ", eol);
+    std::size_t end = next == std::string::npos ? content.size() : next + 1;
+    std::size_t slash = path.rfind('/');
+    files.push_back(
+        {path.substr(0, slash), path.substr(slash + 1), content.substr(eol + 1, end - eol - 1)});
+    pos = end;
+  }
+  return files;
+}
+
+}  // namespace
+
+TEST_CASE("every lint check fires and stays quiet as tests/engine/lint_cases.toml says") {
+  toml::table cases = toml::parse(tcptune::test::data_file("tests/engine/lint_cases.toml"));
+  const CheckCatalog& checks = tcptune::test::shipped_checks();
+  std::map<std::string, int> fires_cases;
+  std::map<std::string, int> quiet_cases;
+  const toml::array* arr = cases["case"].as_array();
+  REQUIRE(arr != nullptr);
+  for (const toml::node& n : *arr) {
+    const toml::table& c = *n.as_table();
+    std::string code = c["code"].value_or(std::string());
+    int line = static_cast<int>(c.source().begin.line);
+    REQUIRE_MESSAGE(checks.find(code) != nullptr, "case for unknown check " << code);
+    std::map<std::string, std::string> keys = live618_keys();
+    if (const toml::table* extra = c["live_keys"].as_table()) {
+      for (const auto& [k, v] : *extra) keys[std::string(k.str())] = v.value_or(std::string());
+    }
+    FakeKeySource live(keys);
+    LintOptions o;
+    o.live = c["live"].value_or(true) ? &live : nullptr;
+    std::string kernel = c["kernel"].value_or(std::string("6.18.44"));
+    o.kernel = kernel.empty() ? std::nullopt : parse_kernel_version(kernel);
+    Semantics sem =
+        c["semantics"].value_or(std::string()) == "procps" ? Semantics::procps : Semantics::systemd;
+    for (const char* kind : {"fires", "quiet"}) {
+      std::optional<std::string> content = c[kind].value<std::string>();
+      if (!content) continue;
+      ConfigSet set = make_set(case_files(*content), sem);
+      LintReport report =
+          run_lint(set, tcptune::test::shipped_keys(), tcptune::test::shipped_checks(), o);
+      bool found = std::any_of(report.findings.begin(), report.findings.end(),
+                               [&](const Finding& f) { return f.code == code; });
+      bool should = std::string(kind) == "fires";
+      CHECK_MESSAGE(found == should,
+                    code << " " << std::string(kind) << " case at lint_cases.toml:" << line);
+      (should ? fires_cases : quiet_cases)[code]++;
+    }
+  }
+  std::map<std::string, int> elsewhere;
+  if (const toml::array* ew = cases["elsewhere"].as_array()) {
+    for (const toml::node& n : *ew) {
+      const toml::table& e = *n.as_table();
+      std::string code = e["code"].value_or(std::string());
+      const toml::array* tests = e["tests"].as_array();
+      REQUIRE_MESSAGE(tests != nullptr, code);
+      for (const toml::node& t : *tests) {
+        std::string path = t.value_or(std::string());
+        CHECK_MESSAGE(tcptune::test::data_file(path.c_str()).find(code) != std::string::npos,
+                      path << " does not mention " << code);
+      }
+      elsewhere[code]++;
+    }
+  }
+  for (const auto& [code, info] : checks.all()) {
+    if (elsewhere.count(code) != 0) {
+      CHECK_MESSAGE(fires_cases[code] + quiet_cases[code] == 0,
+                    code << " is both in [[elsewhere]] and has cases");
+      continue;
+    }
+    CHECK_MESSAGE(fires_cases[code] > 0, code << " has no case where it fires");
+    CHECK_MESSAGE(quiet_cases[code] > 0, code << " has no case where it must stay quiet");
+  }
 }

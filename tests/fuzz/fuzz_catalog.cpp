@@ -51,7 +51,7 @@ void check_key(const KeyInfo& k) {
     // A kernel older than a change gets a default (the history's, or the current one).
     if (c.before > KernelVersion{}) {
       std::optional<std::string> d = k.default_for(KernelVersion{});
-      TCPTUNE_FUZZ_CHECK(d.has_value(), where + ": no default before " + c.before.str(false));
+      TCPTUNE_FUZZ_CHECK(d.has_value(), where + ": no default before " + c.before.str());
     }
     (void)k.default_for(c.before);
     (void)k.exists_on(c.before);

@@ -1,7 +1,7 @@
 // libFuzzer target: kernel release strings (uname -r, /proc/sys/kernel/osrelease) and the strict
 // X.Y[.Z] versions of the catalog and --kernel (src/core/kernel_version.hpp).
 //
-// Invariants: every parsed number is 0..9999; str() and str(true) parse back strictly to the
+// Invariants: every parsed number is 0..9999; str() and str(VersionForm::short_form) parse back strictly to the
 // same version; a strictly valid text is a valid release with the same value; trailing
 // whitespace and a non-digit suffix do not change a release; versions compare as facts the way
 // KernelVersion orders them.
@@ -27,8 +27,8 @@ void check_version(const KernelVersion& v, std::string_view from) {
   TCPTUNE_FUZZ_CHECK(v.major >= 0 && v.major <= 9999 && v.minor >= 0 && v.minor <= 9999 &&
                          v.patch >= 0 && v.patch <= 9999,
                      ctx);
-  for (bool short_form : {false, true}) {
-    std::string text = v.str(short_form);
+  for (VersionForm form : {VersionForm::full, VersionForm::short_form}) {
+    std::string text = v.str(form);
     std::optional<KernelVersion> back = parse_kernel_version(text);
     TCPTUNE_FUZZ_CHECK(back && *back == v, ctx + ", str()=" + text);
     std::optional<KernelVersion> release = parse_kernel_release(text + "-fuzz\n");

@@ -113,7 +113,7 @@ TEST_CASE("update_watch_frame: rates and growth need a previous refresh") {
 TEST_CASE("render_watch fits the screen and ends with the key line") {
   WatchFrame f;
   f.states[1] = 5;
-  f.states[6] = 100;
+  f.states[static_cast<std::size_t>(TcpState::time_wait)] = 100;
   f.total = 105;
   push_history(f.connects, 10);
   push_history(f.accepts, 0);
