@@ -8,11 +8,11 @@
 #include <ostream>
 #include <set>
 
-#include "apply/fault.hpp"
 #include "apply/fragment.hpp"
 #include "apply/journal.hpp"
 #include "apply/plan.hpp"
 #include "apply/transaction.hpp"
+#include "apply/write_side.hpp"
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/kernel_version.hpp"
@@ -54,8 +54,7 @@ const char* k_apply_usage =
     "an unfinished transaction, a shadowed or foreign fragment, a symbolic link in the fragment\n"
     "path, a fragment named like a file in another sysctl.d directory, a required key\n"
     "missing), 4 failed and rolled back,\n"
-    "5 failed and the rollback is incomplete (what is left is printed).\n"
-    "Fault injection for tests: TCPTUNE_FAULT, TCPTUNE_FAULT_ACTION (see tcptune(8)).\n";
+    "5 failed and the rollback is incomplete (what is left is printed).\n";
 
 const char* k_rollback_usage =
     "usage: tcptune rollback [ID] [--force]\n"
@@ -156,7 +155,6 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   OutputFormat format = ctx.format({"text", "json"});
-  Faults faults = Faults::from_env();
   if (profile_opt.empty()) throw UsageError("apply needs --profile P (see tcptune profiles)");
   bool dry_run = vm.count("dry-run") != 0;
   bool live_only = vm.count("live-only") != 0;
@@ -339,7 +337,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   }
   entry.keys = plan.writes;
   report.transaction = txn;
-  TxnOutcome outcome = run_transaction(entry, journal, ctx.fs, proc, faults);
+  std::unique_ptr<WriteSide> io = make_write_side(proc, journal);
+  TxnOutcome outcome = run_transaction(entry, ctx.fs, proc, *io);
   report.written = outcome.written;
   report.errors = outcome.errors;
   report.left = outcome.left;
@@ -374,13 +373,13 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   OutputFormat format = ctx.format({"text", "json"});
-  Faults faults = Faults::from_env();
   if (ids.size() > 1) throw UsageError("rollback takes at most one transaction ID");
   bool force = vm.count("force") != 0;
   ProcSys proc(ctx.fs);
   preflight(ctx, proc, false);
   FileLock lock = take_lock(ctx);
   Journal journal(ctx.fs.root());
+  std::unique_ptr<WriteSide> io = make_write_side(proc, journal);
   std::vector<Journal::Item> items = journal_items(journal);
   const Journal::Item* chosen = nullptr;
   if (!ids.empty()) {
@@ -425,7 +424,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
       entry.state = TxnState::rolled_back;
       entry.rolled_back_by = "rollback";
       entry.finished = utc_now();
-      if (Result<bool> s = journal.save(entry); !s.ok())
+      if (Result<bool> s = io->save_journal(entry); !s.ok())
         throw SystemFailure("cannot write the journal: " + s.error().message());
       RollbackReport gone;
       gone.transaction = entry.id;
@@ -458,12 +457,12 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   if (entry.state == TxnState::committed) {
     entry.state = TxnState::pending;
     entry.rollback_started = utc_now();
-    if (Result<bool> s = journal.save(entry); !s.ok())
+    if (Result<bool> s = io->save_journal(entry); !s.ok())
       throw SystemFailure("cannot write the journal: " + s.error().message() +
                           "; nothing was changed");
   }
   std::string save_error;
-  RestoreReport r = roll_back(entry, journal, ctx.fs, proc, faults, force, "rollback", save_error);
+  RestoreReport r = roll_back(entry, ctx.fs, proc, *io, force, "rollback", save_error);
   report.restored = r.restored;
   report.left = r.left;
   report.restored.insert(report.restored.end(), r.notes.begin(), r.notes.end());

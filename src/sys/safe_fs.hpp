@@ -59,7 +59,11 @@ struct EntryId {
   uid_t uid = 0;
   [[nodiscard]] bool is_regular() const;
   [[nodiscard]] bool is_symlink() const;
-  [[nodiscard]] bool same_file(const EntryId& o) const { return dev == o.dev && ino == o.ino; }
+  /// The same inode, of the same type: an inode number freed by a removal is often reused at
+  /// once (a file removed and a symbolic link created in its place can share it).
+  [[nodiscard]] bool same_file(const EntryId& o) const {
+    return dev == o.dev && ino == o.ino && ((mode ^ o.mode) & 0170000) == 0;
+  }
 };
 
 /// lstat() of `name` in the directory `dirfd`; nullopt when there is no such entry, an error
