@@ -66,7 +66,8 @@ const char* k_rollback_usage =
     "never touched). See `tcptune history`.\n"
     "\n"
     "Exit: 0 restored, 2 unknown or corrupt transaction, 3 refused (changed since, lock held,\n"
-    "not root), 5 the rollback is incomplete (what is left is printed).\n";
+    "not root, the journal cannot be written: nothing is restored then) or restored but the\n"
+    "journal could not record it, 5 the rollback is incomplete (what is left is printed).\n";
 
 const char* k_history_usage =
     "usage: tcptune history\n"
@@ -454,22 +455,27 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   if (!report.drift.empty() && !force) return finish("refused", ExitCode::system_error);
   // From here until the end the entry is pending again: a crash mid-way leaves each key at
   // its written or its previous value, which the next `tcptune rollback` accepts and finishes.
-  if (entry.state == TxnState::committed) {
-    entry.state = TxnState::pending;
-    entry.rollback_started = utc_now();
-    if (Result<bool> s = io->save_journal(entry); !s.ok())
-      throw SystemFailure("cannot write the journal: " + s.error().message() +
-                          "; nothing was changed");
-  }
+  // The journal is written before anything is restored, whatever the entry's state: when it
+  // cannot be written (a full disk), nothing is touched.
+  entry.state = TxnState::pending;
+  entry.rollback_started = utc_now();
+  if (Result<bool> s = io->save_journal(entry); !s.ok())
+    throw SystemFailure("cannot write the journal: " + s.error().message() +
+                        "; nothing was changed");
   std::string save_error;
   RestoreReport r = roll_back(entry, ctx.fs, proc, *io, force, "rollback", save_error);
   report.restored = r.restored;
   report.left = r.left;
   report.restored.insert(report.restored.end(), r.notes.begin(), r.notes.end());
-  if (!save_error.empty())
-    ctx.err << "tcptune: warning: cannot record the rollback in the journal: " << save_error
-            << "\n";
   if (!r.left.empty()) return finish("rollback-failed", ExitCode::rollback_incomplete);
+  if (!save_error.empty()) {
+    // Restored, but the journal still says pending: not a success. The next `tcptune
+    // rollback` finds every value as before and records it.
+    report.notes.push_back("cannot record the rollback in the journal: " + save_error +
+                           "; the entry stays pending until `tcptune rollback " + entry.id +
+                           "` records it");
+    return finish("rolled-back", ExitCode::system_error);
+  }
   return finish("rolled-back", ExitCode::ok);
 }
 
