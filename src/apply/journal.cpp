@@ -148,6 +148,12 @@ std::string Journal::new_id() const {
   return std::string(buf) + "-" + std::to_string(::getpid());
 }
 
+int Journal::remove_stale_temp_files() const {
+  Result<UniqueFd> dir = open_in_root(m_root, k_journal_dir, O_RDONLY | O_DIRECTORY);
+  if (!dir.ok()) return 0;
+  return remove_dead_temp_files(dir.value().get());
+}
+
 Result<bool> Journal::save(const JournalEntry& e) const {
   if (!valid_id(e.id)) return SysError{EINVAL, file_of(e.id), "invalid transaction id"};
   Result<UniqueFd> dir = ensure_dir_in_root(m_root, k_journal_dir, 0700);

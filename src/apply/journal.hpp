@@ -80,6 +80,10 @@ class Journal {
 
   [[nodiscard]] std::string file_of(const std::string& id) const;
 
+  /// Removes the temporary files of saves killed mid-way (their writer is dead); under the
+  /// lock. Returns how many.
+  int remove_stale_temp_files() const;
+
  private:
   std::string m_root;
 };

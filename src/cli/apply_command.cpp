@@ -201,6 +201,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     try {
       preflight(ctx, proc, !persist_only);
       lock.emplace(take_lock(ctx));
+      journal.remove_stale_temp_files();
     } catch (const SystemFailure& e) {
       if (format != OutputFormat::json) throw;
       report.result = "refused";
@@ -380,6 +381,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   preflight(ctx, proc, false);
   FileLock lock = take_lock(ctx);
   Journal journal(ctx.fs.root());
+  journal.remove_stale_temp_files();
   std::unique_ptr<WriteSide> io = make_write_side(proc, journal);
   std::vector<Journal::Item> items = journal_items(journal);
   const Journal::Item* chosen = nullptr;

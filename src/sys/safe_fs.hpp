@@ -94,6 +94,11 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
 /// (".NAME.tcptune-PID-RANDOM", regular files only).
 void remove_temp_files(int dirfd, const std::string& name);
 
+/// Removes every temporary file of replace_at() in `dirfd` (".NAME.tcptune-PID-RANDOM",
+/// regular files only) whose writer PID no longer runs: left by a kill in the middle of a
+/// write. Call it under the lock. Returns how many were removed.
+int remove_dead_temp_files(int dirfd);
+
 /// Removes `name` from `dirfd` when it is still the entry `expected`, then fsyncs the directory.
 Result<bool> remove_at(int dirfd, const std::string& name, const EntryId& expected,
                        const std::string& shown);
