@@ -184,6 +184,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
 
   ProcSys proc(ctx.fs);
   std::optional<FileLock> lock;
+  long next_seq = 1;
   Journal journal(ctx.fs.root());
   ApplyReport report;
   report.version = std::string(version());
@@ -210,7 +211,9 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       ctx.out << render_apply(report, format, ctx.style);
       return report.exit_code;
     }
-    for (const Journal::Item& it : journal_items(journal)) {
+    const std::vector<Journal::Item> items = journal_items(journal);
+    next_seq = Journal::next_seq(items);
+    for (const Journal::Item& it : items) {
       if (!it.entry)
         throw UsageError(it.error +
                          " (a journal entry tcptune cannot read: move it away after "
@@ -320,6 +323,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
 
   JournalEntry entry;
   entry.id = txn;
+  entry.seq = next_seq;
   entry.version = report.version;
   entry.profile = profile.name;
   entry.started = in.header.time;
