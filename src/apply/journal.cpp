@@ -127,7 +127,21 @@ Result<std::vector<Journal::Item>> Journal::list() const {
     }
     out.push_back(std::move(it));
   }
+  // Unreadable entries keep their place by id among those without a seq.
+  std::stable_sort(out.begin(), out.end(), [](const Item& a, const Item& b) {
+    long sa = a.entry ? a.entry->seq : 0;
+    long sb = b.entry ? b.entry->seq : 0;
+    return sa != sb ? sa < sb : a.id < b.id;
+  });
   return out;
+}
+
+long Journal::next_seq(const std::vector<Item>& items) {
+  long seq = 0;
+  for (const Item& it : items) {
+    if (it.entry) seq = std::max(seq, it.entry->seq);
+  }
+  return seq + 1;
 }
 
 std::string Journal::new_id() const {
@@ -146,6 +160,12 @@ std::string Journal::new_id() const {
     if (e.ok() && !e.value()) return id;
   }
   return std::string(buf) + "-" + std::to_string(::getpid());
+}
+
+int Journal::remove_stale_temp_files() const {
+  Result<UniqueFd> dir = open_in_root(m_root, k_journal_dir, O_RDONLY | O_DIRECTORY);
+  if (!dir.ok()) return 0;
+  return remove_dead_temp_files(dir.value().get());
 }
 
 Result<bool> Journal::save(const JournalEntry& e) const {

@@ -36,6 +36,9 @@ struct JournalFragment {
 
 struct JournalEntry {
   std::string id;
+  /// The order of transactions: one more than the largest in the journal when it began (the
+  /// id holds the wall-clock time, which can step back). 0 in entries written before it.
+  long seq = 0;
   TxnState state = TxnState::pending;
   std::string version;  ///< tcptune's
   std::string profile;
@@ -69,8 +72,12 @@ class Journal {
     std::optional<JournalEntry> entry;  ///< nullopt when unreadable or corrupt
     std::string error;                  ///< why it could not be read
   };
-  /// Every entry, oldest first (by id). An absent directory is an empty journal.
+  /// Every entry, oldest first: by seq (entries without one first, by id), then by id. An
+  /// absent directory is an empty journal.
   [[nodiscard]] Result<std::vector<Item>> list() const;
+
+  /// The seq of a new transaction: one more than the largest in `items`.
+  static long next_seq(const std::vector<Item>& items);
 
   /// A new id from the time ("20261121T142800Z-01"), unique in the directory.
   [[nodiscard]] std::string new_id() const;
@@ -79,6 +86,10 @@ class Journal {
   [[nodiscard]] Result<bool> save(const JournalEntry& e) const;
 
   [[nodiscard]] std::string file_of(const std::string& id) const;
+
+  /// Removes the temporary files of saves killed mid-way (their writer is dead); under the
+  /// lock. Returns how many.
+  int remove_stale_temp_files() const;
 
  private:
   std::string m_root;

@@ -19,21 +19,15 @@ std::string show_value(const std::optional<std::string>& v) {
 }
 
 // Writes `value` and reads it back. "" when the kernel holds exactly the value, else why not.
-std::string write_verified(const ProcSys& proc, const std::string& path, const std::string& key,
-                           const std::string& value, Faults& faults, std::string_view write_point,
-                           std::string_view read_point,
+std::string write_verified(WriteSide& io, const std::string& path, const std::string& key,
+                           const std::string& value, Step step,
                            const std::optional<std::string>& raw = std::nullopt) {
-  Result<bool> w = raw ? proc.write_raw(path, *raw) : proc.write(path, value);
+  Result<bool> w = io.write_live(path, value, raw, step);
   if (!w.ok()) return key + ": the kernel refused '" + value + "': " + w.error().message();
-  if (!write_point.empty() && faults.next(write_point))
-    return key + ": write failed (fault injection " + std::string(write_point) + ")";
-  KeyRead r = proc.read(path);
-  bool injected = !read_point.empty() && faults.next(read_point);
+  KeyRead r = io.read_back(path, step);
   if (r.status != KeyStatus::value)
     return key + ": cannot read it back: " +
            (r.status == KeyStatus::absent ? std::string("the key is gone") : r.error.message());
-  if (injected)
-    return key + ": wrote '" + value + "', read back '" + r.value + "' (fault injection readback)";
   if (!same_value(r.value, value))
     return key + ": wrote '" + value + "', the kernel holds '" + r.value +
            "' (it clamped or rewrote the value)";
@@ -85,19 +79,18 @@ Result<FragmentState> inspect_fragment(const RootFs& fs, const std::string& in_r
   return st;
 }
 
-TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const RootFs& fs,
-                           const ProcSys& proc, Faults& faults) {
+TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
+                           WriteSide& io) {
   TxnOutcome out;
   entry.state = TxnState::pending;
   // 1. The journal entry, before anything else is touched.
-  if (Result<bool> s = journal.save(entry); !s.ok()) {
+  if (Result<bool> s = io.save_journal(entry); !s.ok()) {
     out.journal_failed = true;
     out.errors.push_back("cannot write the journal: " + s.error().message());
     out.state = TxnState::rolled_back;
     return out;
   }
   std::string failure;
-  if (faults.next("journal")) failure = "journal: fault injection";
 
   // 2. The fragment, atomically.
   if (failure.empty() && entry.fragment && entry.fragment->written) {
@@ -117,29 +110,30 @@ TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const Ro
       } else {
         ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
         if (now.value().id) ex.id = *now.value().id;
-        Result<bool> w = replace_at(dir.value().get(), sp.name, *jf.written, 0644, ex, shown);
+        Result<bool> w =
+            io.replace_file(dir.value().get(), sp.name, *jf.written, 0644, ex, shown, Step::apply);
         if (!w.ok()) failure = "fragment: " + w.error().message();
       }
     }
-    if (failure.empty() && faults.next("fragment")) failure = "fragment: fault injection";
   }
 
   // 3. Live values, each read back.
   for (const JournalKey& k : entry.keys) {
     if (!failure.empty()) break;
-    failure = write_verified(proc, k.path, k.key, k.target, faults, "live", "readback");
+    failure = write_verified(io, k.path, k.key, k.target, Step::apply);
     if (failure.empty()) out.written.push_back(k.key);
   }
 
   // 4. Commit.
-  if (failure.empty() && faults.next("commit")) failure = "commit: fault injection";
   if (failure.empty()) {
     entry.state = TxnState::committed;
     entry.finished = utc_now();
-    if (Result<bool> s = journal.save(entry); s.ok()) {
+    if (Result<bool> s = io.save_journal(entry); s.ok()) {
       out.state = TxnState::committed;
       return out;
     } else {
+      entry.state = TxnState::pending;
+      entry.finished.clear();
       failure = "cannot mark the journal entry committed: " + s.error().message();
     }
   }
@@ -148,7 +142,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const Ro
   out.errors.push_back(failure);
   entry.errors.push_back(failure);
   std::string save_error;
-  RestoreReport r = roll_back(entry, journal, fs, proc, faults, false, "apply", save_error);
+  RestoreReport r = roll_back(entry, fs, proc, io, false, "apply", save_error);
   out.left = r.left;
   if (!save_error.empty())
     out.errors.push_back("cannot record the rollback in the journal (the entry stays pending): " +
@@ -157,16 +151,15 @@ TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const Ro
   return out;
 }
 
-RestoreReport roll_back(JournalEntry& entry, const Journal& journal, const RootFs& fs,
-                        const ProcSys& proc, Faults& faults, bool force, const std::string& by,
-                        std::string& save_error) {
-  RestoreReport r = restore(entry, fs, proc, faults, force);
+RestoreReport roll_back(JournalEntry& entry, const RootFs& fs, const ProcSys& proc, WriteSide& io,
+                        bool force, const std::string& by, std::string& save_error) {
+  RestoreReport r = restore(entry, fs, proc, io, force);
   entry.left = r.left;
   entry.notes.insert(entry.notes.end(), r.notes.begin(), r.notes.end());
   entry.state = r.left.empty() ? TxnState::rolled_back : TxnState::rollback_failed;
   entry.rolled_back_by = by;
   entry.finished = utc_now();
-  if (Result<bool> s = journal.save(entry); !s.ok()) save_error = s.error().message();
+  if (Result<bool> s = io.save_journal(entry); !s.ok()) save_error = s.error().message();
   return r;
 }
 
@@ -207,17 +200,15 @@ std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs&
 }
 
 RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
-                      Faults& faults, bool force) {
+                      WriteSide& io, bool force) {
   RestoreReport rep;
   for (auto it = entry.keys.rbegin(); it != entry.keys.rend(); ++it) {
     const JournalKey& k = *it;
     if (!k.before) continue;  // the key did not exist: nothing was written
     KeyRead now = proc.read(k.path);
     if (now.status == KeyStatus::value && same_value(now.value, *k.before)) continue;
-    bool injected = faults.next("rollback");
     std::string problem =
-        injected ? k.key + ": restore failed (fault injection rollback)"
-                 : write_verified(proc, k.path, k.key, *k.before, faults, "", "", k.before_raw);
+        write_verified(io, k.path, k.key, *k.before, Step::rollback, k.before_raw);
     if (problem.empty()) {
       rep.restored.push_back(k.key + " = " + *k.before);
     } else {
@@ -239,14 +230,7 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
     // tcptune never creates symbolic links: one at the fragment path is someone else's.
     Result<EntryType> type = fs.entry_type(jf.path);
     bool planted_link = !now.ok() && type.ok() && type.value() == EntryType::symlink;
-    bool foreign =
-        planted_link || (now.ok() && now.value().bytes && now.value().bytes != jf.written &&
-                         !written_by_tcptune(*now.value().bytes));
-    bool injected =
-        !(now.ok() && now.value().bytes == jf.previous) && !foreign && faults.next("rollback");
-    if (injected) {
-      problem = "restore failed (fault injection rollback)";
-    } else if (planted_link) {
+    if (planted_link) {
       rep.notes.push_back("fragment " + shown +
                           " was replaced by a symbolic link tcptune did not create; it is left "
                           "alone");
@@ -270,11 +254,13 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
         Expect ex;
         ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
         if (now.value().id) ex.id = *now.value().id;
-        Result<bool> w = replace_at(dir.value().get(), sp.name, *jf.previous,
-                                    static_cast<mode_t>(jf.previous_mode), ex, shown);
+        Result<bool> w =
+            io.replace_file(dir.value().get(), sp.name, *jf.previous,
+                            static_cast<mode_t>(jf.previous_mode), ex, shown, Step::rollback);
         if (!w.ok()) problem = w.error().message();
       } else if (now.value().id) {
-        Result<bool> w = remove_at(dir.value().get(), sp.name, *now.value().id, shown);
+        Result<bool> w =
+            io.remove_file(dir.value().get(), sp.name, *now.value().id, shown, Step::rollback);
         if (!w.ok()) problem = w.error().message();
       }
       if (problem.empty())

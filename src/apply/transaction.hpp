@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "apply/fault.hpp"
 #include "apply/journal.hpp"
+#include "apply/write_side.hpp"
 #include "sys/proc_sys.hpp"
 #include "sys/safe_fs.hpp"
 
@@ -38,8 +38,9 @@ struct TxnOutcome {
 
 /// Runs the transaction for a filled `entry` (state pending): journal, fragment, live writes
 /// with read-back, commit; on failure the rollback. Updates and saves `entry`.
-TxnOutcome run_transaction(JournalEntry& entry, const Journal& journal, const RootFs& fs,
-                           const ProcSys& proc, Faults& faults);
+/// Every write goes through `io`; `proc` and `fs` are read.
+TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
+                           WriteSide& io);
 
 /// Why `tcptune rollback` must not restore `entry` without --force: a key whose live value is
 /// neither what the transaction wrote (nor, for an unfinished one, what was there before), or a
@@ -56,13 +57,12 @@ struct RestoreReport {
 /// Restores the before-values in reverse order, then the fragment (a file tcptune did not
 /// write is never touched, even with `force`).
 RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
-                      Faults& faults, bool force);
+                      WriteSide& io, bool force);
 
 /// restore(), then the entry's final state (rolled-back, or rollback-failed with what is
 /// left) saved in the journal. `by` is "apply" or "rollback"; `save_error` gets the reason
 /// when the journal could not be written (the entry then stays as it was on disk).
-RestoreReport roll_back(JournalEntry& entry, const Journal& journal, const RootFs& fs,
-                        const ProcSys& proc, Faults& faults, bool force, const std::string& by,
-                        std::string& save_error);
+RestoreReport roll_back(JournalEntry& entry, const RootFs& fs, const ProcSys& proc, WriteSide& io,
+                        bool force, const std::string& by, std::string& save_error);
 
 }  // namespace tcptune

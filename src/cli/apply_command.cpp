@@ -8,10 +8,11 @@
 #include <ostream>
 #include <set>
 
-#include "apply/fault.hpp"
 #include "apply/fragment.hpp"
 #include "apply/journal.hpp"
+#include "apply/plan.hpp"
 #include "apply/transaction.hpp"
+#include "apply/write_side.hpp"
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/kernel_version.hpp"
@@ -53,8 +54,7 @@ const char* k_apply_usage =
     "an unfinished transaction, a shadowed or foreign fragment, a symbolic link in the fragment\n"
     "path, a fragment named like a file in another sysctl.d directory, a required key\n"
     "missing), 4 failed and rolled back,\n"
-    "5 failed and the rollback is incomplete (what is left is printed).\n"
-    "Fault injection for tests: TCPTUNE_FAULT, TCPTUNE_FAULT_ACTION (see tcptune(8)).\n";
+    "5 failed and the rollback is incomplete (what is left is printed).\n";
 
 const char* k_rollback_usage =
     "usage: tcptune rollback [ID] [--force]\n"
@@ -66,7 +66,8 @@ const char* k_rollback_usage =
     "never touched). See `tcptune history`.\n"
     "\n"
     "Exit: 0 restored, 2 unknown or corrupt transaction, 3 refused (changed since, lock held,\n"
-    "not root), 5 the rollback is incomplete (what is left is printed).\n";
+    "not root, the journal cannot be written: nothing is restored then) or restored but the\n"
+    "journal could not record it, 5 the rollback is incomplete (what is left is printed).\n";
 
 const char* k_history_usage =
     "usage: tcptune history\n"
@@ -75,50 +76,6 @@ const char* k_history_usage =
     "their state (pending, committed, rolled-back, rollback-failed), profile and keys.\n";
 
 constexpr std::chrono::milliseconds k_lock_wait{2000};
-
-// Kubernetes' safe sysctls (docs/facts.md#kubernetes-safe-sysctls: kubelet safe_sysctls.go): since
-// which release and the kernel the kubelet needs for it to count as safe.
-struct SafeSysctl {
-  const char* key;
-  const char* since;
-  const char* kernel;
-};
-constexpr SafeSysctl k_safe_sysctls[] = {
-    {"kernel.shm_rmid_forced", "the first release", ""},
-    {"net.ipv4.ip_local_port_range", "the first release", ""},
-    {"net.ipv4.tcp_syncookies", "the first release", "4.6"},
-    {"net.ipv4.ping_group_range", "1.18", ""},
-    {"net.ipv4.ip_unprivileged_port_start", "1.22", ""},
-    {"net.ipv4.ip_local_reserved_ports", "1.27", "3.16"},
-    {"net.ipv4.tcp_keepalive_time", "1.29", "4.5"},
-    {"net.ipv4.tcp_fin_timeout", "1.29", "4.6"},
-    {"net.ipv4.tcp_keepalive_intvl", "1.29", "4.5"},
-    {"net.ipv4.tcp_keepalive_probes", "1.29", "4.5"},
-    {"net.ipv4.tcp_rmem", "1.32", "4.15"},
-    {"net.ipv4.tcp_wmem", "1.32", "4.15"},
-};
-
-PodSysctl pod_sysctl(const std::string& key, const std::string& value) {
-  PodSysctl p;
-  p.key = key;
-  p.value = value;
-  for (const SafeSysctl& s : k_safe_sysctls) {
-    if (key == s.key) {
-      p.safe = true;
-      p.note = std::string("since Kubernetes ") + s.since +
-               (*s.kernel != '\0' ? std::string(" (node kernel ") + s.kernel + "+)" : "");
-      return p;
-    }
-  }
-  p.note = "needs kubelet --allowed-unsafe-sysctls=" + key;
-  return p;
-}
-
-std::string mode_name(bool live_only, bool persist_only) {
-  if (live_only) return "live-only";
-  if (persist_only) return "persist-only";
-  return "live+persist";
-}
 
 // Root, a writable /proc/sys: checked before anything is touched.
 void preflight(const Context& ctx, const ProcSys& proc, bool live) {
@@ -199,7 +156,6 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   OutputFormat format = ctx.format({"text", "json"});
-  Faults faults = Faults::from_env();
   if (profile_opt.empty()) throw UsageError("apply needs --profile P (see tcptune profiles)");
   bool dry_run = vm.count("dry-run") != 0;
   bool live_only = vm.count("live-only") != 0;
@@ -228,12 +184,16 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
 
   ProcSys proc(ctx.fs);
   std::optional<FileLock> lock;
+  long next_seq = 1;
   Journal journal(ctx.fs.root());
   ApplyReport report;
   report.version = std::string(version());
   report.profile = profile.name;
   report.profile_chain = profile.chain;
-  report.mode = mode_name(live_only, persist_only);
+  const ApplyMode mode = live_only      ? ApplyMode::live_only
+                         : persist_only ? ApplyMode::persist_only
+                                        : ApplyMode::live_and_persist;
+  report.mode = std::string(to_string(mode));
   report.netns = netns;
   report.dry_run = dry_run;
   if (!dry_run) {
@@ -242,6 +202,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     try {
       preflight(ctx, proc, !persist_only);
       lock.emplace(take_lock(ctx));
+      journal.remove_stale_temp_files();
     } catch (const SystemFailure& e) {
       if (format != OutputFormat::json) throw;
       report.result = "refused";
@@ -250,7 +211,9 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       ctx.out << render_apply(report, format, ctx.style);
       return report.exit_code;
     }
-    for (const Journal::Item& it : journal_items(journal)) {
+    const std::vector<Journal::Item> items = journal_items(journal);
+    next_seq = Journal::next_seq(items);
+    for (const Journal::Item& it : items) {
       if (!it.entry)
         throw UsageError(it.error +
                          " (a journal entry tcptune cannot read: move it away after "
@@ -272,192 +235,75 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     if (!proc.available()) throw SystemFailure("no /proc/sys under " + ctx.fs.root());
   }
 
-  // The plan, read under the lock. The persisted picture is computed twice: with the existing
-  // fragment (what the host boots with now, shown in the diff) and without it (what the new
-  // fragment must hold).
-  std::optional<KernelVersion> kernel;
-  if (std::optional<std::string> rel = kernel_release(ctx.fs)) kernel = parse_kernel_release(*rel);
+  // The inputs of the plan, read under the lock.
   FragmentState frag_now;
-  std::string fragment_problem;
-  if (!live_only) {
+  PlanInput in;
+  in.profile = &profile;
+  in.keys = &k.keys;
+  in.live = &proc;
+  if (std::optional<std::string> rel = kernel_release(ctx.fs))
+    in.kernel = parse_kernel_release(*rel);
+  in.mode = mode;
+  in.netns = netns;
+  in.allow_shadowed = allow_shadowed ? AllowShadowed::yes : AllowShadowed::no;
+  in.fragment_path = fragment_opt;
+  in.fragment_shown = ctx.fs.host_path(fragment_opt);
+  if (mode != ApplyMode::live_only) {
     Result<FragmentState> st = inspect_fragment(ctx.fs, fragment_opt);
     if (!st.ok()) {
-      fragment_problem = st.error().message();
+      in.fragment_problem = st.error().message();
     } else {
+      in.fragment_bytes = st.value().bytes;
       frag_now = st.value();
       if (frag_now.bytes && !written_by_tcptune(*frag_now.bytes))
-        fragment_problem = ctx.fs.host_path(fragment_opt) +
-                           " exists and tcptune did not write it (its first line is not \"" +
-                           std::string(k_fragment_marker) +
-                           "\"); tcptune never overwrites it: choose another --fragment";
+        in.fragment_problem = ctx.fs.host_path(fragment_opt) +
+                              " exists and tcptune did not write it (its first line is not \"" +
+                              std::string(k_fragment_marker) +
+                              "\"); tcptune never overwrites it: choose another --fragment";
+    }
+    for (Semantics s : {Semantics::systemd, Semantics::procps}) {
+      for (const std::string& d : sysctl_d_directories(s)) {
+        std::string other = d + "/" + frag.name;
+        if (d != frag.dir && ctx.fs.entry_type(other).ok() &&
+            std::find(in.fragment_name_clashes.begin(), in.fragment_name_clashes.end(),
+                      ctx.fs.host_path(other)) == in.fragment_name_clashes.end())
+          in.fragment_name_clashes.push_back(ctx.fs.host_path(other));
+      }
     }
   }
   ConfigSet set = load_host_config(ctx.fs, semantics);
-  if (!live_only && fragment_problem.empty()) {
-    for (Semantics s : {Semantics::systemd, Semantics::procps}) {
-      for (const std::string& d : sysctl_d_directories(s)) {
-        if (d == frag.dir || !fragment_problem.empty()) continue;
-        std::string other = d + "/" + frag.name;
-        if (ctx.fs.entry_type(other).ok())
-          fragment_problem = "--fragment " + fragment_opt + " has the name of " +
-                             ctx.fs.host_path(other) +
-                             ": one of the two would replace the other at boot; choose another "
-                             "name";
-      }
-    }
+  std::optional<ConfigSet> other_set;
+  if (mode != ApplyMode::live_only)
+    other_set = load_host_config(
+        ctx.fs, semantics == Semantics::systemd ? Semantics::procps : Semantics::systemd);
+  if (other_set) {
+    in.boot_sets = semantics == Semantics::systemd
+                       ? std::vector<const ConfigSet*>{&set, &*other_set}
+                       : std::vector<const ConfigSet*>{&*other_set, &set};
   }
-  auto plan_for = [&](const ConfigSet& s, std::map<std::string, PersistedValue>& persisted) {
-    HostFactsInput in;
-    in.keys = &k.keys;
-    in.live = &proc;
-    in.kernel = kernel;
-    if (netns.empty()) persisted = persisted_values(s, resolve_config(s, &proc));
-    in.persisted = persisted;
-    HostFacts facts(std::move(in));
-    return make_plan(profile, facts);
-  };
-  std::map<std::string, PersistedValue> persisted_now;
-  Plan full = plan_for(set, persisted_now);
-  ConfigSet without = set;
-  if (frag_now.bytes && fragment_problem.empty()) {
-    std::erase_if(without.files,
-                  [&](const ConfigFile& f) { return f.dir == frag.dir && f.name == frag.name; });
-  }
-  std::map<std::string, PersistedValue> persisted;  // without the fragment
-  Plan bare = plan_for(without, persisted);
-
-  // Required keys this kernel lacks; keys that are not per network namespace under --netns.
-  std::vector<std::string> refusals;
-  for (const PlanNote& n : full.notes) {
-    for (const ProfileSetting& s : profile.settings) {
-      if (s.key == n.key && s.required && n.message.find("does not exist") != std::string::npos)
-        refusals.push_back("profile " + profile.name + " requires " + s.key + " (" + s.source +
-                           "), which this kernel does not have");
-    }
-  }
-  report.notes = full.notes;
-  std::vector<JournalKey> writes;
-  for (const Change& c : full.changes) {
-    bool show = (c.live && !persist_only) || (c.persist && !live_only);
-    if (!netns.empty() && c.live) {
-      const KeyInfo* info = k.keys.find(c.path);
-      if (info == nullptr || info->netns != "yes") {
-        report.notes.push_back({c.key, "skipped: not a per-network-namespace key here (" +
-                                           (info ? info->netns : std::string("unknown")) +
-                                           "); writing it would change the whole host"});
-        continue;
-      }
-    }
-    if (!show) continue;
-    Change shown_change = c;
-    if (live_only) shown_change.persist = false;
-    if (persist_only) shown_change.live = false;
-    report.changes.push_back(shown_change);
-    if (c.live && !persist_only && c.target) {
-      JournalKey jk;
-      jk.key = c.key;
-      jk.path = c.path;
-      jk.before = c.current;
-      if (KeyRead raw = proc.read(c.path); raw.status == KeyStatus::value) jk.before_raw = raw.raw;
-      jk.target = *c.target;
-      writes.push_back(std::move(jk));
-      if (!netns.empty()) report.kubernetes.push_back(pod_sysctl(c.key, *c.target));
-    }
-  }
-  for (const Change& c : bare.changes) {
-    if (!live_only && c.persist && c.op == TargetOp::absent && c.persisted) {
-      report.notes.push_back({c.key, "set at " + c.persisted_at +
-                                         "; tcptune does not edit other files: remove the line"});
-    }
-  }
-
-  // The fragment: every setting whose boot-time value misses the target without it.
-  // A key whose boot value is unknown without the fragment (no other file sets it, and its
-  // default depends on the machine) stays in it once there: the live value meeting the target
-  // is no sign that the boot value will.
-  std::vector<FragmentLine> lines;
-  if (!live_only) {
-    std::map<std::string, std::string> existing;
-    if (frag_now.bytes && fragment_problem.empty()) existing = fragment_body(*frag_now.bytes);
-    std::set<std::string> skipped;
-    for (const PlanNote& n : bare.notes) skipped.insert(n.key);
-    for (const ProfileSetting& s : profile.settings) {
-      if (s.op == TargetOp::absent) continue;
-      auto c = std::find_if(bare.changes.begin(), bare.changes.end(),
-                            [&](const Change& x) { return x.path == s.path; });
-      bool include = c != bare.changes.end() && c->persist && c->target;
-      if (!include && existing.count(s.path) != 0 && persisted.count(s.path) == 0 &&
-          skipped.count(s.key) == 0) {
-        const KeyInfo* info = k.keys.find(s.path);
-        include = info == nullptr || !info->default_for(kernel);
-      }
-      if (!include) continue;
-      FragmentLine l;
-      l.key = s.key;
-      l.path = s.path;
-      // A value the fragment already holds that meets the target stays (re-applying must not
-      // lower a stricter value an earlier profile wrote).
-      auto old = existing.find(s.path);
-      if (old != existing.end() && meets(s, old->second) == Tri::yes) {
-        l.value = old->second;
-      } else {
-        l.value = c != bare.changes.end() && c->target ? *c->target : s.value;
-      }
-      l.rationale = s.rationale;
-      l.reference = s.reference;
-      l.profile = s.profile;
-      lines.push_back(std::move(l));
-    }
+  if (netns.empty()) {
+    in.persisted_now = persisted_values(set, resolve_config(set, &proc));
+    ConfigSet without = without_fragment(set, frag.dir, frag.name);
+    in.persisted_without_fragment = persisted_values(without, resolve_config(without, &proc));
   }
   std::string txn = journal.new_id();
-  FragmentHeader header{report.version, profile.name, txn, utc_now()};
-  std::string text = fragment_text(header, lines);
-  bool body_differs =
-      !frag_now.bytes ? !lines.empty() : fragment_body(*frag_now.bytes) != fragment_body(text);
-  bool write_fragment = !live_only && body_differs;
-  // A change the existing fragment already persists is not pending for the boot value.
-  bool pending = !writes.empty() || write_fragment;
-  if (!live_only) {
+  in.header = FragmentHeader{report.version, profile.name, txn, utc_now()};
+  const ApplyPlan plan = plan_apply(in);
+
+  report.changes = plan.changes;
+  report.notes = plan.notes;
+  report.kubernetes = plan.kubernetes;
+  if (mode != ApplyMode::live_only) {
     report.fragment_path = fragment_opt;
-    report.fragment_shown = ctx.fs.host_path(fragment_opt);
-    report.fragment_write = write_fragment;
-    if (write_fragment) report.fragment_text = text;
-  }
-  if (!write_fragment && !persist_only) {
-    // Only live changes remain: do not list boot-time-only changes the fragment already holds.
-    std::erase_if(report.changes, [](const Change& c) { return !c.live; });
-    for (Change& c : report.changes) c.persist = false;
-  }
-  if (write_fragment && frag_now.bytes && fragment_problem.empty()) {
-    std::map<std::string, std::string> old_body = fragment_body(*frag_now.bytes);
-    std::map<std::string, std::string> new_body = fragment_body(text);
-    for (const auto& [path, value] : old_body) {
-      std::string key = path;
-      std::replace(key.begin(), key.end(), '/', '.');
-      auto nv = new_body.find(path);
-      if (nv == new_body.end()) {
-        report.notes.push_back(
-            {key, "leaves the fragment (was " + value + "): profile " + profile.name +
-                      " does not need it at boot; the live value is not changed"});
-      } else if (nv->second != value) {
-        report.notes.push_back({key, "fragment value " + value + " -> " + nv->second});
-      }
-    }
-  }
-  if (!live_only && !lines.empty()) {
-    std::vector<std::string> paths;
-    for (const FragmentLine& l : lines) paths.push_back(l.path);
-    for (Semantics s : {Semantics::systemd, Semantics::procps}) {
-      ConfigSet other = s == semantics ? set : load_host_config(ctx.fs, s);
-      std::vector<Shadow> sh = shadowing(other, frag.dir, frag.name, paths);
-      report.shadows.insert(report.shadows.end(), sh.begin(), sh.end());
-    }
+    report.fragment_shown = in.fragment_shown;
+    report.fragment_write = plan.fragment_write;
+    if (plan.fragment_write) report.fragment_text = plan.fragment_text;
+    report.shadows = plan.shadows;
     report.shadows_allowed = allow_shadowed;
   }
-  if (!fragment_problem.empty() && !live_only) refusals.push_back(fragment_problem);
-  if (!report.shadows.empty() && !allow_shadowed)
-    refusals.push_back(
-        "the fragment would not win at boot: a later file sets the same key (listed above)");
+  const std::vector<std::string>& refusals = plan.refusals;
+  const bool pending = plan.pending;
+  const bool write_fragment = plan.fragment_write;
 
   auto finish = [&](const std::string& result, ExitCode code) {
     report.result = result;
@@ -477,9 +323,10 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
 
   JournalEntry entry;
   entry.id = txn;
+  entry.seq = next_seq;
   entry.version = report.version;
   entry.profile = profile.name;
-  entry.started = header.time;
+  entry.started = in.header.time;
   entry.pid = static_cast<long>(::getpid());
   entry.netns = netns.empty() ? "" : netns_path(netns);
   if (!netns.empty()) {
@@ -491,12 +338,13 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     jf.path = fragment_opt;
     jf.previous = frag_now.bytes;
     jf.previous_mode = frag_now.mode;
-    jf.written = text;
+    jf.written = plan.fragment_text;
     entry.fragment = std::move(jf);
   }
-  entry.keys = writes;
+  entry.keys = plan.writes;
   report.transaction = txn;
-  TxnOutcome outcome = run_transaction(entry, journal, ctx.fs, proc, faults);
+  std::unique_ptr<WriteSide> io = make_write_side(proc, journal);
+  TxnOutcome outcome = run_transaction(entry, ctx.fs, proc, *io);
   report.written = outcome.written;
   report.errors = outcome.errors;
   report.left = outcome.left;
@@ -531,13 +379,14 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   OutputFormat format = ctx.format({"text", "json"});
-  Faults faults = Faults::from_env();
   if (ids.size() > 1) throw UsageError("rollback takes at most one transaction ID");
   bool force = vm.count("force") != 0;
   ProcSys proc(ctx.fs);
   preflight(ctx, proc, false);
   FileLock lock = take_lock(ctx);
   Journal journal(ctx.fs.root());
+  journal.remove_stale_temp_files();
+  std::unique_ptr<WriteSide> io = make_write_side(proc, journal);
   std::vector<Journal::Item> items = journal_items(journal);
   const Journal::Item* chosen = nullptr;
   if (!ids.empty()) {
@@ -582,7 +431,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
       entry.state = TxnState::rolled_back;
       entry.rolled_back_by = "rollback";
       entry.finished = utc_now();
-      if (Result<bool> s = journal.save(entry); !s.ok())
+      if (Result<bool> s = io->save_journal(entry); !s.ok())
         throw SystemFailure("cannot write the journal: " + s.error().message());
       RollbackReport gone;
       gone.transaction = entry.id;
@@ -612,22 +461,27 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   if (!report.drift.empty() && !force) return finish("refused", ExitCode::system_error);
   // From here until the end the entry is pending again: a crash mid-way leaves each key at
   // its written or its previous value, which the next `tcptune rollback` accepts and finishes.
-  if (entry.state == TxnState::committed) {
-    entry.state = TxnState::pending;
-    entry.rollback_started = utc_now();
-    if (Result<bool> s = journal.save(entry); !s.ok())
-      throw SystemFailure("cannot write the journal: " + s.error().message() +
-                          "; nothing was changed");
-  }
+  // The journal is written before anything is restored, whatever the entry's state: when it
+  // cannot be written (a full disk), nothing is touched.
+  entry.state = TxnState::pending;
+  entry.rollback_started = utc_now();
+  if (Result<bool> s = io->save_journal(entry); !s.ok())
+    throw SystemFailure("cannot write the journal: " + s.error().message() +
+                        "; nothing was changed");
   std::string save_error;
-  RestoreReport r = roll_back(entry, journal, ctx.fs, proc, faults, force, "rollback", save_error);
+  RestoreReport r = roll_back(entry, ctx.fs, proc, *io, force, "rollback", save_error);
   report.restored = r.restored;
   report.left = r.left;
   report.restored.insert(report.restored.end(), r.notes.begin(), r.notes.end());
-  if (!save_error.empty())
-    ctx.err << "tcptune: warning: cannot record the rollback in the journal: " << save_error
-            << "\n";
   if (!r.left.empty()) return finish("rollback-failed", ExitCode::rollback_incomplete);
+  if (!save_error.empty()) {
+    // Restored, but the journal still says pending: not a success. The next `tcptune
+    // rollback` finds every value as before and records it.
+    report.notes.push_back("cannot record the rollback in the journal: " + save_error +
+                           "; the entry stays pending until `tcptune rollback " + entry.id +
+                           "` records it");
+    return finish("rolled-back", ExitCode::system_error);
+  }
   return finish("rolled-back", ExitCode::ok);
 }
 

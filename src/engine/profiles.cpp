@@ -228,20 +228,24 @@ Plan make_plan(const ResolvedProfile& profile, const FactSource& facts) {
     if (s.kernel) {
       if (kernel == nullptr) {
         plan.notes.push_back(
-            {s.key, "skipped: the kernel version is unknown and the setting needs kernel " +
-                        s.kernel->text});
+            {s.key,
+             "skipped: the kernel version is unknown and the setting needs kernel " +
+                 s.kernel->text,
+             NoteReason::kernel_unknown});
         continue;
       }
       if (!s.kernel->matches(*kernel)) {
         plan.notes.push_back(
-            {s.key, "skipped: needs kernel " + s.kernel->text + ", this is " + kernel->str()});
+            {s.key, "skipped: needs kernel " + s.kernel->text + ", this is " + kernel->str(),
+             NoteReason::kernel_mismatch});
         continue;
       }
     }
     std::optional<std::string> live = text_of(facts, FactKind::live, s.path);
     std::optional<std::string> persisted = text_of(facts, FactKind::persisted, s.path);
     if (!live && s.op != TargetOp::absent) {
-      plan.notes.push_back({s.key, "skipped: the key does not exist on this kernel"});
+      plan.notes.push_back(
+          {s.key, "skipped: the key does not exist on this kernel", NoteReason::key_absent});
       continue;
     }
     Change c;

@@ -87,9 +87,22 @@ struct Change {
   std::string profile;
 };
 
+/// Why a setting was skipped or is worth a note. Code decides on the reason, never on the text.
+enum class NoteReason {
+  other,
+  kernel_unknown,   ///< the setting has a kernel constraint and the kernel version is unknown
+  kernel_mismatch,  ///< the kernel constraint does not match
+  key_absent,       ///< the key does not exist on this kernel
+  not_per_netns,    ///< apply --netns: the key is not private to a network namespace
+  set_elsewhere,    ///< another sysctl.d file sets a key the profile wants absent
+  leaves_fragment,  ///< the key leaves the fragment
+  fragment_value,   ///< the fragment's value for the key changes
+};
+
 struct PlanNote {
   std::string key;
   std::string message;
+  NoteReason reason = NoteReason::other;
 };
 
 struct Plan {

@@ -8,19 +8,12 @@
 
 #include "apply/fragment.hpp"
 #include "apply/journal.hpp"
+#include "apply/plan.hpp"
 #include "engine/profiles.hpp"
 #include "render/lint_render.hpp"
 #include "render/style.hpp"
 
 namespace tcptune {
-
-/// A pod sysctl for the Kubernetes snippet (--netns).
-struct PodSysctl {
-  std::string key;
-  std::string value;
-  bool safe = false;
-  std::string note;  ///< "since Kubernetes 1.29 (node kernel 4.6+)" or the kubelet flag
-};
 
 struct ApplyReport {
   std::string version;

@@ -121,6 +121,7 @@ std::string journal_to_json(const JournalEntry& e) {
   ojson j;
   j["schema"] = "tcptune.journal/1";
   j["id"] = e.id;
+  j["seq"] = e.seq;
   j["state"] = std::string(to_string(e.state));
   j["version"] = e.version;
   j["profile"] = e.profile;
@@ -181,6 +182,12 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
     e.pid = pid.get<long>();
     e.netns = opt(j, "netns").value_or("");
     if (j.contains("netns_id")) e.netns_id = opt(j, "netns_id").value_or("");
+    if (j.contains("seq")) {
+      const ojson& seq = field(j, "seq");
+      if (!seq.is_number_integer() || seq.get<long>() < 0)
+        throw Bad{"'seq' must be a non-negative integer"};
+      e.seq = seq.get<long>();
+    }
     const ojson& f = field(j, "fragment");
     if (!f.is_null()) {
       JournalFragment jf;

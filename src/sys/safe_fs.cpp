@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -385,6 +386,48 @@ void remove_temp_files(int dirfd, const std::string& name) {
     if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
       (void)::unlinkat(dirfd, n.c_str(), 0);
   }
+}
+
+int remove_dead_temp_files(int dirfd) {
+  int dupfd = ::dup(dirfd);
+  if (dupfd < 0) return 0;
+  DIR* d = ::fdopendir(dupfd);
+  if (d == nullptr) {
+    ::close(dupfd);
+    return 0;
+  }
+  ::rewinddir(d);
+  std::vector<std::string> stale;
+  constexpr std::string_view k_mark = ".tcptune-";
+  while (const dirent* de = ::readdir(d)) {
+    std::string n = de->d_name;
+    if (n.size() < 2 || n.front() != '.') continue;
+    std::size_t at = n.rfind(k_mark);
+    if (at == std::string::npos || at == 0) continue;
+    // ".NAME.tcptune-PID-RANDOM": the writer's pid, then a random suffix.
+    std::string rest = n.substr(at + k_mark.size());
+    std::size_t dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 || dash > 10) continue;
+    long pid = 0;
+    bool digits = true;
+    for (std::size_t i = 0; i < dash; ++i) {
+      if (rest[i] < '0' || rest[i] > '9') digits = false;
+      if (digits) pid = pid * 10 + (rest[i] - '0');
+    }
+    if (!digits || pid <= 0 || pid > 0x3fffffff) continue;
+    // A live writer (another tcptune, or this one) may be between write and rename.
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    stale.push_back(n);
+  }
+  ::closedir(d);
+  int removed = 0;
+  for (const std::string& n : stale) {
+    struct stat st {};
+    if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+        ::unlinkat(dirfd, n.c_str(), 0) == 0)
+      ++removed;
+  }
+  return removed;
 }
 
 Result<bool> remove_at(int dirfd, const std::string& name, const EntryId& expected,

@@ -80,7 +80,11 @@ struct EntryId {
   uid_t uid = 0;
   [[nodiscard]] bool is_regular() const;
   [[nodiscard]] bool is_symlink() const;
-  [[nodiscard]] bool same_file(const EntryId& o) const { return dev == o.dev && ino == o.ino; }
+  /// The same inode, of the same type: an inode number freed by a removal is often reused at
+  /// once (a file removed and a symbolic link created in its place can share it).
+  [[nodiscard]] bool same_file(const EntryId& o) const {
+    return dev == o.dev && ino == o.ino && ((mode ^ o.mode) & 0170000) == 0;
+  }
 };
 
 /// lstat() of `name` in the directory `dirfd`; nullopt when there is no such entry, an error
@@ -110,6 +114,11 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
 /// Removes the temporary files replace_at() leaves behind when the process dies mid-way
 /// (".NAME.tcptune-PID-RANDOM", regular files only).
 void remove_temp_files(int dirfd, const std::string& name);
+
+/// Removes every temporary file of replace_at() in `dirfd` (".NAME.tcptune-PID-RANDOM",
+/// regular files only) whose writer PID no longer runs: left by a kill in the middle of a
+/// write. Call it under the lock. Returns how many were removed.
+int remove_dead_temp_files(int dirfd);
 
 /// Removes `name` from `dirfd` when it is still the entry `expected`, then fsyncs the directory.
 Result<bool> remove_at(int dirfd, const std::string& name, const EntryId& expected,

@@ -151,6 +151,8 @@ ok() { pass=$((pass + 1)); echo "ok: $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $1"; [[ -n "${2:-}" ]] && sed 's/^/    /' <<<"$2" | head -40; }
 # t OUT ARGS...: run tcptune, stdout+stderr to $tmp/OUT.out, exit code in $rc.
 t() { local o=$1; shift; timeout 60 "$bin" "$@" >"$tmp/$o.out" 2>&1; rc=$?; }
+# The fault-injecting build of the same library (TCPTUNE_FAULT); the shipped binary has none.
+faulty=${TCPTUNE_FAULTY_BIN:?TCPTUNE_FAULTY_BIN: the tcptune_faulty test binary}
 show() { printf '$ tcptune %s\nexit %s\n%s' "$1" "$rc" "$(head -c 3000 "$tmp/$2.out")"; }
 keys="net.ipv4.tcp_tw_reuse net.ipv4.tcp_keepalive_time net.ipv4.tcp_slow_start_after_idle
 net.ipv4.tcp_max_syn_backlog net.ipv4.tcp_max_tw_buckets net.ipv4.tcp_timestamps
@@ -284,7 +286,7 @@ fi
 before=$(state) ids=$(journal_ids)
 tg=$(targets web)
 TCPTUNE_FAULT=journal TCPTUNE_FAULT_ACTION=stall TCPTUNE_FAULT_STALL_SECONDS=4 \
-  "$bin" apply --profile web >"$tmp/e1.out" 2>&1 &
+  "$faulty" apply --profile web >"$tmp/e1.out" 2>&1 &
 p1=$!   # tcptune itself (no wrapper), so that $p1 is the pid the lock holder reports
 sleep 1
 t e2 apply --profile web
@@ -365,7 +367,8 @@ if ip netns add tcptune-test 2>"$tmp/g0.out"; then
   # rollback marks the entry rolled back instead of blocking every later apply.
   ids=$(journal_ids)
   if ip netns add tcptune-gone 2>"$tmp/g4.out"; then
-    TCPTUNE_FAULT=live:1 TCPTUNE_FAULT_ACTION=crash t g5 apply --profile web --netns tcptune-gone
+    TCPTUNE_FAULT=live:1 TCPTUNE_FAULT_ACTION=crash timeout 60 "$faulty" apply --profile web \
+      --netns tcptune-gone >"$tmp/g5.out" 2>&1; rc=$?
     id=$(new_ids "$ids")
     ip netns del tcptune-gone
     t g6 rollback --format json

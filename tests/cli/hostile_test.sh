@@ -212,7 +212,7 @@ for previous in none tcptune; do
   live_before=$(cat "$r8"/proc/sys/net/ipv4/tcp_max_syn_backlog "$r8"/proc/sys/net/ipv4/tcp_slow_start_after_idle)
   nj=$(ls "$r8/var/lib/tcptune" 2>/dev/null | wc -l)
   TCPTUNE_FAULT=journal TCPTUNE_FAULT_ACTION=stall TCPTUNE_FAULT_STALL_SECONDS=3 \
-    timeout 30 "$bin" --root "$r8" apply --profile web >"$tmp/swap.out" 2>&1 &
+    timeout 30 "${TCPTUNE_FAULTY_BIN:?the tcptune_faulty test binary}" --root "$r8" apply --profile web >"$tmp/swap.out" 2>&1 &
   apid=$!
   for _ in $(seq 1 100); do  # the new journal entry appears (at most 10 s)
     (($(ls "$r8/var/lib/tcptune" 2>/dev/null | wc -l) > nj)) && break

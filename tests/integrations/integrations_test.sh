@@ -148,11 +148,11 @@ timeout $T "$bin" --root "$b" rollback --format json >"$out/rollback-refused.jso
 timeout $T "$bin" --root "$b" rollback --force --format json >"$out/rollback-forced.json"; res rollback-forced $?
 # a failed live write: rolled back by apply itself
 c=$work/fail; cp -a "$fx/idle-default" "$c"
-TCPTUNE_FAULT=live:1 TCPTUNE_FAULT_ACTION=fail timeout $T "$bin" --root "$c" apply --profile db-client --format json >"$out/apply-rolled-back.json"; res apply-rolled-back $?
+TCPTUNE_FAULT=live:1 TCPTUNE_FAULT_ACTION=fail timeout $T "${TCPTUNE_FAULTY_BIN:?the tcptune_faulty test binary}" --root "$c" apply --profile db-client --format json >"$out/apply-rolled-back.json"; res apply-rolled-back $?
 cp "$c"/var/lib/tcptune/*.json "$out/journal-apply-rolled-back.json"
 # a crash before commit leaves a pending entry
 d=$work/crash; cp -a "$fx/idle-default" "$d"
-TCPTUNE_FAULT=commit TCPTUNE_FAULT_ACTION=crash timeout $T "$bin" --root "$d" apply --profile db-client --format json >/dev/null 2>&1; res apply-crash $?
+TCPTUNE_FAULT=commit TCPTUNE_FAULT_ACTION=crash timeout $T "$TCPTUNE_FAULTY_BIN" --root "$d" apply --profile db-client --format json >/dev/null 2>&1; res apply-crash $?
 cp "$d"/var/lib/tcptune/*.json "$out/journal-pending.json"
 # A refusal before the plan (an unfinished transaction) is a tcptune.apply/1 report too.
 timeout $T "$bin" --root "$d" apply --profile db-client --format json >"$out/apply-refused-pending.json" 2>/dev/null; res apply-refused-pending $?

@@ -134,7 +134,7 @@ for dirpath, _, files in os.walk(src):
         if f.endswith(".cpp"):
             with open(os.path.join(dirpath, f), encoding="utf-8") as fh:
                 env_vars |= set(re.findall(r'(?:getenv|env)\("([A-Z_]+)"\)', fh.read()))
-if len(env_vars) < 4:
+if len(env_vars) < 3:  # TCPTUNE_DATA_DIR, NO_COLOR, TERM (the fault switch is test-only)
     fail(f"found only {sorted(env_vars)} environment variables in src/")
 for var in sorted(env_vars):
     if f".B {var}\n" not in env_sec:

@@ -12,9 +12,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "apply/fault.hpp"
+#include "apply/fault_write_side.hpp"
 #include "apply/fragment.hpp"
 #include "apply/journal.hpp"
+#include "apply/recording_write_side.hpp"
 #include "apply/transaction.hpp"
 #include "core/exit_code.hpp"
 #include "sys/proc_sys.hpp"
@@ -279,31 +280,26 @@ TEST_CASE("shadowing: later files, same-name replacement, procps tail and globs"
   CHECK(shadowing(own, "/etc/sysctl.d", "99-tcptune.conf", keys).empty());
 }
 
-TEST_CASE("fault specs") {
+TEST_CASE("fault specs of the test binary's write side") {
   EnvGuard env;
-  SUBCASE("unset: nothing happens") {
+  TempRoot r;
+  RootFs root(r.path);
+  ProcSys proc(root);
+  Journal journal(r.path);
+  SUBCASE("unset: the real write side itself") {
     ::unsetenv("TCPTUNE_FAULT");
-    Faults f = Faults::from_env();
-    CHECK_FALSE(f.any());
-    CHECK_FALSE(f.next("live"));
-  }
-  SUBCASE("points with occurrences") {
-    env.set("TCPTUNE_FAULT", "live:2, rollback");
-    Faults f = Faults::from_env();
-    CHECK_FALSE(f.next("live"));
-    CHECK(f.next("live"));
-    CHECK_FALSE(f.next("live"));
-    CHECK(f.next("rollback"));
-    CHECK_FALSE(f.next("journal"));
+    std::unique_ptr<WriteSide> real = std::make_unique<SystemWriteSide>(proc, journal);
+    WriteSide* p = real.get();
+    CHECK(test::FaultWriteSide::from_env(std::move(real)).get() == p);
   }
   SUBCASE("malformed specs are usage errors") {
     env.set("TCPTUNE_FAULT", "nowhere");
-    CHECK_THROWS_AS(Faults::from_env(), UsageError);
+    CHECK_THROWS_AS(test::FaultWriteSide::from_env(nullptr), UsageError);
     env.set("TCPTUNE_FAULT", "live:0");
-    CHECK_THROWS_AS(Faults::from_env(), UsageError);
+    CHECK_THROWS_AS(test::FaultWriteSide::from_env(nullptr), UsageError);
     env.set("TCPTUNE_FAULT", "live");
     env.set("TCPTUNE_FAULT_ACTION", "explode");
-    CHECK_THROWS_AS(Faults::from_env(), UsageError);
+    CHECK_THROWS_AS(test::FaultWriteSide::from_env(nullptr), UsageError);
   }
 }
 
@@ -334,12 +330,17 @@ TEST_CASE("a transaction on a fixture root: commit, read-back failure, rollback"
   e.fragment = f;
   e.keys.push_back({"net.ipv4.tcp_tw_reuse", "net/ipv4/tcp_tw_reuse", "2", std::nullopt, "1"});
   e.keys.push_back({"net.core.somaxconn", "net/core/somaxconn", "4096", std::nullopt, "8192"});
-  EnvGuard env;
+  SystemWriteSide real(proc, journal);
+  test::RecordingWriteSide io(real);
 
   SUBCASE("commit") {
-    ::unsetenv("TCPTUNE_FAULT");
-    Faults faults = Faults::from_env();
-    TxnOutcome o = run_transaction(e, journal, root, proc, faults);
+    TxnOutcome o = run_transaction(e, root, proc, io);
+    CHECK(io.log ==
+          std::vector<std::string>{
+              "journal pending", "replace apply " + r.path + "/etc/sysctl.d/99-tcptune.conf",
+              "live apply net/ipv4/tcp_tw_reuse 1", "read_back apply net/ipv4/tcp_tw_reuse",
+              "live apply net/core/somaxconn 8192", "read_back apply net/core/somaxconn",
+              "journal committed"});
     CHECK(o.state == TxnState::committed);
     CHECK(r.read("/proc/sys/net/ipv4/tcp_tw_reuse") == "1\n");
     CHECK(r.read("/proc/sys/net/core/somaxconn") == "8192\n");
@@ -350,15 +351,14 @@ TEST_CASE("a transaction on a fixture root: commit, read-back failure, rollback"
     std::vector<std::string> drift = rollback_drift(e, root, proc);
     REQUIRE(drift.size() == 1);
     CHECK(drift[0].find("net.core.somaxconn") == 0);
-    RestoreReport rep = restore(e, root, proc, faults, true);
+    RestoreReport rep = restore(e, root, proc, io, true);
     CHECK(rep.left.empty());
     CHECK(r.read("/proc/sys/net/core/somaxconn") == "4096\n");
     CHECK(r.read("/etc/sysctl.d/99-tcptune.conf") == *f.previous);
   }
   SUBCASE("a read-back mismatch rolls everything back") {
-    env.set("TCPTUNE_FAULT", "readback:2");
-    Faults faults = Faults::from_env();
-    TxnOutcome o = run_transaction(e, journal, root, proc, faults);
+    io.fail_at(5, EIO);  // the second read-back
+    TxnOutcome o = run_transaction(e, root, proc, io);
     CHECK(o.state == TxnState::rolled_back);
     REQUIRE(o.errors.size() == 1);
     CHECK(o.errors[0].find("net.core.somaxconn") == 0);
@@ -371,9 +371,9 @@ TEST_CASE("a transaction on a fixture root: commit, read-back failure, rollback"
     CHECK(items.value()[0].entry->state == TxnState::rolled_back);
   }
   SUBCASE("a failed restore step is reported exactly") {
-    env.set("TCPTUNE_FAULT", "commit,rollback:1");
-    Faults faults = Faults::from_env();
-    TxnOutcome o = run_transaction(e, journal, root, proc, faults);
+    io.fail_at(6, EIO);  // the commit
+    io.fail_at(7, EIO);  // the first restore
+    TxnOutcome o = run_transaction(e, root, proc, io);
     CHECK(o.state == TxnState::rollback_failed);
     REQUIRE(o.left.size() == 1);
     CHECK(o.left[0].find("net.core.somaxconn is '8192', was '4096'") == 0);
@@ -382,9 +382,7 @@ TEST_CASE("a transaction on a fixture root: commit, read-back failure, rollback"
   }
   SUBCASE("a foreign file appearing at the fragment path is left alone, not counted as left") {
     r.write("/etc/sysctl.d/99-tcptune.conf", "# the admin's own file\nnet.core.somaxconn = 1\n");
-    ::unsetenv("TCPTUNE_FAULT");
-    Faults faults = Faults::from_env();
-    TxnOutcome o = run_transaction(e, journal, root, proc, faults);
+    TxnOutcome o = run_transaction(e, root, proc, io);
     CHECK(o.state == TxnState::rolled_back);
     CHECK(o.left.empty());
     CHECK(r.read("/etc/sysctl.d/99-tcptune.conf") ==
@@ -397,10 +395,8 @@ TEST_CASE("a transaction on a fixture root: commit, read-back failure, rollback"
     // A directory where the key should be: the write fails like a refused key.
     fs::remove(r.path + "/proc/sys/net/core/somaxconn");
     fs::create_directories(r.path + "/proc/sys/net/core/somaxconn");
-    ::unsetenv("TCPTUNE_FAULT");
-    Faults faults = Faults::from_env();
     e.keys[1].before = "4096";
-    TxnOutcome o = run_transaction(e, journal, root, proc, faults);
+    TxnOutcome o = run_transaction(e, root, proc, io);
     CHECK(o.state != TxnState::committed);
     CHECK(r.read("/proc/sys/net/ipv4/tcp_tw_reuse") == "2\n");
     CHECK(r.read("/etc/sysctl.d/99-tcptune.conf") == *f.previous);
