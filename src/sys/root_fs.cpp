@@ -81,14 +81,13 @@ EntryType type_of(mode_t m) {
 
 RootFs::RootFs(std::string root) : m_root(std::move(root)) {
   while (m_root.size() > 1 && m_root.back() == '/') m_root.pop_back();
-  if (m_root.empty()) m_root = "/";
+  if (m_root.empty()) m_root.push_back('/');
 }
 
 std::string RootFs::host_path(std::string_view in_root) const {
-  std::string p(in_root);
-  if (p.empty() || p.front() != '/') p.insert(0, "/");
-  if (m_root == "/") return p;
-  return m_root + p;
+  const std::string_view slash = (in_root.empty() || in_root.front() != '/') ? "/" : "";
+  if (m_root == "/") return cat(slash, in_root);
+  return cat(m_root, slash, in_root);
 }
 
 Result<std::string> RootFs::resolve(std::string_view in_root) const {
