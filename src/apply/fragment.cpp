@@ -17,8 +17,10 @@ void comment(std::string& out, std::string_view text) {
   std::string line = "#";
   for (std::string_view word : split_ws(text)) {
     if (line.size() + 1 + word.size() > 96 && line.size() > 1) {
-      out += line + "\n";
-      line = "#";
+      out += line;
+      out += '\n';
+      line.clear();
+      line += '#';
     }
     line += " ";
     line += word;

@@ -50,7 +50,8 @@ Result<FragmentState> inspect_fragment(const RootFs& fs, const std::string& in_r
       std::string prefix;
       for (std::string_view part : split(sp.dir, '/')) {
         if (part.empty()) continue;
-        prefix += "/" + std::string(part);
+        prefix += '/';
+        prefix += part;
         Result<EntryType> t = fs.entry_type(prefix);
         if (!t.ok() || t.value() != EntryType::symlink) continue;
         Result<std::string> target = fs.read_link(prefix);

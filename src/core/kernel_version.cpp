@@ -1,12 +1,14 @@
 #include "core/kernel_version.hpp"
 
+#include "core/text_util.hpp"
+
 #include <cctype>
 
 namespace tcptune {
 
 std::string KernelVersion::str(VersionForm form) const {
-  std::string out = std::to_string(major) + "." + std::to_string(minor);
-  if (form == VersionForm::full || patch != 0) out += "." + std::to_string(patch);
+  std::string out = cat(std::to_string(major), ".", std::to_string(minor));
+  if (form == VersionForm::full || patch != 0) out += cat(".", std::to_string(patch));
   return out;
 }
 

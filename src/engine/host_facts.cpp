@@ -208,8 +208,9 @@ std::string HostFacts::canonical(const std::string& path, const std::string& raw
   }
   std::string out;
   for (const auto& [lo, hi] : merged) {
-    out +=
-        (out.empty() ? "" : ",") + std::to_string(lo) + (hi != lo ? "-" + std::to_string(hi) : "");
+    if (!out.empty()) out += ',';
+    out += std::to_string(lo);
+    if (hi != lo) out += cat("-", std::to_string(hi));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "render/apply_render.hpp"
 
+#include "core/text_util.hpp"
 #include "render/check_render.hpp"
 #include "render/findings_render.hpp"
 
@@ -47,14 +48,15 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
   }
   for (const PlanNote& n : r.notes) out += st.dim("note: " + n.key + ": " + n.message) + "\n";
   if (!r.shadows.empty()) {
-    out += "\n" +
-           (r.shadows_allowed ? st.severity(Severity::warning, "warning")
-                              : st.severity(Severity::error, "refused")) +
-           ": these later assignments would override the fragment at boot:\n";
+    out += '\n';
+    out += r.shadows_allowed ? st.severity(Severity::warning, "warning")
+                             : st.severity(Severity::error, "refused");
+    out += ": these later assignments would override the fragment at boot:\n";
     for (const Shadow& s : r.shadows) {
-      out += "  " + s.file + (s.line > 0 ? ":" + std::to_string(s.line) : "") + ": " + s.key +
-             (s.line > 0 ? " = " + s.value : "") + " (" + std::string(to_string(s.semantics)) +
-             ": " + s.why + ")\n";
+      const std::string line = s.line > 0 ? cat(":", std::to_string(s.line)) : std::string();
+      const std::string value = s.line > 0 ? cat(" = ", s.value) : std::string();
+      out += cat("  ", s.file, line, ": ", s.key, value, " (", to_string(s.semantics), ": ", s.why,
+                 ")\n");
     }
     if (!r.shadows_allowed)
       out +=
@@ -63,17 +65,18 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
           "  --allow-shadowed (the live values change; at boot those files win).\n";
   }
   if (r.fragment_write && r.fragment_text) {
-    out += "\n" +
-           st.bold(std::string(r.dry_run ? "fragment that would be written to " : "fragment ") +
-                   r.fragment_shown) +
-           "\n";
+    out += cat("\n",
+               st.bold(cat(r.dry_run ? "fragment that would be written to " : "fragment ",
+                           r.fragment_shown)),
+               "\n");
     out += indent(*r.fragment_text, "  | ");
   }
   if (!r.kubernetes.empty()) {
-    out += "\n" + st.bold("Kubernetes") +
-           ": a pod's network namespace starts from kernel defaults; set these in the pod spec.\n"
-           "Unsafe sysctls need the kubelet flag --allowed-unsafe-sysctls on every node that runs "
-           "the pod.\n";
+    out += cat("\n", st.bold("Kubernetes"));
+    out +=
+        ": a pod's network namespace starts from kernel defaults; set these in the pod spec.\n"
+        "Unsafe sysctls need the kubelet flag --allowed-unsafe-sysctls on every node that runs "
+        "the pod.\n";
     std::string y = "spec:\n  securityContext:\n    sysctls:\n";
     for (const PodSysctl& p : r.kubernetes) {
       y += "    - name: " + p.key + "    # " + (p.safe ? "safe" : "unsafe") + ": " + p.note + "\n";

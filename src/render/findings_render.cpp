@@ -1,5 +1,7 @@
 #include "render/findings_render.hpp"
 
+#include "core/text_util.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -13,8 +15,8 @@ std::string location(const Finding& f) {
   if (f.file.empty()) return "tcptune";
   std::string out = f.file;
   if (f.line > 0) {
-    out += ":" + std::to_string(f.line);
-    if (f.column > 0) out += ":" + std::to_string(f.column);
+    out += cat(":", std::to_string(f.line));
+    if (f.column > 0) out += cat(":", std::to_string(f.column));
   }
   return out;
 }

@@ -81,22 +81,21 @@ EntryType type_of(mode_t m) {
 
 RootFs::RootFs(std::string root) : m_root(std::move(root)) {
   while (m_root.size() > 1 && m_root.back() == '/') m_root.pop_back();
-  if (m_root.empty()) m_root = "/";
+  if (m_root.empty()) m_root.assign(1, '/');
   // The same directory as "/" under any spelling is the host root: every check that guards the
   // host (root privileges for apply, uname for the release, netlink for sockets) must see it.
   struct stat here {};
   struct stat top {};
   if (m_root != "/" && ::stat(m_root.c_str(), &here) == 0 && ::stat("/", &top) == 0 &&
       here.st_dev == top.st_dev && here.st_ino == top.st_ino) {
-    m_root = "/";
+    m_root.assign(1, '/');
   }
 }
 
 std::string RootFs::host_path(std::string_view in_root) const {
-  std::string p(in_root);
-  if (p.empty() || p.front() != '/') p.insert(0, "/");
-  if (m_root == "/") return p;
-  return m_root + p;
+  const std::string_view slash = (in_root.empty() || in_root.front() != '/') ? "/" : "";
+  if (m_root == "/") return cat(slash, in_root);
+  return cat(m_root, slash, in_root);
 }
 
 Result<std::string> RootFs::resolve(std::string_view in_root) const {

@@ -208,7 +208,8 @@ Result<UniqueFd> ensure_dir_in_root(const std::string& root, std::string_view in
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].empty() || parts[i] == ".") continue;
     std::string parent = prefix.empty() ? "." : prefix;
-    prefix += (prefix.empty() ? "" : "/") + std::string(parts[i]);
+    if (!prefix.empty()) prefix += '/';
+    prefix += parts[i];
     int fd = open_beneath(rootfd.value().get(), prefix, O_RDONLY | O_DIRECTORY, 0);
     if (fd < 0 && errno == ENOENT) {
       int pfd = open_beneath(rootfd.value().get(), parent, O_RDONLY | O_DIRECTORY, 0);
@@ -463,9 +464,15 @@ Result<FileLock> FileLock::acquire(const std::string& root, std::string_view in_
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd.value().get(), 0) == 0) {
-    (void)::pwrite(fd.value().get(), pid.data(), pid.size(), 0);
+  // The pid only feeds the message a waiting apply prints; the lock itself is the flock. After a
+  // failed or short write the file is emptied again (a waiter then shows holder 0, not a
+  // partial pid); if even that fails there is nothing more to do and the lock still holds.
+  const int lock_fd = fd.value().get();
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(lock_fd, 0) == 0 &&
+      ::pwrite(lock_fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()) &&
+      ::ftruncate(lock_fd, 0) != 0) {
+    // A partial pid stays in the file; only the holder shown to a waiter is wrong.
   }
   return FileLock(std::move(fd.value()));
 }

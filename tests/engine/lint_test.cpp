@@ -300,7 +300,10 @@ TEST_CASE("man/tcptune-codes.7 is generated from the rules data and documents ev
 
   std::string page = test::data_file("man/tcptune-codes.7");
   REQUIRE_FALSE(page.empty());
-  for (const auto& [code, info] : checks.all()) {
+  for (const auto& entry : checks.all()) {
+    // Not a structured binding: clang 14 cannot capture one in doctest's assertion lambdas.
+    const auto& code = entry.first;
+    const auto& info = entry.second;
     // Documented: a section of its own, and the data gives it something to say.
     CHECK_MESSAGE(page.find(".SS \"" + code + " " + info.name + "\"\n") != std::string::npos,
                   code << " is missing from man/tcptune-codes.7");
