@@ -136,6 +136,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
     in.cmdline = cmdline.value();
   if (ctx.fs.is_host_root()) in.initial_netns = in_initial_netns();
   report.initial_netns = in.initial_netns;
+  report.proc_dir = ctx.fs.host_path("/proc");
 
   std::optional<CensusReport> census;
   if (vm.count("no-sockets") == 0) {

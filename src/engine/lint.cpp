@@ -116,7 +116,8 @@ class Linter {
                   std::to_string(k_max_findings_per_file) + " per file)");
     }
     if (m_over_total.count > 0) {
-      summary("", m_over_total,
+      // Located at the first file it concerns, so that every gcc-format line names a file.
+      summary(*m_over_total_files.begin(), m_over_total,
               std::to_string(m_over_total.count) + " more finding(s) in " +
                   std::to_string(m_over_total_files.size()) + " file(s) not shown (at most " +
                   std::to_string(k_max_lint_findings) + " in all)");

@@ -275,7 +275,7 @@ std::string render_check(const CheckReport& r, OutputFormat format, const Style&
       return prometheus(r);
     case OutputFormat::gcc: {
       std::string out;
-      for (const Finding& f : r.findings) out += render_finding_gcc(f);
+      for (const Finding& f : r.findings) out += render_finding_gcc(f, r.proc_dir);
       return out;
     }
     default:

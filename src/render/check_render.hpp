@@ -34,7 +34,8 @@ struct CheckReport {
   Plan plan;
   std::string semantics;
   int exit_code = 0;
-  bool quiet = false;  ///< -q: text output leaves info findings out
+  bool quiet = false;              ///< -q: text output leaves info findings out
+  std::string proc_dir = "/proc";  ///< /proc on this machine (DIR/proc under --root), for gcc
 };
 
 /// The diff lines of a plan ("- key = current" / "+ key = target", persisted, why).

@@ -1,5 +1,6 @@
 #include "render/findings_render.hpp"
 
+#include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
 
 #include <algorithm>
@@ -127,11 +128,21 @@ std::string render_finding_text(const Finding& f, const Style& style, bool with_
   return out;
 }
 
-std::string render_finding_gcc(const Finding& f) {
+std::string render_finding_gcc(const Finding& f, const std::string& proc_dir) {
   const char* sev = f.severity == Severity::info
                         ? "note"
                         : (f.severity == Severity::warning ? "warning" : "error");
-  return location(f) + ": " + sev + ": " + f.message + " [" + f.code + "]\n";
+  std::string file = f.file;
+  if (file.empty()) {
+    NormalizedKey k = f.key ? normalize_key(*f.key) : NormalizedKey{};
+    file = proc_dir + (k.path.empty() ? "/net/tcp" : "/sys/" + k.path);
+  }
+  std::string where = file + ":" + std::to_string(std::max(f.line, 1)) + ":" +
+                      std::to_string(f.line > 0 ? std::max(f.column, 1) : 1);
+  // One line per finding: a newline in a message would start a line no parser can place.
+  std::string message = f.message;
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  return where + ": " + sev + ": " + message + " [" + f.code + "]\n";
 }
 
 std::string render_finding_github(const Finding& f) {

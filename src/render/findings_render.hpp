@@ -18,7 +18,12 @@ using Json = nlohmann::ordered_json;
 /// `path:line:col: severity: message [TTnnnn]`, then the source line with a caret and the
 /// hint (text format) — or the bare first line (gcc format: "note" for info).
 std::string render_finding_text(const Finding& f, const Style& style, bool with_source);
-std::string render_finding_gcc(const Finding& f);
+/// gcc format: every line is `file:line:col: severity: message [TTnnnn]`, so that editors'
+/// gcc parsers (vim's errorformat, VS Code's $gcc) take every line. A finding about a whole
+/// file gets line 1, column 1. A finding without a file is located where its evidence can be
+/// read: a key's live value at PROC/sys/<key path>, a socket census finding at PROC/net/tcp
+/// (the socket table the census summarises). `proc_dir` is /proc, or DIR/proc under --root.
+std::string render_finding_gcc(const Finding& f, const std::string& proc_dir = "/proc");
 /// GitHub Actions workflow command (`::error file=...,line=...::message`).
 std::string render_finding_github(const Finding& f);
 

@@ -196,22 +196,42 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
       out += "tcptune_listener_accept_queue{address=\"" + prometheus_label(where.first) +
              "\",port=\"" + std::to_string(where.second) + "\"} " + std::to_string(queue) + "\n";
     }
-    // Tcp.CurrEstab is a level, not a count of events: a gauge of its own.
-    std::string counters =
-        "# HELP tcptune_kernel_counter TCP counters from /proc/net/netstat and /proc/net/snmp.\n"
-        "# TYPE tcptune_kernel_counter counter\n";
-    std::string gauges =
-        "# HELP tcptune_kernel_gauge TCP levels from /proc/net/snmp (Tcp.CurrEstab).\n"
-        "# TYPE tcptune_kernel_gauge gauge\n";
+    // One counter family per kernel table, the counter's own name as a label: a fixed, small set
+    // of series (Prometheus naming: counters end in _total, no type word in the name, snake_case
+    // names, so the kernel's CamelCase names stay label values). Tcp.CurrEstab is a level, not a
+    // count of events: a gauge of its own.
+    std::string tcpext =
+        "# HELP tcptune_kernel_tcpext_total TCP event counters from /proc/net/netstat (TcpExt), "
+        "by kernel name.\n"
+        "# TYPE tcptune_kernel_tcpext_total counter\n";
+    std::string tcp =
+        "# HELP tcptune_kernel_tcp_total TCP event counters from /proc/net/snmp (Tcp), by kernel "
+        "name.\n"
+        "# TYPE tcptune_kernel_tcp_total counter\n";
+    std::string established =
+        "# HELP tcptune_kernel_tcp_curr_estab TCP connections in ESTABLISHED or CLOSE_WAIT "
+        "(Tcp.CurrEstab in /proc/net/snmp).\n"
+        "# TYPE tcptune_kernel_tcp_curr_estab gauge\n";
+    // A family is written only with samples: a kernel table that could not be read is absent.
+    std::string tcpext_samples, tcp_samples, established_sample;
     for (const std::string& name : reported_counters_list()) {
       auto it = rep.counters.find(name);
       if (it == rep.counters.end()) continue;
-      bool level = name == "Tcp.CurrEstab";
-      (level ? gauges : counters) +=
-          std::string(level ? "tcptune_kernel_gauge" : "tcptune_kernel_counter") + "{name=\"" +
-          name + "\"} " + std::to_string(it->second) + "\n";
+      std::string value = std::to_string(it->second) + "\n";
+      if (name == "Tcp.CurrEstab") {
+        established_sample = "tcptune_kernel_tcp_curr_estab " + value;
+        continue;
+      }
+      std::size_t dot = name.find('.');
+      std::string label = "{counter=\"" + prometheus_label(name.substr(dot + 1)) + "\"} ";
+      if (name.compare(0, dot, "TcpExt") == 0)
+        tcpext_samples += "tcptune_kernel_tcpext_total" + label + value;
+      else
+        tcp_samples += "tcptune_kernel_tcp_total" + label + value;
     }
-    out += counters + gauges;
+    if (!tcpext_samples.empty()) out += tcpext + tcpext_samples;
+    if (!tcp_samples.empty()) out += tcp + tcp_samples;
+    if (!established_sample.empty()) out += established + established_sample;
     // Rates only exist with two snapshots: Prometheus can rate() the counters itself, but the
     // per-destination connection rate and the time to exhaustion come from the census.
     if (rep.sample.two_snapshots) {

@@ -75,7 +75,7 @@ with tempfile.TemporaryDirectory() as tmp:
                     f"net.ipv4.tcp_keepalive_time = {600 + i % 100}\n")
     case("a sysctl.d set of 10,000 files", ["--root", root, "lint", "--kernel", "6.1",
                                             "--format", "gcc"], 1,
-         ["tcptune: warning: ", "more finding(s) in ", " file(s) not shown (at most 5000 in all); "
+         [":1:1: warning: ", "more finding(s) in ", " file(s) not shown (at most 5000 in all); "
           "the worst of them is warning [TT1013]"],
          max_out=2_000_000)
     rc, out, _ = run(["--root", root, "lint", "--kernel", "6.1"])
@@ -100,7 +100,7 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write("net.ipv4.tcp_tw_recycle = 1\n")
     size = os.path.getsize(huge)
     case("a 100 MiB file in sysctl.d", ["--root", root, "lint", "--kernel", "6.1", "--format", "gcc"], 2,
-         [f"50-huge.conf: error: file not read: file is {size} bytes, over the limit of 4194304 [TT1009]",
+         [f"50-huge.conf:1:1: error: file not read: file is {size} bytes, over the limit of 4194304 [TT1009]",
           "60-next.conf:1:1: error: net.ipv4.tcp_tw_recycle"])
     case("a 100 MiB file on the command line", ["lint", huge, "--kernel", "6.1", "--format", "gcc"], 2,
          [f"file is {size} bytes, over the limit of 4194304 [TT1009]"])
@@ -114,7 +114,7 @@ with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(d, name), "wb") as f:
             f.write(chunk * (3500 * 1024 // len(chunk)))
     case("a set over its 8 MiB budget", ["--root", root, "lint", "--kernel", "6.1", "--format", "gcc"], 2,
-         ["30-c.conf: error: file not read: the files read before it hold",
+         ["30-c.conf:1:1: error: file not read: the files read before it hold",
           "a sysctl.d set is read up to 8 MiB in all [TT1009]"])
 
     # 4. 4 MiB of duplicate assignments: findings capped.

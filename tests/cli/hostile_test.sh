@@ -47,7 +47,7 @@ if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null && setpriv --reuid=65534
   chmod -R a+rX "$tmp/nobody"
   cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all env TCPTUNE_DATA_DIR="$tmp/nobody"
     "$tmp/nobody/tcptune" --root "$root3" lint --kernel 6.1 --format gcc)
-  check "unreadable file (as nobody)" 2 "10-secret.conf: error: cannot read file:" "Permission denied"
+  check "unreadable file (as nobody)" 2 "10-secret.conf:1:1: error: cannot read file:" "Permission denied"
   # The host root under any spelling is the host root: apply refuses up front without root
   # (not later, by whatever it fails to open). nobody cannot change anything in any case.
   cp -r "$TCPTUNE_DATA_DIR"/profiles "$tmp/nobody/"
@@ -86,12 +86,12 @@ check "hostile sysctl.d set" 2 \
   "20-longline.conf:1:1: error: line is 1048597 bytes long, over the limit of 4096; it was not read [TT1008]" \
   "30-nul.conf:3:28: error: NUL byte in line; the line was not read [TT1007]" \
   "35-utf8.conf:1:21: error: invalid UTF-8; the line was not read [TT1007]" \
-  "40-loop.conf: error: cannot read file:" "Too many levels of symbolic links" \
-  "50-fifo.conf: error: cannot read file:" "not a regular file [TT1010]" \
+  "40-loop.conf:1:1: error: cannot read file:" "Too many levels of symbolic links" \
+  "50-fifo.conf:1:1: error: cannot read file:" "not a regular file [TT1010]" \
   "60-escape.conf:1:1: error: key 'net/../../etc/passwd' would escape /proc/sys" \
   "60-escape.conf:2:1: error: key '../../../etc/shadow' would escape /proc/sys" \
-  "70-outside.conf: error: cannot read file:" \
-  "80-huge.conf: error: file not read: file is 5242880 bytes, over the limit of 4194304 [TT1009]"
+  "70-outside.conf:1:1: error: cannot read file:" \
+  "80-huge.conf:1:1: error: file not read: file is 5242880 bytes, over the limit of 4194304 [TT1009]"
 # The link to /etc/passwd resolves inside the root, never to the host's file.
 if grep -q 'root:x:0:0' "$tmp/out"; then echo "FAIL: read the host's /etc/passwd"; fail=$((fail + 1)); fi
 # The long line does not hide the next one.
@@ -162,10 +162,10 @@ chmod 1777 "$root6/run/sysctl.d"           # sticky does not stop adding files
 chgrp 65534 "$root6/usr/lib" && chmod 0775 "$root6/usr/lib"  # a parent, group-writable
 cmd=("$bin" --root "$root6" lint --kernel 6.1 --format gcc)
 check "lint: sysctl.d writable by others, files owned by another user" 1 \
-  "root6/run/sysctl.d: warning: directory is writable by every user (mode 1777): that user could add or replace files in /run/sysctl.d that are applied as root at boot [TT5008]" \
-  "root6/usr/lib: warning: directory is writable by group 65534 (mode 0775): that user could add or replace files in /usr/lib/sysctl.d that are applied as root at boot [TT5008]" \
-  "root6/etc/sysctl.d/20-nobody.conf: warning: file is owned by uid 65534, not root: its settings are applied as root at boot [TT5009]" \
-  "root6/etc/sysctl.d/30-world.conf: warning: file is writable by every user (mode 0666): its settings are applied as root at boot [TT5009]"
+  "root6/run/sysctl.d:1:1: warning: directory is writable by every user (mode 1777): that user could add or replace files in /run/sysctl.d that are applied as root at boot [TT5008]" \
+  "root6/usr/lib:1:1: warning: directory is writable by group 65534 (mode 0775): that user could add or replace files in /usr/lib/sysctl.d that are applied as root at boot [TT5008]" \
+  "root6/etc/sysctl.d/20-nobody.conf:1:1: warning: file is owned by uid 65534, not root: its settings are applied as root at boot [TT5009]" \
+  "root6/etc/sysctl.d/30-world.conf:1:1: warning: file is writable by every user (mode 0666): its settings are applied as root at boot [TT5009]"
 if grep -q "10-ok.conf.*TT500[89]\|root6/etc/sysctl.d: .*TT5008" "$tmp/out"; then
   echo "FAIL: a root-owned 0644 file or 0755 directory was reported"; fail=$((fail + 1))
 fi

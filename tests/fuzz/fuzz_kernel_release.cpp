@@ -1,10 +1,10 @@
 // libFuzzer target: kernel release strings (uname -r, /proc/sys/kernel/osrelease) and the strict
 // X.Y[.Z] versions of the catalog and --kernel (src/core/kernel_version.hpp).
 //
-// Invariants: every parsed number is 0..9999; str() and str(VersionForm::short_form) parse back strictly to the
-// same version; a strictly valid text is a valid release with the same value; trailing
-// whitespace and a non-digit suffix do not change a release; versions compare as facts the way
-// KernelVersion orders them.
+// Invariants: every parsed number is 0..9999; str() and str(VersionForm::short_form) parse back
+// strictly to the same version; a strictly valid text is a valid release with the same value;
+// trailing whitespace and a non-digit suffix do not change a release; versions compare as facts the
+// way KernelVersion orders them.
 
 #include <cstddef>
 #include <cstdint>
