@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "census/census.hpp"
 #include "census/socket_record.hpp"
+#include "core/text_util.hpp"
 
 namespace tcptune {
 
@@ -78,6 +80,11 @@ double fill(const WatchGroup& g) {
   return g.capacity > 0 ? static_cast<double>(g.in_use) / static_cast<double>(g.capacity) : 0.0;
 }
 
+std::int64_t counter(const std::map<std::string, std::int64_t>& c, const char* name) {
+  auto it = c.find(name);
+  return it == c.end() ? 0 : it->second;
+}
+
 }  // namespace
 
 void push_history(std::deque<double>& h, double v) {
@@ -149,8 +156,8 @@ std::vector<std::string> render_watch(const WatchFrame& f, int width_in, int hei
 
   std::string head = "tcptune sockets --watch  netns " + f.netns;
   if (f.netns_count > 1)
-    head += " (" + std::to_string(f.netns_index + 1) + "/" + std::to_string(f.netns_count) + ")";
-  head += "  every " + fixed(f.interval, 1) + "s  total " + std::to_string(f.total);
+    head += cat(" (", std::to_string(f.netns_index + 1), "/", std::to_string(f.netns_count), ")");
+  head += cat("  every ", fixed(f.interval, 1), "s  total ", std::to_string(f.total));
   if (f.paused) head += "  [paused]";
   add(head);
   add("");
@@ -179,7 +186,7 @@ std::vector<std::string> render_watch(const WatchFrame& f, int width_in, int hei
   rate_line("accepts", f.accepts);
   rate_line("closes first", f.closes);
   if (f.overflows_per_s && *f.overflows_per_s > 0)
-    add("overflows    " + rate(*f.overflows_per_s) + "/s  (TIME_WAIT buckets, accept queues)");
+    add(cat("overflows    ", rate(*f.overflows_per_s), "/s  (TIME_WAIT buckets, accept queues)"));
   add("");
 
   // Groups: label, in use / capacity as a bar, growth, time to exhaustion.
@@ -194,17 +201,17 @@ std::vector<std::string> render_watch(const WatchFrame& f, int width_in, int hei
     }
     for (const WatchGroup& g : gs) {
       if (lines.size() + 6 >= height) break;  // leave room for owners and the key line
-      std::string row = "  " + pad(g.label, label_w) + rpad(std::to_string(g.in_use), 7);
+      std::string row = cat("  ", pad(g.label, label_w), rpad(std::to_string(g.in_use), 7));
       if (g.capacity > 0) {
-        row += "/" + pad(std::to_string(g.capacity), 6) + " " +
-               bar(static_cast<double>(g.in_use), static_cast<double>(g.capacity), gbar_w);
+        row += cat("/", pad(std::to_string(g.capacity), 6), " ",
+                   bar(static_cast<double>(g.in_use), static_cast<double>(g.capacity), gbar_w));
       } else {
         row += std::string(8 + gbar_w, ' ');
       }
-      row += "  TW " + rpad(std::to_string(g.time_wait), 6);
-      if (g.close_wait > 0) row += "  CW " + std::to_string(g.close_wait);
-      if (g.growth_per_s) row += "  " + fixed(*g.growth_per_s, 1, true) + "/s";
-      if (g.seconds_to_exhaustion) row += "  full in " + duration(*g.seconds_to_exhaustion);
+      row += cat("  TW ", rpad(std::to_string(g.time_wait), 6));
+      if (g.close_wait > 0) row += cat("  CW ", std::to_string(g.close_wait));
+      if (g.growth_per_s) row += cat("  ", fixed(*g.growth_per_s, 1, true), "/s");
+      if (g.seconds_to_exhaustion) row += cat("  full in ", duration(*g.seconds_to_exhaustion));
       if (!g.owner.empty()) row += "  " + g.owner;
       add(row);
     }
@@ -227,34 +234,19 @@ std::string render_watch_line(const WatchFrame& f, const std::string& clock) {
   std::string out = clock + " netns=" + f.netns + " total=" + std::to_string(f.total);
   for (int s = 1; s < k_state_slots; ++s) {
     const std::uint64_t n = f.states[static_cast<std::size_t>(s)];
-    if (n > 0) out += " " + std::string(state_name(s)) + "=" + std::to_string(n);
+    if (n > 0) out += cat(" ", state_name(s), "=", std::to_string(n));
   }
-  if (!f.connects.empty()) out += " connects/s=" + fixed(f.connects.back(), 1);
-  if (!f.accepts.empty()) out += " accepts/s=" + fixed(f.accepts.back(), 1);
-  if (!f.closes.empty()) out += " closes/s=" + fixed(f.closes.back(), 1);
+  if (!f.connects.empty()) out += cat(" connects/s=", fixed(f.connects.back(), 1));
+  if (!f.accepts.empty()) out += cat(" accepts/s=", fixed(f.accepts.back(), 1));
+  if (!f.closes.empty()) out += cat(" closes/s=", fixed(f.closes.back(), 1));
   if (!f.destinations.empty()) {
     const WatchGroup& g = f.destinations.front();
-    out += " top=\"" + g.label + "\" in_use=" + std::to_string(g.in_use) +
-           " capacity=" + std::to_string(g.capacity);
-    if (g.seconds_to_exhaustion) out += " full_in=" + duration(*g.seconds_to_exhaustion);
+    out += cat(" top=\"", g.label, "\" in_use=", std::to_string(g.in_use),
+               " capacity=", std::to_string(g.capacity));
+    if (g.seconds_to_exhaustion) out += cat(" full_in=", duration(*g.seconds_to_exhaustion));
   }
   return out + "\n";
 }
-
-}  // namespace tcptune
-
-#include "census/census.hpp"
-
-namespace tcptune {
-
-namespace {
-
-std::int64_t counter(const std::map<std::string, std::int64_t>& c, const char* name) {
-  auto it = c.find(name);
-  return it == c.end() ? 0 : it->second;
-}
-
-}  // namespace
 
 void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now, double seconds,
                         std::size_t top) {
@@ -306,7 +298,7 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
   for (const Listener& l : s.listeners()) backlog[l.port] += l.queue_max;
   for (const PortUse& p : s.server_ports()) {
     WatchGroup g;
-    g.label = "port " + std::to_string(p.port);
+    g.label = cat("port ", std::to_string(p.port));
     for (int st = 1; st < k_state_slots; ++st) g.in_use += p.states[static_cast<std::size_t>(st)];
     g.capacity = 0;  // connections on a port are not bounded by a port range
     g.time_wait = p.states[static_cast<std::size_t>(TcpState::time_wait)];

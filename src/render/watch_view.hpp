@@ -14,6 +14,8 @@
 
 namespace tcptune {
 
+struct CensusReport;
+
 enum class WatchSort { sockets, headroom, rate };
 
 struct WatchGroup {
@@ -73,12 +75,6 @@ std::vector<std::string> render_watch(const WatchFrame& f, int width, int height
 /// "12:00:01 netns=initial total=1234 ESTABLISHED=100 TIME_WAIT=900 connects/s=310.0
 ///  accepts/s=0.0 closes/s=305.0 top=10.0.0.5:3306 in_use=900 capacity=28232".
 std::string render_watch_line(const WatchFrame& f, const std::string& clock);
-
-}  // namespace tcptune
-
-namespace tcptune {
-
-struct CensusReport;
 
 /// What the view remembers of the previous refresh to measure growth.
 struct WatchMemory {

@@ -28,7 +28,7 @@ TEST_CASE("journal order: by seq, not by the clock in the id") {
     e.id = id;
     e.seq = seq;
     e.state = TxnState::committed;
-    e.profile = "t";
+    e.profile = std::string(1, 't');  // a one-character literal assignment: GCC PR 105651
     e.mode = "live-only";
     e.started = "2026-12-05T10:00:00Z";
     e.keys.push_back({"net.core.somaxconn", "net/core/somaxconn", before, std::nullopt, target});

@@ -3,6 +3,7 @@
 // and the state on disk afterwards are checked each time.
 
 #include "apply/write_side.hpp"
+#include "core/text_util.hpp"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -139,7 +140,7 @@ TEST_CASE("write side: every operation of an apply fails with each errno; all is
         JournalEntry e = entry_for(r, journal);
         TxnOutcome o = run_transaction(e, root, proc, io);
         CHECK(io.log[at].size() > 0);
-        CHECK(io.log[at].substr(io.log[at].rfind('!')) == "!" + std::to_string(err));
+        CHECK(io.log[at].substr(io.log[at].rfind('!')) == tcptune::cat("!", std::to_string(err)));
         CHECK(r.state() == before);
         CHECK(o.left.empty());
         if (at == 0) {

@@ -1,4 +1,5 @@
 #include "engine/profiles.hpp"
+#include "core/text_util.hpp"
 
 #include <doctest/doctest.h>
 
@@ -54,8 +55,9 @@ TEST_CASE("a chain of 3000 profiles resolves, in the right order, and checks cle
   // Listed deepest first, so that every lookup of a parent has to search.
   std::vector<Profile> rest;
   for (int i = 1; i < n; ++i) {
-    rest.push_back(make("p" + std::to_string(i), "p" + std::to_string(i - 1),
-                        i % 2 == 0 ? "net.core.somaxconn" : "k" + std::to_string(i),
+    rest.push_back(make(tcptune::cat("p", std::to_string(i)),
+                        tcptune::cat("p", std::to_string(i - 1)),
+                        i % 2 == 0 ? "net.core.somaxconn" : tcptune::cat("k", std::to_string(i)),
                         std::to_string(i)));
   }
   ps.insert(ps.begin(), rest.rbegin(), rest.rend());
@@ -79,7 +81,8 @@ TEST_CASE("chain errors: unknown parents and loops, also reached through long ta
   ps.push_back(make("ok", "base"));
   ps.push_back(make("orphan", "missing"));
   for (int i = 0; i < 500; ++i)  // a long tail into the unknown parent
-    ps.push_back(make("t" + std::to_string(i), i == 0 ? "orphan" : "t" + std::to_string(i - 1)));
+    ps.push_back(make(tcptune::cat("t", std::to_string(i)),
+                      i == 0 ? "orphan" : tcptune::cat("t", std::to_string(i - 1))));
   ps.push_back(make("a", "b"));  // a loop a -> b -> c -> a
   ps.push_back(make("b", "c"));
   ps.push_back(make("c", "a"));

@@ -20,6 +20,14 @@ SocketRecord conn(std::uint8_t state, std::uint16_t lport, std::uint16_t rport, 
   return r;
 }
 
+WatchGroup group(std::string label, std::uint64_t in_use, std::int64_t capacity) {
+  WatchGroup g;
+  g.label = std::move(label);
+  g.in_use = in_use;
+  g.capacity = capacity;
+  return g;
+}
+
 }  // namespace
 
 TEST_CASE("sparkline scales to the largest value; ASCII without UTF-8") {
@@ -50,16 +58,7 @@ TEST_CASE("history keeps the last k_watch_history values") {
 }
 
 TEST_CASE("sorting: sockets, headroom, growth; ties by label") {
-  std::vector<WatchGroup> g(3);
-  g[0].label = "a";
-  g[0].in_use = 10;
-  g[0].capacity = 1000;
-  g[1].label = "b";
-  g[1].in_use = 50;
-  g[1].capacity = 100000;
-  g[2].label = "c";
-  g[2].in_use = 10;
-  g[2].capacity = 20;
+  std::vector<WatchGroup> g{group("a", 10, 1000), group("b", 50, 100000), group("c", 10, 20)};
   g[2].growth_per_s = 3;
   sort_groups(g, WatchSort::sockets);
   CHECK(g[0].label == "b");
