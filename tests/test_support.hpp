@@ -2,13 +2,18 @@
 // Shared test helpers: an in-memory /proc/sys, in-memory sysctl.d sets, the shipped catalogs.
 
 #include <fnmatch.h>
+#include <stdlib.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <doctest/doctest.h>
 #include "config/catalog_loader.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/key_source.hpp"
@@ -113,6 +118,35 @@ inline const CheckCatalog& shipped_checks() {
 
 inline std::string fixture(const char* name) {
   return std::string(TCPTUNE_TEST_FIXTURES) + "/" + name;
+}
+
+/// A fresh directory under /tmp for one test ("/tmp/tcptune-TAG-XXXXXX"), removed with
+/// everything in it when the test ends.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& tag = "test") {
+    std::string tmpl = "/tmp/tcptune-" + tag + "-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+/// Writes `text` to `p`, creating its parent directories.
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+/// A symbolic link at `at` whose text is `target`, creating the parent directories.
+inline void symlink_at(const std::string& target, const std::filesystem::path& at) {
+  std::filesystem::create_directories(at.parent_path());
+  std::filesystem::create_symlink(target, at);
 }
 
 }  // namespace tcptune::test

@@ -16,6 +16,7 @@
 #include "cli/app.hpp"
 #include "sys/proc_sys.hpp"
 #include "sys/root_fs.hpp"
+#include "test_support.hpp"
 
 using namespace tcptune;
 namespace fs = std::filesystem;
@@ -74,9 +75,8 @@ int run(const std::string& root, const std::vector<std::string>& args, std::stri
 }  // namespace
 
 TEST_CASE("rollback with a full journal disk") {
-  char tmpl[] = "/tmp/tcptune-full-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  const std::string r = tmpl;
+  tcptune::test::TempDir t("full");
+  const std::string r = t.path.string();
   fs::create_directories(r + "/proc/sys/net/core");
   std::ofstream(r + "/proc/sys/net/core/somaxconn") << "4096\n";
   RootFs root(r);

@@ -11,14 +11,14 @@
 
 #include "apply/journal.hpp"
 #include "cli/app.hpp"
+#include "test_support.hpp"
 
 using namespace tcptune;
 namespace fs = std::filesystem;
 
 TEST_CASE("journal order: by seq, not by the clock in the id") {
-  char tmpl[] = "/tmp/tcptune-seq-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  const std::string r = tmpl;
+  tcptune::test::TempDir t("seq");
+  const std::string r = t.path.string();
   fs::create_directories(r + "/proc/sys/net/core");
   std::ofstream(r + "/proc/sys/net/core/somaxconn") << "16384\n";
   Journal journal(r);

@@ -12,13 +12,13 @@
 #include <sstream>
 
 #include "cli/app.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 
 TEST_CASE("stale journal temp files are removed under the lock") {
-  char tmpl[] = "/tmp/tcptune-jtmp-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  const std::string r = tmpl;
+  tcptune::test::TempDir t("jtmp");
+  const std::string r = t.path.string();
   fs::create_directories(r + "/proc/sys/net/core");
   std::ofstream(r + "/proc/sys/net/core/somaxconn") << "4096\n";
   const std::string dir = r + "/var/lib/tcptune";

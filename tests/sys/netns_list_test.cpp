@@ -8,34 +8,18 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
+
+#include "test_support.hpp"
 
 using tcptune::list_network_namespaces;
 using tcptune::NetnsEntry;
+using tcptune::test::TempDir;
+using tcptune::test::write_file;
 
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "tcptune-netns-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
 
 const NetnsEntry* by_name(const std::vector<NetnsEntry>& v, const std::string& name) {
   auto it = std::find_if(v.begin(), v.end(), [&](const NetnsEntry& e) { return e.name == name; });
@@ -45,29 +29,30 @@ const NetnsEntry* by_name(const std::vector<NetnsEntry>& v, const std::string& n
 }  // namespace
 
 TEST_CASE("namespaces of a fixture root: deduplicated, named, initial first") {
-  TempDir t;
+  TempDir t("netns");
   const fs::path r = t.path;
   // Namespace A: pid 1 and 7 (hard links share an identity, as nsfs files of one namespace do).
-  write(r / "proc/1/ns/net", "");
-  write(r / "proc/1/comm", "systemd\n");
+  write_file(r / "proc/1/ns/net", "");
+  write_file(r / "proc/1/comm", "systemd\n");
   fs::create_directories(r / "proc/7/ns");
   fs::create_hard_link(r / "proc/1/ns/net", r / "proc/7/ns/net");
   // Namespace B: a docker container's process.
-  write(r / "proc/40/ns/net", "");
-  write(r / "proc/40/comm", "nginx\n");
-  write(r / "proc/40/cgroup",
-        "0::/system.slice/docker-4f1c2e9a0b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6"
-        ".scope\n");
+  write_file(r / "proc/40/ns/net", "");
+  write_file(r / "proc/40/comm", "nginx\n");
+  write_file(
+      r / "proc/40/cgroup",
+      "0::/system.slice/docker-4f1c2e9a0b3d4c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6"
+      ".scope\n");
   // Namespace C: named under /run/netns, with one process in it.
-  write(r / "run/netns/blue", "");
+  write_file(r / "run/netns/blue", "");
   fs::create_directories(r / "proc/50/ns");
   fs::create_hard_link(r / "run/netns/blue", r / "proc/50/ns/net");
-  write(r / "proc/50/comm", "iperf3\n");
+  write_file(r / "proc/50/comm", "iperf3\n");
   // Namespace D: a process with no cgroup information.
-  write(r / "proc/60/ns/net", "");
-  write(r / "proc/60/comm", "sleep\n");
+  write_file(r / "proc/60/ns/net", "");
+  write_file(r / "proc/60/comm", "sleep\n");
   // Namespace E: named and idle.
-  write(r / "run/netns/idle", "");
+  write_file(r / "run/netns/idle", "");
 
   auto got = list_network_namespaces(r.string());
   REQUIRE(got.ok());
@@ -94,7 +79,7 @@ TEST_CASE("namespaces of a fixture root: deduplicated, named, initial first") {
 }
 
 TEST_CASE("namespaces: a root without /proc is an error naming it") {
-  TempDir t;
+  TempDir t("netns");
   auto got = list_network_namespaces(t.path.string());
   REQUIRE_FALSE(got.ok());
   CHECK(got.error().path == (t.path / "proc").string());

@@ -5,64 +5,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
+#include "test_support.hpp"
+
 using tcptune::find_socket_owners;
+using tcptune::test::symlink_at;
+using tcptune::test::TempDir;
+using tcptune::test::write_file;
 
 namespace fs = std::filesystem;
 
-namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "tcptune-owners-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
-
-void link(const std::string& target, const fs::path& at) {
-  fs::create_directories(at.parent_path());
-  fs::create_symlink(target, at);
-}
-
-}  // namespace
-
 TEST_CASE("owners from a /proc tree: only the inodes asked for, shared sockets, cgroups") {
-  TempDir t;
+  TempDir t("owners");
   const fs::path proc = t.path / "proc";
   // pid 100: nginx master and worker (101) share the listener 5000; 101 also holds 5001.
-  link("socket:[5000]", proc / "100/fd/6");
-  link("/dev/null", proc / "100/fd/0");
-  link("pipe:[77]", proc / "100/fd/1");
-  write(proc / "100/comm", "nginx\n");
-  write(proc / "100/cgroup", "0::/system.slice/nginx.service\n");
-  link("socket:[5000]", proc / "101/fd/6");
-  link("socket:[5001]", proc / "101/fd/7");
-  write(proc / "101/comm", "nginx\n");
-  write(proc / "101/cgroup", "0::/system.slice/nginx.service\n");
+  symlink_at("socket:[5000]", proc / "100/fd/6");
+  symlink_at("/dev/null", proc / "100/fd/0");
+  symlink_at("pipe:[77]", proc / "100/fd/1");
+  write_file(proc / "100/comm", "nginx\n");
+  write_file(proc / "100/cgroup", "0::/system.slice/nginx.service\n");
+  symlink_at("socket:[5000]", proc / "101/fd/6");
+  symlink_at("socket:[5001]", proc / "101/fd/7");
+  write_file(proc / "101/comm", "nginx\n");
+  write_file(proc / "101/cgroup", "0::/system.slice/nginx.service\n");
   // pid 200 holds a socket nobody asked about.
-  link("socket:[9999]", proc / "200/fd/3");
-  write(proc / "200/comm", "sshd\n");
+  symlink_at("socket:[9999]", proc / "200/fd/3");
+  write_file(proc / "200/comm", "sshd\n");
   // Not processes.
-  write(proc / "self/comm", "x");
-  write(proc / "net/tcp", "");
+  write_file(proc / "self/comm", "x");
+  write_file(proc / "net/tcp", "");
   // A link that tries to point out of the tree is read as text, never followed.
-  link("/etc", proc / "300/fd/4");
-  write(proc / "300/comm", "evil\n");
+  symlink_at("/etc", proc / "300/fd/4");
+  write_file(proc / "300/comm", "evil\n");
 
   auto r = find_socket_owners(proc.string(), {5000, 5001, 4242});
   REQUIRE(r.ok());
@@ -80,7 +56,7 @@ TEST_CASE("owners from a /proc tree: only the inodes asked for, shared sockets, 
 }
 
 TEST_CASE("owners: nothing asked, nothing walked; a missing /proc is an error naming it") {
-  TempDir t;
+  TempDir t("owners");
   auto r = find_socket_owners((t.path / "proc").string(), {1});
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().path == (t.path / "proc").string());

@@ -7,23 +7,11 @@
 #include <filesystem>
 #include <string>
 
+#include "test_support.hpp"
+
 namespace tcptune {
 
-namespace {
-
-// A fresh directory under /tmp, removed at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = "/tmp/tcptune-rootfs-XXXXXX";
-    char* p = ::mkdtemp(tmpl.data());
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("the host root is recognised by identity, whatever its spelling") {
   for (const char* spelling : {"/", "//", "/.", "/./", "/tmp/..", "/etc/../", "///."}) {
@@ -33,12 +21,13 @@ TEST_CASE("the host root is recognised by identity, whatever its spelling") {
     CHECK(fs.root() == "/");
     CHECK(fs.host_path("/etc/sysctl.d") == "/etc/sysctl.d");
   }
-  TempDir t;
-  std::filesystem::create_symlink("/", t.path + "/host");
-  CHECK(RootFs(t.path + "/host").is_host_root());
-  CHECK_FALSE(RootFs(t.path).is_host_root());
-  CHECK_FALSE(RootFs(t.path + "/.").is_host_root());
-  CHECK_FALSE(RootFs(t.path + "/no-such-dir").is_host_root());
+  test::TempDir t("rootfs");
+  const std::string dir = t.path.string();
+  std::filesystem::create_symlink("/", dir + "/host");
+  CHECK(RootFs(dir + "/host").is_host_root());
+  CHECK_FALSE(RootFs(dir).is_host_root());
+  CHECK_FALSE(RootFs(dir + "/.").is_host_root());
+  CHECK_FALSE(RootFs(dir + "/no-such-dir").is_host_root());
 }
 
 }  // namespace tcptune
