@@ -7,12 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <map>
 #include <utility>
+
+#include "sys/proc_files.hpp"
 
 namespace tcptune {
 
@@ -20,29 +21,6 @@ namespace {
 
 // The initial network namespace's fixed inode on kernels that number it so (see in_initial_netns).
 constexpr std::uint64_t k_proc_net_init_ino = 0xEFFFFFF9;
-
-std::string read_small(const std::string& path, std::size_t limit) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return {};
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (out.size() < limit) {
-    const ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n <= 0) break;
-    out.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-bool all_digits(const char* s) {
-  if (*s == '\0') return false;
-  for (; *s != '\0'; ++s) {
-    if (*s < '0' || *s > '9') return false;
-  }
-  return true;
-}
 
 std::vector<std::string> list_names(const std::string& dir) {
   std::vector<std::string> out;
@@ -65,7 +43,7 @@ Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& root)
   if (d == nullptr) return SysError{errno, proc, "cannot list processes"};
   std::vector<int> pids;
   while (dirent* e = ::readdir(d)) {
-    if (!all_digits(e->d_name)) continue;
+    if (!is_pid_name(e->d_name)) continue;
     int pid = 0;
     std::from_chars(e->d_name, e->d_name + std::strlen(e->d_name), pid);
     pids.push_back(pid);
@@ -105,8 +83,9 @@ Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& root)
     ++e.processes;
     if (e.first_pid == 0) {
       e.first_pid = pid;
-      e.comm = read_small(p + "/comm", 64);
-      e.owner = classify_cgroup(cgroup_path_of(read_small(p + "/cgroup", 64 * 1024)));
+      e.comm = comm_text(read_small_file(AT_FDCWD, (p + "/comm").c_str(), 64));
+      e.owner = classify_cgroup(
+          cgroup_path_of(read_small_file(AT_FDCWD, (p + "/cgroup").c_str(), 64 * 1024)));
     }
     if (e.path.empty()) e.path = p + "/ns/net";
   }
@@ -133,10 +112,6 @@ Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& root)
 
 NetnsReturn::NetnsReturn() : m_fd(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) {}
 
-NetnsReturn::~NetnsReturn() {
-  if (m_fd >= 0) ::close(m_fd);
-}
-
-bool NetnsReturn::restore() const { return m_fd >= 0 && ::setns(m_fd, CLONE_NEWNET) == 0; }
+bool NetnsReturn::restore() const { return m_fd.valid() && ::setns(m_fd.get(), CLONE_NEWNET) == 0; }
 
 }  // namespace tcptune

@@ -8,6 +8,7 @@
 
 #include "core/cgroup_owner.hpp"
 #include "core/result.hpp"
+#include "sys/safe_fs.hpp"
 
 namespace tcptune {
 
@@ -33,15 +34,12 @@ Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& root)
 class NetnsReturn {
  public:
   NetnsReturn();
-  NetnsReturn(const NetnsReturn&) = delete;
-  NetnsReturn& operator=(const NetnsReturn&) = delete;
-  ~NetnsReturn();
-  [[nodiscard]] bool ok() const { return m_fd >= 0; }
+  [[nodiscard]] bool ok() const { return m_fd.valid(); }
   /// setns back to the namespace held; false with errno on failure.
   bool restore() const;
 
  private:
-  int m_fd = -1;
+  UniqueFd m_fd;
 };
 
 }  // namespace tcptune

@@ -12,43 +12,12 @@
 #include <cstring>
 #include <string_view>
 
+#include "sys/proc_files.hpp"
+#include "sys/safe_fs.hpp"
+
 namespace tcptune {
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  [[nodiscard]] int get() const { return m_fd; }
-  int release() {
-    int fd = m_fd;
-    m_fd = -1;
-    return fd;
-  }
-
- private:
-  int m_fd;
-};
-
-/// A whole small file relative to a directory descriptor, never following a link.
-std::string read_small(int dirfd, const char* name, std::size_t limit) {
-  Fd fd(::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (fd.get() < 0) return {};
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (out.size() < limit) {
-    const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-    if (n <= 0) break;
-    out.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  if (out.size() > limit) out.resize(limit);
-  return out;
-}
 
 /// "socket:[12345]" → 12345; 0 for anything else.
 std::uint32_t socket_inode(std::string_view link) {
@@ -64,19 +33,11 @@ std::uint32_t socket_inode(std::string_view link) {
   return v;
 }
 
-bool all_digits(const char* s) {
-  if (*s == '\0') return false;
-  for (; *s != '\0'; ++s) {
-    if (*s < '0' || *s > '9') return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<SocketOwners> find_socket_owners(const std::string& proc_dir,
                                         const std::unordered_set<std::uint32_t>& wanted) {
-  Fd proc(::open(proc_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd proc(::open(proc_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
   if (proc.get() < 0) return SysError{errno, proc_dir, "cannot list processes"};
   SocketOwners out;
   if (wanted.empty()) return out;
@@ -84,11 +45,12 @@ Result<SocketOwners> find_socket_owners(const std::string& proc_dir,
   if (pdir == nullptr) return SysError{errno, proc_dir, "cannot list processes"};
   std::array<char, 64> target{};
   while (dirent* pe = ::readdir(pdir)) {
-    if (!all_digits(pe->d_name)) continue;
+    if (!is_pid_name(pe->d_name)) continue;
     int pid = 0;
     std::from_chars(pe->d_name, pe->d_name + std::strlen(pe->d_name), pid);
     ++out.processes_scanned;
-    Fd piddir(::openat(proc.get(), pe->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    UniqueFd piddir(
+        ::openat(proc.get(), pe->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
     if (piddir.get() < 0) {
       ++out.processes_denied;
       continue;
@@ -121,9 +83,8 @@ Result<SocketOwners> find_socket_owners(const std::string& proc_dir,
     if (!holds) continue;
     ProcessInfo info;
     info.pid = pid;
-    info.comm = read_small(piddir.get(), "comm", 64);
-    while (!info.comm.empty() && info.comm.back() == '\n') info.comm.pop_back();
-    info.cgroup = cgroup_path_of(read_small(piddir.get(), "cgroup", 64 * 1024));
+    info.comm = comm_text(read_small_file(piddir.get(), "comm", 64));
+    info.cgroup = cgroup_path_of(read_small_file(piddir.get(), "cgroup", 64 * 1024));
     info.owner = classify_cgroup(info.cgroup);
     out.processes.emplace(pid, std::move(info));
   }
