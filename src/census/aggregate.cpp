@@ -9,21 +9,8 @@
 namespace tcptune {
 
 std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const noexcept {
-  // FNV-1a over the key bytes that matter.
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&](const std::uint8_t* p, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      h ^= p[i];
-      h *= 1099511628211ull;
-    }
-  };
-  std::size_t n = k.v4 ? 4 : 16;
-  mix(k.local.data(), n);
-  mix(k.remote.data(), n);
-  std::uint8_t port[2] = {static_cast<std::uint8_t>(k.remote_port >> 8),
-                          static_cast<std::uint8_t>(k.remote_port)};
-  mix(port, 2);
-  return static_cast<std::size_t>(h);
+  // The local port is not part of a destination: hashed as 0.
+  return static_cast<std::size_t>(hash_endpoints(k.v4, k.local, k.remote, 0, k.remote_port));
 }
 
 CensusAggregator::CensusAggregator() {

@@ -68,20 +68,7 @@ void normalize_mapped(SocketRecord& r) {
 }
 
 std::uint64_t tuple_identity(const SocketRecord& r) {
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-  auto mix = [&](const std::uint8_t* p, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      h ^= p[i];
-      h *= 1099511628211ull;
-    }
-  };
-  std::size_t n = r.v4 ? 4 : 16;
-  mix(r.local.data(), n);
-  mix(r.remote.data(), n);
-  const std::uint8_t ports[4] = {
-      static_cast<std::uint8_t>(r.local_port >> 8), static_cast<std::uint8_t>(r.local_port),
-      static_cast<std::uint8_t>(r.remote_port >> 8), static_cast<std::uint8_t>(r.remote_port)};
-  mix(ports, 4);
+  const std::uint64_t h = hash_endpoints(r.v4, r.local, r.remote, r.local_port, r.remote_port);
   return h == 0 ? 1 : h;
 }
 

@@ -49,6 +49,29 @@ struct SocketRecord {
   std::uint64_t cookie = 0;
 };
 
+/// FNV-1a, continued from `h` over `n` bytes (start with k_fnv_offset): the hash of census keys.
+inline constexpr std::uint64_t k_fnv_offset = 1469598103934665603ull;
+inline std::uint64_t fnv1a(std::uint64_t h, const std::uint8_t* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/// FNV-1a of an address pair and ports, the addresses 4 bytes long when `v4`, else 16.
+inline std::uint64_t hash_endpoints(bool v4, const std::array<std::uint8_t, 16>& local,
+                                    const std::array<std::uint8_t, 16>& remote,
+                                    std::uint16_t local_port, std::uint16_t remote_port) {
+  const std::size_t n = v4 ? 4 : 16;
+  std::uint64_t h = fnv1a(k_fnv_offset, local.data(), n);
+  h = fnv1a(h, remote.data(), n);
+  const std::uint8_t ports[4] = {
+      static_cast<std::uint8_t>(local_port >> 8), static_cast<std::uint8_t>(local_port),
+      static_cast<std::uint8_t>(remote_port >> 8), static_cast<std::uint8_t>(remote_port)};
+  return fnv1a(h, ports, 4);
+}
+
 /// A 64-bit hash of the 4-tuple, the identity /proc/net/tcp can offer (no cookie there).
 std::uint64_t tuple_identity(const SocketRecord& r);
 
