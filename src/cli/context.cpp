@@ -83,13 +83,7 @@ void Context::load_catalogs(Catalog& keys, CheckCatalog& checks) const {
 namespace {
 
 Finding load_error(const std::string& file, const std::string& message) {
-  Finding f;
-  f.code = "TT0001";
-  f.severity = Severity::error;
-  f.message = message;
-  f.file = file;
-  f.invalid_input = true;
-  return f;
+  return data_error(file, 0, 0, message);
 }
 
 }  // namespace

@@ -51,15 +51,7 @@ void load_generated_catalog(std::string_view text, const std::string& file, Cata
   std::size_t pos = 0;
   int line_no = 0;
   auto fail = [&](const std::string& message) {
-    Finding f;
-    f.code = "TT0001";
-    f.severity = Severity::error;
-    f.message = message;
-    f.file = file;
-    f.line = line_no;
-    f.column = 1;
-    f.invalid_input = true;
-    errors.push_back(std::move(f));
+    errors.push_back(data_error(file, line_no, 1, message));
   };
   while (pos < text.size()) {
     std::size_t nl = text.find('\n', pos);

@@ -6,15 +6,8 @@ namespace tcptune {
 
 Finding toml_error(const std::string& file, const toml::source_region& where,
                    const std::string& message) {
-  Finding f;
-  f.code = "TT0001";
-  f.severity = Severity::error;
-  f.message = message;
-  f.file = file;
-  f.line = static_cast<int>(where.begin.line);
-  f.column = static_cast<int>(where.begin.column);
-  f.invalid_input = true;
-  return f;
+  return data_error(file, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column),
+                    message);
 }
 
 std::optional<toml::table> parse_toml(const std::string& text, const std::string& file,

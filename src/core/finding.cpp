@@ -24,4 +24,16 @@ std::optional<Severity> parse_severity(std::string_view text) {
   return std::nullopt;
 }
 
+Finding data_error(const std::string& file, int line, int column, const std::string& message) {
+  Finding f;
+  f.code = "TT0001";
+  f.severity = Severity::error;
+  f.message = message;
+  f.file = file;
+  f.line = line;
+  f.column = column;
+  f.invalid_input = true;
+  return f;
+}
+
 }  // namespace tcptune

@@ -38,4 +38,8 @@ struct Finding {
   bool invalid_input = false;
 };
 
+/// A problem in tcptune's own data files (rules/, profiles/, the generated catalog): TT0001,
+/// an error, marked invalid input (exit 2). `line`/`column` 0 when unknown.
+Finding data_error(const std::string& file, int line, int column, const std::string& message);
+
 }  // namespace tcptune
