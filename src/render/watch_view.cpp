@@ -271,9 +271,10 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
   auto growth = [&](WatchGroup& g) {
     seen[g.label] = g.in_use;
     if (!measure) return;
+    // A group that just appeared has no growth yet: one new connection is not a trend.
     auto it = mem.in_use.find(g.label);
-    const double before = it == mem.in_use.end() ? 0.0 : static_cast<double>(it->second);
-    g.growth_per_s = (static_cast<double>(g.in_use) - before) / seconds;
+    if (it == mem.in_use.end()) return;
+    g.growth_per_s = (static_cast<double>(g.in_use) - static_cast<double>(it->second)) / seconds;
     if (g.capacity > 0 && *g.growth_per_s > 0) {
       const double left = static_cast<double>(g.capacity) - static_cast<double>(g.in_use);
       g.seconds_to_exhaustion = left > 0 ? left / *g.growth_per_s : 0.0;

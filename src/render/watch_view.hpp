@@ -25,6 +25,7 @@ struct WatchGroup {
   std::uint64_t time_wait = 0;
   std::uint64_t close_wait = 0;
   std::optional<double> growth_per_s;  ///< Δ in_use per second since the last refresh
+                                       ///< (unknown for a group that just appeared)
   std::optional<double> seconds_to_exhaustion;
   bool loopback = false;
   std::string owner;  ///< "php-fpm (1234, php8.2-fpm.service)" or ""

@@ -102,6 +102,19 @@ TEST_CASE("update_watch_frame: rates and growth need a previous refresh") {
   REQUIRE(f.destinations[0].seconds_to_exhaustion.has_value());
   CHECK(*f.destinations[0].seconds_to_exhaustion == doctest::Approx(4));  // 40 left at 10/s
 
+  // A destination that was not there in the previous refresh has no growth yet.
+  CensusReport fresh = b;
+  fresh.sockets.add(conn(1, 40000, 5432, 9));
+  update_watch_frame(f, mem, fresh, 1.0, 10);
+  bool seen_new = false;
+  for (const WatchGroup& g : f.destinations) {
+    if (g.label.rfind("10.0.0.9:5432", 0) != 0) continue;
+    seen_new = true;
+    CHECK_FALSE(g.growth_per_s.has_value());
+    CHECK_FALSE(g.seconds_to_exhaustion.has_value());
+  }
+  CHECK(seen_new);
+
   // A counter that went down (another namespace): no negative rate.
   CensusReport c = b;
   c.counters["Tcp.ActiveOpens"] = 5;
