@@ -9,6 +9,7 @@
 #include "core/version.hpp"
 #include "engine/advisor.hpp"
 #include "engine/host_facts.hpp"
+#include "engine/owner_findings.hpp"
 #include "engine/profiles.hpp"
 #include "engine/rules.hpp"
 #include "render/check_render.hpp"
@@ -24,7 +25,7 @@ namespace {
 const char* k_check_usage =
     "usage: tcptune check [--profile P] [--kernel X.Y[.Z]] [--no-sockets] [--netns NAME|PATH]\n"
     "                     [--sample auto|DURATION] [--fail-on error|warning|info]\n"
-    "                     [--semantics systemd|procps]\n"
+    "                     [--semantics systemd|procps] [--no-owners]\n"
     "\n"
     "Reads the kernel release, the live sysctl values, the persisted sysctl.d configuration and\n"
     "the socket census, evaluates the rules (rules/check.toml) and the profile, and prints the\n"
@@ -38,6 +39,8 @@ const char* k_check_usage =
     "reports measured rates: auto (default) waits 1 s only when the first snapshot shows\n"
     "something to rate (TIME_WAIT, handshakes, counters moving); 0 takes one snapshot and\n"
     "labels every rate a lower bound. Under --root there is one snapshot.\n"
+    "Findings about a group of sockets name the processes owning them (pid, command, systemd\n"
+    "unit or container); owners of TIME_WAIT are inferred and said so. --no-owners skips it.\n"
     "\n"
     "Formats: text (default), json (tcptune.check/1), prometheus, gcc.\n"
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning) or changes pending,\n"
@@ -81,7 +84,8 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
       "netns", po::value(&netns), "network namespace: a name under /run/netns or a path")(
       "fail-on", po::value(&fail_on), "lowest severity that fails: error, warning (default), info")(
       "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)")(
-      "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)");
+      "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)")(
+      "no-owners", "do not look up the processes owning the sockets findings are about");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -94,6 +98,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   Semantics semantics = semantics_option(ctx, semantics_opt);
   std::optional<KernelVersion> kernel_override = kernel_option(kernel_opt);
   SampleRequest sample = sample_option(sample_opt);
+  sample.owners = vm.count("no-owners") == 0;
   Knowledge k = ctx.load_knowledge();
   if (!profile_opt.empty()) {
     auto r = resolve_profile(profile_opt, k.profiles);
@@ -169,6 +174,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   HostFacts facts(std::move(in));
   report.metrics = facts.metrics();
   report.findings = run_rules(k.rules, facts);
+  if (census) annotate_owners(report.findings, k.rules, *census);
   // Who can write the configuration (TT5008, TT5009) is a finding of check too; read errors
   // only make the persisted picture incomplete, and are said on stderr below.
   report.findings.insert(report.findings.end(), set.trust.begin(), set.trust.end());

@@ -17,7 +17,7 @@ namespace {
 
 const char* k_sockets_usage =
     "usage: tcptune sockets [--top N] [--netns NAME|PATH] [--source auto|netlink|proc]\n"
-    "                       [--sample auto|DURATION]\n"
+    "                       [--sample auto|DURATION] [--no-owners]\n"
     "       tcptune sockets --watch [--interval S] [--count N] [--top N] [--netns NAME|PATH]\n"
     "\n"
     "A socket census: TCP states (IPv4 and IPv6), listeners with their accept queues and the\n"
@@ -29,6 +29,12 @@ const char* k_sockets_usage =
     "differences, sockets identified by their sock_diag cookie. auto (default) waits 1 s only\n"
     "when the first snapshot shows something to rate; 0 takes one snapshot, and rates are then\n"
     "lower bounds (TIME_WAIT / 60). Under --root and --replay there is one snapshot.\n"
+    "\n"
+    "Owners: for the groups the tables show, the processes holding their sockets (pid, command,\n"
+    "systemd unit or container, from /proc/PID/fd and /proc/PID/cgroup). TIME_WAIT has no owner:\n"
+    "it is attributed, marked inferred, to the processes that held the group's connections that\n"
+    "closed in the window, else to those holding established connections to the same\n"
+    "destination (or the listening socket). --no-owners skips the lookup.\n"
     "\n"
     "Live hosts are read with one NETLINK_SOCK_DIAG dump per address family (falling back to\n"
     "/proc/net/tcp when the kernel has no sock_diag); under --root, DIR/proc/net/tcp{,6}.\n"
@@ -62,7 +68,8 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
       "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)")(
       "watch", "a live view, refreshed every --interval seconds")(
       "interval", po::value(&interval), "seconds between --watch refreshes (default 2)")(
-      "count", po::value(&count), "--watch: stop after N refreshes (default: until q)");
+      "count", po::value(&count), "--watch: stop after N refreshes (default: until q)")(
+      "no-owners", "do not look up the processes owning the sockets");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -98,6 +105,8 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
     return run_watch(ctx, w);
   }
   SampleRequest sample = sample_option(sample_opt);
+  sample.owners = vm.count("no-owners") == 0;
+  sample.owner_top = top;
   enter_netns_option(ctx, netns);
   Result<CensusReport> rep = [&]() -> Result<CensusReport> {
     if (!replay.empty()) {

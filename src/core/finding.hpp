@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/owner.hpp"
+
 namespace tcptune {
 
 enum class Severity { info = 0, warning = 1, error = 2 };
@@ -34,6 +36,9 @@ struct Finding {
   std::string source_line;           ///< the text of `line`, for the caret display
   Evidence evidence;
   std::string hint;
+  /// The processes owning the sockets the finding is about (check with a census); empty when
+  /// not looked up or not found.
+  std::vector<SocketOwner> owners;
   /// True for malformed input (syntax, unreadable file): the command exits 2, not 1.
   bool invalid_input = false;
 };

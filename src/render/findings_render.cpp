@@ -172,7 +172,26 @@ Json finding_json(const Finding& f) {
   j["column"] = f.column > 0 ? Json(f.column) : Json(nullptr);
   j["evidence"] = evidence_json(f.evidence);
   j["hint"] = f.hint.empty() ? Json(nullptr) : Json(f.hint);
+  if (!f.owners.empty()) j["owners"] = owners_json(f.owners);
   return j;
+}
+
+Json owners_json(const std::vector<SocketOwner>& owners) {
+  Json out = Json::array();
+  for (const SocketOwner& o : owners) {
+    Json j;
+    j["pid"] = o.pid;
+    j["comm"] = o.comm;
+    j["unit"] = o.cgroup.unit.empty() ? Json(nullptr) : Json(o.cgroup.unit);
+    j["container"] = o.cgroup.container.empty() ? Json(nullptr) : Json(o.cgroup.container);
+    j["runtime"] = o.cgroup.runtime.empty() ? Json(nullptr) : Json(o.cgroup.runtime);
+    j["pod"] = o.cgroup.pod_uid.empty() ? Json(nullptr) : Json(o.cgroup.pod_uid);
+    j["sockets"] = o.sockets;
+    j["inferred"] = o.inferred();
+    j["basis"] = std::string(to_string(o.basis));
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,

@@ -29,6 +29,8 @@ std::string render_finding_github(const Finding& f);
 
 /// The finding as the JSON object of every tcptune schema (stable key order).
 Json finding_json(const Finding& f);
+/// [{pid, comm, unit, container, runtime, pod, sockets, inferred, basis}] (docs/json.md).
+Json owners_json(const std::vector<SocketOwner>& owners);
 
 /// A SARIF 2.1.0 log for the findings. Rules come from the check catalog (every code used).
 Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,
