@@ -57,6 +57,34 @@ else
   bad "installed bash completion did not complete: $out"
 fi
 
+# Completions land where the shells look, for a package (/usr) and a local install (/usr/local):
+# the zsh directory must be in Debian's zsh default $fpath, the bash one must be pkg-config's
+# completionsdir for /usr and <prefix>/share/bash-completion/completions (searched through
+# XDG_DATA_DIRS, default /usr/local/share:/usr/share) for /usr/local.
+if command -v zsh >/dev/null; then
+  fpath_list=$(zsh -fc 'print -l $fpath')
+  for p in /usr /usr/local; do
+    d=$tmp/destdir$p
+    DESTDIR=$tmp/destdir timeout 120 cmake --install "$build" --prefix "$p" >/dev/null 2>&1
+    z=$(cd "$tmp/destdir" && find ."$p"/share/zsh -name _tcptune 2>/dev/null | head -1)
+    z=${z#.}
+    if [[ -n $z ]] && grep -qxF "$(dirname "$z")" <<<"$fpath_list"; then
+      ok "prefix $p: zsh completion $z is in zsh's \$fpath"
+    else
+      bad "prefix $p: zsh completion at '${z:-nowhere}' is not in zsh's \$fpath"
+    fi
+    [[ -f $d/share/bash-completion/completions/tcptune ]] &&
+      ok "prefix $p: bash completion in $p/share/bash-completion/completions" ||
+      bad "prefix $p: no bash completion in $p/share/bash-completion/completions"
+  done
+  if bc=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null); then
+    [[ $bc == /usr/share/bash-completion/completions ]] && ok "pkg-config completionsdir is $bc" ||
+      bad "pkg-config completionsdir $bc differs from the installed /usr path"
+  fi
+else
+  bad "zsh is not installed (.ci/packages lists it)"
+fi
+
 # --- 2. The Debian package --------------------------------------------------------------------
 pkgdir=$tmp/pkg
 mkdir -p "$pkgdir"
