@@ -72,12 +72,10 @@ GroupKey server_group(std::uint16_t port) {
 void add_owners(Json& row, const CensusReport& rep, const GroupKey& g) {
   const OwnersOfGroup* o = rep.owners_of(g);
   if (o == nullptr) return;
+  // A holder that TIME_WAIT is also attributed to is listed twice, the second time inferred:
+  // what it holds is a fact, what it closed is not.
   std::vector<SocketOwner> all = o->holders;
-  for (const SocketOwner& t : o->time_wait) {
-    bool held = false;
-    for (const SocketOwner& h : o->holders) held = held || h.pid == t.pid;
-    if (!held) all.push_back(t);
-  }
+  all.insert(all.end(), o->time_wait.begin(), o->time_wait.end());
   row["owners"] = owners_json(all);
 }
 
