@@ -11,24 +11,27 @@ Scenarios (each in a namespace of its own):
   short       a client opening ~200 short connections a second (a sliding window of 20 open):
               the destination's TIME_WAIT is attributed to it, marked inferred.
 
-Exit 77 when no namespace can be created or no cgroup v2 hierarchy is writable. Every loop is
-bounded in count and time; nothing leaves loopback.
+The cgroup v2 hierarchy is found in /proc/self/mountinfo (wherever it is mounted: /sys/fs/cgroup
+on a unified host, /sys/fs/cgroup/unified on a hybrid one). Exit 77 when no namespace can be
+created or no cgroup v2 hierarchy is mounted writable. Every loop is bounded in count and time;
+nothing leaves loopback.
 """
 import ctypes
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 
 FAILS = []
-CGROUP_ROOTS = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"]
+CONTAINER_ID = "4f1c2e9a0b3d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f"
 
 LEAKER = r"""
 import ctypes, socket, sys, time
-ctypes.CDLL(None).prctl(15, b"leaky-app", 0, 0, 0)
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 8080)); s.listen(512)
+s.bind(("127.0.0.1", int(sys.argv[2]))); s.listen(512)
 print("ready", flush=True)
 held = []
 s.settimeout(0.2)
@@ -110,29 +113,75 @@ def start(code, *args):
     return p
 
 
+def cgroup2_mounts():
+    """(mount point, mount options) of every cgroup2 mount, from /proc/self/mountinfo
+    (proc(5)): the fields after " - " are the filesystem type, the source and super options."""
+    out = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fields = left.split()
+            if right.split()[:1] == ["cgroup2"] and len(fields) >= 6:
+                out.append((fields[4].replace("\\040", " "), fields[5].split(",")))
+    return out
+
+
 def writable_cgroup_root():
-    for root in CGROUP_ROOTS:
-        if os.path.exists(os.path.join(root, "cgroup.procs")) and \
-                os.path.exists(os.path.join(root, "cgroup.controllers")) and \
-                os.access(root, os.W_OK):
-            return root
+    for mnt, options in cgroup2_mounts():
+        if "rw" in options and os.path.exists(os.path.join(mnt, "cgroup.procs")) and \
+                os.access(mnt, os.W_OK):
+            return mnt
     return None
 
 
+def make_cgroup(rel, dirs):
+    """Creates the cgroup MOUNT/rel (its parent must exist) and notes it in `dirs`, which the
+    caller removes innermost first whatever happens."""
+    path = os.path.join(writable_cgroup_root(), rel)
+    os.mkdir(path)
+    dirs.append(path)
+    return path
+
+
+def remove_cgroups(dirs):
+    for d in reversed(dirs):
+        for _ in range(50):                  # a cgroup empties when its process is reaped
+            try:
+                os.rmdir(d)
+                break
+            except OSError:
+                time.sleep(0.1)
+        if os.path.exists(d):
+            fail("could not remove cgroup %s" % d)
+
+
+def leak(port, n):
+    import socket
+    for _ in range(n):                       # the clients close; the server never does
+        c = socket.create_connection(("127.0.0.1", port), timeout=2)
+        c.close()
+
+
 def scenario_close_wait(binary):
-    root = writable_cgroup_root()
+    slice_ = "tcptune-test-%d.slice" % os.getpid()
     unit = "tcptune-owner-test-%d.service" % os.getpid()
-    cg = os.path.join(root, unit)
-    os.mkdir(cg)
-    leaker = None
+    scope = "docker-%s.scope" % CONTAINER_ID
+    dirs = []
+    leakers = []
     try:
-        leaker = start(LEAKER)
-        with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+        make_cgroup(slice_, dirs)
+        unit_dir = make_cgroup(os.path.join(slice_, unit), dirs)
+        scope_dir = make_cgroup(os.path.join(slice_, scope), dirs)
+        leaker = start(LEAKER, "leaky-app", "8080")
+        leakers.append(leaker)
+        with open(os.path.join(unit_dir, "cgroup.procs"), "w") as f:
             f.write(str(leaker.pid))
-        import socket
-        for _ in range(150):                 # the clients close; the server never does
-            c = socket.create_connection(("127.0.0.1", 8080), timeout=2)
-            c.close()
+        boxed = start(LEAKER, "boxed-app", "8081")
+        leakers.append(boxed)
+        with open(os.path.join(scope_dir, "cgroup.procs"), "w") as f:
+            f.write(str(boxed.pid))
+        leak(8080, 150)
+        leak(8081, 40)
         time.sleep(0.5)
         j = as_json(run(binary, ["sockets", "--format", "json", "--sample", "0"]), "sockets")
         port = [p for p in j.get("server_ports", []) if p["port"] == 8080]
@@ -143,8 +192,17 @@ def scenario_close_wait(binary):
         if not mine:
             return fail("close-wait: port 8080 owners %s lack pid %d" % (owners, leaker.pid))
         o = mine[0]
-        if o["comm"] != "leaky-app" or o["unit"] != unit or o["inferred"]:
+        if o["comm"] != "leaky-app" or o["unit"] != unit or o["inferred"] or o["container"]:
             fail("close-wait: owner %s, want comm leaky-app, unit %s, not inferred" % (o, unit))
+        print("  port 8080 owner:", o)
+        port = [p for p in j.get("server_ports", []) if p["port"] == 8081]
+        boxed_owner = [o for o in (port[0].get("owners", []) if port else [])
+                       if o["pid"] == boxed.pid]
+        if not boxed_owner or boxed_owner[0]["runtime"] != "docker" or \
+                boxed_owner[0]["container"] != CONTAINER_ID or boxed_owner[0]["unit"] is not None:
+            fail("close-wait: port 8081 owners %s: want docker container %s" % (port, CONTAINER_ID))
+        else:
+            print("  port 8081 owner:", boxed_owner[0])
         chk = as_json(run(binary, ["check", "--format", "json", "--sample", "0",
                                    "--fail-on", "error"]), "check")
         cw = [f for f in chk.get("findings", []) if f["code"] == "TT6015"]
@@ -161,26 +219,34 @@ def scenario_close_wait(binary):
             fail("close-wait: text report lacks '%s'" % want)
         print("  TT6015:", cw[0]["message"])
         prom = run(binary, ["sockets", "--format", "prometheus", "--sample", "0"]).stdout
-        line = [l for l in prom.splitlines() if l.startswith("tcptune_socket_owner_info") and
-                'port="8080"' in l]
+        lines = [l for l in prom.splitlines() if l.startswith("tcptune_socket_owner_info")]
+        line = [l for l in lines if 'port="8080"' in l]
         if not line or ('unit="%s"' % unit) not in line[0] or "pid" in line[0]:
             fail("close-wait: prometheus owner series %s" % line)
+        line = [l for l in lines if 'port="8081"' in l]
+        if not line or ('container="%s"' % CONTAINER_ID[:12]) not in line[0]:
+            fail("close-wait: prometheus owner series of the container %s" % line)
+        promtool_check(prom, "close-wait")
         nop = as_json(run(binary, ["sockets", "--format", "json", "--sample", "0",
                                    "--no-owners"]), "sockets --no-owners")
-        if any("owners" in p for p in nop.get("server_ports", [])):
+        if any("owners" in p for p in nop.get("server_ports", [])) or "owner_lookup" in nop:
             fail("close-wait: --no-owners still names owners")
     finally:
-        if leaker is not None:
-            leaker.kill()
-            leaker.wait(timeout=10)
-        for _ in range(50):                  # the cgroup empties when the process is reaped
-            try:
-                os.rmdir(cg)
-                break
-            except OSError:
-                time.sleep(0.1)
-        if os.path.exists(cg):
-            fail("close-wait: could not remove %s" % cg)
+        for p in leakers:
+            p.kill()
+            p.wait(timeout=10)
+        remove_cgroups(dirs)
+
+
+def promtool_check(text, what):
+    """promtool check metrics on a live output, when promtool is installed."""
+    if not shutil.which("promtool"):
+        print("  (promtool not installed: the Prometheus output is not linted)")
+        return
+    r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                       text=True, timeout=60)
+    if r.returncode != 0 or r.stdout.strip() or r.stderr.strip():
+        fail("%s: promtool check metrics: %s%s" % (what, r.stdout, r.stderr))
 
 
 def scenario_short(binary):
@@ -201,8 +267,14 @@ def scenario_short(binary):
         window = [o for o in owners if o["pid"] == client.pid and o["inferred"]]
         if not held:
             fail("short: the client (pid %d) is not named holding :3306 sockets" % client.pid)
+        if d[0]["states"].get("TIME_WAIT", 0) > 0 and not window:
+            fail("short: %d TIME_WAIT but no inferred owner for the client: %s"
+                 % (d[0]["states"]["TIME_WAIT"], owners))
         if window and window[0]["basis"] not in ("window", "established"):
             fail("short: inferred owner with basis %s" % window[0]["basis"])
+        if any(o["inferred"] and o["basis"] == "holds" for o in owners) or \
+                any(not o["inferred"] and o["basis"] != "holds" for o in owners):
+            fail("short: inferred does not match basis: %s" % owners)
         if d[0]["states"].get("TIME_WAIT", 0) > 0:
             want = "likely opened by shortclient (pid %d" % client.pid
             if want not in text:
