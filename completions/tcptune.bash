@@ -20,9 +20,9 @@ _tcptune_value_options='--root --format --color --data-dir --profile --kernel --
 # The options of each command (the global ones are accepted everywhere as well).
 _tcptune_command_options() {
   case $1 in
-    check) echo '--profile --kernel --no-sockets --netns --sample --fail-on --semantics --no-owners' ;;
+    check) echo '--profile --kernel --no-sockets --netns --sample --fail-on --semantics --no-owners --all-netns' ;;
     lint) echo '--kernel --semantics --fail-on --exclude' ;;
-    sockets) echo '--top --netns --source --sample --replay --watch --interval --count --no-owners' ;;
+    sockets) echo '--top --netns --source --sample --replay --watch --interval --count --no-owners --all-netns' ;;
     apply)
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
         --semantics'

@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "census/census.hpp"
+#include "cli/all_netns.hpp"
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/kernel_version.hpp"
@@ -25,7 +26,7 @@ namespace {
 const char* k_check_usage =
     "usage: tcptune check [--profile P] [--kernel X.Y[.Z]] [--no-sockets] [--netns NAME|PATH]\n"
     "                     [--sample auto|DURATION] [--fail-on error|warning|info]\n"
-    "                     [--semantics systemd|procps] [--no-owners]\n"
+    "                     [--semantics systemd|procps] [--no-owners] [--all-netns]\n"
     "\n"
     "Reads the kernel release, the live sysctl values, the persisted sysctl.d configuration and\n"
     "the socket census, evaluates the rules (rules/check.toml) and the profile, and prints the\n"
@@ -41,6 +42,9 @@ const char* k_check_usage =
     "labels every rate a lower bound. Under --root there is one snapshot.\n"
     "Findings about a group of sockets name the processes owning them (pid, command, systemd\n"
     "unit or container); owners of TIME_WAIT are inferred and said so. --no-owners skips it.\n"
+    "--all-netns checks every network namespace (named ones under /run/netns and those\n"
+    "processes are in), one section each, then a summary and the host sysctl.d tuning of\n"
+    "per-namespace keys that does not reach them, with the fix (text or json, root only).\n"
     "\n"
     "Formats: text (default), json (tcptune.check/1), prometheus, gcc.\n"
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning) or changes pending,\n"
@@ -85,7 +89,8 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
       "fail-on", po::value(&fail_on), "lowest severity that fails: error, warning (default), info")(
       "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)")(
       "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)")(
-      "no-owners", "do not look up the processes owning the sockets findings are about");
+      "no-owners", "do not look up the processes owning the sockets findings are about")(
+      "all-netns", "every network namespace: a section each, a summary, tuning they miss");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -99,6 +104,9 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   std::optional<KernelVersion> kernel_override = kernel_option(kernel_opt);
   SampleRequest sample = sample_option(sample_opt);
   sample.owners = vm.count("no-owners") == 0;
+  if (vm.count("all-netns") != 0)
+    return run_all_netns(ctx, "check", cmd_check, without_all_netns(args),
+                         threshold <= Severity::warning);
   Knowledge k = ctx.load_knowledge();
   if (!profile_opt.empty()) {
     auto r = resolve_profile(profile_opt, k.profiles);
@@ -226,6 +234,16 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
     ctx.err << "tcptune: warning: " << f.file << ": " << f.message << " [" << f.code << "]\n";
   }
   report.exit_code = static_cast<int>(code);
+  if (ctx.summary != nullptr) {
+    std::map<std::string, std::string>& sum = *ctx.summary;
+    if (census) note_census(*census, sum);
+    int by[3] = {0, 0, 0};
+    for (const Finding& f : report.findings) ++by[static_cast<int>(f.severity)];
+    sum["errors"] = std::to_string(by[2]);
+    sum["warnings"] = std::to_string(by[1]);
+    sum["infos"] = std::to_string(by[0]);
+    sum["changes"] = std::to_string(report.plan.changes.size());
+  }
   ctx.out << render_check(report, format, ctx.style);
   return static_cast<int>(code);
 }

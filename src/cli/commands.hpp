@@ -42,6 +42,9 @@ void enter_netns_option(Context& ctx, const std::string& netns);
 /// What each key ends up as at boot, with the file:line that sets it.
 std::map<std::string, PersistedValue> persisted_values(const ConfigSet& set, const Resolution& res);
 
+/// The summary numbers of a census for --all-netns: "total" and each state's count.
+void note_census(const CensusReport& census, std::map<std::string, std::string>& summary);
+
 /// Warns on stderr about journal entries left unfinished (a crash during apply).
 void warn_unfinished_transactions(Context& ctx);
 
