@@ -25,7 +25,7 @@ _tcptune_command_options() {
     sockets) echo '--top --netns --source --sample --replay --watch --interval --count --no-owners --all-netns' ;;
     apply)
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
-        --semantics'
+        --semantics --persist'
       ;;
     rollback) echo '--force' ;;
   esac

@@ -33,6 +33,7 @@ namespace {
 const char* k_apply_usage =
     "usage: tcptune apply --profile P [--dry-run] [--fragment PATH] [--live-only|--persist-only]\n"
     "                     [--netns NAME|PATH] [--allow-shadowed] [--semantics systemd|procps]\n"
+    "                     [--persist]\n"
     "\n"
     "Brings the host to profile P in one transaction: a journal entry under\n"
     "/var/lib/tcptune, the sysctl.d fragment (default /etc/sysctl.d/99-tcptune.conf) written\n"
@@ -46,6 +47,9 @@ const char* k_apply_usage =
     "--persist-only    write the fragment only (takes effect at boot)\n"
     "--netns NAME|PATH live values in that network namespace only, plus a Kubernetes pod\n"
     "                  securityContext snippet\n"
+    "--persist         in a network namespace other than the initial one (ip netns exec X\n"
+    "                  tcptune apply), write the host-wide sysctl.d fragment too; without it\n"
+    "                  apply there changes that namespace's live values only, and says so\n"
     "--allow-shadowed  go ahead although a later sysctl.d file (or /etc/sysctl.conf) sets a key\n"
     "                  of the fragment, so that it wins at boot\n"
     "\n"
@@ -147,7 +151,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       "live-only", "live values only")("persist-only", "fragment only")("netns", po::value(&netns),
                                                                         "network namespace")(
       "allow-shadowed", "go ahead although later files win")("semantics", po::value(&semantics_opt),
-                                                             "systemd or procps");
+                                                             "systemd or procps")(
+      "persist", "write the sysctl.d fragment even from a non-initial network namespace");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -172,6 +177,24 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       throw UsageError("--netns changes live values only (sysctl.d is host-wide): drop --fragment");
     live_only = true;
   }
+  // `ip netns exec X tcptune apply`: the live values are X's, but /etc/sysctl.d is the host's,
+  // and a fragment written for X's needs would retune the host at its next boot. Live values
+  // only, with the snippet for the namespace's owner, unless told otherwise.
+  const bool persist = vm.count("persist") != 0;
+  std::string implicit_netns;
+  if (persist && !netns.empty())
+    throw UsageError("--persist writes the host-wide fragment: not with --netns");
+  if (persist && live_only) throw UsageError("--persist and --live-only exclude each other");
+  if (netns.empty() && !persist && ctx.fs.is_host_root() &&
+      in_initial_netns() == std::optional<bool>(false)) {
+    Result<std::string> id = netns_id("/proc/self/ns/net");
+    implicit_netns = id.ok() ? id.value() : std::string("unknown");
+    const std::string why = "tcptune runs in network namespace " + implicit_netns +
+                            ", not the initial one, and the sysctl.d fragment is host-wide: ";
+    if (persist_only) throw UsageError(why + "add --persist to write it anyway");
+    if (vm.count("fragment") != 0) throw UsageError(why + "add --persist to write --fragment");
+    live_only = true;
+  }
   if (std::string problem = fragment_path_problem(fragment_opt); !problem.empty())
     throw UsageError("--fragment " + fragment_opt + ": " + problem);
   const PathParts frag = split_in_root(fragment_opt);
@@ -194,7 +217,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
                          : persist_only ? ApplyMode::persist_only
                                         : ApplyMode::live_and_persist;
   report.mode = std::string(to_string(mode));
-  report.netns = netns;
+  report.netns = implicit_netns.empty() ? netns : implicit_netns;
+  report.implicit_netns = !implicit_netns.empty();
   report.dry_run = dry_run;
   if (!dry_run) {
     // A refusal before anything is read (not root, read-only /proc/sys, the lock, an unfinished
@@ -244,7 +268,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   if (std::optional<std::string> rel = kernel_release(ctx.fs))
     in.kernel = parse_kernel_release(*rel);
   in.mode = mode;
-  in.netns = netns;
+  in.netns = implicit_netns.empty() ? netns : implicit_netns;
   in.allow_shadowed = allow_shadowed ? AllowShadowed::yes : AllowShadowed::no;
   in.fragment_path = fragment_opt;
   in.fragment_shown = ctx.fs.host_path(fragment_opt);
@@ -281,7 +305,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
                        ? std::vector<const ConfigSet*>{&set, &*other_set}
                        : std::vector<const ConfigSet*>{&*other_set, &set};
   }
-  if (netns.empty()) {
+  if (in.netns.empty()) {
     in.persisted_now = persisted_values(set, resolve_config(set, &proc));
     ConfigSet without = without_fragment(set, frag.dir, frag.name);
     in.persisted_without_fragment = persisted_values(without, resolve_config(without, &proc));
@@ -332,6 +356,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   if (!netns.empty()) {
     if (Result<std::string> id = netns_id(entry.netns); id.ok()) entry.netns_id = id.value();
   }
+  // Changed from inside a non-initial namespace: rollback must run in the same one.
+  if (!implicit_netns.empty()) entry.netns_id = implicit_netns;
   entry.mode = report.mode;
   if (write_fragment) {
     JournalFragment jf;
@@ -445,6 +471,17 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     if (!r.ok())
       throw SystemFailure("transaction " + entry.id + " changed network namespace " + entry.netns +
                           ": " + r.error().message());
+  }
+  if (entry.netns.empty() && !entry.netns_id.empty() && ctx.fs.is_host_root()) {
+    // apply ran inside that namespace (ip netns exec X tcptune apply): its values are there.
+    Result<std::string> here = netns_id("/proc/self/ns/net");
+    if (!here.ok() || here.value() != entry.netns_id)
+      throw SystemFailure("transaction " + entry.id +
+                          " changed the live values of network "
+                          "namespace " +
+                          entry.netns_id +
+                          ", from inside it: run the rollback "
+                          "there (ip netns exec NAME tcptune rollback); nothing was changed");
   }
 
   RollbackReport report;

@@ -24,6 +24,11 @@ std::string indent(const std::string& text, const std::string& prefix) {
 }
 
 std::string mode_text(const ApplyReport& r) {
+  if (r.mode == "live-only" && r.implicit_netns)
+    return "live values only: tcptune runs in network namespace " + r.netns +
+           ", not the initial one, and the sysctl.d fragment would retune the whole host at "
+           "boot (--persist writes it anyway; for the namespace's container or pod, the "
+           "snippet below)";
   if (r.mode == "live-only")
     return r.netns.empty() ? "live values only" : "live values in network namespace " + r.netns;
   if (r.mode == "persist-only") return "sysctl.d fragment only";
@@ -83,6 +88,9 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
       y += "      value: \"" + p.value + "\"\n";
     }
     out += indent(y, "  ");
+    std::string flags;
+    for (const PodSysctl& p : r.kubernetes) flags += " --sysctl " + p.key + "=" + p.value;
+    out += "  A container: docker run" + flags + " ... (podman and nerdctl take the same flags).\n";
   }
   out += "\n";
   for (const std::string& x : r.refusals)

@@ -21,6 +21,9 @@ struct ApplyReport {
   std::vector<std::string> profile_chain;
   std::string mode;  ///< "live+persist" | "live-only" | "persist-only"
   std::string netns;
+  /// apply ran inside a non-initial network namespace without --netns or --persist: `netns` is
+  /// its "dev:ino", and only its live values are changed.
+  bool implicit_netns = false;
   bool dry_run = false;
   std::string transaction;  ///< "" when none was started
   /// nothing-to-do | dry-run | committed | rolled-back | rollback-failed | refused

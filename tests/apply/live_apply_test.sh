@@ -208,10 +208,13 @@ jfield() {
   python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get(sys.argv[2])))' \
     "/var/lib/tcptune/$1.json" "$2" 2>&1
 }
+# This namespace is not the initial one: apply writes the fragment only with --persist (not
+# with --netns, which is live-only by design).
+persist_flag() { [[ " $* " == *" --netns "* ]] || echo --persist; }
 # targets PROFILE [ARGS]: "key=target" lines of the live changes, from apply --dry-run --format json.
 targets() {
   local p=$1; shift
-  "$bin" apply --profile "$p" --dry-run --format json "$@" 2>/dev/null | python3 -c '
+  "$bin" apply --profile "$p" --dry-run --format json $(persist_flag "$@") "$@" 2>/dev/null | python3 -c '
 import json, sys
 for c in json.load(sys.stdin).get("changes", []):
     live = c.get("live_change")
@@ -238,9 +241,9 @@ baseline=$(state)
 before=$(state) ids=$(journal_ids)
 tg=$(targets db-client)
 if [[ -z "$tg" ]]; then
-  bad "a. db-client has no live changes in a fresh namespace" "$("$bin" apply --profile db-client --dry-run 2>&1)"
+  bad "a. db-client has no live changes in a fresh namespace" "$("$bin" apply --persist --profile db-client --dry-run 2>&1)"
 else
-  t a1 apply --profile db-client
+  t a1 apply --persist --profile db-client
   id=$(new_ids "$ids")
   if ((rc != 0)); then bad "a. apply --profile db-client: exit $rc" "$(show "apply --profile db-client" a1)"
   elif ! msg=$(at_targets "$tg"); then bad "a. live values after apply: $msg"
@@ -267,10 +270,10 @@ failed_apply_case() {
   local before ids id
   before=$(state) ids=$(journal_ids)
   if [[ -z "$(targets "$profile" "$@")" ]]; then
-    bad "$name: profile $profile has no live changes here" "$("$bin" apply --profile "$profile" --dry-run "$@" 2>&1 | head -30)"
+    bad "$name: profile $profile has no live changes here" "$("$bin" apply --persist --profile "$profile" --dry-run "$@" 2>&1 | head -30)"
     return
   fi
-  t fa apply --profile "$profile" "$@"
+  t fa apply --persist --profile "$profile" "$@"
   id=$(new_ids "$ids")
   if [[ " $want " != *" $rc "* ]]; then bad "$name: exit $rc, expected $want" "$(show "apply --profile $profile $*" fa)"
   elif [[ "$(state)" != "$before" ]]; then bad "$name: not restored exactly" "$(diff <(echo "$before") <(state))"
@@ -319,10 +322,10 @@ fi
 before=$(state) ids=$(journal_ids)
 tg=$(targets web)
 TCPTUNE_FAULT=journal TCPTUNE_FAULT_ACTION=stall TCPTUNE_FAULT_STALL_SECONDS=4 \
-  "$faulty" apply --profile web >"$tmp/e1.out" 2>&1 &
+  "$faulty" apply --persist --profile web >"$tmp/e1.out" 2>&1 &
 p1=$!   # tcptune itself (no wrapper), so that $p1 is the pid the lock holder reports
 sleep 1
-t e2 apply --profile web
+t e2 apply --persist --profile web
 rc2=$rc
 for _ in $(seq 300); do kill -0 "$p1" 2>/dev/null || break; sleep 0.1; done
 kill "$p1" 2>/dev/null
@@ -347,7 +350,7 @@ t e3 rollback
 
 # --- f. not root; /proc/sys read-only ---------------------------------------------------------------
 before=$(state) ids=$(journal_ids)
-setpriv --reuid=65534 --regid=65534 --clear-groups timeout 60 "$bin" apply --profile web >"$tmp/f1.out" 2>&1
+setpriv --reuid=65534 --regid=65534 --clear-groups timeout 60 "$bin" apply --persist --profile web >"$tmp/f1.out" 2>&1
 rc=$?
 if ((rc != 3)); then bad "f. apply as uid 65534: exit $rc, expected 3" "$(cat "$tmp/f1.out")"
 elif [[ "$(state)" != "$before" || -n "$(new_ids "$ids")" ]]; then bad "f. apply as uid 65534 touched something"
@@ -355,7 +358,7 @@ else ok "f. apply as uid 65534: exit 3, nothing touched"; fi
 unshare -m bash -c '
   mount --make-rprivate / && mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys || exit 90
   [[ $(findmnt -n -o OPTIONS /proc/sys) == ro,* || $(findmnt -n -o OPTIONS /proc/sys) == *,ro,* ]] || exit 91
-  exec timeout 60 "$1" apply --profile web' sh "$bin" >"$tmp/f2.out" 2>&1
+  exec timeout 60 "$1" apply --persist --profile web' sh "$bin" >"$tmp/f2.out" 2>&1
 rc=$?
 if ((rc == 90 || rc == 91)); then bad "f. could not bind-mount /proc/sys read-only ($rc)" "$(cat "$tmp/f2.out")"
 elif ((rc != 3)); then bad "f. apply with /proc/sys read-only: exit $rc, expected 3" "$(cat "$tmp/f2.out")"
