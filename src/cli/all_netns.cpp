@@ -95,7 +95,7 @@ int run_all_netns(Context& ctx, const std::string& command, CommandFn fn,
                   const std::vector<std::string>& args, bool gaps_fail) {
   if (!ctx.fs.is_host_root())
     throw UsageError("--all-netns enters the host's live namespaces: not with --root");
-  OutputFormat format = ctx.format({"text", "json"});
+  OutputFormat format = ctx.format({"text", "json", "prometheus"});
   for (const std::string& a : args) {
     if (a == "--netns" || a.rfind("--netns=", 0) == 0)
       throw UsageError("--all-netns and --netns: give one of them");

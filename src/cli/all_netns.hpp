@@ -14,9 +14,10 @@ namespace tcptune {
 using CommandFn = int (*)(Context&, const std::vector<std::string>&);
 
 /// Runs `fn` with `args` (without --all-netns) in every namespace list_network_namespaces
-/// finds. Text or JSON (tcptune.netns/1). Exit: 3 when a namespace could not be entered
-/// (other than one that vanished), else the worst of the per-namespace exit codes, and for
-/// check at least 1 when host tuning does not reach a namespace and `gaps_fail`.
+/// finds. Text, JSON (tcptune.netns/1) or Prometheus (a netns label on every series). Exit: 3 when
+/// a namespace could not be entered (other than one that vanished), else the worst of the
+/// per-namespace exit codes, and for check at least 1 when host tuning does not reach a namespace
+/// and `gaps_fail`.
 int run_all_netns(Context& ctx, const std::string& command, CommandFn fn,
                   const std::vector<std::string>& args, bool gaps_fail);
 

@@ -44,7 +44,7 @@ const char* k_check_usage =
     "unit or container); owners of TIME_WAIT are inferred and said so. --no-owners skips it.\n"
     "--all-netns checks every network namespace (named ones under /run/netns and those\n"
     "processes are in), one section each, then a summary and the host sysctl.d tuning of\n"
-    "per-namespace keys that does not reach them, with the fix (text or json, root only).\n"
+    "per-namespace keys that does not reach them, with the fix (root only).\n"
     "\n"
     "Formats: text (default), json (tcptune.check/1), prometheus, gcc.\n"
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning) or changes pending,\n"

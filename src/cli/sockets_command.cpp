@@ -41,7 +41,7 @@ const char* k_sockets_usage =
     "/proc/net/tcp when the kernel has no sock_diag); under --root, DIR/proc/net/tcp{,6}.\n"
     "--netns enters /run/netns/NAME or a /proc/PID/ns/net path first (root only).\n"
     "--all-netns: every network namespace, a section each, then a summary and the host\n"
-    "sysctl.d tuning of per-namespace keys that does not reach them (text or json).\n"
+    "sysctl.d tuning of per-namespace keys that does not reach them.\n"
     "\n"
     "--watch refreshes every --interval seconds (default 2): on a terminal a full-screen view\n"
     "(states as bars, top destinations and listening ports with ports in use against capacity,\n"

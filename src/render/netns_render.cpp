@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "render/findings_render.hpp"
+
 namespace tcptune {
 
 namespace {
@@ -44,6 +46,78 @@ std::string pad(std::string s, std::size_t w, bool right = false) {
                : s + std::string(w - s.size(), ' ') + " ";
 }
 
+// One exposition from every namespace's: each family once (its HELP and TYPE from the first
+// namespace that has it), each sample with a netns label first. A family's samples stay
+// together, as the format requires.
+std::string merged_prometheus(const AllNetnsReport& r) {
+  struct Family {
+    std::string head;  // "# HELP ...\n# TYPE ...\n"
+    std::string samples;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Family> families;
+  for (const NetnsSection& s : r.sections) {
+    if (!s.error.empty()) continue;
+    const std::string label = "netns=\"" + prometheus_label(s.name) + "\"";
+    std::string current;
+    std::size_t at = 0;
+    while (at < s.out.size()) {
+      std::size_t nl = s.out.find('\n', at);
+      if (nl == std::string::npos) nl = s.out.size();
+      const std::string line = s.out.substr(at, nl - at);
+      at = nl + 1;
+      if (line.empty()) continue;
+      if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) {
+        std::size_t end = line.find(' ', 7);
+        current = line.substr(7, end == std::string::npos ? std::string::npos : end - 7);
+        if (families.count(current) == 0) order.push_back(current);
+        Family& f = families[current];
+        if (f.head.find(line.substr(0, 7)) == std::string::npos) f.head += line + "\n";
+        continue;
+      }
+      if (line[0] == '#') continue;
+      std::size_t brace = line.find('{');
+      std::size_t space = line.find(' ');
+      const std::string name = line.substr(0, std::min(brace, space));
+      const std::string family = current.empty() || name.rfind(current, 0) != 0 ? name : current;
+      if (families.count(family) == 0) order.push_back(family);
+      std::string sample =
+          brace != std::string::npos && brace < space
+              ? name + "{" + label + (line[brace + 1] == '}' ? "" : ",") + line.substr(brace + 1)
+              : name + "{" + label + "}" + line.substr(space);
+      families[family].samples += sample + "\n";
+    }
+  }
+  std::string out;
+  for (const std::string& f : order) out += families[f].head + families[f].samples;
+  std::string gaps;
+  std::string ns;
+  for (const NetnsSection& s : r.sections) {
+    ns += "tcptune_netns_info{netns=\"" + prometheus_label(s.name) + "\",initial=\"" +
+          (s.initial ? "true" : "false") + "\",status=\"" +
+          (s.gone             ? "gone"
+           : !s.error.empty() ? "failed"
+                              : "checked") +
+          "\"} 1\n";
+    for (const NetnsGap& g : s.gaps) {
+      gaps += "tcptune_netns_sysctl_gap{netns=\"" + prometheus_label(s.name) + "\",key=\"" +
+              prometheus_label(g.key) + "\",value=\"" + prometheus_label(g.ns_value) +
+              "\",host_value=\"" + prometheus_label(g.host_value) + "\"} 1\n";
+    }
+  }
+  out +=
+      "# HELP tcptune_netns_info The network namespaces --all-netns found, and whether each was "
+      "read.\n# TYPE tcptune_netns_info gauge\n" +
+      ns;
+  if (!gaps.empty()) {
+    out +=
+        "# HELP tcptune_netns_sysctl_gap A per-namespace key the host's sysctl.d sets that has "
+        "another value in the namespace.\n# TYPE tcptune_netns_sysctl_gap gauge\n" +
+        gaps;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string netns_fix(const NetnsSection& s, const NetnsGap& g) {
@@ -73,6 +147,7 @@ std::string render_all_netns(const AllNetnsReport& r, OutputFormat format, const
     failed += !s.error.empty() && !s.gone;
     gone += s.gone;
   }
+  if (format == OutputFormat::prometheus) return merged_prometheus(r);
   if (format == OutputFormat::json) {
     Json j;
     j["schema"] = "tcptune.netns/1";

@@ -46,7 +46,9 @@ struct AllNetnsReport {
 /// otherwise).
 std::string netns_fix(const NetnsSection& s, const NetnsGap& g);
 
-/// Text or JSON (schema tcptune.netns/1; each section's `report` is the command's own JSON).
+/// Text, JSON (schema tcptune.netns/1; each section's `report` is the command's own JSON) or
+/// Prometheus (every namespace's series with a netns label, each family once, plus
+/// tcptune_netns_info and tcptune_netns_sysctl_gap).
 std::string render_all_netns(const AllNetnsReport& r, OutputFormat format, const Style& st);
 
 }  // namespace tcptune

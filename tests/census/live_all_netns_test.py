@@ -22,6 +22,7 @@ loopback.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -242,9 +243,24 @@ def inside(binary):
             if not gaps_of(sa):
                 fail("sockets tt-a: no gaps")
 
+        for cmd in ("check", "sockets"):
+            pr = run(binary, [cmd, "--all-netns", "--sample", "0", "--format", "prometheus"])
+            if pr.returncode not in (0, 1, 3) or 'netns="tt-a"' not in pr.stdout:
+                fail("%s --all-netns prometheus: exit %d, no tt-a series" % (cmd, pr.returncode))
+            if 'tcptune_netns_sysctl_gap{netns="tt-a",key="net.ipv4.tcp_tw_reuse",value="0",' \
+                    'host_value="1"} 1' not in pr.stdout:
+                fail("%s --all-netns prometheus: no tcp_tw_reuse gap series for tt-a" % cmd)
+            if shutil.which("promtool"):
+                pc = subprocess.run(["promtool", "check", "metrics"], input=pr.stdout, text=True,
+                                    capture_output=True, timeout=60)
+                if pc.returncode != 0 or pc.stdout.strip() or pc.stderr.strip():
+                    fail("%s --all-netns: promtool: %s%s" % (cmd, pc.stdout, pc.stderr))
+            else:
+                print("  (promtool not installed: the Prometheus output is not linted)")
+
         for bad, why in ((["check", "--all-netns", "--netns", "tt-a"], "with --netns"),
                          (["sockets", "--all-netns", "--watch"], "with --watch"),
-                         (["check", "--all-netns", "--format", "prometheus"], "prometheus"),
+                         (["check", "--all-netns", "--format", "gcc"], "gcc"),
                          (["--root", "/tmp", "check", "--all-netns"], "with --root")):
             u = run(binary, bad)
             if u.returncode != 2 or "error" not in u.stderr:
