@@ -283,6 +283,19 @@ def scenario_short(binary):
                 fail("short: the attribution is not worded as inference")
         if any(o["comm"] == "python3" and o["pid"] == server.pid for o in owners):
             fail("short: the server named as a client-side owner")
+        # A finding about the destination's TIME_WAIT names the client, as an inference.
+        chk = as_json(run(binary, ["check", "--format", "json", "--sample", "1",
+                                   "--fail-on", "error"]), "check")
+        named = [f for f in chk.get("findings", []) if
+                 any(o["pid"] == client.pid for o in f.get("owners", []))]
+        print("  findings naming the client:", [(f["code"], f["message"]) for f in named])
+        tw_named = [f for f in named if f.get("owners", [])[0]["inferred"]]
+        if not named:
+            fail("short: no finding names the client (pid %d): %s" %
+                 (client.pid, [(f["code"], f["message"]) for f in chk.get("findings", [])]))
+        elif tw_named and ("likely opened by shortclient (pid %d" % client.pid) not in \
+                tw_named[0]["message"]:
+            fail("short: inferred owner not worded as such: %s" % tw_named[0]["message"])
     finally:
         for p in (client, server):
             if p is not None:
