@@ -1,5 +1,7 @@
 #include "cli/all_netns.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <ostream>
 #include <sstream>
@@ -96,6 +98,11 @@ int run_all_netns(Context& ctx, const std::string& command, CommandFn fn,
   if (!ctx.fs.is_host_root())
     throw UsageError("--all-netns enters the host's live namespaces: not with --root");
   OutputFormat format = ctx.format({"text", "json", "prometheus"});
+  if (::geteuid() != 0)
+    throw SystemFailure(
+        "--all-netns enters every network namespace, which needs root "
+        "(CAP_SYS_ADMIN); running as uid " +
+        std::to_string(::geteuid()));
   for (const std::string& a : args) {
     if (a == "--netns" || a.rfind("--netns=", 0) == 0)
       throw UsageError("--all-netns and --netns: give one of them");

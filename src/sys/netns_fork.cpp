@@ -98,7 +98,7 @@ Result<NetnsChildResult> run_in_netns(const std::string& ns_path,
     return SysError{err, ns_path,
                     err == ENOENT ? "the namespace is gone"
                     : err == EPERM
-                        ? "not allowed to enter it (it belongs to another user namespace)"
+                        ? "not allowed to enter it (needs CAP_SYS_ADMIN over its user namespace)"
                         : "cannot enter the network namespace"};
   }
   if (res.timed_out) {

@@ -265,6 +265,12 @@ def inside(binary):
             u = run(binary, bad)
             if u.returncode != 2 or "error" not in u.stderr:
                 fail("%s: exit %d %s (want a usage error)" % (why, u.returncode, u.stderr))
+        u = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binary,
+                            "sockets", "--all-netns"], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, NO_COLOR="1"))
+        if u.returncode != 3 or "needs root" not in u.stderr:
+            fail("--all-netns as uid 65534: exit %d %s (want 3, needs root)" % (u.returncode,
+                                                                               u.stderr))
     finally:
         for p in helpers:
             try:
