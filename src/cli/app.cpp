@@ -133,8 +133,9 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
     if (g.color != "auto" && g.color != "always" && g.color != "never") {
       throw UsageError("--color must be auto, always or never (got '" + g.color + "')");
     }
-    static const std::vector<std::string> formats{"text",   "gcc",        "json", "sarif",
-                                                  "github", "prometheus", "man"};
+    static const std::vector<std::string> formats{"text",        "gcc",        "json", "sarif",
+                                                  "github",      "prometheus", "man",  "diff",
+                                                  "codeclimate", "checkstyle"};
     if (std::find(formats.begin(), formats.end(), g.format) == formats.end()) {
       throw UsageError("unknown --format '" + g.format + "' (" + join(formats, ", ") + ")");
     }

@@ -89,7 +89,8 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
     ctx.out << k_check_usage;
     return 0;
   }
-  OutputFormat format = ctx.format({"text", "json", "prometheus", "gcc"});
+  OutputFormat format =
+      ctx.format({"text", "json", "prometheus", "gcc", "codeclimate", "checkstyle"});
   Severity threshold = fail_on_option(fail_on);
   Semantics semantics = semantics_option(ctx, semantics_opt);
   std::optional<KernelVersion> kernel_override = kernel_option(kernel_opt);

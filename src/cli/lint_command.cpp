@@ -61,7 +61,8 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
     ctx.out << k_lint_usage;
     return 0;
   }
-  OutputFormat format = ctx.format({"text", "gcc", "json", "sarif", "github"});
+  OutputFormat format =
+      ctx.format({"text", "gcc", "json", "sarif", "github", "diff", "codeclimate", "checkstyle"});
   Severity threshold = fail_on_option(fail_on);
 
   Catalog keys;

@@ -39,6 +39,7 @@ class Parser {
                          head.begin(), head.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
       add(line, 1, "TT1007",
           "binary file (NUL byte at offset " + std::to_string(nul) + "); the file was not read");
+      m_out.lines_exact = false;
       return std::move(m_out);
     }
     std::size_t pos = 0;
@@ -48,6 +49,7 @@ class Parser {
         add(line_no + 1, 1, "TT1007",
             "more than " + std::to_string(k_max_diagnostics) +
                 " problems in this file; the rest of it was not read");
+        m_out.lines_exact = false;
         break;
       }
       std::size_t nl = m_content.find('\n', pos);
@@ -55,11 +57,16 @@ class Parser {
       std::string_view line = m_content.substr(pos, end - pos);
       pos = nl == std::string_view::npos ? m_content.size() : nl + 1;
       ++line_no;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (nl == std::string_view::npos) m_out.final_newline = false;
+      if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);
+        m_out.lines_exact = false;
+      }
       std::string_view lead = trim(line.substr(0, 64));
       bool comment = !lead.empty() && (lead.front() == '#' || lead.front() == ';');
       if (line.size() > k_max_line_bytes && !comment) {
         m_out.lines.emplace_back(line.substr(0, 200));
+        m_out.lines_exact = false;
         add(line_no, 1, "TT1008",
             "line is " + std::to_string(line.size()) + " bytes long, over the limit of " +
                 std::to_string(k_max_line_bytes) + "; it was not read");

@@ -39,8 +39,12 @@ struct SysctlEntry {
 struct ParsedFile {
   std::string path;  ///< as shown to the user
   std::vector<SysctlEntry> entries;
-  std::vector<Finding> diagnostics;         ///< TT1xxx findings, in line order
-  std::vector<std::string> lines;           ///< the file's lines (CR stripped), for caret display
+  std::vector<Finding> diagnostics;  ///< TT1xxx findings, in line order
+  std::vector<std::string> lines;    ///< the file's lines (CR stripped), for caret display
+  /// `lines` are the file byte for byte (no CR stripped, no line cut short, the whole file read,
+  /// not binary): only then can a fix be written as a diff against it.
+  bool lines_exact = true;
+  bool final_newline = true;                ///< the last line ends with '\n' (or the file is empty)
   std::set<std::string> file_suppressions;  ///< codes disabled for the whole file
   std::map<int, std::set<std::string>> line_suppressions;  ///< entry line → codes disabled
   /// Directive codes with their position, so that unknown codes can be reported later.

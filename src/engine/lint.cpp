@@ -5,6 +5,7 @@
 
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
+#include "engine/lint_fix.hpp"
 #include "engine/value_check.hpp"
 
 namespace tcptune {
@@ -125,7 +126,7 @@ class Linter {
   }
 
   void at_entry(const ParsedFile& p, const SysctlEntry& e, const char* code, std::string message,
-                Evidence evidence = {}, bool at_value = false) {
+                Evidence evidence = {}, bool at_value = false, const std::string& suggestion = {}) {
     Finding f;
     f.code = code;
     f.message = std::move(message);
@@ -135,6 +136,7 @@ class Linter {
     f.line = e.line;
     f.column = at_value ? e.value_column : e.key_column;
     f.evidence = std::move(evidence);
+    f.fix = lint_fix(f, p, e, m_keys, m_opt.kernel, suggestion);
     push(std::move(f), &p, e.line);
   }
 
@@ -290,11 +292,13 @@ class Linter {
                        "stat\", exit 1)" +
                        tail);
         } else if (!sug.empty()) {
-          at_entry(p, e, "TT2006", e.key + " does not exist on " + kernel_text() + tail);
+          at_entry(p, e, "TT2006", e.key + " does not exist on " + kernel_text() + tail, {}, false,
+                   sug);
         }
         return;
       }
-      at_entry(p, e, "TT2001", e.key + " does not exist on " + kernel_text() + why + tail);
+      at_entry(p, e, "TT2001", e.key + " does not exist on " + kernel_text() + why + tail, {},
+               false, sug);
       return;
     }
     // Offline: the catalog is all we know.
@@ -318,7 +322,8 @@ class Linter {
     }
     std::string sug = m_keys.suggest(e.key);
     if (!sug.empty()) {
-      at_entry(p, e, "TT2006", e.key + " is not a key tcptune knows; did you mean " + sug + "?");
+      at_entry(p, e, "TT2006", e.key + " is not a key tcptune knows; did you mean " + sug + "?", {},
+               false, sug);
     } else {
       at_entry(p, e, "TT2002",
                e.key + " is not in tcptune's catalog; whether it exists on " + kernel_text() +

@@ -10,7 +10,18 @@
 
 namespace tcptune {
 
-enum class OutputFormat { text, gcc, json, sarif, github, prometheus, man };
+enum class OutputFormat {
+  text,
+  gcc,
+  json,
+  sarif,
+  github,
+  prometheus,
+  man,
+  diff,
+  codeclimate,
+  checkstyle
+};
 
 struct LintMeta {
   std::string version;
