@@ -34,13 +34,13 @@ _tcptune_command_options() {
 # The --format values each command accepts (all of them before the command is known).
 _tcptune_formats() {
   case $1 in
-    check) echo 'text json prometheus gcc' ;;
-    lint) echo 'text gcc json sarif github' ;;
+    check) echo 'text json prometheus gcc codeclimate checkstyle' ;;
+    lint) echo 'text gcc json sarif github diff codeclimate checkstyle' ;;
     sockets) echo 'text json prometheus' ;;
     explain) echo 'text' ;;
-    rules) echo 'text json man' ;;
+    rules) echo 'text json man markdown' ;;
     profiles | apply | rollback | history) echo 'text json' ;;
-    *) echo 'text gcc json sarif github prometheus man' ;;
+    *) echo 'text gcc json sarif github prometheus man markdown diff codeclimate checkstyle' ;;
   esac
 }
 

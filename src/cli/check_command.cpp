@@ -39,7 +39,8 @@ const char* k_check_usage =
     "something to rate (TIME_WAIT, handshakes, counters moving); 0 takes one snapshot and\n"
     "labels every rate a lower bound. Under --root there is one snapshot.\n"
     "\n"
-    "Formats: text (default), json (tcptune.check/1), prometheus, gcc.\n"
+    "Formats: text (default), json (tcptune.check/1), prometheus, gcc, codeclimate (GitLab\n"
+    "Code Quality), checkstyle (XML).\n"
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning) or changes pending,\n"
     "2 malformed data or input, 3 system error.\n";
 
@@ -106,6 +107,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   report.version = std::string(version());
   report.netns = netns;
   report.quiet = ctx.global.quiet;
+  report.checks = &k.checks;
   report.semantics = std::string(to_string(semantics));
   ProcSys proc(ctx.fs);
   HostFactsInput in;

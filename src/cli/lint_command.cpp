@@ -32,7 +32,9 @@ const char* k_lint_usage =
     "Suppress a finding with `# tcptune: disable=TT2003[,TT2004]` on the line before an\n"
     "assignment (or before the first assignment, for the whole file).\n"
     "\n"
-    "Formats: text (default), gcc, json (tcptune.lint/1), sarif (2.1.0), github.\n"
+    "Formats: text (default), gcc, json (tcptune.lint/1), sarif (2.1.0), github, diff (a\n"
+    "patch of the mechanical fixes, for `git apply` or `patch -p1`), codeclimate (GitLab Code\n"
+    "Quality), checkstyle (XML).\n"
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning), 2 malformed or\n"
     "unreadable input, 3 system error.\n";
 

@@ -18,6 +18,7 @@ enum class OutputFormat {
   github,
   prometheus,
   man,
+  markdown,
   diff,
   codeclimate,
   checkstyle
