@@ -205,7 +205,15 @@ class Linter {
   }
 
   void check_file(const ParsedFile& p) {
-    for (const Finding& d : p.diagnostics) push(d, &p, 0);
+    for (const Finding& d : p.diagnostics) {
+      Finding f = d;
+      if (f.code == "TT1011") {  // an empty value: the one parser finding with a mechanical fix
+        for (const SysctlEntry& e : p.entries) {
+          if (e.line == f.line) f.fix = lint_fix(f, p, e, m_keys, m_opt.kernel, {});
+        }
+      }
+      push(std::move(f), &p, 0);
+    }
     for (const auto& dc : p.directive_codes) {
       if (m_checks.find(dc.code) == nullptr) {
         Finding f;

@@ -13,6 +13,39 @@ struct Hunk {
 
 constexpr int k_context = 3;
 
+// A file name on a ---/+++ line as git writes it, which git apply and GNU patch (2.7+) both
+// read: C-quoted when it holds a quote, a backslash, a control character or a byte that is
+// not ASCII; followed by a tab when it holds a space (GNU patch ends a name at a tab).
+std::string diff_name(const std::string& name) {
+  bool quote = false;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    quote = quote || c == '"' || c == '\\' || u < 0x20 || u >= 0x7f;
+  }
+  if (!quote) return name.find(' ') == std::string::npos ? name : name + "\t";
+  std::string out = "\"";
+  const char* octal = "01234567";
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u >= 0x7f) {
+      out += '\\';
+      out += octal[(u >> 6) & 7];
+      out += octal[(u >> 3) & 7];
+      out += octal[u & 7];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 std::string range(int start, int count) {
   return count == 1 ? std::to_string(start) : std::to_string(start) + "," + std::to_string(count);
 }
@@ -29,8 +62,8 @@ void file_diff(const ParsedFile& p, const std::map<int, const LineEdit*>& edits,
       hunks.push_back({first, last});
     }
   }
-  std::string path = diff_path(p.path);
-  out += "--- a/" + path + "\n+++ b/" + path + "\n";
+  out += "--- " + diff_name("a/" + diff_path(p.path)) + "\n+++ " +
+         diff_name("b/" + diff_path(p.path)) + "\n";
   const char* no_newline = "\\ No newline at end of file\n";
   int delta = 0;
   for (const Hunk& h : hunks) {
