@@ -65,6 +65,10 @@ std::string global_help() {
        "never\n"
        "  --data-dir DIR      where rules/ and profiles/ are (default: installed data; also\n"
        "                      TCPTUNE_DATA_DIR)\n"
+       "  --config FILE       read settings from FILE (default: the nearest .tcptune.toml\n"
+       "                      upward from the working directory, over\n"
+       "                      /etc/tcptune/tcptune.toml under --root)\n"
+       "  --no-config         read no configuration file\n"
        "  -q, --quiet         print less: no summary, no info findings in text output\n"
        "  -h, --help          this help; `tcptune COMMAND --help` for a command\n"
        "  -V, --version       print the version, the data directory and the help pages in use\n"
@@ -76,15 +80,16 @@ std::string global_help() {
 
 // Global options that take a value, for finding the command word in argv.
 bool takes_value(const std::string& opt) {
-  return opt == "--root" || opt == "--format" || opt == "--color" || opt == "--data-dir";
+  return opt == "--root" || opt == "--format" || opt == "--color" || opt == "--data-dir" ||
+         opt == "--config";
 }
 
 // Every option a command line may hold for `command`: the global ones and those its --help
 // shows (the help text is the one list of a command's options that users see), for "did you
 // mean" on an unknown option.
 std::vector<std::string> known_options(const GlobalOptions& g, const std::string& command) {
-  std::vector<std::string> out{"--root",  "--format", "--color",  "--data-dir",
-                               "--quiet", "--help",   "--version"};
+  std::vector<std::string> out{"--root", "--format",  "--color",  "--data-dir", "--quiet",
+                               "--help", "--version", "--config", "--no-config"};
   for (const Command& c : commands()) {
     if (command != c.name) continue;
     std::ostringstream help;
@@ -139,6 +144,14 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
         if (name == "--format") g.format = value;
         if (name == "--color") g.color = value;
         if (name == "--data-dir") g.data_dir = value;
+        if (name == "--config") {
+          if (value.empty()) throw UsageError("--config needs a file");
+          g.config = value;
+        }
+        continue;
+      }
+      if (a == "--no-config") {
+        g.no_config = true;
         continue;
       }
       if (a == "-q" || a == "--quiet") {
@@ -169,6 +182,8 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
       throw UsageError("unknown --format '" + g.format + "' (" + join(formats, ", ") + ")");
     }
     if (g.root.empty()) throw UsageError("--root needs a directory");
+    if (g.no_config && !g.config.empty())
+      throw UsageError("--config and --no-config cannot be combined");
     Context ctx(g, out, err);
     if (!ctx.fs.is_directory("/")) throw UsageError("--root " + g.root + ": not a directory");
     if (show_version) {

@@ -19,7 +19,8 @@ namespace {
 
 const char* k_lint_usage =
     "usage: tcptune lint [PATH...] [--kernel X.Y[.Z]] [--semantics systemd|procps]\n"
-    "                    [--fail-on error|warning|info] [--exclude CODES]\n"
+    "                    [--fail-on error|warning|info] [--severity error|warning|info]\n"
+    "                    [--include CODES] [--exclude CODES]\n"
     "\n"
     "Lints sysctl.d files. Without PATH: the whole sysctl.d set of the host (or of --root DIR),\n"
     "in precedence order. With PATHs: those files (a directory stands for its *.conf files),\n"
@@ -32,6 +33,12 @@ const char* k_lint_usage =
     "Suppress a finding with `# tcptune: disable=TT2003[,TT2004]` on the line before an\n"
     "assignment (or before the first assignment, for the whole file).\n"
     "\n"
+    "--severity hides findings below a severity, --include shows only the codes given; the\n"
+    "exit status counts only what is shown. Defaults for --kernel, --semantics, --fail-on,\n"
+    "--severity, --include and --exclude (also per file pattern) come from the configuration\n"
+    "file: the nearest .tcptune.toml upward from the working directory, over\n"
+    "/etc/tcptune/tcptune.toml under --root (--config FILE, --no-config; see tcptune(8)).\n"
+    "\n"
     "Formats: text (default), gcc, json (tcptune.lint/1), sarif (2.1.0), github, diff (a\n"
     "patch of the mechanical fixes, for `git apply` or `patch -p1`), codeclimate (GitLab Code\n"
     "Quality), checkstyle (XML).\n"
@@ -43,15 +50,17 @@ const char* k_lint_usage =
 int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("lint options");
   std::vector<std::string> paths;
-  std::vector<std::string> excludes;
-  std::string kernel_opt;
-  std::string semantics_opt;
-  std::string fail_on = "warning";
-  opts.add_options()("help,h", "show this help")("kernel", po::value(&kernel_opt),
+  SettingOptions cli;
+  opts.add_options()("help,h", "show this help")("kernel", po::value(&cli.kernel),
                                                  "lint offline for kernel X.Y[.Z]")(
-      "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)")(
-      "fail-on", po::value(&fail_on), "lowest severity that fails: error, warning (default), info")(
-      "exclude", po::value(&excludes)->composing(),
+      "semantics", po::value(&cli.semantics), "systemd or procps (default: what the host uses)")(
+      "fail-on", po::value(&cli.fail_on),
+      "lowest severity that fails: error, warning (default), info")(
+      "severity", po::value(&cli.severity),
+      "lowest severity shown: error, warning, info (default)")(
+      "include", po::value(&cli.include)->composing(),
+      "only these codes, comma-separated (repeatable)")(
+      "exclude", po::value(&cli.exclude)->composing(),
       "codes not to report, comma-separated (repeatable)")("path", po::value(&paths)->composing(),
                                                            "files or directories");
   po::positional_options_description pos;
@@ -65,22 +74,18 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   }
   OutputFormat format =
       ctx.format({"text", "gcc", "json", "sarif", "github", "diff", "codeclimate", "checkstyle"});
-  Severity threshold = fail_on_option(fail_on);
+  ToolConfig config = load_tool_config(ctx);
 
   Catalog keys;
   CheckCatalog checks;
   ctx.load_catalogs(keys, checks);
 
+  ResolvedSettings settings = resolve_settings(ctx, config, cli, checks);
+  Severity threshold = settings.fail_on;
+  const std::string& kernel_opt = settings.kernel;
+  const std::string& semantics_opt = settings.semantics;
   LintOptions options;
-  for (const std::string& list : excludes) {
-    for (std::string_view code : split(list, ',')) {
-      std::string c(trim(code));
-      if (c.empty()) continue;
-      if (checks.find(c) == nullptr)
-        throw UsageError("--exclude: unknown code '" + c + "' (see tcptune rules)");
-      options.exclude.insert(c);
-    }
-  }
+  options.exclude = settings.filter.base.exclude;
 
   Semantics semantics = semantics_option(ctx, semantics_opt);
 
@@ -107,6 +112,7 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   ConfigSet set =
       paths.empty() ? load_host_config(ctx.fs, semantics) : load_explicit_config(paths, semantics);
   LintReport report = run_lint(set, keys, checks, options);
+  report.findings = filter_findings(std::move(report.findings), settings.filter);
 
   ExitCode code = ExitCode::ok;
   for (const Finding& f : report.findings) {
