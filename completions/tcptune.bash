@@ -23,7 +23,7 @@ _tcptune_command_options() {
   case $1 in
     check) echo '--profile --kernel --no-sockets --netns --sample --fail-on --semantics --severity
       --include --exclude' ;;
-    lint) echo '--kernel --semantics --fail-on --severity --include --exclude' ;;
+    lint) echo '--kernel --semantics --fail-on --severity --include --exclude --whole-tree' ;;
     sockets) echo '--top --netns --source --sample --replay --watch --interval --count' ;;
     apply)
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed

@@ -4,12 +4,14 @@
 
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
+#include "config/tree_root.hpp"
 #include "core/kernel_version.hpp"
 #include "core/text_util.hpp"
 #include "core/version.hpp"
 #include "engine/lint.hpp"
 #include "render/lint_render.hpp"
 #include "sys/proc_sys.hpp"
+#include "sys/self.hpp"
 
 namespace po = boost::program_options;
 
@@ -20,11 +22,14 @@ namespace {
 const char* k_lint_usage =
     "usage: tcptune lint [PATH...] [--kernel X.Y[.Z]] [--semantics systemd|procps]\n"
     "                    [--fail-on error|warning|info] [--severity error|warning|info]\n"
-    "                    [--include CODES] [--exclude CODES]\n"
+    "                    [--include CODES] [--exclude CODES] [--whole-tree]\n"
     "\n"
     "Lints sysctl.d files. Without PATH: the whole sysctl.d set of the host (or of --root DIR),\n"
     "in precedence order. With PATHs: those files (a directory stands for its *.conf files),\n"
-    "applied in the order given, as `systemd-sysctl FILE...` does.\n"
+    "applied in the order given, as `systemd-sysctl FILE...` does. With --whole-tree, PATHs\n"
+    "in a tree laid out like a root (DIR/etc/sysctl.d/*.conf, DIR/etc/sysctl.conf, ...) are\n"
+    "judged as part of DIR's whole sysctl.d set, in boot order, and only their findings are\n"
+    "shown: what the pre-commit hook needs, since it is given the staged files by name.\n"
     "\n"
     "With a /proc/sys to look at (the host's, or DIR/proc/sys) keys are checked against the\n"
     "running kernel; with --kernel, or without a /proc/sys, the check is offline against\n"
@@ -61,8 +66,9 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
       "include", po::value(&cli.include)->composing(),
       "only these codes, comma-separated (repeatable)")(
       "exclude", po::value(&cli.exclude)->composing(),
-      "codes not to report, comma-separated (repeatable)")("path", po::value(&paths)->composing(),
-                                                           "files or directories");
+      "codes not to report, comma-separated (repeatable)")(
+      "whole-tree", "judge PATHs within the whole tree laid out like a root that holds them")(
+      "path", po::value(&paths)->composing(), "files or directories");
   po::positional_options_description pos;
   pos.add("path", -1);
   po::variables_map vm;
@@ -109,9 +115,54 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
     meta.kernel_source = "unknown";
   }
 
-  ConfigSet set =
-      paths.empty() ? load_host_config(ctx.fs, semantics) : load_explicit_config(paths, semantics);
+  // --whole-tree: the files given all belong to one tree laid out like a root; lint that
+  // tree's whole set (boot order, precedence) and keep the findings in the files given.
+  std::optional<std::string> tree;
+  if (vm.count("whole-tree") != 0 && !paths.empty()) {
+    std::set<std::string> roots;
+    std::string loose;
+    for (const std::string& p : paths) {
+      std::optional<std::string> r = tree_root_of(p);
+      if (r) {
+        roots.insert(*r);
+      } else if (loose.empty()) {
+        loose = p;
+      }
+    }
+    if (roots.size() == 1 && loose.empty()) {
+      tree = *roots.begin();
+    } else {
+      ctx.err << "tcptune: note: --whole-tree: "
+              << (loose.empty() ? "the files belong to " + std::to_string(roots.size()) +
+                                      " trees (" + join({roots.begin(), roots.end()}, ", ") + ")"
+                                : loose +
+                                      " is not in a sysctl.d directory of a tree laid out "
+                                      "like a root (DIR/etc/sysctl.d, DIR/usr/lib/sysctl.d, "
+                                      "DIR/etc/sysctl.conf, ...)")
+              << "; linting the files in the order given\n";
+    }
+  }
+  std::optional<RootFs> tree_fs;
+  if (tree) {
+    tree_fs.emplace(*tree);
+    if (!tree_fs->is_directory("/"))
+      throw UsageError("--whole-tree: " + *tree + ": not a directory");
+    if (settings.semantics.empty()) semantics = detect_semantics(*tree_fs);
+  }
+  ConfigSet set = tree            ? load_host_config(*tree_fs, semantics)
+                  : paths.empty() ? load_host_config(ctx.fs, semantics)
+                                  : load_explicit_config(paths, semantics);
   LintReport report = run_lint(set, keys, checks, options);
+  if (tree) {
+    std::string cwd = current_directory();
+    std::set<std::string> given;
+    for (const std::string& p : paths) given.insert(absolute_file(p, cwd));
+    std::vector<Finding> mine;
+    for (Finding& f : report.findings) {
+      if (given.count(absolute_file(f.file, cwd)) != 0) mine.push_back(std::move(f));
+    }
+    report.findings = std::move(mine);
+  }
   report.findings = filter_findings(std::move(report.findings), settings.filter);
 
   ExitCode code = ExitCode::ok;

@@ -683,6 +683,18 @@ EOF
   ((rc == 1)) && grep -q 'offline, kernel 6.1' <<<"$pcout" && grep -q 'TT2003' <<<"$pcout" &&
     ok "d. pre-commit run with args [--kernel, 6.1, --fail-on, error]: exit 1, offline for 6.1" ||
     bad "d. pre-commit run with args: exit $rc: $pcout"
+  # The staged files are judged within the whole tree, in boot order: /etc/sysctl.conf (through
+  # 99-sysctl.conf) is applied after etc/sysctl.d/70-app.conf, whatever order the names come in.
+  printf 'net.core.somaxconn = 4096\n' >"$pc/work/etc/sysctl.conf"
+  ln -s ../sysctl.conf "$pc/work/etc/sysctl.d/99-sysctl.conf"
+  printf 'net.core.somaxconn = 8192\n' >"$pc/work/etc/sysctl.d/70-app.conf"
+  (cd "$pc/work" && git add -A && git commit -q -m tree) >/dev/null 2>&1
+  rc=0
+  try etc/sysctl.conf etc/sysctl.d/70-app.conf || rc=$?
+  ((rc == 1)) && grep -q '70-app.conf:1:1: warning: net.core.somaxconn = 8192 is overridden by ./etc/sysctl.conf' <<<"$pcout" &&
+    ! grep -q 'sysctl.conf:1:1: warning' <<<"$pcout" &&
+    ok "d. pre-commit try-repo: staged etc/sysctl.conf and etc/sysctl.d/70-app.conf judged in boot order (the app's value is the one overridden)" ||
+    bad "d. try-repo, whole tree: exit $rc: $pcout"
 else
   not_checked "d. pre-commit (or git) is not installed: the hook's entry is run as pre-commit would run it"
   if ((have_yaml)); then
