@@ -65,6 +65,19 @@ ToolConfig load_tool_config(const Context& ctx) {
   while (!dir.empty()) {
     std::string candidate = (dir == "/" ? "" : dir) + "/" + k_project_name;
     if (host_path_exists(candidate)) {
+      // A file found by walking up from wherever tcptune runs could be anyone's: settings in
+      // it can hide findings. Only one owned by root or this user, and not writable by everyone,
+      // is read (the user's own directories are theirs to trust; --config overrides).
+      Result<FileStat> st = RootFs("/").stat(candidate);
+      if (st.ok() && ((st.value().uid != 0 && st.value().uid != effective_uid()) ||
+                      (st.value().mode & 002) != 0)) {
+        ctx.err << "tcptune: warning: ignoring " << candidate << ": "
+                << ((st.value().mode & 002) != 0 ? "writable by everyone"
+                                                 : "owned by uid " + std::to_string(st.value().uid))
+                << ", so its settings could hide findings (--config " << candidate
+                << " reads it anyway)\n";
+        break;
+      }
       Result<std::string> text = read_plain_file(candidate);
       if (!text.ok()) {
         errors.push_back(config_error(candidate, 0, 0, "cannot read: " + text.error().message()));

@@ -31,6 +31,8 @@ bool host_path_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+unsigned effective_uid() { return ::geteuid(); }
+
 std::string current_directory() {
   std::error_code ec;
   std::filesystem::path p = std::filesystem::current_path(ec);
