@@ -202,6 +202,18 @@ for fname in "60-my file.conf" $'61-\xc3\xa9t\xc3\xa9 "q".conf' '62-back\slash.c
     fail "file name $(printf %q "$fname"): $(head -2 "$work/h$n.diff" | cat -A)"
   fi
 done
+# Absolute paths: the diff is relative to /, for `patch -p1 -d /` (only the test's own
+# directory under /tmp is written).
+mkdir -p "$work/abs"
+printf 'net.ipv4.tcp_fin_timeout = 30\n' >"$work/abs/60-abs.conf"
+"$bin" lint --kernel 6.1 --format diff "$work/abs/60-abs.conf" >"$work/abs.diff"
+if head -1 "$work/abs.diff" | grep -q "^--- a/${work#/}/abs/60-abs.conf$" &&
+  (cd / && git apply --check "$work/abs.diff") && patch -p1 -d / --batch <"$work/abs.diff" >/dev/null &&
+  [[ $(cat "$work/abs/60-abs.conf") == "net.ipv4.tcp_fin_timeout = 60" ]]; then
+  ok "an absolute path: the diff is relative to /, git apply --check and patch -p1 -d / take it"
+else
+  fail "an absolute path: $(head -3 "$work/abs.diff")"
+fi
 # A clean tree: an empty diff, exit 0.
 mkdir -p "$work/t5/etc/sysctl.d"
 printf 'net.core.somaxconn = 8192\n' >"$work/t5/etc/sysctl.d/60-ok.conf"
