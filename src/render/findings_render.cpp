@@ -161,6 +161,9 @@ std::string render_finding_text(const Finding& f, const Style& style, bool with_
       out += "    " + std::string(static_cast<std::size_t>(caret), ' ') + style.green("^") + "\n";
   }
   if (with_source && !f.hint.empty()) out += "    " + style.dim("hint: ") + f.hint + "\n";
+  // A mechanical fix is one `lint --format diff` away: say so where the finding is read.
+  if (with_source && f.fix)
+    out += "    " + style.dim("fix (--format diff): ") + f.fix->description + "\n";
   return out;
 }
 
