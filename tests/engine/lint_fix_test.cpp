@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "engine/lint.hpp"
@@ -181,4 +182,53 @@ TEST_CASE("splice replaces bytes from a 1-based column") {
   CHECK(splice("a = 30", 5, 2, "60") == "a = 60");
   CHECK(splice("a = 30 # x", 5, 6, "60") == "a = 60");
   CHECK(splice("abc", 4, 0, "d") == "abcd");
+}
+
+TEST_CASE(
+    "lint_fix: on every fixture and fuzz seed, the fixes remove their findings and add none") {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const char* dir : {"tests/fixtures", "tests/fuzz/corpus/sysctl_d"}) {
+    fs::path base = fs::path(TCPTUNE_TEST_DATA_DIR) / dir;
+    for (const auto& e : fs::recursive_directory_iterator(base)) {
+      if (!e.is_regular_file() || e.is_symlink()) continue;
+      std::string name = e.path().filename().string();
+      bool conf = name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0;
+      if (conf || std::string(dir).find("fuzz") != std::string::npos) files.push_back(e.path());
+    }
+  }
+  REQUIRE(files.size() > 50);
+  int fixed_total = 0;
+  for (const fs::path& path : files) {
+    Result<std::string> text = read_plain_file(path.string());
+    if (!text.ok()) continue;
+    LintReport before = lint_text(text.value());
+    // A (code, key) counts as fixed when every finding of it had a fix that was taken.
+    std::map<std::pair<std::string, std::string>, bool> all_fixed;
+    std::map<int, bool> taken;
+    for (const Finding& f : before.findings) {
+      auto id = std::make_pair(f.code, f.key.value_or(""));
+      bool ok = f.fix.has_value();
+      if (ok) {
+        for (const LineEdit& e : f.fix->edits) ok = ok && taken.count(e.line) == 0;
+        if (ok)
+          for (const LineEdit& e : f.fix->edits) taken[e.line] = true;
+      }
+      auto [it, inserted] = all_fixed.try_emplace(id, ok);
+      if (!inserted) it->second = it->second && ok;
+    }
+    LintReport after = lint_text(apply_fixes(text.value(), before));
+    for (const Finding& f : after.findings) {
+      auto id = std::make_pair(f.code, f.key.value_or(""));
+      auto it = all_fixed.find(id);
+      CHECK_MESSAGE(it != all_fixed.end(), path.string()
+                                               << ": the fixes brought " << f.code << " on line "
+                                               << f.line << ": " << f.message);
+      if (it != all_fixed.end())
+        CHECK_MESSAGE(!it->second, path.string() << ": " << f.code << " on line " << f.line
+                                                 << " is still there after its fix");
+    }
+    for (const auto& [id, ok] : all_fixed) fixed_total += ok ? 1 : 0;
+  }
+  CHECK(fixed_total >= 20);  // the fixtures do hold fixable findings
 }
