@@ -96,7 +96,8 @@ std::string render_codeclimate(const std::vector<Finding>& findings, const std::
     Json issue;
     issue["type"] = "issue";
     issue["check_name"] = f.code;
-    issue["description"] = f.message;
+    // GitLab's widget shows the description only: the code goes in it, as in the gcc format.
+    issue["description"] = f.message + " [" + f.code + "]";
     issue["categories"] = Json::array({"Bug Risk"});
     issue["severity"] = codeclimate_severity(f.severity);
     issue["fingerprint"] = fnv1a_hex(basis);

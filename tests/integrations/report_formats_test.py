@@ -161,6 +161,8 @@ def check_pair(name, args, cwd=None):
     if len(set(fps)) != len(fps):
         fail(f"{name}: duplicate fingerprints (GitLab would show one issue for several)")
     for f, i in zip(findings, issues):
+        if not i["description"].endswith(f" [{f['code']}]"):
+            fail(f"{name}: description {i['description'][:80]!r} does not end with the code")
         if (i["check_name"], i["severity"]) != (f["code"], SEVERITY[f["severity"]]):
             fail(f"{name}: issue {i['check_name']}/{i['severity']} for finding {f['code']}/{f['severity']}")
         if f["file"] and f["line"] and i["location"]["lines"]["begin"] != f["line"]:
