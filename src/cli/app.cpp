@@ -168,6 +168,12 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
       throw UsageError("unknown --format '" + g.format + "' (" + join(formats, ", ") + ")");
     }
     if (g.root.empty()) throw UsageError("--root needs a directory");
+    // Text on a terminal wraps to its width at spaces; piped or redirected output, and every
+    // machine format, keeps one line per record.
+    if (g.format == "text") {
+      if (auto* fd_buf = dynamic_cast<FdOutBuf*>(out.rdbuf()); fd_buf != nullptr)
+        fd_buf->wrap_lines(terminal_columns(fd_buf->fd()));
+    }
     Context ctx(g, out, err);
     if (!ctx.fs.is_directory("/")) throw UsageError("--root " + g.root + ": not a directory");
     if (show_version) {
