@@ -14,6 +14,9 @@ namespace tcptune {
 
 inline constexpr const char* k_journal_dir = "/var/lib/tcptune";
 inline constexpr const char* k_lock_path = "/run/tcptune.lock";
+/// How many finished transactions apply and rollback keep in the journal by default
+/// (--journal-keep).
+inline constexpr std::size_t k_journal_keep_default = 100;
 
 enum class TxnState { pending, committed, rolled_back, rollback_failed };
 std::string_view to_string(TxnState s);
@@ -98,6 +101,13 @@ class Journal {
   [[nodiscard]] Result<bool> save(const JournalEntry& e) const;
 
   [[nodiscard]] std::string file_of(const std::string& id) const;
+
+  /// Retention: removes the oldest finished entries (committed or rolled back) until at most
+  /// `keep` finished ones are left; `items` as list() returned them. Never removes an entry
+  /// that is pending, whose rollback failed, or that cannot be read: those need a person. 0
+  /// keeps everything. Under the lock. Returns the ids removed; a removal that fails is left
+  /// for the next run (the entry stays valid).
+  std::vector<std::string> prune(const std::vector<Item>& items, std::size_t keep) const;
 
   /// Removes the temporary files of saves killed mid-way (their writer is dead); under the
   /// lock. Returns how many.

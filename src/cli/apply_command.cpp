@@ -33,6 +33,7 @@ namespace {
 const char* k_apply_usage =
     "usage: tcptune apply --profile P [--dry-run] [--fragment PATH] [--live-only|--persist-only]\n"
     "                     [--netns NAME|PATH] [--allow-shadowed] [--semantics systemd|procps]\n"
+    "                     [--journal-keep N]\n"
     "\n"
     "Brings the host to profile P in one transaction: a journal entry under\n"
     "/var/lib/tcptune, the sysctl.d fragment (default /etc/sysctl.d/99-tcptune.conf) written\n"
@@ -48,6 +49,8 @@ const char* k_apply_usage =
     "                  securityContext snippet\n"
     "--allow-shadowed  go ahead although a later sysctl.d file (or /etc/sysctl.conf) sets a key\n"
     "                  of the fragment, so that it wins at boot\n"
+    "--journal-keep N  keep the N newest finished transactions in the journal (default 100,\n"
+    "                  0 keeps all); unfinished ones are never removed\n"
     "\n"
     "Exit: 0 applied or nothing to do, 1 changes pending (--dry-run), 2 invalid input,\n"
     "3 refused before touching anything (not root, read-only /proc/sys, another apply running,\n"
@@ -57,13 +60,17 @@ const char* k_apply_usage =
     "5 failed and the rollback is incomplete (what is left is printed).\n";
 
 const char* k_rollback_usage =
-    "usage: tcptune rollback [ID] [--force]\n"
+    "usage: tcptune rollback [ID] [--force] [--journal-keep N]\n"
     "\n"
     "Restores the live values and the sysctl.d fragment as they were before transaction ID.\n"
     "Without ID: an unfinished transaction (interrupted, or whose rollback failed) if there is\n"
     "one, else the last committed one. Refuses when a key's live value or the fragment changed\n"
     "since the transaction, naming it; --force restores anyway (a file tcptune did not write is\n"
     "never touched). See `tcptune history`.\n"
+    "\n"
+    "--force           restore although a value or the fragment changed since\n"
+    "--journal-keep N  keep the N newest finished transactions in the journal (default 100,\n"
+    "                  0 keeps all); unfinished ones are never removed\n"
     "\n"
     "Exit: 0 restored, 2 unknown or corrupt transaction, 3 refused (changed since, lock held,\n"
     "not root, the journal cannot be written: nothing is restored then) or restored but the\n"
@@ -138,6 +145,7 @@ void warn_unfinished_transactions(Context& ctx) {
 
 int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("apply options");
+  std::size_t journal_keep = k_journal_keep_default;
   std::string profile_opt;
   std::string fragment_opt = k_default_fragment;
   std::string netns;
@@ -147,7 +155,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       "live-only", "live values only")("persist-only", "fragment only")("netns", po::value(&netns),
                                                                         "network namespace")(
       "allow-shadowed", "go ahead although later files win")("semantics", po::value(&semantics_opt),
-                                                             "systemd or procps");
+                                                             "systemd or procps")(
+      "journal-keep", po::value(&journal_keep), "finished transactions kept");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -185,6 +194,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   ProcSys proc(ctx.fs);
   std::optional<FileLock> lock;
   long next_seq = 1;
+  std::vector<Journal::Item> items;  // the journal before this transaction (not for --dry-run)
   Journal journal(ctx.fs.root());
   ApplyReport report;
   report.version = std::string(version());
@@ -211,7 +221,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       ctx.out << render_apply(report, format, ctx.style);
       return report.exit_code;
     }
-    const std::vector<Journal::Item> items = journal_items(journal);
+    items = journal_items(journal);
     next_seq = Journal::next_seq(items);
     for (const Journal::Item& it : items) {
       if (!it.entry)
@@ -354,6 +364,10 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     report.errors.clear();
     return finish("refused", ExitCode::system_error);
   }
+  // Retention, once the entry is final: the list read at the start plus this transaction.
+  entry.state = outcome.state;
+  items.push_back(Journal::Item{entry.id, journal.file_of(entry.id), entry, ""});
+  (void)journal.prune(items, journal_keep);
   switch (outcome.state) {
     case TxnState::committed:
       return finish("committed", ExitCode::ok);
@@ -367,8 +381,10 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
 int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("rollback options");
   std::vector<std::string> ids;
+  std::size_t journal_keep = k_journal_keep_default;
   opts.add_options()("help,h", "show this help")("force", "restore although changed since")(
-      "id", po::value(&ids), "transaction");
+      "id", po::value(&ids), "transaction")("journal-keep", po::value(&journal_keep),
+                                            "finished transactions kept");
   po::positional_options_description pos;
   pos.add("id", -1);
   po::variables_map vm;
@@ -470,6 +486,12 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
                         "; nothing was changed");
   std::string save_error;
   RestoreReport r = roll_back(entry, ctx.fs, proc, *io, force, "rollback", save_error);
+  if (save_error.empty()) {
+    for (Journal::Item& it : items) {
+      if (it.id == entry.id) it.entry = entry;
+    }
+    (void)journal.prune(items, journal_keep);
+  }
   report.restored = r.restored;
   report.left = r.left;
   report.restored.insert(report.restored.end(), r.notes.begin(), r.notes.end());
