@@ -4,6 +4,7 @@
 /// rollback needs: the live value of each key before the transaction, and the fragment file's
 /// previous bytes (or that there was none).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,7 +62,10 @@ struct JournalEntry {
   long pid = 0;
   std::string netns;     ///< "" for the namespace tcptune runs in
   std::string netns_id;  ///< "dev:ino" of that namespace, to recognise it at rollback
-  std::string mode;      ///< "live+persist" | "live-only" | "persist-only"
+  /// SO_NETNS_COOKIE of that namespace (Linux 5.14+): inode numbers are reused once a
+  /// namespace is gone, cookies never are. nullopt on older kernels and in old entries.
+  std::optional<std::uint64_t> netns_cookie;
+  std::string mode;  ///< "live+persist" | "live-only" | "persist-only"
   std::optional<JournalFragment> fragment;
   std::vector<JournalKey> keys;     ///< live writes, in order
   std::vector<JournalSide> side;    ///< values the kernel rewrites when `keys` are written

@@ -341,6 +341,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   entry.netns = netns.empty() ? "" : netns_path(netns);
   if (!netns.empty()) {
     if (Result<std::string> id = netns_id(entry.netns); id.ok()) entry.netns_id = id.value();
+    entry.netns_cookie = current_netns_cookie();  // the process is in that namespace now
   }
   entry.mode = report.mode;
   if (write_fragment) {
@@ -439,28 +440,35 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   if (!entry.netns.empty()) {
     // The namespace it changed may be gone, or its name now names another one: its values
     // went with it, and another namespace's values are not ours to write.
-    Result<std::string> id = netns_id(entry.netns);
-    if (!id.ok() || (!entry.netns_id.empty() && id.value() != entry.netns_id)) {
-      entry.notes.push_back("network namespace " + entry.netns +
-                            (id.ok() ? " is another namespace now" : " no longer exists") +
+    auto gone = [&](const std::string& why) {
+      entry.notes.push_back("network namespace " + entry.netns + why +
                             ": the values the transaction wrote went with it");
       entry.state = TxnState::rolled_back;
       entry.rolled_back_by = "rollback";
       entry.finished = utc_now();
       if (Result<bool> s = io->save_journal(entry); !s.ok())
         throw SystemFailure("cannot write the journal: " + s.error().message());
-      RollbackReport gone;
-      gone.transaction = entry.id;
-      gone.profile = entry.profile;
-      gone.result = "rolled-back";
-      gone.notes.push_back(entry.notes.back() + "; nothing to restore, marked rolled back");
-      ctx.out << render_rollback(gone, format, ctx.style);
+      RollbackReport report;
+      report.transaction = entry.id;
+      report.profile = entry.profile;
+      report.result = "rolled-back";
+      report.notes.push_back(entry.notes.back() + "; nothing to restore, marked rolled back");
+      ctx.out << render_rollback(report, format, ctx.style);
       return 0;
-    }
+    };
+    Result<std::string> id = netns_id(entry.netns);
+    if (!id.ok()) return gone(" no longer exists");
+    if (!entry.netns_id.empty() && id.value() != entry.netns_id)
+      return gone(" is another namespace now");
     Result<bool> r = enter_netns(entry.netns);
     if (!r.ok())
       throw SystemFailure("transaction " + entry.id + " changed network namespace " + entry.netns +
                           ": " + r.error().message());
+    // The same device and inode can be a new namespace: inode numbers are reused once one is
+    // gone. Its cookie (Linux 5.14+) never is. Nothing has been written yet.
+    std::optional<std::uint64_t> cookie = current_netns_cookie();
+    if (entry.netns_cookie && cookie && *cookie != *entry.netns_cookie)
+      return gone(" is another namespace now (same inode, another cookie)");
   }
 
   RollbackReport report;
