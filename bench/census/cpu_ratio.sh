@@ -36,7 +36,7 @@ for _ in $(seq 1 700); do [ -f "$mk/ready" ] && break; sleep 0.1; done
 echo "N=$n $(date -u +%FT%TZ) $(uname -r) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "table: $(ip netns exec "$ns" "$BIN/census_limit" --json | tr -d '\n')"
 ip netns exec "$ns" python3 "$TOP/bench/tools/pairtime.py" -n "$pairs" \
-  "$TCPTUNE sockets --format json" "$BIN/census_limit"
+  "$TCPTUNE sockets --format json --sample 0" "$BIN/census_limit"
 if [ "${SAMPLE:-1}" != 0 ]; then
   echo
   ip netns exec "$ns" python3 "$TOP/bench/tools/pairtime.py" -n 3 \
