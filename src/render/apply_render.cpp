@@ -1,5 +1,7 @@
 #include "render/apply_render.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "core/text_util.hpp"
 #include "render/check_render.hpp"
 #include "render/findings_render.hpp"

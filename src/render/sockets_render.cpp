@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "census/counters.hpp"
 #include "render/findings_render.hpp"
 
