@@ -27,7 +27,7 @@ _tcptune_command_options() {
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
         --semantics'
       ;;
-    rollback) echo '--force' ;;
+    rollback) echo '--force --dry-run' ;;
   esac
 }
 

@@ -65,13 +65,15 @@ const char* k_rollback_usage =
     "since the transaction, naming it; --force restores anyway (a file tcptune did not write is\n"
     "never touched). See `tcptune history`.\n"
     "\n"
-    "--dry-run   print what would be restored (each live value now and before, the fragment's\n"
-    "            bytes now and before with --format json); change nothing\n"
+    "--force     restore although a live value or the fragment changed since\n"
+    "--dry-run   print what would be restored (each live value now and before; with --format\n"
+    "            json also the fragment's bytes now and before); change nothing, take no lock,\n"
+    "            need no root\n"
     "\n"
-    "Exit: 0 restored (--dry-run: nothing to restore), 1 --dry-run: something to restore, 2 "
-    "unknown or corrupt transaction, 3 refused (changed since, lock held,\n"
-    "not root, the journal cannot be written: nothing is restored then) or restored but the\n"
-    "journal could not record it, 5 the rollback is incomplete (what is left is printed).\n";
+    "Exit: 0 restored (--dry-run: nothing to restore), 1 --dry-run: something would be\n"
+    "restored, 2 unknown or corrupt transaction, 3 refused (changed since, lock held, not root,\n"
+    "the journal cannot be written: nothing is restored then) or restored but the journal could\n"
+    "not record it, 5 the rollback is incomplete (what is left is printed).\n";
 
 const char* k_history_usage =
     "usage: tcptune history\n"
@@ -388,8 +390,15 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   bool force = vm.count("force") != 0;
   bool dry_run = vm.count("dry-run") != 0;
   ProcSys proc(ctx.fs);
-  preflight(ctx, proc, false);
-  FileLock lock = take_lock(ctx);
+  // A dry run writes nothing, not even the lock file: like `apply --dry-run` it needs neither
+  // root nor the lock, and reads the journal as it is.
+  std::optional<FileLock> lock;
+  if (dry_run) {
+    if (!proc.available()) throw SystemFailure("no /proc/sys under " + ctx.fs.root());
+  } else {
+    preflight(ctx, proc, false);
+    lock.emplace(take_lock(ctx));
+  }
   Journal journal(ctx.fs.root());
   if (!dry_run) journal.remove_stale_temp_files();
   std::unique_ptr<WriteSide> io = make_write_side(proc, journal);
@@ -457,8 +466,10 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
         gone.notes.push_back("network namespace " + entry.netns +
                              (id.ok() ? " is another namespace now" : " no longer exists") +
                              ": nothing to restore; a rollback would mark it rolled back");
+        // Exit 1: the rollback would still change something (the journal entry's state).
+        gone.exit_code = static_cast<int>(ExitCode::findings);
         ctx.out << render_rollback(gone, format, ctx.style);
-        return 0;
+        return gone.exit_code;
       }
       entry.notes.push_back("network namespace " + entry.netns +
                             (id.ok() ? " is another namespace now" : " no longer exists") +
@@ -486,6 +497,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   report.transaction = entry.id;
   report.profile = entry.profile;
   report.forced = force;
+  report.dry_run = dry_run;
   report.drift = rollback_drift(entry, ctx.fs, proc);
   auto finish = [&](const std::string& result, ExitCode code) {
     report.result = result;
@@ -495,7 +507,6 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   };
   if (!report.drift.empty() && !force) return finish("refused", ExitCode::system_error);
   if (dry_run) {
-    report.dry_run = true;
     report.preview = preview_rollback(entry, ctx.fs, proc);
     report.fragment_shown = ctx.fs.host_path(report.preview.fragment_path);
     report.notes.insert(report.notes.end(), report.preview.notes.begin(),

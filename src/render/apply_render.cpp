@@ -228,7 +228,7 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
       out += "  nothing to restore: everything is as before the transaction\n";
   }
   for (const std::string& x : r.notes) out += "  note: " + x + "\n";
-  if (r.dry_run) out += "Nothing was changed (--dry-run).\n";
+  if (r.dry_run && r.result != "refused") out += "Nothing was changed (--dry-run).\n";
   if (r.result == "rolled-back") {
     out += st.green("rolled back") + ": the state before transaction " + r.transaction +
            " is restored.\n";
