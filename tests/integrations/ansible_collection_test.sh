@@ -9,7 +9,8 @@
 # namespaces before it starts and refuses otherwise; the profile (db-client) sets net.* keys
 # only, private to the namespace. Cases: check mode changes nothing and reports changed; diff
 # mode shows the fragment and each live value; apply, then a second run is changed=false (and
-# check mode too); rollback in check mode (rollback --dry-run) changes nothing, then rollback,
+# check mode too); the example playbook examples/ansible/tcptune-profile.yml in check mode
+# with diff; rollback in check mode (rollback --dry-run) changes nothing, then rollback,
 # then rollback again is changed=false; tcptune_check's facts. On fixture roots (--root):
 # failures carry tcptune's exit code, 2, 3, 4 (rolled back) and 5 (rollback incomplete, with
 # the fault-injecting test binary) told apart. The host's values and files are compared before
@@ -72,7 +73,7 @@ timeout 120 python3 "$tests/fixtures/check/make_fixtures.py" --out "$tmp/fx" >/d
 
 cat >"$tmp/inner.sh" <<'INNER'
 set -uo pipefail
-tmp=$1 pb=$2 outer_net=$3 outer_mnt=$4
+tmp=$1 pb=$2 outer_net=$3 outer_mnt=$4 examples=$5
 bin=$tmp/bin/tcptune
 pass=0 fails=0
 ok() { pass=$((pass + 1)); echo "ok: $*"; }
@@ -130,6 +131,19 @@ live() { cat "/proc/sys/net/ipv4/$1"; }
 [ "$(live tcp_keepalive_time) $(live tcp_tw_reuse)" = "7200 2" ] ||
   bad "a fresh namespace should have tcp_keepalive_time 7200, tcp_tw_reuse 2: $(live tcp_keepalive_time) $(live tcp_tw_reuse)"
 s0=$(state)
+
+# 0. the shipped example playbook (examples/ansible/tcptune-profile.yml) in check mode with diff:
+# changed, nothing written; its output is what docs/fleet.md and the README show.
+rc=0
+aout=$(cd "$tmp" && timeout 180 ansible-playbook -i localhost, -c local -e ansible_become=false \
+  -e "tcptune_bin=$bin" -e tcptune_profile=db-client --check --diff "$examples/tcptune-profile.yml" 2>&1) || rc=$?
+if [ $rc = 0 ] && [ "$(recap)" = "changed=1 unreachable=0 failed=0" ] && [ "$(state)" = "$s0" ] &&
+  grep -q '^+net.ipv4.tcp_tw_reuse = 1$' <<<"$aout" && grep -q '2 pending change(s)' <<<"$aout"; then
+  ok "examples/ansible/tcptune-profile.yml --check --diff: changed=1, the diff, the facts, nothing written"
+  printf '%s\n' "$aout" >"$tmp/example-check-diff.out"
+else
+  bad "examples/ansible/tcptune-profile.yml --check --diff: rc $rc, $(recap): $aout"
+fi
 
 # 1. check mode: changed, and nothing changes
 rc=0; play apply.yml -e profile=db-client -e expect_changed=true --check || rc=$?
@@ -220,7 +234,7 @@ INNER
 
 rc=0
 timeout 900 unshare -m -n bash "$tmp/inner.sh" "$tmp" "$tests/integrations/ansible" \
-  "$(readlink /proc/self/ns/net)" "$(readlink /proc/self/ns/mnt)" || rc=$?
+  "$(readlink /proc/self/ns/net)" "$(readlink /proc/self/ns/mnt)" "$src/examples/ansible" || rc=$?
 after=$(host_state)
 fails=0
 if [[ "$before" != "$after" ]]; then
@@ -229,5 +243,8 @@ if [[ "$before" != "$after" ]]; then
 else
   echo "ok: the host's values and files are as before"
 fi
-if [[ -n "${TCPTUNE_ANSIBLE_DIFF_OUT:-}" && -f "$tmp/check-diff.out" ]]; then cp "$tmp/check-diff.out" "$TCPTUNE_ANSIBLE_DIFF_OUT"; fi
+# TCPTUNE_ANSIBLE_DIFF_OUT=FILE keeps the example's check-mode output (for the documentation).
+if [[ -n "${TCPTUNE_ANSIBLE_DIFF_OUT:-}" && -f "$tmp/example-check-diff.out" ]]; then
+  cp "$tmp/example-check-diff.out" "$TCPTUNE_ANSIBLE_DIFF_OUT"
+fi
 ((rc == 0 && fails == 0))
