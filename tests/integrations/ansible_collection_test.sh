@@ -8,13 +8,15 @@
 # (the journal); the inner script checks every one of those mounts (ours, tmpfs) and both
 # namespaces before it starts and refuses otherwise; the profile (db-client) sets net.* keys
 # only, private to the namespace. Cases: check mode changes nothing and reports changed; diff
-# mode shows the fragment and each live value; apply, then a second run is changed=false (and
+# mode shows the fragment and each live value (live_only: the values only, persist_only: the
+# fragment only); apply, then a second run is changed=false (and
 # check mode too); the example playbook examples/ansible/tcptune-profile.yml in check mode
 # with diff; rollback in check mode (rollback --dry-run) changes nothing, then rollback,
 # then rollback again is changed=false; tcptune_check's facts. On fixture roots (--root):
 # failures carry tcptune's exit code, 2, 3, 4 (rolled back) and 5 (rollback incomplete, with
 # the fault-injecting test binary) told apart. The host's values and files are compared before
 # and after. Exit 77 without ansible, root or namespaces.
+# shellcheck disable=SC2015  # `cond && ok ... || bad ...`: ok() cannot fail, refuse() exits
 set -uo pipefail
 if (($# != 2)); then
   echo "usage: ansible_collection_test.sh TCPTUNE_BIN TESTS_DIR" >&2
@@ -39,7 +41,10 @@ tmp=$(mktemp -d /tmp/tcptune-ansible-collection.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 chmod 0755 "$tmp"
 mkdir -p "$tmp/bin"
-cp "$src_bin" "$tmp/bin/tcptune" && cp "$faulty" "$tmp/bin/tcptune_faulty" || { echo "FAIL: cannot copy the binaries"; exit 1; }
+if ! cp "$src_bin" "$tmp/bin/tcptune" || ! cp "$faulty" "$tmp/bin/tcptune_faulty"; then
+  echo "FAIL: cannot copy the binaries"
+  exit 1
+fi
 export HOME=$tmp ANSIBLE_LOCAL_TEMP=$tmp/ansible-tmp ANSIBLE_REMOTE_TEMP=$tmp/ansible-tmp
 export ANSIBLE_COLLECTIONS_PATH=$tmp/collections ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 
@@ -72,6 +77,7 @@ before=$(host_state)
 timeout 120 python3 "$tests/fixtures/check/make_fixtures.py" --out "$tmp/fx" >/dev/null || { echo "FAIL: make_fixtures.py"; exit 1; }
 
 cat >"$tmp/inner.sh" <<'INNER'
+# shellcheck disable=SC2015  # as above
 set -uo pipefail
 tmp=$1 pb=$2 outer_net=$3 outer_mnt=$4 examples=$5
 bin=$tmp/bin/tcptune
@@ -166,6 +172,14 @@ else
 fi
 [ "$(state)" = "$s0" ] && ok "check mode --diff changed nothing" || bad "check mode --diff changed: $(diff <(echo "$s0") <(state))"
 
+# 2b. --live-only and --persist-only in check mode: the diff shows only what each would change
+rc=0; play apply.yml -e profile=db-client -e live_only=true -e expect_changed=true --check --diff || rc=$?
+[ $rc = 0 ] && grep -q '^--- before: live values$' <<<"$aout" && ! grep -q '99-tcptune.conf' <<<"$aout" &&
+  [ "$(state)" = "$s0" ] && ok "check mode --diff, live_only: the live values only" || bad "live_only --check --diff: rc $rc, $(recap): $aout"
+rc=0; play apply.yml -e profile=db-client -e persist_only=true -e expect_changed=true --check --diff || rc=$?
+[ $rc = 0 ] && grep -q '^+++ after: /etc/sysctl.d/99-tcptune.conf$' <<<"$aout" && ! grep -q 'live values' <<<"$aout" &&
+  [ "$(state)" = "$s0" ] && ok "check mode --diff, persist_only: the fragment only" || bad "persist_only --check --diff: rc $rc, $(recap): $aout"
+
 # 3. apply (with diff), then again: changed=false
 rc=0; play apply.yml -e profile=db-client -e expect_changed=true --diff || rc=$?
 if [ $rc = 0 ] && [ "$(recap)" = "changed=1 unreachable=0 failed=0" ] &&
@@ -213,17 +227,17 @@ rc=0; play check.yml -e profile=db-client -e '{"expect_change_keys": ["net.ipv4.
 
 # 6. failures, on fixture roots: tcptune's exit code and message, 4 and 5 told apart
 fx=$tmp/fx
-rc=0; play apply.yml -e profile=no-such-profile -e root=$fx/idle-default -e expect_failure=2 -e expect_kind=invalid_input || rc=$?
+rc=0; play apply.yml -e profile=no-such-profile -e "root=$fx/idle-default" -e expect_failure=2 -e expect_kind=invalid_input || rc=$?
 [ $rc = 0 ] && grep -q '"rc": 2' <<<"$aout" && ok "exit 2 (unknown profile): failed with rc 2" || bad "exit 2: rc $rc: $aout"
-rc=0; play apply.yml -e profile=web -e root=$fx/blog-sysctl-conf -e expect_failure=3 -e expect_kind=refused_or_system_error || rc=$?
+rc=0; play apply.yml -e profile=web -e "root=$fx/blog-sysctl-conf" -e expect_failure=3 -e expect_kind=refused_or_system_error || rc=$?
 [ $rc = 0 ] && grep -q 'refusals: ' <<<"$aout" && ok "exit 3 (a later file shadows the fragment): failed with rc 3 and the refusal" || bad "exit 3: rc $rc: $aout"
 cp -a "$fx/idle-default" "$tmp/f4"
-rc=0; play apply.yml -e profile=db-client -e root=$tmp/f4 -e tcptune_bin=$tmp/bin/tcptune_faulty \
+rc=0; play apply.yml -e profile=db-client -e "root=$tmp/f4" -e "tcptune_bin=$tmp/bin/tcptune_faulty" \
   -e '{"fault_env": {"TCPTUNE_FAULT": "live:1", "TCPTUNE_FAULT_ACTION": "fail"}}' -e expect_failure=4 -e expect_kind=failed_rolled_back || rc=$?
 [ $rc = 0 ] && grep -q 'failed and everything was rolled back (exit 4)' <<<"$aout" && [ "$(cat "$tmp/f4/proc/sys/net/ipv4/tcp_keepalive_time")" = 7200 ] &&
   ok "exit 4 (a live write failed): failure failed_rolled_back, values as before" || bad "exit 4: rc $rc: $aout"
 cp -a "$fx/idle-default" "$tmp/f5"
-rc=0; play apply.yml -e profile=db-client -e root=$tmp/f5 -e tcptune_bin=$tmp/bin/tcptune_faulty \
+rc=0; play apply.yml -e profile=db-client -e "root=$tmp/f5" -e "tcptune_bin=$tmp/bin/tcptune_faulty" \
   -e '{"fault_env": {"TCPTUNE_FAULT": "live:2,rollback:1", "TCPTUNE_FAULT_ACTION": "fail"}}' -e expect_failure=5 -e expect_kind=failed_rollback_incomplete || rc=$?
 [ $rc = 0 ] && grep -q 'rollback is INCOMPLETE (exit 5)' <<<"$aout" && grep -q 'NOT restored: net.ipv4.tcp_tw_reuse' <<<"$aout" &&
   ok "exit 5 (the rollback failed too): failure failed_rollback_incomplete, what is left named" || bad "exit 5: rc $rc: $aout"

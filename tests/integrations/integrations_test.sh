@@ -55,7 +55,9 @@ T=60  # seconds, for every single command
 
 # --- e (first, as everything below reads YAML): the YAML files parse ------------------------------
 yaml_files=("$src/.pre-commit-hooks.yaml" "$src/examples/ci/github-workflow.yml"
-  "$src/examples/ci/gitlab-ci.yml" "$src/examples/ansible/tcptune-check.yml")
+  "$src/examples/ci/gitlab-ci.yml" "$src/examples/ansible/tcptune-check.yml"
+  "$src/examples/ansible/tcptune-apply.yml" "$src/examples/ansible/tcptune-profile.yml"
+  "$src/examples/prometheus/tcptune.rules.yml" "$src/ansible/galaxy.yml")
 if timeout $T python3 -c 'import yaml' 2>/dev/null; then
   for f in "${yaml_files[@]}"; do
     if out=$(timeout $T python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$f" 2>&1); then

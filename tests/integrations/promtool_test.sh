@@ -16,6 +16,7 @@
 #   its runbook code known to `tcptune explain`, its metrics written by tcptune.
 # A negative control (a counter named like the old tcptune_kernel_counter) must be rejected, so
 # the test cannot pass with a promtool that checks nothing. Exit 77 when promtool is missing.
+# shellcheck disable=SC2015  # `cond && ok ... || bad ...`: ok() cannot fail
 set -uo pipefail
 if (($# != 2)); then
   echo "usage: promtool_test.sh TCPTUNE_BIN TESTS_DIR" >&2

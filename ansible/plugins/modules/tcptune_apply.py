@@ -270,7 +270,8 @@ def main():
     module = AnsibleModule(
         argument_spec=spec,
         supports_check_mode=True,
-        mutually_exclusive=[("live_only", "persist_only"), ("rollback", "profile")],
+        # live_only with persist_only is left to tcptune (exit 2, its message).
+        mutually_exclusive=[("rollback", "profile")],
         required_one_of=[("profile", "rollback")],
     )
     if module.params["rollback"]:
