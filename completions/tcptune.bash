@@ -15,7 +15,7 @@ _tcptune_commands='check lint sockets explain rules profiles apply rollback hist
 _tcptune_global_options='--root --format --color --data-dir -q --quiet -h --help --version'
 # Options (global or a command's) whose value is the next word.
 _tcptune_value_options='--root --format --color --data-dir --profile --kernel --netns --fail-on
-  --semantics --exclude --top --source --replay --fragment --sample'
+  --semantics --exclude --top --source --replay --fragment --sample --interval --count --journal-keep'
 
 # The options of each command (the global ones are accepted everywhere as well).
 _tcptune_command_options() {
@@ -25,9 +25,9 @@ _tcptune_command_options() {
     sockets) echo '--top --netns --source --sample --replay --watch --interval --count' ;;
     apply)
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
-        --semantics'
+        --semantics --journal-keep'
       ;;
-    rollback) echo '--force' ;;
+    rollback) echo '--force --dry-run --journal-keep' ;;
   esac
 }
 
@@ -221,7 +221,7 @@ _tcptune() {
       [[ $cur == *,* ]] && head=${cur%,*},
       for code in $(_tcptune_codes); do values+=" $head$code"; done
       ;;
-    --kernel | --top)
+    --kernel | --top | --interval | --count | --journal-keep)
       return 0
       ;;
     *)

@@ -60,7 +60,7 @@ const char* k_apply_usage =
     "5 failed and the rollback is incomplete (what is left is printed).\n";
 
 const char* k_rollback_usage =
-    "usage: tcptune rollback [ID] [--force] [--journal-keep N]\n"
+    "usage: tcptune rollback [ID] [--force] [--dry-run] [--journal-keep N]\n"
     "\n"
     "Restores the live values and the sysctl.d fragment as they were before transaction ID.\n"
     "Without ID: an unfinished transaction (interrupted, or whose rollback failed) if there is\n"
@@ -68,13 +68,17 @@ const char* k_rollback_usage =
     "since the transaction, naming it; --force restores anyway (a file tcptune did not write is\n"
     "never touched). See `tcptune history`.\n"
     "\n"
-    "--force           restore although a value or the fragment changed since\n"
+    "--force           restore although a live value or the fragment changed since\n"
+    "--dry-run         print what would be restored (each live value now and before; with\n"
+    "                  --format json also the fragment's bytes now and before); change nothing,\n"
+    "                  take no lock, need no root\n"
     "--journal-keep N  keep the N newest finished transactions in the journal (default 100,\n"
     "                  0 keeps all); unfinished ones are never removed\n"
     "\n"
-    "Exit: 0 restored, 2 unknown or corrupt transaction, 3 refused (changed since, lock held,\n"
-    "not root, the journal cannot be written: nothing is restored then) or restored but the\n"
-    "journal could not record it, 5 the rollback is incomplete (what is left is printed).\n";
+    "Exit: 0 restored (--dry-run: nothing to restore), 1 --dry-run: something would be\n"
+    "restored, 2 unknown or corrupt transaction, 3 refused (changed since, lock held, not root,\n"
+    "the journal cannot be written: nothing is restored then) or restored but the journal could\n"
+    "not record it, 5 the rollback is incomplete (what is left is printed).\n";
 
 const char* k_history_usage =
     "usage: tcptune history\n"
@@ -308,6 +312,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     report.fragment_shown = in.fragment_shown;
     report.fragment_write = plan.fragment_write;
     if (plan.fragment_write) report.fragment_text = plan.fragment_text;
+    report.fragment_current = frag_now.bytes;
     report.shadows = plan.shadows;
     report.shadows_allowed = allow_shadowed;
   }
@@ -384,8 +389,8 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> ids;
   std::size_t journal_keep = k_journal_keep_default;
   opts.add_options()("help,h", "show this help")("force", "restore although changed since")(
-      "id", po::value(&ids), "transaction")("journal-keep", po::value(&journal_keep),
-                                            "finished transactions kept");
+      "dry-run", "change nothing")("id", po::value(&ids), "transaction")(
+      "journal-keep", po::value(&journal_keep), "finished transactions kept");
   po::positional_options_description pos;
   pos.add("id", -1);
   po::variables_map vm;
@@ -398,11 +403,19 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   OutputFormat format = ctx.format({"text", "json"});
   if (ids.size() > 1) throw UsageError("rollback takes at most one transaction ID");
   bool force = vm.count("force") != 0;
+  bool dry_run = vm.count("dry-run") != 0;
   ProcSys proc(ctx.fs);
-  preflight(ctx, proc, false);
-  FileLock lock = take_lock(ctx);
+  // A dry run writes nothing, not even the lock file: like `apply --dry-run` it needs neither
+  // root nor the lock, and reads the journal as it is.
+  std::optional<FileLock> lock;
+  if (dry_run) {
+    if (!proc.available()) throw SystemFailure("no /proc/sys under " + ctx.fs.root());
+  } else {
+    preflight(ctx, proc, false);
+    lock.emplace(take_lock(ctx));
+  }
   Journal journal(ctx.fs.root());
-  journal.remove_stale_temp_files();
+  if (!dry_run) journal.remove_stale_temp_files();
   std::unique_ptr<WriteSide> io = make_write_side(proc, journal);
   std::vector<Journal::Item> items = journal_items(journal);
   const Journal::Item* chosen = nullptr;
@@ -426,14 +439,31 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     for (auto it = items.rbegin(); it != items.rend() && chosen == nullptr; ++it) {
       if (it->entry->state == TxnState::committed) chosen = &*it;
     }
-    if (chosen == nullptr) throw UsageError("nothing to roll back (see tcptune history)");
+    if (chosen == nullptr) {
+      if (!dry_run) throw UsageError("nothing to roll back (see tcptune history)");
+      RollbackReport none;
+      none.dry_run = true;
+      none.result = "nothing-to-do";
+      none.notes.push_back("no committed or unfinished transaction in the journal");
+      ctx.out << render_rollback(none, format, ctx.style);
+      return 0;
+    }
   }
   if (!chosen->entry)
     throw UsageError(chosen->error + " (tcptune does not guess what it held: restore by hand)");
   JournalEntry entry = *chosen->entry;
-  if (entry.state == TxnState::rolled_back)
-    throw UsageError("transaction " + entry.id + " is already rolled back");
-  if (!entry.keys.empty() && proc.read_only())
+  if (entry.state == TxnState::rolled_back) {
+    if (!dry_run) throw UsageError("transaction " + entry.id + " is already rolled back");
+    RollbackReport done;
+    done.transaction = entry.id;
+    done.profile = entry.profile;
+    done.dry_run = true;
+    done.result = "nothing-to-do";
+    done.notes.push_back("transaction " + entry.id + " is already rolled back");
+    ctx.out << render_rollback(done, format, ctx.style);
+    return 0;
+  }
+  if (!dry_run && !entry.keys.empty() && proc.read_only())
     throw SystemFailure(ctx.fs.host_path("/proc/sys") +
                         " is mounted read-only: the live values cannot be restored here; "
                         "nothing was changed");
@@ -441,6 +471,19 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     // The namespace it changed may be gone, or its name now names another one: its values
     // went with it, and another namespace's values are not ours to write.
     auto gone = [&](const std::string& why) {
+      if (dry_run) {
+        RollbackReport preview;
+        preview.transaction = entry.id;
+        preview.profile = entry.profile;
+        preview.dry_run = true;
+        preview.result = "dry-run";
+        preview.notes.push_back("network namespace " + entry.netns + why +
+                                ": nothing to restore; a rollback would mark it rolled back");
+        // Exit 1: the rollback would still change something (the journal entry's state).
+        preview.exit_code = static_cast<int>(ExitCode::findings);
+        ctx.out << render_rollback(preview, format, ctx.style);
+        return preview.exit_code;
+      }
       entry.notes.push_back("network namespace " + entry.netns + why +
                             ": the values the transaction wrote went with it");
       entry.state = TxnState::rolled_back;
@@ -475,6 +518,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   report.transaction = entry.id;
   report.profile = entry.profile;
   report.forced = force;
+  report.dry_run = dry_run;
   report.drift = rollback_drift(entry, ctx.fs, proc);
   auto finish = [&](const std::string& result, ExitCode code) {
     report.result = result;
@@ -483,6 +527,14 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     return static_cast<int>(code);
   };
   if (!report.drift.empty() && !force) return finish("refused", ExitCode::system_error);
+  if (dry_run) {
+    report.preview = preview_rollback(entry, ctx.fs, proc);
+    report.fragment_shown = ctx.fs.host_path(report.preview.fragment_path);
+    report.notes.insert(report.notes.end(), report.preview.notes.begin(),
+                        report.preview.notes.end());
+    bool pending = !report.preview.keys.empty() || report.preview.fragment_change;
+    return finish("dry-run", pending ? ExitCode::findings : ExitCode::ok);
+  }
   // From here until the end the entry is pending again: a crash mid-way leaves each key at
   // its written or its previous value, which the next `tcptune rollback` accepts and finishes.
   // The journal is written before anything is restored, whatever the entry's state: when it
