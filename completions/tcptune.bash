@@ -16,7 +16,8 @@ _tcptune_global_options='--root --format --color --data-dir --config --no-config
   --help --version'
 # Options (global or a command's) whose value is the next word.
 _tcptune_value_options='--root --format --color --data-dir --config --profile --kernel --netns
-  --fail-on --semantics --severity --include --exclude --top --source --replay --fragment --sample'
+  --fail-on --semantics --severity --include --exclude --top --source --replay --fragment --sample
+  --interval --count --journal-keep'
 
 # The options of each command (the global ones are accepted everywhere as well).
 _tcptune_command_options() {
@@ -27,9 +28,9 @@ _tcptune_command_options() {
     sockets) echo '--top --netns --source --sample --replay --watch --interval --count' ;;
     apply)
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
-        --semantics'
+        --semantics --journal-keep'
       ;;
-    rollback) echo '--force' ;;
+    rollback) echo '--force --dry-run --journal-keep' ;;
   esac
 }
 
@@ -223,7 +224,7 @@ _tcptune() {
       [[ $cur == *,* ]] && head=${cur%,*},
       for code in $(_tcptune_codes); do values+=" $head$code"; done
       ;;
-    --kernel | --top)
+    --kernel | --top | --interval | --count | --journal-keep)
       return 0
       ;;
     *)

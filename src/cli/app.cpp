@@ -166,6 +166,21 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
         help = true;
         continue;
       }
+      if (command.empty() && name.size() > 2 && name.rfind("--", 0) == 0) {
+        // An option before the command that no command knows: a misspelt global option
+        // (`--fromat json check`) would otherwise make its value the command word.
+        std::vector<std::string> all = known_options(g, "");
+        for (const Command& c : commands()) {
+          std::vector<std::string> own = known_options(g, std::string(c.name));
+          all.insert(all.end(), own.begin(), own.end());
+        }
+        if (std::find(all.begin(), all.end(), name) == all.end()) {
+          std::string sug = did_you_mean(name, all);
+          if (!sug.empty())
+            throw UsageError(cat("unrecognised option '", name, "'; did you mean '", sug,
+                                 "'? (see tcptune --help)"));
+        }
+      }
       if (command.empty() && !a.empty() && a[0] != '-') {
         command = a;
         continue;
@@ -184,6 +199,12 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
     if (g.root.empty()) throw UsageError("--root needs a directory");
     if (g.no_config && !g.config.empty())
       throw UsageError("--config and --no-config cannot be combined");
+    // Text on a terminal wraps to its width at spaces; piped or redirected output, and every
+    // machine format, keeps one line per record.
+    if (g.format == "text") {
+      if (auto* fd_buf = dynamic_cast<FdOutBuf*>(out.rdbuf()); fd_buf != nullptr)
+        fd_buf->wrap_lines(terminal_columns(fd_buf->fd()));
+    }
     Context ctx(g, out, err);
     if (!ctx.fs.is_directory("/")) throw UsageError("--root " + g.root + ": not a directory");
     if (show_version) {

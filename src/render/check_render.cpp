@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "census/socket_record.hpp"
 #include "render/findings_render.hpp"
 #include "render/report_formats.hpp"

@@ -1,5 +1,7 @@
 #include "render/lint_render.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "render/findings_render.hpp"
 #include "render/fix_diff.hpp"
 #include "render/report_formats.hpp"

@@ -2,6 +2,8 @@
 
 #include <libxml/xmlwriter.h>
 
+#include <nlohmann/json.hpp>
+
 #include <map>
 #include <memory>
 #include <stdexcept>

@@ -55,7 +55,9 @@ T=60  # seconds, for every single command
 
 # --- e (first, as everything below reads YAML): the YAML files parse ------------------------------
 yaml_files=("$src/.pre-commit-hooks.yaml" "$src/examples/ci/github-workflow.yml"
-  "$src/examples/ci/gitlab-ci.yml" "$src/examples/ansible/tcptune-check.yml")
+  "$src/examples/ci/gitlab-ci.yml" "$src/examples/ansible/tcptune-check.yml"
+  "$src/examples/ansible/tcptune-apply.yml" "$src/examples/ansible/tcptune-profile.yml"
+  "$src/examples/prometheus/tcptune.rules.yml" "$src/ansible/galaxy.yml")
 if timeout $T python3 -c 'import yaml' 2>/dev/null; then
   for f in "${yaml_files[@]}"; do
     if out=$(timeout $T python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$f" 2>&1); then
@@ -138,8 +140,10 @@ timeout $T "$bin" --root "$a" apply --profile db-client --format json >"$out/app
 cp "$a"/var/lib/tcptune/*.json "$out/journal-committed.json"
 timeout $T "$bin" --root "$a" apply --profile db-client --format json >"$out/apply-nothing.json"; res apply-nothing $?
 timeout $T "$bin" --root "$a" history --format json >"$out/history.json"; res history $?
+timeout $T "$bin" --root "$a" rollback --dry-run --format json >"$out/rollback-dry.json"; res rollback-dry $?
 timeout $T "$bin" --root "$a" rollback --format json >"$out/rollback.json"; res rollback $?
 cp "$a"/var/lib/tcptune/*.json "$out/journal-rolled-back.json"
+timeout $T "$bin" --root "$a" rollback --dry-run --format json >"$out/rollback-dry-nothing.json"; res rollback-dry-nothing $?
 # drift: a live value changed after the apply, so rollback refuses
 b=$work/drift; cp -a "$fx/idle-default" "$b"
 timeout $T "$bin" --root "$b" apply --profile web --live-only --format json >"$out/apply-live-only.json"; res apply-live-only $?
@@ -206,6 +210,7 @@ else
   bad "a. HOST STATE CHANGED: $(diff <(echo "$before") <(echo "$after"))"
 fi
 declare -A want=([apply-dry]=1 [apply-commit]=0 [apply-nothing]=0 [history]=0 [rollback]=0
+  [rollback-dry]=1 [rollback-dry-nothing]=0
   [apply-live-only]=0 [rollback-refused]=3 [rollback-forced]=0 [apply-rolled-back]=4
   [apply-crash]=99 [rollback-pending]=0 [apply-refused]=3 [apply-refused-pending]=3 [history-corrupt]=0 [apply-netns]=1)
 while read -r name rc; do
@@ -218,6 +223,26 @@ done <"$tmp/json/apply-codes.txt"
 [[ -s "$tmp/json/apply-netns.json" ]] || not_checked "apply --netns (kubernetes_sysctls): needs root and network namespaces"
 if [[ -s "$tmp/json/rollback-pending.json" ]] && ! grep -q '"result": "rolled-back"' "$tmp/json/rollback-pending.json"; then
   bad "a. rollback of a pending transaction: $(cat "$tmp/json/rollback-pending.json")"
+fi
+# rollback --dry-run previews exactly what the rollback then restored: both live values and
+# the fragment's removal.
+if [[ -s "$tmp/json/rollback-dry.json" && -s "$tmp/json/rollback.json" ]]; then
+  if out=$(python3 - "$tmp/json/rollback-dry.json" "$tmp/json/rollback.json" "$tmp/json/rollback-dry-nothing.json" <<'PY' 2>&1
+import json, sys
+dry, done, nothing = (json.load(open(p)) for p in sys.argv[1:4])
+assert dry["result"] == "dry-run" and dry["dry_run"] is True, dry["result"]
+previewed = [f'{c["key"]} = {c["restore"]}' for c in dry["changes"]]
+restored = [r for r in done["restored"] if not r.startswith("fragment ")]
+assert previewed == restored, (previewed, restored)
+assert dry["fragment"]["restore"] is None and dry["fragment"]["current"].startswith("# Written by tcptune"), dry["fragment"]
+assert any(r.startswith("fragment ") and r.endswith(" removed") for r in done["restored"]), done["restored"]
+assert nothing["result"] == "nothing-to-do" and nothing["changes"] == [] and nothing["fragment"] is None, nothing
+PY
+  ); then
+    ok "a. rollback --dry-run previews what rollback restored"
+  else
+    bad "a. rollback --dry-run does not match the rollback: $out"
+  fi
 fi
 for f in journal-committed journal-rolled-back journal-apply-rolled-back journal-pending; do
   [[ -s "$tmp/json/$f.json" ]] || bad "a. no journal file for $f"
