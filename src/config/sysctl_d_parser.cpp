@@ -29,6 +29,7 @@ class Parser {
  public:
   Parser(std::string_view content, std::string path) : m_content(content) {
     m_out.path = std::move(path);
+    m_out.raw = std::string(content);
   }
 
   ParsedFile run() {

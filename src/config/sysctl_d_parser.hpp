@@ -38,6 +38,7 @@ struct SysctlEntry {
 
 struct ParsedFile {
   std::string path;  ///< as shown to the user
+  std::string raw;   ///< the file's bytes (the boot model reads them as each program does)
   std::vector<SysctlEntry> entries;
   std::vector<Finding> diagnostics;         ///< TT1xxx findings, in line order
   std::vector<std::string> lines;           ///< the file's lines (CR stripped), for caret display

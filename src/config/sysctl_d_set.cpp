@@ -219,7 +219,10 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
       continue;
     }
     for (const DirEntry& e : listing.value()) {
-      if (e.name.size() <= 5 || e.name.compare(e.name.size() - 5, 5, ".conf") != 0) continue;
+      // systemd (conf-files.c) skips hidden files; procps reads every name ending in .conf,
+      // ".conf" itself and ".hidden.conf" included.
+      if (e.name.size() < 5 || e.name.compare(e.name.size() - 5, 5, ".conf") != 0) continue;
+      if (semantics == Semantics::systemd && (e.name.size() == 5 || e.name[0] == '.')) continue;
       if (e.type == EntryType::directory) continue;
       CandidateFile c;
       c.dir = dir;
