@@ -1,7 +1,7 @@
-#include <boost/program_options.hpp>
 #include <fnmatch.h>
-#include <ostream>
 #include <sys/stat.h>
+#include <boost/program_options.hpp>
+#include <ostream>
 
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
@@ -31,15 +31,14 @@ const char* k_config_usage =
     "Formats: text (default), json (tcptune.config/1).\n"
     "Exit: 0, 2 usage error or unreadable input, 3 system error (no /proc/sys to read).\n";
 
-
 }  // namespace
 
 int cmd_config(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("config options");
   std::vector<std::string> selectors;
   std::string semantics_opt;
-  opts.add_options()("help,h", "show this help")(
-      "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)")(
+  opts.add_options()("help,h", "show this help")("semantics", po::value(&semantics_opt),
+                                                 "systemd or procps (default: what the host uses)")(
       "key", po::value(&selectors)->composing(), "keys or globs");
   po::positional_options_description pos;
   pos.add("key", -1);
@@ -55,8 +54,7 @@ int cmd_config(Context& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> patterns;
   for (const std::string& s : selectors) {
     NormalizedKey nk = normalize_key(s);
-    if (nk.problem != KeyProblem::none)
-      throw UsageError("invalid key '" + s + "': " + nk.reason);
+    if (nk.problem != KeyProblem::none) throw UsageError("invalid key '" + s + "': " + nk.reason);
     patterns.push_back(nk.path);
   }
   ProcSys proc(ctx.fs);
@@ -69,7 +67,10 @@ int cmd_config(Context& ctx, const std::vector<std::string>& args) {
     Result<FileStat> st = ctx.fs.stat("/proc/sys/" + path);
     return !st.ok() || (st.value().mode & S_IWUSR) != 0;
   };
-  BootModel model = simulate_boot(set, proc, writable);
+  Catalog keys;
+  CheckCatalog checks;
+  ctx.load_catalogs(keys, checks);
+  BootModel model = simulate_boot(set, proc, writable, &keys);
   if (!patterns.empty()) {
     for (auto it = model.keys.begin(); it != model.keys.end();) {
       bool keep = false;

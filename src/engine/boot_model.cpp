@@ -14,69 +14,31 @@ namespace tcptune {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// The kernel's side (Linux 6.x): how a write to /proc/sys is parsed and checked.
+// The kernel's side (Linux 6.x, verified on 6.18): how a write to /proc/sys is parsed and checked.
+// Both programs write the value followed by a newline; the integer handlers parse at most the
+// first 4095 bytes (a page less one).
 
-struct Limits {
-  long long min;
-  long long max;
-};
+constexpr std::size_t k_kernel_parse_bytes = 4095;
 
-// Handlers with an enforced range (net/ipv4/sysctl_net_ipv4.c, net/ipv6/addrconf.c,
-// net/core/sysctl_net_core.c): proc_dou8vec_minmax keys hold a byte (0..255 unless narrower),
-// proc_dointvec_minmax keys with constant extra1/extra2. Every other integer key is a C int.
-const std::map<std::string, Limits>& enforced_limits() {
-  static const std::map<std::string, Limits> m{
-      {"net/ipv4/tcp_syn_retries", {1, 127}},
-      {"net/ipv4/tcp_synack_retries", {0, 255}},
-      {"net/ipv4/tcp_keepalive_probes", {0, 255}},
-      {"net/ipv4/tcp_timestamps", {0, 255}},
-      {"net/ipv4/tcp_tw_reuse", {0, 2}},
-      {"net/ipv4/tcp_ecn", {0, 2}},
-      {"net/ipv4/tcp_sack", {0, 255}},
-      {"net/ipv4/tcp_window_scaling", {0, 255}},
-      {"net/ipv4/tcp_slow_start_after_idle", {0, 255}},
-      {"net/ipv4/tcp_mtu_probing", {0, 255}},
-      {"net/ipv4/tcp_syncookies", {0, 255}},
-      {"net/ipv4/tcp_retries1", {0, 255}},
-      {"net/ipv4/tcp_retries2", {0, 255}},
-      {"net/ipv4/tcp_orphan_retries", {0, 255}},
-      {"net/ipv4/tcp_fastopen", {INT_MIN, INT_MAX}},
-      {"net/ipv4/tcp_rmem", {1, INT_MAX}},
-      {"net/ipv4/tcp_wmem", {1, INT_MAX}},
-      {"net/ipv4/ip_local_port_range", {1, 65535}},
-      {"net/ipv4/ipfrag_high_thresh", {0, LLONG_MAX}},
-      {"net/ipv4/ipfrag_low_thresh", {0, LLONG_MAX}},
-      {"net/core/somaxconn", {0, INT_MAX}},
-  };
-  return m;
+bool kernel_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-bool is_ipv6_hop_limit(const std::string& path) {
-  return path.rfind("net/ipv6/conf/", 0) == 0 &&
-         path.size() > 10 && path.compare(path.size() - 10, 10, "/hop_limit") == 0;
-}
-
-Limits limits_for(const std::string& path) {
-  if (auto it = enforced_limits().find(path); it != enforced_limits().end()) return it->second;
-  if (is_ipv6_hop_limit(path)) return {1, 255};
-  return {INT_MIN, INT_MAX};
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
-
-// proc_get_long(): optional '-', then digits (base 0 as simple_strtoul: 0x.. hex, 0.. octal);
-// the character after the number must be a separator (space, tab, newline) or the end.
+// proc_get_long(): optional '-', then a digit, then simple_strtoul(base 0: 0x.. hex, 0.. octal);
+// a token of 21 characters or more, or an overflow, is EINVAL; the character after the number
+// must be a blank (' ', '\t', '\n') or the end of the write.
 struct Parsed {
   bool ok = false;
-  long long value = 0;
+  bool negative = false;
+  unsigned long long magnitude = 0;
   std::size_t next = 0;
 };
 
 Parsed get_long(const std::string& s, std::size_t p) {
   Parsed r;
-  bool neg = false;
-  if (p < s.size() && s[p] == '-') {
-    neg = true;
+  std::size_t start = p;
+  if (p < s.size() && s[p] == '-' && s.size() - p > 1) {
+    r.negative = true;
     ++p;
   }
   if (p >= s.size() || s[p] < '0' || s[p] > '9') return r;
@@ -84,44 +46,24 @@ Parsed get_long(const std::string& s, std::size_t p) {
   char* end = nullptr;
   unsigned long long v = std::strtoull(s.c_str() + p, &end, 0);
   std::size_t q = static_cast<std::size_t>(end - s.c_str());
-  if (errno == ERANGE || v > static_cast<unsigned long long>(LLONG_MAX)) return r;
-  if (q < s.size() && !is_space(s[q])) return r;
+  if (errno == ERANGE || q - start >= 21) return r;
+  if (q < s.size() && s[q] != ' ' && s[q] != '\t' && s[q] != '\n') return r;
   r.ok = true;
-  r.value = neg ? -static_cast<long long>(v) : static_cast<long long>(v);
+  r.magnitude = v;
   r.next = q;
   return r;
 }
 
-std::size_t skip_spaces(const std::string& s, std::size_t p) {
-  while (p < s.size() && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\v' ||
-                          s[p] == '\f' || s[p] == '\r'))
-    ++p;
-  return p;
-}
-
 std::vector<std::string> fields(const std::string& v) {
   std::vector<std::string> out;
-  std::string cur;
-  for (char c : v) {
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
+  for (std::string_view f : split_ws(v)) out.emplace_back(f);
   return out;
 }
 
 bool all_integers(const std::vector<std::string>& f) {
   if (f.empty()) return false;
-  for (const std::string& x : f) {
-    std::size_t i = x[0] == '-' ? 1 : 0;
-    if (i >= x.size()) return false;
-    for (; i < x.size(); ++i)
-      if (x[i] < '0' || x[i] > '9') return false;
-  }
+  for (const std::string& x : f)
+    if (!parse_kernel_int(x)) return false;
   return true;
 }
 
@@ -131,84 +73,204 @@ std::string join_fields(const std::vector<long long>& v) {
   return s;
 }
 
+long long state_int(const std::map<std::string, std::string>& state, const std::string& path,
+                    std::size_t field, long long fallback) {
+  auto it = state.find(path);
+  if (it == state.end()) return fallback;
+  std::vector<std::string> f = fields(it->second);
+  if (field >= f.size()) return fallback;
+  return parse_kernel_int(f[field]).value_or(fallback);
+}
+
+// The kernel's list of port ranges (proc_do_large_bitmap): "8080,9000-9010"; blanks are EINVAL.
+std::optional<std::string> port_list(std::string t) {
+  while (!t.empty() && (t.back() == '\n')) t.pop_back();
+  if (t.empty()) return std::string();
+  std::vector<std::pair<long long, long long>> ranges;
+  for (std::string_view item : split(t, ',')) {
+    std::size_t dash = item.find('-');
+    std::string lo(item.substr(0, dash));
+    std::string hi(dash == std::string_view::npos ? lo : std::string(item.substr(dash + 1)));
+    auto a = parse_kernel_int(lo);
+    auto b = parse_kernel_int(hi);
+    if (lo.empty() || hi.empty() || !a || !b || *a < 0 || *b > 65535 || *a > *b)
+      return std::nullopt;
+    for (char c : lo + hi)
+      if (c < '0' || c > '9') return std::nullopt;
+    ranges.emplace_back(*a, *b);
+  }
+  std::sort(ranges.begin(), ranges.end());
+  std::string out;
+  long long lo = -2;
+  long long hi = -2;
+  auto flush = [&] {
+    if (lo < 0) return;
+    out +=
+        (out.empty() ? "" : ",") + std::to_string(lo) + (hi > lo ? "-" + std::to_string(hi) : "");
+  };
+  for (auto [a, b] : ranges) {
+    if (a <= hi + 1) {
+      hi = std::max(hi, b);
+      continue;
+    }
+    flush();
+    lo = a;
+    hi = b;
+  }
+  flush();
+  return out;
+}
+
 }  // namespace
 
 KernelVerdict kernel_write(const std::string& path, const std::string& text,
                            const std::string& current,
-                           const std::map<std::string, std::string>& state) {
+                           const std::map<std::string, std::string>& state, const KeyInfo* info,
+                           NetnsKind netns) {
   KernelVerdict v;
+  const std::string written = text + "\n";
+  KernelLimits lim;
+  if (info != nullptr) lim = info->kernel;
   std::vector<std::string> cur = fields(current);
-  if (!all_integers(cur)) {
-    // A string key: the kernel takes the text up to the newline; the handlers of net.* string
-    // keys (congestion control, ...) look the whole text up, so trailing text is part of it.
-    std::string t = text.substr(0, text.find('\n'));
-    if (t.empty()) {
-      v.error = "EINVAL: an empty value";
+  if (path == "net/ipv4/ip_local_reserved_ports") lim.kind = KeyType::port_list;
+  if (lim.kind == KeyType::other) {
+    // A handler tcptune does not know: integers when the key reads as integers.
+    if (all_integers(cur)) {
+      lim.kind = KeyType::int_;
+      lim.count = static_cast<int>(cur.size());
+    } else {
+      lim.kind = KeyType::string;
+    }
+  }
+  if (path == "net/ipv4/ip_local_port_range") {
+    lim = KernelLimits{KeyType::int_, 2, 1, 65535};
+  }
+  if (lim.kind == KeyType::port_list) {
+    std::optional<std::string> list = port_list(written);
+    if (!list) {
+      v.error = "EINVAL: not a list of ports and ranges such as 8080,9000-9010";
       return v;
     }
+    v.value = *list;
+    return v;
+  }
+  if (lim.kind == KeyType::string || lim.kind == KeyType::vector) {
+    // proc_dostring: the text up to the first newline, trailing text included.
+    std::string t = text.substr(0, text.find('\n'));
     if (path == "net/ipv4/tcp_congestion_control") {
-      auto it = state.find("net/ipv4/tcp_available_congestion_control");
-      std::vector<std::string> avail = it == state.end() ? std::vector<std::string>{"reno", "cubic"}
-                                                         : fields(it->second);
-      if (std::find(avail.begin(), avail.end(), t) == avail.end()) {
+      auto avail = state.find("net/ipv4/tcp_available_congestion_control");
+      auto allowed = state.find("net/ipv4/tcp_allowed_congestion_control");
+      std::vector<std::string> a =
+          avail == state.end() ? std::vector<std::string>{"reno", "cubic"} : fields(avail->second);
+      if (std::find(a.begin(), a.end(), t) == a.end()) {
         v.error = "ENOENT: '" + t + "' is not an available congestion control (" +
-                  (it == state.end() ? "reno cubic" : it->second) + ")";
+                  (avail == state.end() ? "reno cubic" : avail->second) + ")";
         return v;
+      }
+      if (netns == NetnsKind::child && allowed != state.end()) {
+        std::vector<std::string> ok = fields(allowed->second);
+        if (std::find(ok.begin(), ok.end(), t) == ok.end()) {
+          v.error = "EPERM: '" + t +
+                    "' is not in tcp_allowed_congestion_control, which is all a network "
+                    "namespace other than the initial one may choose (" +
+                    allowed->second + ")";
+          return v;
+        }
       }
     }
     v.value = t;
     return v;
   }
-  std::size_t count = cur.size();
-  Limits lim = limits_for(path);
+
+  // The integer handlers.
+  std::string buf = written.substr(0, k_kernel_parse_bytes);
+  long long kind_min = lim.kind == KeyType::int_ ? INT_MIN : 0;
+  long long kind_max = lim.kind == KeyType::int_    ? INT_MAX
+                       : lim.kind == KeyType::uint_ ? static_cast<long long>(UINT_MAX)
+                                                    : LLONG_MAX;
+  const std::size_t count = static_cast<std::size_t>(std::max(1, lim.count));
   std::vector<long long> out;
-  for (const std::string& c : cur) out.push_back(std::atoll(c.c_str()));
+  for (std::size_t i = 0; i < count; ++i)
+    out.push_back(i < cur.size() ? parse_kernel_int(cur[i]).value_or(0) : 0);
+  // Handlers that parse into a copy and store only when every check passed.
   const bool all_or_nothing = path == "net/ipv4/ip_local_port_range" ||
-                              enforced_limits().count(path) != 0 || is_ipv6_hop_limit(path);
+                              path == "net/ipv4/ip_unprivileged_port_start" ||
+                              lim.kind == KeyType::uint_;
   std::vector<long long> staged = out;
   std::size_t p = 0;
   std::size_t parsed = 0;
   std::string err;
   for (std::size_t i = 0; i < count; ++i) {
-    p = skip_spaces(text, p);
-    if (p >= text.size()) break;
-    Parsed r = get_long(text, p);
+    while (p < buf.size() && kernel_space(buf[p])) ++p;
+    if (p >= buf.size()) break;
+    Parsed r = get_long(buf, p);
     if (!r.ok) {
       err = "EINVAL: '" + text + "' is not " + (count == 1 ? "an integer" : "integers") +
             " as the kernel reads them";
       break;
     }
-    if (r.value < lim.min || r.value > lim.max) {
-      err = "EINVAL: " + std::to_string(r.value) + " is outside " + std::to_string(lim.min) +
-            ".." + std::to_string(lim.max) + ", the range the kernel enforces";
+    if (r.negative && lim.kind != KeyType::int_) {
+      err = "EINVAL: a negative number for an unsigned key";
       break;
     }
-    staged[i] = r.value;
-    if (!all_or_nothing) out[i] = r.value;  // proc_dointvec stores each field as it goes
+    long long value = 0;
+    if (r.magnitude > static_cast<unsigned long long>(LLONG_MAX) ||
+        (r.negative && r.magnitude > static_cast<unsigned long long>(INT_MAX) + 1)) {
+      err = "EINVAL: the number does not fit the key's type";
+      break;
+    }
+    value = r.negative ? -static_cast<long long>(r.magnitude) : static_cast<long long>(r.magnitude);
+    if (value < kind_min || value > kind_max) {
+      err = "EINVAL: " + std::to_string(value) + " does not fit the key's type";
+      break;
+    }
+    if ((lim.min && value < *lim.min) || (lim.max && value > *lim.max)) {
+      err = "EINVAL: " + std::to_string(value) + " is outside " +
+            (lim.min ? std::to_string(*lim.min) : std::string("...")) + ".." +
+            (lim.max ? std::to_string(*lim.max) : std::string("...")) +
+            ", the range the kernel enforces";
+      break;
+    }
+    staged[i] = value;
+    if (!all_or_nothing) out[i] = value;  // proc_dointvec stores each field as it goes
     ++parsed;
     p = r.next;
   }
   if (err.empty() && parsed == 0) err = "EINVAL: an empty value";
-  if (err.empty() && path == "net/ipv4/ip_local_port_range" && staged[1] < staged[0])
-    err = "EINVAL: the range ends before it starts";
-  if (err.empty() && (path == "net/ipv4/ipfrag_high_thresh" ||
-                      path == "net/ipv4/ipfrag_low_thresh")) {
-    bool high = path == "net/ipv4/ipfrag_high_thresh";
-    auto it = state.find(high ? "net/ipv4/ipfrag_low_thresh" : "net/ipv4/ipfrag_high_thresh");
+  if (err.empty() && path == "net/ipv4/ip_local_port_range") {
+    long long prot = state_int(state, "net/ipv4/ip_unprivileged_port_start", 0, 1024);
+    if (staged[1] < staged[0])
+      err = "EINVAL: the range ends before it starts";
+    else if (staged[0] < prot)
+      err = "EINVAL: the range starts below ip_unprivileged_port_start (" + std::to_string(prot) +
+            ") at the time of the write";
+  }
+  if (err.empty() && path == "net/ipv4/ip_unprivileged_port_start") {
+    long long low = state_int(state, "net/ipv4/ip_local_port_range", 0, 32768);
+    if (low < staged[0])
+      err = "EINVAL: above the start of ip_local_port_range (" + std::to_string(low) +
+            ") at the time of the write";
+  }
+  if (err.empty() &&
+      (path == "net/ipv4/ipfrag_high_thresh" || path == "net/ipv4/ipfrag_low_thresh" ||
+       path == "net/ipv6/ip6frag_high_thresh" || path == "net/ipv6/ip6frag_low_thresh")) {
+    bool high = path.find("high") != std::string::npos;
+    std::string other_path = path;
+    other_path.replace(other_path.find(high ? "high" : "low"), high ? 4 : 3, high ? "low" : "high");
+    auto it = state.find(other_path);
     if (it != state.end()) {
-      long long other = std::atoll(it->second.c_str());
+      long long other = parse_kernel_int(trim(it->second)).value_or(0);
+      std::string name = other_path.substr(other_path.rfind('/') + 1);
       if (high && staged[0] < other)
-        err = "EINVAL: below ipfrag_low_thresh (" + it->second + ") at the time of the write";
+        err = "EINVAL: below " + name + " (" + it->second + ") at the time of the write";
       if (!high && staged[0] > other)
-        err = "EINVAL: above ipfrag_high_thresh (" + it->second + ") at the time of the write";
+        err = "EINVAL: above " + name + " (" + it->second + ") at the time of the write";
     }
   }
   if (!err.empty()) {
     v.error = err;
-    if (!all_or_nothing && parsed > 0) {
-      // Fields before the bad one were stored: the value changed although the write failed.
-      v.value = join_fields(out);
-    }
+    // Fields before the bad one were stored: the value changed although the write failed.
+    if (!all_or_nothing && parsed > 0) v.value = join_fields(out);
     return v;
   }
   v.value = join_fields(all_or_nothing ? staged : out);
@@ -228,8 +290,8 @@ struct ProgramEntry {
   std::optional<std::string> value;  ///< nullopt: an exclusion ("-key")
   bool ignore_failure = false;
   bool glob = false;
-  std::string refuse;  ///< non-empty: the program or the path lookup fails for this key
-  bool silent = false; ///< nothing happens and nothing is said (procps "- key")
+  std::string refuse;   ///< non-empty: the program or the path lookup fails for this key
+  bool silent = false;  ///< nothing happens and nothing is said (procps "- key")
 };
 
 bool has_glob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
@@ -294,7 +356,9 @@ std::vector<std::pair<int, std::string>> split_lines(const std::string& raw, Sem
 std::string strip(std::string_view s) {
   std::size_t b = 0;
   std::size_t e = s.size();
-  auto sp = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  auto sp = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+  };
   while (b < e && sp(s[b])) ++b;
   while (e > b && sp(s[e - 1])) --e;
   return std::string(s.substr(b, e - b));
@@ -381,8 +445,12 @@ std::optional<ProgramEntry> read_procps(int line, const std::string& text) {
 class Simulation {
  public:
   Simulation(const ConfigSet& set, const KeySource& live,
-             const std::function<bool(const std::string&)>& writable)
-      : m_set(set), m_live(live), m_writable(writable) {
+             const std::function<bool(const std::string&)>& writable, const Catalog* catalog)
+      : m_set(set),
+        m_live(live),
+        m_writable(writable),
+        m_catalog(catalog),
+        m_netns(netns_kind(live)) {
     m_model.semantics = set.semantics;
   }
 
@@ -396,9 +464,8 @@ class Simulation {
       if (f.role != FileRole::active || f.parsed < 0) continue;
       const ParsedFile& pf = m_set.parsed[static_cast<std::size_t>(f.parsed)];
       for (auto& [n, text] : split_lines(pf.raw, m_set.semantics)) {
-        std::optional<ProgramEntry> e = m_set.semantics == Semantics::systemd
-                                            ? read_systemd(n, text)
-                                            : read_procps(n, text);
+        std::optional<ProgramEntry> e =
+            m_set.semantics == Semantics::systemd ? read_systemd(n, text) : read_procps(n, text);
         if (e) items.push_back({&f, std::move(*e)});
       }
     }
@@ -490,32 +557,46 @@ class Simulation {
     return s;
   }
 
-  void note(const std::string& file, int line, const std::string& message) {
+  // `fails`: the program counts it in its exit status.
+  void note(const std::string& file, int line, const std::string& message, bool fails = true) {
     Finding f;
-    f.code = "TT1013";
+    f.code = "TT1014";
     f.severity = Severity::info;
     f.file = file;
     f.line = line;
-    f.message = std::string(to_string(m_set.semantics) == "systemd" ? "systemd-sysctl"
-                                                                       : "sysctl --system") +
-                ": " + message;
+    f.message =
+        std::string(m_set.semantics == Semantics::systemd ? "systemd-sysctl" : "sysctl --system") +
+        ": " + message;
     m_model.notes.push_back(std::move(f));
-    m_model.exit_status = 1;
+    if (fails) m_model.exit_status = 1;
+  }
+
+  // The first line of the key's file as the program reads it back: vectors are tab-separated.
+  std::string kernel_text(const std::string& path) {
+    auto it = m_text.find(path);
+    if (it != m_text.end()) return it->second;
+    KeyRead r = m_live.read(path);
+    std::string raw = r.status == KeyStatus::value ? r.raw : "";
+    std::string t = raw.substr(0, raw.find('\n'));
+    m_text[path] = t;
+    return t;
   }
 
   void write(const std::string& path, BootWrite w, bool ignore_failure, bool suppress = false) {
     BootKey& k = m_model.keys[path];
     k.path = path;
     k.key = path_to_key(path);
+    const bool systemd = m_set.semantics == Semantics::systemd;
     if (!m_live.exists(path)) {
       w.outcome = "refused";
       w.reason = "ENOENT: no such key on this kernel";
       k.refused.push_back(w);
-      if (!ignore_failure) note(w.file, w.line, "cannot write " + k.key + ": no such key");
+      // systemd-sysctl ignores a missing key; `sysctl --system` implies -e.
+      if (!ignore_failure) note(w.file, w.line, "no such key: " + k.key, false);
       return;
     }
     std::string cur = current(path);
-    if (suppress && w.value == cur) {  // "No change in value, suppressing write"
+    if (suppress && w.value == kernel_text(path)) {  // "No change in value, suppressing write"
       w.outcome = "suppressed";
       w.reason = "the kernel already holds this value: systemd-sysctl does not write it";
       k.shadowed.push_back(w);
@@ -525,15 +606,22 @@ class Simulation {
       w.outcome = "refused";
       w.reason = "EACCES: a read-only key";
       k.refused.push_back(w);
-      if (!ignore_failure) note(w.file, w.line, "cannot write " + k.key + ": read-only");
+      // systemd ignores permission errors; procps reports them and fails.
+      if (!ignore_failure || !systemd)
+        note(w.file, w.line, "permission denied on read-only key " + k.key,
+             !systemd && !ignore_failure);
       return;
     }
-    KernelVerdict v = kernel_write(path, w.value, cur, m_state);
+    const KeyInfo* info = m_catalog == nullptr ? nullptr : m_catalog->find(path);
+    KernelVerdict v = kernel_write(path, w.value, cur, m_state, info, m_netns);
     if (!v.error.empty()) {
       w.outcome = "refused";
       w.reason = v.error;
       k.refused.push_back(w);
-      note(w.file, w.line, "the kernel refuses " + k.key + " = " + w.value + " (" + v.error + ")");
+      bool soft = systemd && (v.error.rfind("ENOENT", 0) == 0 || v.error.rfind("EPERM", 0) == 0);
+      if (!ignore_failure)
+        note(w.file, w.line, "the kernel refuses " + k.key + " = " + w.value + " (" + v.error + ")",
+             !soft);
       if (v.value) set(path, *v.value, w);
       return;
     }
@@ -556,7 +644,7 @@ class Simulation {
     k.winner = nw;
     k.value = value;
     k.propagated_from.clear();
-    m_state[path] = value;
+    record(path, value);
     m_explicit.insert(path);
   }
 
@@ -572,7 +660,7 @@ class Simulation {
       k.key = path_to_key(target);
       k.value = value;
       k.propagated_from = path_to_key(path) + " (" + w.file + ":" + std::to_string(w.line) + ")";
-      m_state[target] = value;
+      record(target, value);
     };
     std::vector<std::string> ifaces;
     for (const std::string& d : m_live.list("net/ipv4/conf"))
@@ -593,21 +681,38 @@ class Simulation {
     }
   }
 
+  void record(const std::string& path, const std::string& value) {
+    m_state[path] = value;
+    std::vector<std::string> f = fields(value);
+    m_text[path] = all_integers(f) ? join(f, "\t") : value;
+  }
+
   BootModel finish() { return std::move(m_model); }
 
   const ConfigSet& m_set;
   const KeySource& m_live;
   const std::function<bool(const std::string&)>& m_writable;
   BootModel m_model;
+  const Catalog* m_catalog;
+  NetnsKind m_netns;
   std::map<std::string, std::string> m_state;
+  std::map<std::string, std::string> m_text;
   std::set<std::string> m_explicit;
 };
 
 }  // namespace
 
+NetnsKind netns_kind(const KeySource& live) {
+  // Global-only keys: present in the initial namespace only.
+  for (const char* p : {"net/core/netdev_max_backlog", "net/ipv4/tcp_mem"})
+    if (live.exists(p)) return NetnsKind::initial;
+  return live.exists("net/ipv4/tcp_rmem") ? NetnsKind::child : NetnsKind::initial;
+}
+
 BootModel simulate_boot(const ConfigSet& set, const KeySource& live,
-                        const std::function<bool(const std::string&)>& writable) {
-  return Simulation(set, live, writable).run();
+                        const std::function<bool(const std::string&)>& writable,
+                        const Catalog* catalog) {
+  return Simulation(set, live, writable, catalog).run();
 }
 
 }  // namespace tcptune

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/sysctl_d_set.hpp"
+#include "core/catalog.hpp"
 #include "core/finding.hpp"
 #include "core/key_source.hpp"
 
@@ -51,9 +52,17 @@ struct BootModel {
   int exit_status = 0;                  ///< the program's exit status (0 or 1)
 };
 
+/// Which network namespace the values come from: a child one refuses what only the initial one
+/// may set (a congestion control outside tcp_allowed_congestion_control). Told apart by the
+/// global-only keys, which a child namespace does not have.
+enum class NetnsKind { initial, child };
+NetnsKind netns_kind(const KeySource& live);
+
 /// `writable(path)`: whether the kernel lets root write the key (mode has a write bit).
+/// `catalog` (may be null) gives each key's handler data (integer kind, fields, enforced range).
 BootModel simulate_boot(const ConfigSet& set, const KeySource& live,
-                        const std::function<bool(const std::string&)>& writable);
+                        const std::function<bool(const std::string&)>& writable,
+                        const Catalog* catalog);
 
 /// The kernel's verdict on writing `text` to a key whose current value is `current`:
 /// the new value (fields joined by one space), or an error text. Exposed for tests.
@@ -61,7 +70,11 @@ struct KernelVerdict {
   std::optional<std::string> value;
   std::string error;  ///< "EINVAL: ..." when refused
 };
+/// `current` is the key's value (fields separated by blanks), `state` the other keys' values
+/// so far (coupled keys), `info` the catalog entry (null: judged from the current value).
 KernelVerdict kernel_write(const std::string& path, const std::string& text,
-                           const std::string& current, const std::map<std::string, std::string>& state);
+                           const std::string& current,
+                           const std::map<std::string, std::string>& state, const KeyInfo* info,
+                           NetnsKind netns);
 
 }  // namespace tcptune

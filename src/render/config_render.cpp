@@ -77,9 +77,8 @@ std::string render_config(const BootModel& model, const ConfigMeta& meta, Output
     if (k.winner && !k.propagated_from.empty())
       out += "    then copied by the kernel from " + k.propagated_from + "\n";
     for (const BootWrite& w : k.shadowed) {
-      out += "    " + std::string(w.outcome == "suppressed" ? "not written" : "shadowed") +
-             ": '" + w.value + "' at " + at(w) + (w.reason.empty() ? "" : " (" + w.reason + ")") +
-             "\n";
+      out += "    " + std::string(w.outcome == "suppressed" ? "not written" : "shadowed") + ": '" +
+             w.value + "' at " + at(w) + (w.reason.empty() ? "" : " (" + w.reason + ")") + "\n";
     }
     for (const BootWrite& w : k.refused)
       out += "    refused: '" + w.value + "' at " + at(w) + " (" + w.reason + ")\n";

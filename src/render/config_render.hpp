@@ -11,7 +11,7 @@ namespace tcptune {
 
 struct ConfigMeta {
   std::string version;
-  std::string kernel_release;  ///< "" when unknown
+  std::string kernel_release;          ///< "" when unknown
   std::vector<std::string> selectors;  ///< the KEY|GLOB arguments, as given
 };
 
