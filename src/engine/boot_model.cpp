@@ -613,6 +613,13 @@ class Simulation {
       return;
     }
     const KeyInfo* info = m_catalog == nullptr ? nullptr : m_catalog->find(path);
+    // The keys the kernel checks this write against must be in the state the check sees.
+    for (const char* other :
+         {"net/ipv4/ipfrag_high_thresh", "net/ipv4/ipfrag_low_thresh",
+          "net/ipv6/ip6frag_high_thresh", "net/ipv6/ip6frag_low_thresh",
+          "net/ipv4/ip_unprivileged_port_start", "net/ipv4/ip_local_port_range",
+          "net/ipv4/tcp_available_congestion_control", "net/ipv4/tcp_allowed_congestion_control"})
+      if (m_live.exists(other)) current(other);
     KernelVerdict v = kernel_write(path, w.value, cur, m_state, info, m_netns);
     if (!v.error.empty()) {
       w.outcome = "refused";
