@@ -38,9 +38,9 @@ _tcptune_formats() {
     lint) echo 'text gcc json sarif github' ;;
     sockets) echo 'text json prometheus' ;;
     explain) echo 'text' ;;
-    rules) echo 'text json man' ;;
+    rules) echo 'text json man markdown' ;;
     profiles | apply | rollback | history) echo 'text json' ;;
-    *) echo 'text gcc json sarif github prometheus man' ;;
+    *) echo 'text gcc json sarif github prometheus man markdown' ;;
   esac
 }
 

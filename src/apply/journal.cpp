@@ -38,6 +38,11 @@ std::string invalid_paths(const JournalEntry& e) {
     if (nk.problem != KeyProblem::none || nk.glob || nk.path != k.path)
       return "key path '" + k.path + "' is not a valid /proc/sys path";
   }
+  for (const JournalSide& s : e.side) {
+    NormalizedKey nk = normalize_key(s.path);
+    if (nk.problem != KeyProblem::none || nk.glob || nk.path != s.path)
+      return "side path '" + s.path + "' is not a valid /proc/sys path";
+  }
   if (e.fragment) {
     if (std::string p = fragment_path_problem(e.fragment->path); !p.empty())
       return "fragment path '" + e.fragment->path + "': " + p;

@@ -25,6 +25,17 @@ struct JournalKey {
   std::optional<std::string> before;      ///< live value before; nullopt: the key was absent
   std::optional<std::string> before_raw;  ///< the bytes read before, written back exactly
   std::string target;                     ///< the value the transaction writes
+  /// What the kernel held when the transaction read the key back after writing it (it may
+  /// rewrite a value: "0x607" reads back "1543"); nullopt until then.
+  std::optional<std::string> after = std::nullopt;
+};
+
+/// A value the kernel rewrites by itself when a key of the transaction is written (an
+/// interface's forwarding when net.ipv4.ip_forward is: apply/side_effects.hpp).
+struct JournalSide {
+  std::string path;                  ///< relative /proc/sys path
+  std::string before;                ///< before the transaction
+  std::optional<std::string> after;  ///< after its writes; nullopt: it did not finish them
 };
 
 struct JournalFragment {
@@ -50,6 +61,7 @@ struct JournalEntry {
   std::string mode;      ///< "live+persist" | "live-only" | "persist-only"
   std::optional<JournalFragment> fragment;
   std::vector<JournalKey> keys;     ///< live writes, in order
+  std::vector<JournalSide> side;    ///< values the kernel rewrites when `keys` are written
   std::vector<std::string> errors;  ///< why it failed
   std::vector<std::string> left;    ///< what a rollback could not restore
   std::vector<std::string> notes;   ///< what a rollback found but did not need to restore

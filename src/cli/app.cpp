@@ -1,13 +1,16 @@
 #include "cli/app.hpp"
 
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <functional>
 #include <ostream>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "core/text_util.hpp"
 #include "core/version.hpp"
+#include "render/findings_render.hpp"
 #include "sys/fd_stream.hpp"
 
 namespace po = boost::program_options;
@@ -58,15 +61,15 @@ std::string global_help() {
   }
   s += "\nglobal options:\n"
        "  --root DIR          read (and write) everything under DIR instead of /\n"
-       "  --format FMT        text (default), gcc, json, sarif, github, prometheus, man\n"
-       "                      (per command)\n"
+       "  --format FMT        text (default), gcc, json, sarif, github, prometheus, man,\n"
+       "                      markdown (per command)\n"
        "  --color WHEN        auto (default; off with NO_COLOR or when not a terminal), always, "
        "never\n"
        "  --data-dir DIR      where rules/ and profiles/ are (default: installed data; also\n"
        "                      TCPTUNE_DATA_DIR)\n"
        "  -q, --quiet         print less: no summary, no info findings in text output\n"
        "  -h, --help          this help; `tcptune COMMAND --help` for a command\n"
-       "  --version           print the version and the data directory in use\n"
+       "  -V, --version       print the version, the data directory and the help pages in use\n"
        "\nexit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or invalid input,\n"
        "3 system error, 4 apply failed and was rolled back, 5 rollback incomplete.\n"
        "See tcptune(8).\n";
@@ -76,6 +79,32 @@ std::string global_help() {
 // Global options that take a value, for finding the command word in argv.
 bool takes_value(const std::string& opt) {
   return opt == "--root" || opt == "--format" || opt == "--color" || opt == "--data-dir";
+}
+
+// Every option a command line may hold for `command`: the global ones and those its --help
+// shows (the help text is the one list of a command's options that users see), for "did you
+// mean" on an unknown option.
+std::vector<std::string> known_options(const GlobalOptions& g, const std::string& command) {
+  std::vector<std::string> out{"--root",  "--format", "--color",  "--data-dir",
+                               "--quiet", "--help",   "--version"};
+  for (const Command& c : commands()) {
+    if (command != c.name) continue;
+    std::ostringstream help;
+    try {
+      Context ctx(g, help, help);
+      c.run(ctx, {"--help"});
+    } catch (const std::exception&) {  // no suggestion from this command, then
+    }
+    const std::string text = help.str();
+    for (std::size_t i = text.find("--"); i != std::string::npos; i = text.find("--", i + 2)) {
+      std::size_t end = i + 2;
+      while (end < text.size() &&
+             (std::islower(static_cast<unsigned char>(text[end])) != 0 || text[end] == '-'))
+        ++end;
+      if (end > i + 2 && (i == 0 || text[i - 1] != '-')) out.push_back(text.substr(i, end - i));
+    }
+  }
+  return out;
 }
 
 int run_command_line(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
@@ -118,7 +147,7 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
         g.quiet = true;
         continue;
       }
-      if (a == "--version") {
+      if (a == "-V" || a == "--version") {
         show_version = true;
         continue;
       }
@@ -136,7 +165,7 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
       throw UsageError("--color must be auto, always or never (got '" + g.color + "')");
     }
     static const std::vector<std::string> formats{"text",   "gcc",        "json", "sarif",
-                                                  "github", "prometheus", "man"};
+                                                  "github", "prometheus", "man",  "markdown"};
     if (std::find(formats.begin(), formats.end(), g.format) == formats.end()) {
       throw UsageError("unknown --format '" + g.format + "' (" + join(formats, ", ") + ")");
     }
@@ -145,7 +174,8 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
     if (!ctx.fs.is_directory("/")) throw UsageError("--root " + g.root + ": not a directory");
     if (show_version) {
       out << "tcptune " << version() << "\n"
-          << "data directory: " << ctx.data_dir() << "\n";
+          << "data directory: " << ctx.data_dir() << "\n"
+          << "help pages: " << help_uri("") << "\n";
       return 0;
     }
     if (command == "help") {
@@ -177,6 +207,12 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
     return static_cast<int>(e.code());
   } catch (const UsageError& e) {
     err << "tcptune: error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::invalid_input);
+  } catch (const po::unknown_option& e) {
+    std::string sug = did_you_mean(e.get_option_name(), known_options(g, command));
+    err << "tcptune: error: unrecognised option '" << e.get_option_name() << "'"
+        << (sug.empty() ? "" : "; did you mean '" + sug + "'?") << " (see tcptune "
+        << (command.empty() ? "" : command + " ") << "--help)\n";
     return static_cast<int>(ExitCode::invalid_input);
   } catch (const po::error& e) {
     err << "tcptune: error: " << e.what() << "\n";

@@ -105,6 +105,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   report.version = std::string(version());
   report.netns = netns;
   report.quiet = ctx.global.quiet;
+  report.checks = &k.checks;
   report.semantics = std::string(to_string(semantics));
   ProcSys proc(ctx.fs);
   HostFactsInput in;

@@ -150,6 +150,7 @@ OutputFormat Context::format(const std::vector<std::string>& allowed) const {
   if (f == "github") return OutputFormat::github;
   if (f == "prometheus") return OutputFormat::prometheus;
   if (f == "man") return OutputFormat::man;
+  if (f == "markdown") return OutputFormat::markdown;
   return OutputFormat::text;
 }
 

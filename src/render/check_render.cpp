@@ -165,6 +165,10 @@ std::string text_report(const CheckReport& r, const Style& st) {
     out += changes_text(r.plan.changes, st);
   }
   for (const PlanNote& n : r.plan.notes) out += st.dim("note: " + n.key + ": " + n.message) + "\n";
+  if (!r.quiet) {
+    std::string footer = render_help_footer(r.findings, r.checks, st);
+    if (!footer.empty()) out += "\n" + footer;
+  }
   return out;
 }
 

@@ -149,9 +149,19 @@ std::string journal_to_json(const JournalEntry& e) {
     o["before"] = opt_str(k.before);
     o["before_raw_base64"] = opt_b64(k.before_raw);
     o["target"] = k.target;
+    o["after"] = opt_str(k.after);
     keys.push_back(o);
   }
   j["keys"] = keys;
+  ojson side = ojson::array();
+  for (const JournalSide& s : e.side) {
+    ojson o;
+    o["path"] = s.path;
+    o["before"] = s.before;
+    o["after"] = opt_str(s.after);
+    side.push_back(o);
+  }
+  j["side"] = side;
   j["errors"] = e.errors;
   j["left"] = e.left;
   j["notes"] = e.notes;
@@ -208,7 +218,19 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
       jk.before = opt(k, "before");
       if (k.contains("before_raw_base64")) jk.before_raw = opt_bytes(k, "before_raw_base64");
       jk.target = str(k, "target");
+      if (k.contains("after")) jk.after = opt(k, "after");
       e.keys.push_back(std::move(jk));
+    }
+    if (j.contains("side")) {
+      const ojson& side = field(j, "side");
+      if (!side.is_array()) throw Bad{"'side' must be an array"};
+      for (const ojson& s : side) {
+        JournalSide js;
+        js.path = str(s, "path");
+        js.before = str(s, "before");
+        if (s.contains("after")) js.after = opt(s, "after");
+        e.side.push_back(std::move(js));
+      }
     }
     e.errors = strings(j, "errors");
     e.left = strings(j, "left");

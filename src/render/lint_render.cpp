@@ -90,6 +90,7 @@ std::string render_lint(const LintReport& report, const ConfigSet& set, const Ch
     case OutputFormat::text:
     case OutputFormat::prometheus:
     case OutputFormat::man:
+    case OutputFormat::markdown:
       break;
   }
   for (const Finding& f : report.findings) {
@@ -108,6 +109,7 @@ std::string render_lint(const LintReport& report, const ConfigSet& set, const Ch
                       : (meta.kernel_release.empty() ? std::string("offline, kernel unknown")
                                                      : "offline, kernel " + meta.kernel_release)) +
            ")\n";
+    out += render_help_footer(report.findings, &checks, style);
   }
   return out;
 }

@@ -10,7 +10,7 @@
 
 namespace tcptune {
 
-enum class OutputFormat { text, gcc, json, sarif, github, prometheus, man };
+enum class OutputFormat { text, gcc, json, sarif, github, prometheus, man, markdown };
 
 struct LintMeta {
   std::string version;

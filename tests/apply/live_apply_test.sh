@@ -7,7 +7,8 @@
 #   live_apply_test.sh TCPTUNE TESTS_DIR
 # Cases: a. end-to-end apply/history/rollback; b. the kernel refuses a value (EINVAL);
 # c. a read-only key (EACCES); d. fragment directory read-only, and full; e. two applies at
-# once (the lock); f. not root, and /proc/sys read-only; g. --netns PATH.
+# once (the lock); f. not root, and /proc/sys read-only; g. --netns PATH; h. values the kernel
+# rewrites on every interface (ip_forward), after a rollback and a failed apply.
 set -u
 src_bin=$(realpath "$1")
 tests=$(realpath "$2")
@@ -95,6 +96,29 @@ value = 8192
 rationale = "Test: a writable key that sorts first."
 reference = "live_apply_test.sh"
 EOF
+cat >"$tmp/data/profiles/fwd.toml" <<'EOF'
+name = "fwd"
+summary = "Test only: ip_forward = 1, which the kernel copies to every interface."
+
+[[setting]]
+key = "net.ipv4.ip_forward"
+op = "="
+value = 1
+rationale = "Test: the kernel rewrites every interface's forwarding."
+reference = "live_apply_test.sh"
+EOF
+cat >"$tmp/data/profiles/fwd-bad.toml" <<'EOF'
+name = "fwd-bad"
+extends = "fwd"
+summary = "Test only: ip_forward = 1, then tcp_tw_reuse = 3, which the kernel refuses."
+
+[[setting]]
+key = "net.ipv4.tcp_tw_reuse"
+op = "="
+value = 3
+rationale = "Test: EINVAL after ip_forward was written."
+reference = "live_apply_test.sh"
+EOF
 cat >"$tmp/data/profiles/rmem.toml" <<'EOF'
 name = "rmem"
 extends = "web"
@@ -138,6 +162,15 @@ mount -t tmpfs -o mode=0755 tcptune-sysctl.d /etc/sysctl.d || die "tmpfs on /etc
 cp -a "$tmp/host-sysctl.d/." /etc/sysctl.d/ || die "copy the host's sysctl.d files"
 mount -t tmpfs -o mode=0755 tcptune-run /run || die "tmpfs on /run"
 mount -t tmpfs -o mode=0755 tcptune-var-lib /var/lib || die "tmpfs on /var/lib"
+# Every other sysctl.d directory (tcptune reads them for shadowing): a tmpfs copy, so that
+# nothing here can reach the host's files.
+for d in /usr/lib/sysctl.d /usr/local/lib/sysctl.d /lib/sysctl.d; do
+  [[ -d $d && ! -L $d ]] || continue
+  mkdir -p "$tmp/copy$d" && cp -a "$d/." "$tmp/copy$d/" || die "copy $d"
+  mount -t tmpfs -o mode=0755 tcptune-sysctl-d "$d" || die "tmpfs on $d"
+  cp -a "$tmp/copy$d/." "$d/" || die "restore the copy of $d"
+  [[ $(stat -f -c %T "$d") == tmpfs ]] || die "$d is not the test's tmpfs"
+done
 if [[ -e /etc/sysctl.conf ]]; then
   printf '# live_apply_test.sh: empty /etc/sysctl.conf\n' >"$tmp/sysctl.conf"
   mount --bind "$tmp/sysctl.conf" /etc/sysctl.conf || die "bind over /etc/sysctl.conf"
@@ -383,6 +416,43 @@ if ip netns add tcptune-test 2>"$tmp/g0.out"; then
   fi
 else
   bad "g. ip netns add failed" "$(cat "$tmp/g0.out")"
+fi
+
+# --- h. values the kernel rewrites on every interface ---------------------------------------------
+# Writing net.ipv4.ip_forward makes the kernel set forwarding on every interface (and
+# conf.all.accept_redirects to the opposite); writing it back at rollback does it again.
+fwd_state() {
+  local f
+  for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/forwarding \
+    /proc/sys/net/ipv4/conf/all/accept_redirects; do
+    printf '%s=%s\n' "$f" "$(cat "$f")"
+  done
+}
+if ip link add tt-v0 type veth peer name tt-v1 2>"$tmp/h0.out"; then
+  if [[ $(cat /proc/sys/net/ipv4/ip_forward) != 0 ]]; then
+    bad "h. ip_forward is not 0 in a fresh namespace"
+  else
+    echo 1 >/proc/sys/net/ipv4/conf/tt-v0/forwarding
+    before=$(state; fwd_state)
+    t h1 apply --profile fwd --live-only --data-dir "$tmp/data"
+    if ((rc != 0)); then bad "h. apply --profile fwd: exit $rc" "$(show "apply --profile fwd --live-only" h1)"
+    elif [[ $(cat /proc/sys/net/ipv4/conf/tt-v1/forwarding) != 1 ]]; then bad "h. the kernel did not copy ip_forward to tt-v1"
+    else
+      t h2 rollback
+      if ((rc != 0)); then bad "h. rollback of ip_forward: exit $rc" "$(show rollback h2)"
+      elif [[ "$(state; fwd_state)" != "$before" ]]; then
+        bad "h. rollback of ip_forward: per-interface values not as before" "$(diff <(echo "$before") <(state; fwd_state))"
+      else ok "h. apply ip_forward = 1, rollback: tt-v0 forwarding 1, every other interface 0, as before"; fi
+    fi
+    t h3 apply --profile fwd-bad --live-only --data-dir "$tmp/data"
+    if ((rc != 4)); then bad "h. apply --profile fwd-bad: exit $rc, expected 4" "$(show "apply --profile fwd-bad --live-only" h3)"
+    elif [[ "$(state; fwd_state)" != "$before" ]]; then
+      bad "h. failed apply after ip_forward: per-interface values not as before" "$(diff <(echo "$before") <(state; fwd_state))"
+    else ok "h. a failed apply after ip_forward = 1 (exit 4): every interface as before"; fi
+  fi
+  ip link del tt-v0
+else
+  bad "h. ip link add tt-v0 type veth failed" "$(cat "$tmp/h0.out")"
 fi
 
 no_pending || bad "a journal entry was left pending or rollback-failed: $(for i in $(journal_ids); do echo "$i $(jstate "$i")"; done)"
