@@ -237,6 +237,9 @@ KernelVerdict kernel_write(const std::string& path, const std::string& text,
     p = r.next;
   }
   if (err.empty() && parsed == 0) err = "EINVAL: an empty value";
+  // The coupled checks below are the handlers' own min/max (or a check before the store):
+  // a value they refuse is never stored.
+  const bool parse_error = !err.empty();
   if (err.empty() && path == "net/ipv4/ip_local_port_range") {
     long long prot = state_int(state, "net/ipv4/ip_unprivileged_port_start", 0, 1024);
     if (staged[1] < staged[0])
@@ -270,7 +273,7 @@ KernelVerdict kernel_write(const std::string& path, const std::string& text,
   if (!err.empty()) {
     v.error = err;
     // Fields before the bad one were stored: the value changed although the write failed.
-    if (!all_or_nothing && parsed > 0) v.value = join_fields(out);
+    if (parse_error && !all_or_nothing && parsed > 0) v.value = join_fields(out);
     return v;
   }
   v.value = join_fields(all_or_nothing ? staged : out);
@@ -516,7 +519,11 @@ class Simulation {
           w.outcome = "shadowed";
           w.reason = "overwritten by " + it.file->shown + ":" + std::to_string(it.e.line) +
                      " before anything was written";
-          m_model.keys[old->e.glob ? old->e.id : old->e.path].shadowed.push_back(w);
+          if (old->e.glob) {
+            for (const std::string& m : m_live.glob(old->e.path)) touch(m).shadowed.push_back(w);
+          } else if (old->e.refuse.empty()) {
+            touch(old->e.path).shadowed.push_back(w);
+          }
         }
         order[found->second] = nullptr;
       }
@@ -582,10 +589,19 @@ class Simulation {
     return t;
   }
 
-  void write(const std::string& path, BootWrite w, bool ignore_failure, bool suppress = false) {
+  BootKey& touch(const std::string& path) {
     BootKey& k = m_model.keys[path];
-    k.path = path;
-    k.key = path_to_key(path);
+    if (k.path.empty()) {
+      k.path = path;
+      k.key = path_to_key(path);
+      KeyRead r = m_live.read(path);
+      if (r.status == KeyStatus::value) k.before = join_text(r.value);
+    }
+    return k;
+  }
+
+  void write(const std::string& path, BootWrite w, bool ignore_failure, bool suppress = false) {
+    BootKey& k = touch(path);
     const bool systemd = m_set.semantics == Semantics::systemd;
     if (!m_live.exists(path)) {
       w.outcome = "refused";
@@ -632,14 +648,13 @@ class Simulation {
       if (v.value) set(path, *v.value, w);
       return;
     }
+    const std::string old_value = cur;
     set(path, *v.value, w);
-    propagate(path, *v.value, w);
+    propagate(path, old_value, *v.value, w);
   }
 
   void set(const std::string& path, const std::string& value, const BootWrite& w) {
-    BootKey& k = m_model.keys[path];
-    k.path = path;
-    k.key = path_to_key(path);
+    BootKey& k = touch(path);
     if (k.winner) {
       BootWrite old = *k.winner;
       old.outcome = "shadowed";
@@ -658,32 +673,51 @@ class Simulation {
   // The kernel copies some writes to other keys: IPv4 conf/default/X to every interface whose X
   // was never written (devinet_copy_dflt_conf), conf/all/forwarding (= ip_forward) to default
   // and every interface (inet_forward_change).
-  void propagate(const std::string& path, const std::string& value, const BootWrite& w) {
+  //
+  // IPv4 forwarding (devinet_sysctl_forward) acts only when the value changes; then
+  // inet_forward_change() also sets conf/all/accept_redirects to the opposite. IPv6
+  // conf/all/forwarding (addrconf_fixup_forwarding) is copied to default and every interface
+  // on every write.
+  void propagate(const std::string& path, const std::string& old_value, const std::string& value,
+                 const BootWrite& w) {
     const std::string v4 = "net/ipv4/conf/";
-    auto copy_to = [&](const std::string& target) {
+    const std::string v6 = "net/ipv6/conf/";
+    auto copy_to = [&](const std::string& target, const std::string& v) {
       if (!m_live.exists(target)) return;
-      BootKey& k = m_model.keys[target];
-      k.path = target;
-      k.key = path_to_key(target);
-      k.value = value;
+      BootKey& k = touch(target);
+      k.value = v;
       k.propagated_from = path_to_key(path) + " (" + w.file + ":" + std::to_string(w.line) + ")";
-      record(target, value);
+      record(target, v);
     };
-    std::vector<std::string> ifaces;
-    for (const std::string& d : m_live.list("net/ipv4/conf"))
-      if (d != "all" && d != "default") ifaces.push_back(d);
+    auto interfaces = [&](const std::string& dir) {
+      std::vector<std::string> out;
+      for (const std::string& d : m_live.list(dir))
+        if (d != "all" && d != "default") out.push_back(d);
+      return out;
+    };
     if (path == "net/ipv4/ip_forward" || path == v4 + "all/forwarding") {
-      copy_to(path == "net/ipv4/ip_forward" ? v4 + "all/forwarding" : "net/ipv4/ip_forward");
-      copy_to(v4 + "default/forwarding");
-      for (const std::string& i : ifaces) copy_to(v4 + i + "/forwarding");
+      if (parse_kernel_int(old_value) == parse_kernel_int(value)) return;
+      const bool on = parse_kernel_int(value).value_or(0) != 0;
+      copy_to(path == "net/ipv4/ip_forward" ? v4 + "all/forwarding" : "net/ipv4/ip_forward", value);
+      copy_to(v4 + "all/accept_redirects", on ? "0" : "1");
+      copy_to(v4 + "default/forwarding", value);
+      for (const std::string& i : interfaces("net/ipv4/conf"))
+        copy_to(v4 + i + "/forwarding", value);
       return;
     }
+    if (path == v6 + "all/forwarding") {
+      copy_to(v6 + "default/forwarding", value);
+      for (const std::string& i : interfaces("net/ipv6/conf"))
+        copy_to(v6 + i + "/forwarding", value);
+      return;
+    }
+    std::vector<std::string> ifaces = interfaces("net/ipv4/conf");
     if (path.rfind(v4 + "default/", 0) == 0) {
       std::string name = path.substr(v4.size() + 8);
       if (name == "forwarding") return;
       for (const std::string& i : ifaces) {
         std::string target = v4 + i + "/" + name;
-        if (m_explicit.count(target) == 0) copy_to(target);
+        if (m_explicit.count(target) == 0) copy_to(target, value);
       }
     }
   }

@@ -39,6 +39,9 @@ struct BootKey {
   /// The kernel's value after the boot ("" fields joined by one space); nullopt when no write
   /// changed it (it keeps the kernel's own value).
   std::optional<std::string> value;
+  /// The kernel's value before the boot (fields joined by one space); nullopt when the key
+  /// does not exist on this kernel.
+  std::optional<std::string> before;
   std::optional<BootWrite> winner;  ///< the write that set `value`
   std::vector<BootWrite> shadowed;  ///< earlier accepted writes
   std::vector<BootWrite> refused;   ///< writes the kernel refused, in order

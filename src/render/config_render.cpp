@@ -39,6 +39,7 @@ std::string render_config(const BootModel& model, const ConfigMeta& meta, Output
       o["key"] = k.key;
       o["path"] = k.path;
       o["value"] = k.value ? Json(*k.value) : Json(nullptr);
+      o["before"] = k.before ? Json(*k.before) : Json(nullptr);
       o["set_by"] = k.winner ? write_json(*k.winner) : Json(nullptr);
       o["propagated_from"] = k.propagated_from.empty() ? Json(nullptr) : Json(k.propagated_from);
       Json sh = Json::array();
@@ -72,7 +73,10 @@ std::string render_config(const BootModel& model, const ConfigMeta& meta, Output
       }
       out += "\n";
     } else {
-      out += k.key + " = (kernel default: no write takes effect)\n";
+      out += k.key + " = " +
+             (k.before ? *k.before + "  (the kernel's own value: no write changes it)"
+                       : std::string("(no such key on this kernel)")) +
+             "\n";
     }
     if (k.winner && !k.propagated_from.empty())
       out += "    then copied by the kernel from " + k.propagated_from + "\n";

@@ -365,6 +365,8 @@ def main(argv):
             print(f"FAIL: the namespace part exited {p.returncode}")
             return 1
         totals = {"systemd": [0, 0], "procps": [0, 0]}
+        rc_total = {"systemd": [0, 0], "procps": [0, 0]}
+        rc_diffs = []
         all_diffs = []
         for i, t in enumerate(trees):
             for sem in ("systemd", "procps"):
@@ -382,6 +384,13 @@ def main(argv):
                           f"{q.stderr.strip()[:300]}")
                     model = {"keys": []}
                 n, diffs = compare(t["name"], sem, real, model)
+                rc_total[sem][0] += 1
+                if model.get("exit_status") == real["rc"]:
+                    rc_total[sem][1] += 1
+                else:
+                    rc_diffs.append(f"{t['name']} [{sem}]: real exit {real['rc']}, tcptune says "
+                                    f"{model.get('exit_status')}; stderr: "
+                                    f"{real['stderr'].strip()[-300:]!r}")
                 totals[sem][0] += n
                 totals[sem][1] += n - len(diffs)
                 all_diffs += diffs
@@ -391,6 +400,10 @@ def main(argv):
             pct = 100.0 * agree / n if n else 100.0
             print(f"{sem}: {agree}/{n} keys agree ({pct:.2f} %)")
             ok = ok and pct >= THRESHOLD
+        for sem, (n, agree) in rc_total.items():
+            print(f"{sem}: exit status agrees on {agree}/{n} trees")
+        for d in rc_diffs:
+            print(f"  exit status differs: {d}")
         for d in all_diffs:
             print(f"  differs: {d['tree']} [{d['semantics']}] {d['path']}: real {d['real']!r}, "
                   f"tcptune {d['model']!r} (before {d['before']!r})")
