@@ -295,6 +295,7 @@ struct ProgramEntry {
   bool glob = false;
   std::string refuse;   ///< non-empty: the program or the path lookup fails for this key
   bool silent = false;  ///< nothing happens and nothing is said (procps "- key")
+  bool soft = false;    ///< said, but the exit status does not count it
 };
 
 bool has_glob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
@@ -396,7 +397,8 @@ std::optional<ProgramEntry> read_systemd(int line, const std::string& text) {
   std::vector<std::string> comps = components(swapped, false, escaped);
   // path_simplify(): no '//', no '.' components, no trailing '/'; a leading '/' stays in the
   // map key. sysctl_write() refuses a path with '..' (not normalized).
-  e.id = (swapped.size() > 0 && swapped[0] == '/' ? "/" : "") + join_path(comps);
+  // sysctl_normalize() also kills the leading '/': "/net/x" and "net.x" are one map key.
+  e.id = join_path(comps);
   e.path = join_path(comps);
   e.glob = has_glob(e.path);
   if (std::find(comps.begin(), comps.end(), "..") != comps.end())
@@ -411,8 +413,19 @@ std::optional<ProgramEntry> read_procps(int line, const std::string& text) {
   ProgramEntry e;
   e.line = line;
   std::size_t eq = t.find('=');
+  if (eq == std::string::npos && t[0] == '-') {
+    // "-key": an exclusion from glob assignments (procps 4.0.x: exact keys only).
+    std::string name = strip(t.substr(1));
+    e.raw_key = name;
+    bool escaped = false;
+    e.path = join_path(components(swap_if_dotted(name), true, escaped));
+    e.id = e.path;
+    return e;
+  }
   if (eq == std::string::npos || eq == 0) {
-    e.refuse = "invalid syntax (no '=')";
+    // "invalid syntax, continuing...": said, but not counted in the exit status.
+    e.refuse = "invalid syntax, continuing...";
+    e.soft = true;
     e.raw_key = t;
     return e;
   }
@@ -439,7 +452,12 @@ std::optional<ProgramEntry> read_procps(int line, const std::string& text) {
   e.id = e.path;
   e.glob = has_glob(e.path);
   if (escaped || e.path.empty()) e.refuse = "the key leaves /proc/sys";
-  if (swapped.back() == '/') e.refuse = "cannot stat " + swapped + " (a trailing separator)";
+  if (swapped.back() == '/' && !e.glob) {
+    // stat() fails (ENOTDIR); --system implies -e, so nothing is said and nothing fails.
+    // (A glob with a trailing separator is expanded and written: measured, tests/fidelity.)
+    e.refuse = "cannot stat " + swapped + " (a trailing separator)";
+    e.silent = true;
+  }
   return e;
 }
 
@@ -463,6 +481,8 @@ class Simulation {
       ProgramEntry e;
     };
     std::vector<Item> items;
+    for (const ConfigSet::ProgramFileError& e : m_set.program_errors)
+      note(e.shown, 0, e.message, e.fails);
     for (const ConfigFile& f : m_set.files) {
       if (f.role != FileRole::active || f.parsed < 0) continue;
       const ParsedFile& pf = m_set.parsed[static_cast<std::size_t>(f.parsed)];
@@ -487,7 +507,8 @@ class Simulation {
         if (!it.e.glob && it.e.refuse.empty()) explicit_paths.insert(it.e.path);
       for (const Item& it : items) {
         if (!it.e.refuse.empty()) {
-          if (!it.e.silent && !it.e.ignore_failure) note(it.file->shown, it.e.line, it.e.refuse);
+          if (!it.e.silent && !it.e.ignore_failure)
+            note(it.file->shown, it.e.line, it.e.refuse, !it.e.soft);
           continue;
         }
         if (!it.e.value) continue;
@@ -496,7 +517,8 @@ class Simulation {
           continue;
         }
         for (const std::string& m : m_live.glob(it.e.path)) {
-          if (explicit_paths.count(m) == 0) write(m, write_of(it, *it.e.value), true);
+          if (explicit_paths.count(m) == 0)
+            write(m, write_of(it, *it.e.value), it.e.ignore_failure);
         }
       }
       return finish();
@@ -622,10 +644,15 @@ class Simulation {
       w.outcome = "refused";
       w.reason = "EACCES: a read-only key";
       k.refused.push_back(w);
-      // systemd ignores permission errors; procps reports them and fails.
+      // systemd ignores permission errors. procps 4.0.2 sees the mode before it opens the
+      // file: it prints "setting key ..." and goes on, its exit status unchanged (measured).
       if (!ignore_failure || !systemd)
-        note(w.file, w.line, "permission denied on read-only key " + k.key,
-             !systemd && !ignore_failure);
+        note(w.file, w.line,
+             systemd ? "permission denied on read-only key " + k.key
+                     : "setting key \"" + k.key +
+                           "\" (a read-only key): not written; the exit "
+                           "status does not count it",
+             false);
       return;
     }
     const KeyInfo* info = m_catalog == nullptr ? nullptr : m_catalog->find(path);
@@ -642,6 +669,9 @@ class Simulation {
       w.reason = v.error;
       k.refused.push_back(w);
       bool soft = systemd && (v.error.rfind("ENOENT", 0) == 0 || v.error.rfind("EPERM", 0) == 0);
+      // procps 4.0.2: the '-' prefix does not cover an error the kernel returns on the write
+      // itself ("setting key ...", exit 1; measured).
+      if (!systemd) ignore_failure = false;
       if (!ignore_failure)
         note(w.file, w.line, "the kernel refuses " + k.key + " = " + w.value + " (" + v.error + ")",
              !soft);

@@ -86,6 +86,18 @@ def hand_written():
                     "net.ipv4.tcp_tw_reuse = 3\n"
                     "net.ipv4.tcp_congestion_control = nosuch\n"
                     "net.core.somaxconn = 99999999999\n"})
+    case("port-coupling", {E + "10-a.conf": "net.ipv4.ip_unprivileged_port_start = 40000\n"
+                           "net.ipv4.ip_local_port_range = 1024 65000\n",
+                           E + "20-b.conf": "net.ipv4.ip_local_port_range = 50000 60000\n"
+                           "net.ipv4.ip_unprivileged_port_start = 45000\n"})
+    case("multi-field", {E + "10-a.conf": "net.ipv4.tcp_rmem = 4096\n"
+                         "net.ipv4.tcp_wmem = 4096 16384 abc\n"
+                         "net.ipv4.ping_group_range = 1 0\n"
+                         "net.ipv4.ip_local_reserved_ports = 8080,9000-9010\n"
+                         "net.ipv4.tcp_allowed_congestion_control = reno\n"})
+    case("glob-explicit", {E + "10-a.conf": "net.ipv4.conf.eth0.rp_filter = 1\n",
+                           E + "20-b.conf": "net.ipv4.conf.*.rp_filter = 2\n"
+                           "net.ipv4.conf.default.rp_filter = 0\n"})
     return t
 
 
@@ -107,7 +119,6 @@ POOL = {
     "net.ipv4.tcp_sack": ["0", "1"],
     "net.core.somaxconn": ["128", "4096", "65535"],
     "net.ipv4.ip_forward": ["0", "1"],
-    "net.ipv4.tcp_rmem": ["4096 131072 6291456", "4096 87380 16777216"],
     "net.ipv4.tcp_congestion_control": ["cubic", "reno"],
     "net.ipv4.conf.all.rp_filter": ["0", "1", "2"],
     "net.ipv4.conf.default.rp_filter": ["0", "1", "2"],
@@ -124,6 +135,12 @@ POOL = {
     "net.ipv4.ipfrag_low_thresh": ["446464", "3145728"],
     "net.ipv4.tcp_ecn": ["0", "1", "2"],
     "net.unix.max_dgram_qlen": ["10", "512"],
+    "net.ipv4.ip_unprivileged_port_start": ["0", "1024", "40000"],
+    "net.ipv4.conf.all.forwarding": ["0", "1"],
+    "net.ipv6.conf.all.forwarding": ["0", "1"],
+    "net.ipv4.conf.all.mc_forwarding": ["0", "1"],
+    "net.ipv4.ping_group_range": ["0 2147483647", "1 0"],
+    "net.ipv4.tcp_rmem": ["4096 131072 6291456", "4096 87380 16777216", "4096"],
 }
 
 NAMES = ["10-a.conf", "20-b.conf", "50-c.conf", "90-d.conf", "99-z.conf"]
@@ -144,12 +161,24 @@ def generated(rng, count):
                 style = rng.random()
                 if style < 0.1:
                     k = k.replace(".", "/")
-                prefix = "-" if rng.random() < 0.1 else ""
+                elif style < 0.14:
+                    k = "/" + k.replace(".", "/")  # both programs drop the leading '/'
+                elif style < 0.17:
+                    k = k.replace(".", "..", 1)  # an empty component
+                elif style < 0.19:
+                    k = k + "."  # a trailing separator: systemd writes it, procps cannot
+                r = rng.random()
+                prefix = "-" if r < 0.1 else "- " if r < 0.13 else "--" if r < 0.16 else ""
                 sep = rng.choice([" = ", "=", "  =\t"])
+                if rng.random() < 0.06:
+                    v += rng.choice([" # note", ";x", "  trailing words"])
+                elif rng.random() < 0.03:
+                    v = ""
                 lines.append(f"{prefix}{k}{sep}{v}")
                 if rng.random() < 0.05:
                     lines.append("-" + rng.choice([x for x in keys if "*" not in x]))
-            tree[path] = "\n".join(lines) + "\n"
+            end = "\r\n" if rng.random() < 0.05 else "\n"
+            tree[path] = end.join(lines) + end
         if rng.random() < 0.2:
             tree["etc/sysctl.conf"] = f"net.ipv4.tcp_fin_timeout = {rng.randint(10, 90)}\n"
             if rng.random() < 0.5:
