@@ -99,8 +99,18 @@ class Parser {
 
   ParsedFile run() {
     // A NUL byte near the start means a binary file: one diagnostic, not one per line.
+    // (One NUL on a text line is not a binary file: both programs read the other lines, and
+    // the line up to the NUL; see parse_line.)
     std::string_view head = m_content.substr(0, 8192);
-    if (std::size_t nul = head.find('\0'); nul != std::string_view::npos) {
+    std::size_t first_nul = head.find('\0');
+    bool binary = false;
+    if (first_nul != std::string_view::npos) {
+      std::size_t bol = head.rfind('\n', first_nul);
+      bol = bol == std::string_view::npos ? 0 : bol + 1;
+      binary = std::count(head.begin(), head.end(), '\0') > 1 ||
+               head.substr(bol, first_nul - bol).find('=') == std::string_view::npos;
+    }
+    if (std::size_t nul = first_nul; binary) {
       int line = 1 + static_cast<int>(std::count(
                          head.begin(), head.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
       add(line, 1, "TT1007",
@@ -195,8 +205,17 @@ class Parser {
   void parse_line(int line_no, std::string_view line) {
     if (const void* nul = std::memchr(line.data(), '\0', line.size()); nul != nullptr) {
       int c = static_cast<int>(static_cast<const char*>(nul) - line.data()) + 1;
-      add(line_no, c, "TT1007", "NUL byte in line; the line was not read");
-      return;
+      std::string_view before = line.substr(0, static_cast<std::size_t>(c - 1));
+      if (before.find('=') == std::string_view::npos) {
+        add(line_no, c, "TT1007", "NUL byte in line; the line was not read");
+        return;
+      }
+      // procps reads the line up to the NUL; systemd-sysctl ends the line there and reads
+      // the rest as a line of its own. Both write the assignment before it.
+      add(line_no, c, "TT1007",
+          "NUL byte in line: systemd-sysctl and sysctl --system both write the assignment "
+          "before it (systemd-sysctl reads the rest as another line); tcptune reads it too");
+      line = before;
     }
     std::string_view s = trim(line);
     if (s.empty()) return;
@@ -241,6 +260,12 @@ class Parser {
     NormalizedKey nk = normalize_key(raw_key);
     if (nk.problem != KeyProblem::none) {
       ProgramSpelling ps = program_spelling(raw_key);
+      // Only a path tcptune itself accepts in its slashed form (at least two components, each
+      // a plain name): anything else keeps the strict finding below.
+      if (ps.kind != ProgramSpelling::neither &&
+          (ps.path.find('/') == std::string::npos ||
+           normalize_key(ps.path).problem != KeyProblem::none))
+        ps.kind = ProgramSpelling::neither;
       if (ps.kind == ProgramSpelling::both) {
         // Both programs write it: read it as they do, and say so.
         nk = normalize_key(ps.path);
@@ -252,9 +277,10 @@ class Parser {
       } else if (ps.kind != ProgramSpelling::neither) {
         std::string writes =
             ps.kind == ProgramSpelling::systemd_only ? "systemd-sysctl" : "sysctl --system";
-        std::string refuses = ps.kind == ProgramSpelling::systemd_only
-                                  ? "sysctl --system cannot stat it and fails"
-                                  : "systemd-sysctl refuses it (\"Invalid argument\") and fails";
+        std::string refuses =
+            ps.kind == ProgramSpelling::systemd_only
+                ? "sysctl --system cannot stat it and skips it without a word (--system implies -e)"
+                : "systemd-sysctl refuses it (\"Invalid argument\") and fails";
         add(line_no, e.key_column, ps.kind == ProgramSpelling::procps_only ? "TT1004" : "TT1003",
             "key '" + printable(raw_key) + "': " + writes + " writes it as " +
                 path_to_key(ps.path) + " (" + ps.why + "), " + refuses +
@@ -279,8 +305,13 @@ class Parser {
       for (std::size_t i = 0; i < e.value.size(); ++i) {
         auto u = static_cast<unsigned char>(e.value[i]);
         if ((u < 0x20 && u != '\t') || u == 0x7f) {
-          add(line_no, e.value_column + static_cast<int>(i), "TT1005",
-              "control character 0x" + hex(u) + " in the value of " + e.key);
+          std::string msg = "control character 0x" + hex(u) + " in the value of " + e.key;
+          if (u == '\r')
+            msg +=
+                ": a CR alone ends the line for systemd-sysctl (it writes what comes before "
+                "and reads the rest as the next line); sysctl --system writes it all and the "
+                "kernel refuses it (EINVAL)";
+          add(line_no, e.value_column + static_cast<int>(i), "TT1005", msg);
           return;
         }
       }

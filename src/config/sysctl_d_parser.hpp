@@ -15,8 +15,9 @@
 
 namespace tcptune {
 
-/// Longest line read; longer lines are reported (TT1008) and skipped.
-inline constexpr std::size_t k_max_line_bytes = 4096;
+/// Longest line read; longer lines are reported (TT1008) and skipped. systemd-sysctl's own
+/// limit (LONG_LINE_MAX, 1 MiB): both programs apply lines over 4096 bytes.
+inline constexpr std::size_t k_max_line_bytes = 1024 * 1024;
 
 enum class EntryKind {
   assign,   ///< key = value
