@@ -1,5 +1,7 @@
 #include "render/config_render.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "render/findings_render.hpp"
 
 namespace tcptune {
