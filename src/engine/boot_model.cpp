@@ -69,7 +69,10 @@ bool all_integers(const std::vector<std::string>& f) {
 
 std::string join_fields(const std::vector<long long>& v) {
   std::string s;
-  for (long long x : v) s += (s.empty() ? "" : " ") + std::to_string(x);
+  for (long long x : v) {
+    if (!s.empty()) s += ' ';
+    s += std::to_string(x);
+  }
   return s;
 }
 
