@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text_util.hpp"
 #include "render/findings_render.hpp"
 
 namespace tcptune {
@@ -91,7 +92,9 @@ std::string render_config(const BootModel& model, const ConfigMeta& meta, Output
   }
   if (model.keys.empty()) out += "(no assignment)\n";
   for (const Finding& f : model.notes) {
-    out += f.file + (f.line > 0 ? ":" + std::to_string(f.line) : "") + ": " + f.message + "\n";
+    out += f.file;
+    if (f.line > 0) out += cat(":", std::to_string(f.line));
+    out += cat(": ", f.message, "\n");
   }
   out += prog + " would exit " + std::to_string(model.exit_status) + "\n";
   return out;
