@@ -11,9 +11,8 @@
 # tests/completion/completion_test.sh checks that every option in `tcptune --help` and
 # `tcptune COMMAND --help` is offered here: update the tables below with the CLI.
 
-_tcptune_commands='check lint sockets explain rules profiles apply rollback history'
+_tcptune_commands='check lint sockets config explain rules profiles apply rollback history'
 _tcptune_global_options='--root --format --color --data-dir --config --no-config -q --quiet -h
-  --help --version'
 # Options (global or a command's) whose value is the next word.
 _tcptune_value_options='--root --format --color --data-dir --config --profile --kernel --netns
   --fail-on --semantics --severity --include --exclude --top --source --replay --fragment --sample
@@ -30,6 +29,7 @@ _tcptune_command_options() {
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
         --semantics --journal-keep'
       ;;
+    config) echo '--semantics' ;;
     rollback) echo '--force --dry-run --journal-keep' ;;
   esac
 }
@@ -42,7 +42,7 @@ _tcptune_formats() {
     sockets) echo 'text json prometheus' ;;
     explain) echo 'text' ;;
     rules) echo 'text json man markdown' ;;
-    profiles | apply | rollback | history) echo 'text json' ;;
+    profiles | apply | rollback | history | config) echo 'text json' ;;
     *) echo 'text gcc json sarif github prometheus man markdown diff codeclimate checkstyle' ;;
   esac
 }

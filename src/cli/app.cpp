@@ -32,6 +32,8 @@ const std::vector<Command>& commands() {
       {"lint", "lint sysctl.d files (the host's set, or the files given)", cmd_lint},
       {"sockets", "socket census: states, listeners, destinations, port headroom, closers",
        cmd_sockets},
+      {"config", "the effective configuration at boot: values, file:line, shadowed, refused",
+       cmd_config},
       {"explain", "explain a finding code or a sysctl key", cmd_explain},
       {"rules", "list the finding codes", cmd_rules},
       {"profiles", "list the profiles, or show one resolved", cmd_profiles},

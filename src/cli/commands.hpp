@@ -24,6 +24,7 @@ int cmd_profiles(Context& ctx, const std::vector<std::string>& args);
 int cmd_apply(Context& ctx, const std::vector<std::string>& args);
 int cmd_rollback(Context& ctx, const std::vector<std::string>& args);
 int cmd_history(Context& ctx, const std::vector<std::string>& args);
+int cmd_config(Context& ctx, const std::vector<std::string>& args);
 
 /// --semantics systemd|procps, or what the root uses when empty. UsageError otherwise.
 Semantics semantics_option(const Context& ctx, const std::string& value);

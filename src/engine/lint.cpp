@@ -5,6 +5,7 @@
 
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
+#include "engine/boot_model.hpp"
 #include "engine/lint_fix.hpp"
 #include "engine/value_check.hpp"
 
@@ -55,6 +56,7 @@ class Linter {
     for (int pi : order) check_file(m_set.parsed[static_cast<std::size_t>(pi)]);
     check_globs();
     check_cross_keys();
+    check_coupled_writes();
     check_precedence();
     report_dropped();
 
@@ -409,6 +411,37 @@ class Linter {
   const EffectiveKey* effective(const std::string& path) const {
     auto it = m_res.keys.find(path);
     return it == m_res.keys.end() ? nullptr : &it->second;
+  }
+
+  // Keys the kernel checks against each other at the time of the write (ipfrag_high_thresh
+  // against ipfrag_low_thresh, ip_unprivileged_port_start against ip_local_port_range): the
+  // boot model plays the writes in the program's order over the live values. Live mode only
+  // (offline there are no values to start from); ip_local_port_range has its own check (TT4002).
+  void check_coupled_writes() {
+    if (m_opt.live == nullptr) return;
+    BootModel bm = simulate_boot(
+        m_set, *m_opt.live, [](const std::string&) { return true; }, &m_keys);
+    for (const auto& [path, k] : bm.keys) {
+      if (path == "net/ipv4/ip_local_port_range") continue;
+      for (const BootWrite& w : k.refused) {
+        if (w.reason.find("at the time of the write") == std::string::npos) continue;
+        const ParsedFile* file = nullptr;
+        for (const ParsedFile& pf : m_set.parsed)
+          if (pf.path == w.file) file = &pf;
+        Finding f;
+        f.code = "TT3002";
+        f.key = k.key;
+        f.value = w.value;
+        f.file = w.file;
+        f.line = w.line;
+        f.column = 1;
+        f.message = k.key + " = '" + w.value + "': " + w.reason.substr(w.reason.find(':') + 2) +
+                    "; the kernel rejects it with EINVAL and keeps the old value (" +
+                    (m_set.semantics == Semantics::systemd ? "systemd-sysctl" : "sysctl --system") +
+                    " write order)";
+        push(std::move(f), file, w.line);
+      }
+    }
   }
 
   void check_cross_keys() {

@@ -70,6 +70,11 @@ for i, b in enumerate(blocks):
 open(path, "w").write("\n[[key]]\n".join(blocks))
 sys.exit(0 if done == {"tw_reuse", "rmem_max"} else 1)
 PY
+# The generated catalog holds the range the kernel enforces (0..2): widen it too, so that 3 reaches
+# the kernel and its EINVAL is what the test sees.
+grep -q $'^net/ipv4/tcp_tw_reuse\tuint\t0\t2\t' "$tmp/data/rules/kernel_keys.tsv" &&
+  sed -i $'s|^net/ipv4/tcp_tw_reuse\tuint\t0\t2\t|net/ipv4/tcp_tw_reuse\tuint\t0\t3\t|' "$tmp/data/rules/kernel_keys.tsv" ||
+  { echo "FAIL: could not widen tcp_tw_reuse in the copied generated catalog"; exit 1; }
 cat >"$tmp/data/profiles/bad-reuse.toml" <<'EOF'
 name = "bad-reuse"
 extends = "db-client"

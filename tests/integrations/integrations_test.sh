@@ -2,7 +2,7 @@
 # The CI, fleet and schema documentation cannot drift from what tcptune does:
 #   integrations_test.sh TCPTUNE_BIN TESTS_DIR
 # a. every JSON output (check, lint, SARIF, sockets, apply, rollback, history, the journal,
-#    rules, profiles) on fixture roots: every key path (arrays as [], maps as <STATE>, <metric>,
+#    rules, profiles, config) on fixture roots: every key path (arrays as [], maps as <STATE>, <metric>,
 #    <counter>, <name>), its JSON type, the values of closed sets, and every schema string must
 #    be in docs/json.md, in the section of that schema;
 # b. Prometheus: every `--format prometheus` output, and the files of
@@ -127,6 +127,8 @@ for p in base web db-client load-tester; do
   json "profile-$p" "0" "$bin" profiles "$p" --format json
 done
 json profile-shop "0" "$bin" --root "$tests/fixtures/user-profiles" profiles shop --format json
+json config-blog "0" "$bin" --root "$tests/fixtures/blog" config --format json
+json config-procps "0" "$bin" --root "$tests/fixtures/debian12" config --semantics procps --format json
 
 # apply, rollback, history and the journal: on fixture copies (--root), in a sandbox when root.
 cat >"$tmp/apply_suite.sh" <<'SUITE'
@@ -261,6 +263,7 @@ STATES = ["ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME
 MAPS = {
     "tcptune.check/1": {"findings[].evidence": ("<name>", False), "sockets.metrics": ("<metric>", True)},
     "tcptune.lint/1": {"findings[].evidence": ("<name>", False)},
+    "tcptune.config/1": {"notes[].evidence": ("<name>", False)},
     "sarif:2.1.0": {"runs[].results[].properties.evidence": ("<name>", False)},
     "tcptune.sockets/1": {"counters": ("<counter>", True), "rates": ("<counter>", True)},
 }
