@@ -41,8 +41,9 @@ std::optional<Fix> fix_parity(const ParsedFile& p, const SysctlEntry& e) {
                        " (ends of different parity)");
 }
 
-// `key = 30 # comment`: systemd-sysctl and procps take the comment as part of the value. The
-// comment goes on its own line above, when the value without it is a good one.
+// `key = 30 # comment`: systemd-sysctl and procps write the comment as part of the value (the
+// kernel's integer parser stops at the blank, TT1014; a string key keeps it, TT3001). The comment
+// goes on its own line above, when the value without it is a good one.
 std::optional<Fix> move_comment(const ParsedFile& p, const SysctlEntry& e, const KeyInfo& info) {
   std::size_t hash = std::string::npos;
   for (std::size_t i = 1; i < e.value.size(); ++i) {
@@ -118,7 +119,8 @@ std::optional<Fix> find_fix(const Finding& f, const ParsedFile& p, const SysctlE
     if (info != nullptr && check_value(*info, *def)) return std::nullopt;
     return set_value(p, e, *def, "Set " + *def + " (the kernel default)");
   }
-  if ((code == "TT3001" || code == "TT3002" || code == "TT3003") && info != nullptr)
+  if ((code == "TT1014" || code == "TT3001" || code == "TT3002" || code == "TT3003") &&
+      info != nullptr)
     return move_comment(p, e, *info);
   return std::nullopt;
 }

@@ -44,7 +44,7 @@ for f in json.load(open(sys.argv[1]))["findings"]:
     print(f["code"], f["file"], f["key"])' "$1" | sort; }
 
 # The codes that must have a fix in the fixture (each kind of mechanical fix at least once).
-want_codes="TT1006 TT1011 TT2003 TT2006 TT3001 TT4001 TT4004 TT4005 TT4007 TT4008"
+want_codes="TT1006 TT1011 TT1014 TT2003 TT2006 TT4001 TT4004 TT4005 TT4007 TT4008"
 
 # scenario NAME DIR LINT_ARGS...: lint in DIR with LINT_ARGS (after `tcptune`).
 scenario() {
