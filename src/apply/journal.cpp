@@ -167,6 +167,28 @@ std::string Journal::new_id() const {
   return std::string(buf) + "-" + std::to_string(::getpid());
 }
 
+std::vector<std::string> Journal::prune(const std::vector<Item>& items, std::size_t keep) const {
+  std::vector<std::string> removed;
+  if (keep == 0) return removed;
+  auto finished = [](const Item& it) {
+    return it.entry &&
+           (it.entry->state == TxnState::committed || it.entry->state == TxnState::rolled_back);
+  };
+  std::size_t count = static_cast<std::size_t>(std::count_if(items.begin(), items.end(), finished));
+  if (count <= keep) return removed;
+  Result<UniqueFd> dir = open_in_root(m_root, k_journal_dir, O_RDONLY | O_DIRECTORY);
+  if (!dir.ok()) return removed;
+  for (const Item& it : items) {  // oldest first
+    if (count <= keep) break;
+    if (!finished(it)) continue;
+    if (::unlinkat(dir.value().get(), (it.id + ".json").c_str(), 0) != 0) continue;
+    removed.push_back(it.id);
+    --count;
+  }
+  if (!removed.empty()) ::fsync(dir.value().get());
+  return removed;
+}
+
 int Journal::remove_stale_temp_files() const {
   Result<UniqueFd> dir = open_in_root(m_root, k_journal_dir, O_RDONLY | O_DIRECTORY);
   if (!dir.ok()) return 0;

@@ -314,4 +314,38 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
   return rep;
 }
 
+RollbackPreview preview_rollback(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc) {
+  RollbackPreview p;
+  for (auto it = entry.keys.rbegin(); it != entry.keys.rend(); ++it) {
+    const JournalKey& k = *it;
+    if (!k.before) continue;
+    KeyRead now = proc.read(k.path);
+    if (now.status == KeyStatus::value && same_value(now.value, *k.before)) continue;
+    p.keys.push_back(
+        {k.key,
+         now.status == KeyStatus::value ? std::optional<std::string>(now.value) : std::nullopt,
+         *k.before});
+  }
+  if (entry.fragment && entry.fragment->written) {
+    const JournalFragment& jf = *entry.fragment;
+    std::string shown = fs.host_path(jf.path);
+    Result<FragmentState> now = inspect_fragment(fs, jf.path);
+    if (!now.ok()) {
+      p.notes.push_back("fragment " + now.error().message());
+    } else if (now.value().bytes == jf.previous) {
+      // already as before
+    } else if (now.value().bytes && now.value().bytes != jf.written &&
+               !written_by_tcptune(*now.value().bytes)) {
+      p.notes.push_back("fragment " + shown +
+                        " was replaced by a file tcptune did not write; it would be left alone");
+    } else {
+      p.fragment_change = true;
+      p.fragment_path = jf.path;
+      p.fragment_current = now.value().bytes;
+      p.fragment_restore = jf.previous;
+    }
+  }
+  return p;
+}
+
 }  // namespace tcptune

@@ -395,8 +395,11 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   tracker.end_baseline();
   double wait = req.seconds - seconds_between(t0, Clock::now());
   if (wait > 0) pause(sleep, wait);
+  const std::bitset<65536> first_listening = first.sockets.listening_ports();
   CensusReport rep;
-  rep.sockets.add_listening_ports(first.sockets.listening_ports());
+  // The second snapshot reuses the first's tables (census_into resets their contents).
+  rep.sockets = std::move(first.sockets);
+  rep.sockets.add_listening_ports(first_listening);
   rep.sockets.set_tracker(&tracker);
   OwnerSampler sampler1;
   SnapshotHooks hooks1;
@@ -431,7 +434,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   };
   std::int64_t active = opened("Tcp.ActiveOpens");
   std::int64_t passive = opened("Tcp.PassiveOpens");
-  std::bitset<65536> listening = first.sockets.listening_ports() | rep.sockets.listening_ports();
+  std::bitset<65536> listening = first_listening | rep.sockets.listening_ports();
   reconcile(tracker, false, active, listening);
   reconcile(tracker, true, passive, listening);
 

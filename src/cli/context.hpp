@@ -21,6 +21,8 @@ struct GlobalOptions {
   std::string format = "text";
   std::string color = "auto";
   std::string data_dir;
+  std::string config;      ///< --config FILE ("" = discover)
+  bool no_config = false;  ///< --no-config
   bool quiet = false;
 };
 

@@ -1,6 +1,8 @@
 #include <boost/program_options.hpp>
 #include <ostream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.hpp"
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"

@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 namespace tcptune {
 
 namespace {
@@ -100,6 +102,41 @@ int code_point_column(const std::string& line, int byte_column) {
   return line.empty() ? byte_column : col;
 }
 
+Json fix_json(const Fix& fix) {
+  Json edits = Json::array();
+  for (const LineEdit& e : fix.edits) {
+    edits.push_back({{"line", e.line}, {"original", e.original}, {"replacement", e.replacement}});
+  }
+  return {{"description", fix.description}, {"edits", std::move(edits)}};
+}
+
+// SARIF 2.1.0 §3.55 fix: each edit replaces a whole line, newline included (deletedRegion
+// from column 1 of the line to column 1 of the next); a last line without a newline ends at
+// its last character.
+Json sarif_fixes(const Finding& f) {
+  Json replacements = Json::array();
+  for (const LineEdit& e : f.fix->edits) {
+    std::string text;
+    for (const std::string& r : e.replacement) text += r + "\n";
+    Json region = {{"startLine", e.line}, {"startColumn", 1}};
+    if (e.final_newline) {
+      region["endLine"] = e.line + 1;
+      region["endColumn"] = 1;
+    } else {
+      region["endLine"] = e.line;
+      region["endColumn"] = code_point_column(e.original, static_cast<int>(e.original.size()) + 1);
+      if (!text.empty()) text.pop_back();
+    }
+    Json repl = {{"deletedRegion", region}};
+    if (!text.empty()) repl["insertedContent"] = {{"text", text}};
+    replacements.push_back(std::move(repl));
+  }
+  Json change = {{"artifactLocation", {{"uri", file_uri(f.file)}}},
+                 {"replacements", std::move(replacements)}};
+  return Json::array({Json{{"description", {{"text", f.fix->description}}},
+                           {"artifactChanges", Json::array({change})}}});
+}
+
 const char* sarif_level(Severity s) {
   switch (s) {
     case Severity::error:
@@ -126,6 +163,9 @@ std::string render_finding_text(const Finding& f, const Style& style, bool with_
       out += "    " + std::string(static_cast<std::size_t>(caret), ' ') + style.green("^") + "\n";
   }
   if (with_source && !f.hint.empty()) out += "    " + style.dim("hint: ") + f.hint + "\n";
+  // A mechanical fix is one `lint --format diff` away: say so where the finding is read.
+  if (with_source && f.fix)
+    out += "    " + style.dim("fix (--format diff): ") + f.fix->description + "\n";
   return out;
 }
 
@@ -194,6 +234,7 @@ Json finding_json(const Finding& f) {
   j["hint"] = f.hint.empty() ? Json(nullptr) : Json(f.hint);
   j["help_uri"] = help_uri(f.code);
   if (!f.owners.empty()) j["owners"] = owners_json(f.owners);
+  if (f.fix) j["fix"] = fix_json(*f.fix);
   return j;
 }
 
@@ -264,6 +305,7 @@ Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,
     if (f.value) props["value"] = *f.value;
     if (!f.evidence.empty()) props["evidence"] = evidence_json(f.evidence);
     if (!props.empty()) r["properties"] = props;
+    if (f.fix && !f.file.empty()) r["fixes"] = sarif_fixes(f);
     results.push_back(std::move(r));
   }
   Json driver;

@@ -1,11 +1,13 @@
 #pragma once
 /// Renders findings in the line-oriented formats shared by every command, and as JSON /
-/// SARIF objects. nlohmann_json is used only in src/render.
+/// SARIF objects. nlohmann_json is used only in src/render (and explain_command.cpp): this
+/// header declares Json with nlohmann/json_fwd.hpp, so that a file which only passes findings
+/// around does not compile the whole library; the files that build JSON include it.
 
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/catalog.hpp"
 #include "core/finding.hpp"

@@ -131,6 +131,7 @@ std::string journal_to_json(const JournalEntry& e) {
   j["pid"] = e.pid;
   j["netns"] = e.netns.empty() ? ojson(nullptr) : ojson(e.netns);
   j["netns_id"] = e.netns_id.empty() ? ojson(nullptr) : ojson(e.netns_id);
+  j["netns_cookie"] = e.netns_cookie ? ojson(*e.netns_cookie) : ojson(nullptr);
   if (e.fragment) {
     ojson f;
     f["path"] = e.fragment->path;
@@ -192,6 +193,11 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
     e.pid = pid.get<long>();
     e.netns = opt(j, "netns").value_or("");
     if (j.contains("netns_id")) e.netns_id = opt(j, "netns_id").value_or("");
+    if (j.contains("netns_cookie") && !field(j, "netns_cookie").is_null()) {
+      const ojson& c = field(j, "netns_cookie");
+      if (!c.is_number_unsigned()) throw Bad{"'netns_cookie' must be a non-negative integer"};
+      e.netns_cookie = c.get<std::uint64_t>();
+    }
     if (j.contains("seq")) {
       const ojson& seq = field(j, "seq");
       if (!seq.is_number_integer() || seq.get<long>() < 0)

@@ -1,6 +1,10 @@
 #include "render/lint_render.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "render/findings_render.hpp"
+#include "render/fix_diff.hpp"
+#include "render/report_formats.hpp"
 
 namespace tcptune {
 
@@ -87,6 +91,12 @@ std::string render_lint(const LintReport& report, const ConfigSet& set, const Ch
     case OutputFormat::github:
       for (const Finding& f : report.findings) out += render_finding_github(f);
       return out;
+    case OutputFormat::diff:
+      return render_fix_diff(report.findings, set);
+    case OutputFormat::codeclimate:
+      return render_codeclimate(report.findings);
+    case OutputFormat::checkstyle:
+      return render_checkstyle(report.findings, meta.version);
     case OutputFormat::text:
     case OutputFormat::prometheus:
     case OutputFormat::man:

@@ -209,18 +209,17 @@ std::string codes_markdown_page(const CheckCatalog& checks) {
     for (const auto& [code, c] : checks.all()) {
       if (code.size() < 3 || code[2] != g.digit) continue;
       if (!header) {
-        out += "\n## " + std::string(g.title) + "\n\n" + md_escape(trim(g.what)) + "\n";
+        out += cat("\n## ", g.title, "\n\n", md_escape(trim(g.what)), "\n");
         header = true;
       }
-      out += "\n<a id=\"" + code + "\"></a>\n\n### " + code + " " + c.name + "\n\n";
-      out +=
-          "**" + std::string(to_string(c.severity)) + "**: " + md_escape(sentence(c.title)) + "\n";
-      for (const std::string& p : paragraphs(c.explain)) out += "\n" + md_escape(p) + "\n";
-      out += "\n*What to do:* " + md_escape(sentence(c.hint)) + "\n";
+      out += cat("\n<a id=\"", code, "\"></a>\n\n### ", code, " ", c.name, "\n\n");
+      out += cat("**", to_string(c.severity), "**: ", md_escape(sentence(c.title)), "\n");
+      for (const std::string& p : paragraphs(c.explain)) out += cat("\n", md_escape(p), "\n");
+      out += cat("\n*What to do:* ", md_escape(sentence(c.hint)), "\n");
       if (!c.references.empty()) {
         out += "\n*References:* ";
         for (std::size_t i = 0; i < c.references.size(); ++i)
-          out += md_escape(c.references[i]) + (i + 1 < c.references.size() ? "; " : ".\n");
+          out += cat(md_escape(c.references[i]), i + 1 < c.references.size() ? "; " : ".\n");
       }
     }
   }

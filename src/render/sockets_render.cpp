@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "census/counters.hpp"
 #include "render/findings_render.hpp"
 
@@ -355,13 +357,61 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     if (!tcpext_samples.empty()) out += tcpext + tcpext_samples;
     if (!tcp_samples.empty()) out += tcp + tcp_samples;
     if (!established_sample.empty()) out += established + established_sample;
-    // Rates only exist with two snapshots: Prometheus can rate() the counters itself, but the
-    // per-destination connection rate and the time to exhaustion come from the census.
+    // How the rates below were measured: an alert on a rate can require a real window.
+    char sample_buf[64];
+    std::snprintf(sample_buf, sizeof sample_buf, "%.2f",
+                  rep.sample.two_snapshots ? rep.sample.seconds : 0.0);
+    out +=
+        "# HELP tcptune_sample_seconds Seconds between the census's two snapshots; 0 with one "
+        "snapshot (then no rate series is written).\n"
+        "# TYPE tcptune_sample_seconds gauge\n"
+        "tcptune_sample_seconds " +
+        std::string(sample_buf) + "\n";
+    // Rates only exist with two snapshots: Prometheus can rate() the counters itself, but only
+    // over its own scrapes of a file written every few minutes; the census measures them over
+    // its sample, and the per-group connection rates and the time to exhaustion come from it.
     if (rep.sample.two_snapshots) {
+      std::string events =
+          "# HELP tcptune_kernel_events_per_second Kernel TCP counters (TcpExt and Tcp, by "
+          "kernel name) per second, measured between two snapshots.\n"
+          "# TYPE tcptune_kernel_events_per_second gauge\n";
+      std::string event_samples;
+      for (const std::string& name : rated_counters()) {
+        std::string shortname = name.substr(name.find('.') + 1);
+        auto it = rep.rates.find(shortname);
+        if (it == rep.rates.end()) continue;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.2f", it->second);
+        event_samples += "tcptune_kernel_events_per_second{counter=\"" +
+                         prometheus_label(shortname) + "\"} " + buf + "\n";
+      }
+      if (!event_samples.empty()) out += events + event_samples;
+      std::string port_connects =
+          "# HELP tcptune_server_port_connects_per_second Connections accepted per second on a "
+          "listening port, measured between two snapshots.\n"
+          "# TYPE tcptune_server_port_connects_per_second gauge\n";
+      std::string port_closes =
+          "# HELP tcptune_server_port_closes_per_second Connections on a listening port closed "
+          "per second (by either side), measured between two snapshots.\n"
+          "# TYPE tcptune_server_port_closes_per_second gauge\n";
+      for (const PortUse& p : a.server_ports()) {
+        GroupRate g = rep.rate_of(p);
+        char buf[64];
+        std::string labels = "{port=\"" + std::to_string(p.port) + "\"} ";
+        std::snprintf(buf, sizeof buf, "%.2f", g.connects_per_s);
+        port_connects += "tcptune_server_port_connects_per_second" + labels + buf + "\n";
+        std::snprintf(buf, sizeof buf, "%.2f", g.closes_per_s);
+        port_closes += "tcptune_server_port_closes_per_second" + labels + buf + "\n";
+      }
+      out += port_connects + port_closes;
       out +=
           "# HELP tcptune_destination_connects_per_second New connections per second toward a "
           "destination (top groups), measured between two snapshots.\n"
           "# TYPE tcptune_destination_connects_per_second gauge\n";
+      std::string dest_closes =
+          "# HELP tcptune_destination_closes_per_second Connections toward a destination (top "
+          "groups) closed per second (by either side), measured between two snapshots.\n"
+          "# TYPE tcptune_destination_closes_per_second gauge\n";
       std::string tte =
           "# HELP tcptune_destination_seconds_to_exhaustion Seconds until no local port is left "
           "toward a destination at its measured net port use (only while ports are used up).\n"
@@ -376,12 +426,14 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.2f", g.connects_per_s);
         out += "tcptune_destination_connects_per_second{" + labels + "} " + buf + "\n";
+        std::snprintf(buf, sizeof buf, "%.2f", g.closes_per_s);
+        dest_closes += "tcptune_destination_closes_per_second{" + labels + "} " + buf + "\n";
         if (g.seconds_to_exhaustion) {
           std::snprintf(buf, sizeof buf, "%.1f", *g.seconds_to_exhaustion);
           tte += "tcptune_destination_seconds_to_exhaustion{" + labels + "} " + buf + "\n";
         }
       }
-      out += tte;
+      out += dest_closes + tte;
     }
     out += owners_prometheus(rep, dests, meta.top);
     return out;

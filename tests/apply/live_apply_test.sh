@@ -70,6 +70,11 @@ for i, b in enumerate(blocks):
 open(path, "w").write("\n[[key]]\n".join(blocks))
 sys.exit(0 if done == {"tw_reuse", "rmem_max"} else 1)
 PY
+# The generated catalog holds the range the kernel enforces (0..2): widen it too, so that 3 reaches
+# the kernel and its EINVAL is what the test sees.
+grep -q $'^net/ipv4/tcp_tw_reuse\tuint\t0\t2\t' "$tmp/data/rules/kernel_keys.tsv" &&
+  sed -i $'s|^net/ipv4/tcp_tw_reuse\tuint\t0\t2\t|net/ipv4/tcp_tw_reuse\tuint\t0\t3\t|' "$tmp/data/rules/kernel_keys.tsv" ||
+  { echo "FAIL: could not widen tcp_tw_reuse in the copied generated catalog"; exit 1; }
 cat >"$tmp/data/profiles/bad-reuse.toml" <<'EOF'
 name = "bad-reuse"
 extends = "db-client"
@@ -398,6 +403,33 @@ if ip netns add tcptune-test 2>"$tmp/g0.out"; then
   fi
   t g3 apply --profile web --netns tcptune-test --dry-run
   ((rc == 1)) && ok "g. --netns NAME --dry-run: exit 1" || bad "g. --netns NAME --dry-run: exit $rc" "$(show "apply --netns tcptune-test --dry-run" g3)"
+  # Hole 11: the same device:inode can be a new namespace (inode numbers are reused); the
+  # cookie tells them apart. An entry whose cookie is not the namespace's is not restored.
+  ids=$(journal_ids)
+  t g7 apply --profile web --netns "$nsfile"
+  id=$(new_ids "$ids")
+  cookie=$(jfield "$id" netns_cookie)
+  ns_applied=$(nsstate)
+  if ((rc != 0)) || ! [[ "$cookie" =~ ^[0-9]+$ ]]; then
+    bad "g. apply --netns: exit $rc, journal netns_cookie $cookie" "$(show "apply --netns" g7)"
+  else
+    python3 - "/var/lib/tcptune/$id.json" <<'PY'
+import json, os, sys
+p = sys.argv[1]
+e = json.load(open(p))
+e["netns_cookie"] += 1  # what a new namespace on a reused inode would have
+with open(p + ".new", "w") as f:
+    json.dump(e, f)
+os.chmod(p + ".new", 0o600)
+os.replace(p + ".new", p)
+PY
+    t g8 rollback "$id"
+    if ((rc == 0)) && grep -q "another cookie" "$tmp/g8.out" && [[ "$(nsstate)" == "$ns_applied" && "$(jstate "$id")" == rolled-back ]]; then
+      ok "g. rollback of an entry whose namespace cookie differs (reused inode): nothing written, marked rolled back"
+    else
+      bad "g. rollback with another namespace cookie: exit $rc, state $(jstate "$id")" "$(diff <(echo "$ns_applied") <(nsstate); cat "$tmp/g8.out")"
+    fi
+  fi
   ip netns del tcptune-test
   # A crash in a --netns apply, then the namespace is deleted: its values went with it, so
   # rollback marks the entry rolled back instead of blocking every later apply.

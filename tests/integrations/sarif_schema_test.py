@@ -89,6 +89,7 @@ for path, origin in schemas:
     validators.append((cls(schema), f"{os.path.basename(path)} ({origin}, {cls.__name__})"))
 
 failures = []
+fixed = set()  # codes of results that carried `fixes`
 
 
 def fail(msg):
@@ -137,6 +138,9 @@ def check_log(name, text):
                 fail(f"{at}: no physical location")
             elif not isinstance(region.get("startLine"), int) or region["startLine"] < 1:
                 fail(f"{at}: no region.startLine")
+        for res in run.get("results", []):
+            if res.get("fixes"):
+                fixed.add(res["ruleId"])
         return len(run.get("results", []))
     return 0
 
@@ -180,6 +184,10 @@ with tempfile.TemporaryDirectory() as tmp:
 for must in ("TT5004", "TT5005", "TT5007"):
     if must not in seen:
         fail(f"no SARIF output had a {must} result: the file-level location case is not covered")
+missing = {"TT1006", "TT1011", "TT1014", "TT2003", "TT2006", "TT4001", "TT4004", "TT4005",
+           "TT4007", "TT4008"} - fixed
+if missing:
+    fail(f"no SARIF result of {sorted(missing)} carried `fixes` (tests/fixtures/fixable has them)")
 if runs < 10 or total < 50:
     fail(f"only {runs} SARIF logs with {total} results were checked")
 print(f"sarif: {runs} logs, {total} results, {len(seen)} codes against "

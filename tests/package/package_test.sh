@@ -106,8 +106,11 @@ field() { dpkg-deb -f "$deb" "$1"; }
   bad "Architecture: $(field Architecture)"
 depends=$(field Depends)
 echo "Depends: $depends"
-# Every shared library the binary needs comes from a package named in Depends.
-for lib in $(ldd "$build/tcptune" | awk '/=>/ {print $3}'); do
+# Every shared library the binary needs directly (its DT_NEEDED entries; what those load in
+# turn, such as libxml2's libicu, is their packages' Depends, as dpkg-shlibdeps has it) comes
+# from a package named in Depends.
+needed=" $(objdump -p "$build/tcptune" | awk '$1 == "NEEDED" {printf "%s ", $2}')"
+for lib in $(ldd "$build/tcptune" | awk -v needed="$needed" '/=>/ && index(needed, " " $1 " ") {print $3}'); do
   real=$(readlink -f "$lib")
   owner=$(dpkg -S "$real" 2>/dev/null || dpkg -S "${real#/usr}" 2>/dev/null || dpkg -S "/usr$real" 2>/dev/null)
   owner=${owner%%:*}
