@@ -174,11 +174,19 @@ fi
 
 # 2b. --live-only and --persist-only in check mode: the diff shows only what each would change
 rc=0; play apply.yml -e profile=db-client -e live_only=true -e expect_changed=true --check --diff || rc=$?
-[ $rc = 0 ] && grep -q '^--- before: live values$' <<<"$aout" && ! grep -q '99-tcptune.conf' <<<"$aout" &&
+[ $rc = 0 ] && grep -qE '^--- before: live values \(netns [^)]+\)$' <<<"$aout" && ! grep -q '99-tcptune.conf' <<<"$aout" &&
   [ "$(state)" = "$s0" ] && ok "check mode --diff, live_only: the live values only" || bad "live_only --check --diff: rc $rc, $(recap): $aout"
 rc=0; play apply.yml -e profile=db-client -e persist_only=true -e expect_changed=true --check --diff || rc=$?
 [ $rc = 0 ] && grep -q '^+++ after: /etc/sysctl.d/99-tcptune.conf$' <<<"$aout" && ! grep -q 'live values' <<<"$aout" &&
   [ "$(state)" = "$s0" ] && ok "check mode --diff, persist_only: the fragment only" || bad "persist_only --check --diff: rc $rc, $(recap): $aout"
+
+# 2c. In a network namespace that is not the initial one (as here) and without persist, tcptune
+# changes that namespace's live values only: the check-mode diff has no fragment.
+rc=0; play apply.yml -e profile=db-client -e persist=false -e expect_changed=true --check --diff || rc=$?
+[ $rc = 0 ] && grep -q '^--- before: live values (netns ' <<<"$aout" && ! grep -q '99-tcptune.conf' <<<"$aout" &&
+  [ "$(state)" = "$s0" ] && ok "check mode --diff without persist in a netns: its live values only" || bad "persist=false --check --diff: rc $rc, $(recap): $aout"
+rc=0; play apply.yml -e profile=db-client -e persist=false -e persist_only=true -e expect_failure=2 -e expect_kind=invalid_input --check || rc=$?
+[ $rc = 0 ] && grep -q 'add --persist' <<<"$aout" && ok "persist_only without persist in a netns: exit 2 with tcptune's message" || bad "persist_only without persist: rc $rc, $(recap): $aout"
 
 # 3. apply (with diff), then again: changed=false
 rc=0; play apply.yml -e profile=db-client -e expect_changed=true --diff || rc=$?

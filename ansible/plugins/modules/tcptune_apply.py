@@ -41,6 +41,13 @@ options:
     description: Write the fragment only (C(--persist-only)); takes effect at boot.
     type: bool
     default: false
+  persist:
+    description:
+      - Write the host-wide fragment even when the module runs in a network namespace other than
+        the initial one (C(--persist)). Without it, tcptune apply in such a namespace (a container,
+        C(ip netns exec)) changes that namespace's live values only and says so.
+    type: bool
+    default: false
   allow_shadowed:
     description: Go ahead although a later sysctl.d file sets a key of the fragment (C(--allow-shadowed)).
     type: bool
@@ -227,6 +234,8 @@ def do_apply(module):
         args.append("--live-only")
     if p["persist_only"]:
         args.append("--persist-only")
+    if p["persist"]:
+        args.append("--persist")
     if p["allow_shadowed"]:
         args.append("--allow-shadowed")
     if p["netns"]:
@@ -260,6 +269,7 @@ def main():
         fragment=dict(type="path"),
         live_only=dict(type="bool", default=False),
         persist_only=dict(type="bool", default=False),
+        persist=dict(type="bool", default=False),
         allow_shadowed=dict(type="bool", default=False),
         netns=dict(type="str"),
         semantics=dict(type="str", choices=["systemd", "procps"]),
