@@ -142,7 +142,7 @@ s0=$(state)
 # changed, nothing written; its output is what docs/fleet.md and the README show.
 rc=0
 aout=$(cd "$tmp" && timeout 180 ansible-playbook -i localhost, -c local -e ansible_become=false \
-  -e "tcptune_bin=$bin" -e tcptune_profile=db-client --check --diff "$examples/tcptune-profile.yml" 2>&1) || rc=$?
+  -e "tcptune_bin=$bin" -e tcptune_profile=db-client -e tcptune_persist=true --check --diff "$examples/tcptune-profile.yml" 2>&1) || rc=$?
 if [ $rc = 0 ] && [ "$(recap)" = "changed=1 unreachable=0 failed=0" ] && [ "$(state)" = "$s0" ] &&
   grep -q '^+net.ipv4.tcp_tw_reuse = 1$' <<<"$aout" && grep -q '2 pending change(s)' <<<"$aout"; then
   ok "examples/ansible/tcptune-profile.yml --check --diff: changed=1, the diff, the facts, nothing written"
@@ -232,6 +232,32 @@ rc=0; play apply.yml -e rollback=last -e expect_changed=false || rc=$?
   ok "rollback again: changed=0" || bad "rollback again: rc $rc, $(recap): $aout"
 rc=0; play check.yml -e profile=db-client -e '{"expect_change_keys": ["net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_tw_reuse"]}' || rc=$?
 [ $rc = 0 ] && ok "tcptune_check after the rollback: both changes pending again" || bad "tcptune_check: rc $rc: $aout"
+
+# 5b. tcptune_check's owners: a process holding 120 CLOSE_WAIT sockets in this namespace (the
+# peers closed, it did not) is named on the CLOSE_WAIT finding (TT6015), as a fact, not inferred.
+ip link set lo up || bad "ip link set lo up in the test's namespace"
+python3 - "$tmp/holder.ready" <<'PY' &
+import socket, sys, time
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0))
+srv.listen(256)
+clients = [socket.create_connection(srv.getsockname(), timeout=5) for _ in range(120)]
+held = [srv.accept()[0] for _ in range(120)]
+for c in clients:
+    c.close()
+time.sleep(0.5)
+open(sys.argv[1], "w").close()
+time.sleep(60)  # ended by the test; bounded either way
+PY
+holder=$!
+for _ in $(seq 100); do [ -e "$tmp/holder.ready" ] && break; sleep 0.1; done
+# (Every connection is on loopback now, where tcp_tw_reuse = 2 already reuses: one change left.)
+rc=0; play check.yml -e profile=db-client -e '{"expect_change_keys": ["net.ipv4.tcp_keepalive_time"]}' \
+  -e expect_owner=python3 -e expect_owner_code=TT6015 || rc=$?
+[ -e "$tmp/holder.ready" ] || bad "the CLOSE_WAIT holder did not get ready"
+[ $rc = 0 ] && [ -e "$tmp/holder.ready" ] && ok "tcptune_check's owners fact: python3 holds the sockets of TT6015 (not inferred)" || bad "tcptune_check owners: rc $rc: $aout"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true
 
 # 6. failures, on fixture roots: tcptune's exit code and message, 4 and 5 told apart
 fx=$tmp/fx

@@ -40,6 +40,10 @@ options:
     description: C(--semantics systemd|procps).
     type: str
     choices: [systemd, procps]
+  no_owners:
+    description: Do not look up the processes owning the sockets findings are about (C(--no-owners)).
+    type: bool
+    default: false
   fail_on:
     description: C(--fail-on); decides tcptune's exit code (returned as C(exit_code)), not the task's result.
     type: str
@@ -79,7 +83,7 @@ exit_code:
   returned: success
   type: int
 ansible_facts:
-  description: C(tcptune) - C(findings), C(changes), C(rates) (the census's per-second metrics), C(metrics), C(profile), C(summary), C(kernel), C(netns), C(report) (the whole tcptune.check/1 JSON).
+  description: C(tcptune) - C(findings), C(changes), C(rates) (the census's per-second metrics), C(owners) (per finding with owners - its C(code), C(key) and the processes, units and containers tcptune found holding its sockets, as in the report), C(metrics), C(profile), C(summary), C(kernel), C(netns), C(report) (the whole tcptune.check/1 JSON).
   returned: always
   type: dict
 """
@@ -94,6 +98,7 @@ def main():
         profile=dict(type="str"),
         kernel=dict(type="str"),
         no_sockets=dict(type="bool", default=False),
+        no_owners=dict(type="bool", default=False),
         sample=dict(type="str"),
         netns=dict(type="str"),
         semantics=dict(type="str", choices=["systemd", "procps"]),
@@ -110,6 +115,8 @@ def main():
         args += ["--fail-on", p["fail_on"]]
     if p["no_sockets"]:
         args.append("--no-sockets")
+    if p["no_owners"]:
+        args.append("--no-owners")
     rc, report, err, argv = run_tcptune(module, args)
     if rc not in (EXIT_OK, EXIT_PENDING) or report is None:
         fail_tcptune(module, "tcptune check", rc, report, err, argv)
@@ -121,6 +128,9 @@ def main():
         # The census's measured (or lower-bound) rates, as tcptune computed them.
         rates=dict((k, v) for k, v in metrics.items()
                    if k.endswith("_per_s") or k in ("rate_source", "sample_seconds")),
+        # Who holds the sockets of each finding (tcptune's lookup, as it reported it).
+        owners=[dict(code=f.get("code"), key=f.get("key"), owners=f["owners"])
+                for f in report.get("findings") or [] if f.get("owners")],
         metrics=metrics,
         profile=report.get("profile"),
         summary=report.get("summary"),
