@@ -16,7 +16,7 @@
 #include "census/proc_net_tcp.hpp"
 #include "census/rates.hpp"
 #include "core/key_source.hpp"
-#include "engine/value_check.hpp"
+#include "core/sysctl_value.hpp"
 #include "sys/root_fs.hpp"
 
 namespace tcptune {

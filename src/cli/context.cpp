@@ -5,8 +5,8 @@
 #include <ostream>
 
 #include "config/catalog_loader.hpp"
-#include "config/rule_loader.hpp"
 #include "core/text_util.hpp"
+#include "engine/rule_loader.hpp"
 #include "render/findings_render.hpp"
 #include "sys/self.hpp"
 

@@ -6,6 +6,7 @@
 
 #include "census/socket_record.hpp"
 #include "core/sysctl_key.hpp"
+#include "core/sysctl_value.hpp"
 #include "core/text_util.hpp"
 #include "engine/value_check.hpp"
 

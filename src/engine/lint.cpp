@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/sysctl_key.hpp"
+#include "core/sysctl_value.hpp"
 #include "core/text_util.hpp"
 #include "engine/boot_model.hpp"
 #include "engine/lint_fix.hpp"

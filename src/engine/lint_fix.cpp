@@ -1,5 +1,6 @@
 #include "engine/lint_fix.hpp"
 
+#include "core/sysctl_value.hpp"
 #include "core/text_util.hpp"
 #include "engine/value_check.hpp"
 

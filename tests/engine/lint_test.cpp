@@ -1,7 +1,7 @@
 #include "engine/lint.hpp"
 
-#include "config/rule_loader.hpp"
 #include "core/version.hpp"
+#include "engine/rule_loader.hpp"
 #include "render/man_render.hpp"
 
 #include <doctest/doctest.h>

@@ -9,10 +9,10 @@
 #include <set>
 #include <string>
 
-#include "config/rule_loader.hpp"
 #include "core/sysctl_key.hpp"
 #include "engine/advisor.hpp"
 #include "engine/profiles.hpp"
+#include "engine/rule_loader.hpp"
 #include "engine/rules.hpp"
 #include "test_support.hpp"
 

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "config/rule_loader.hpp"
+#include "engine/rule_loader.hpp"
 #include "engine/rules.hpp"
 #include "fuzz_support.hpp"
 

@@ -1,4 +1,4 @@
-// libFuzzer target: the profile loader (load_profile in src/config/rule_loader.hpp), `extends`
+// libFuzzer target: the profile loader (load_profile in src/engine/rule_loader.hpp), `extends`
 // resolution (resolve_profile in src/engine/profiles.hpp, cycles included) and the plan
 // (make_plan) against the facts of a captured host.
 //
@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "config/rule_loader.hpp"
 #include "engine/profiles.hpp"
+#include "engine/rule_loader.hpp"
 #include "fuzz_support.hpp"
 
 using namespace tcptune;

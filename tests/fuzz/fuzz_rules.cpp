@@ -1,4 +1,4 @@
-// libFuzzer target: the `check` rule loader (load_rules in src/config/rule_loader.hpp) with the
+// libFuzzer target: the `check` rule loader (load_rules in src/engine/rule_loader.hpp) with the
 // shipped key catalog and lint codes, then the loaded rules run against fixed facts.
 //
 // Input: a rule document (TOML, the schema of rules/check.toml and rules/README.md).
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "config/rule_loader.hpp"
+#include "engine/rule_loader.hpp"
 #include "engine/rules.hpp"
 #include "fuzz_support.hpp"
 

@@ -25,12 +25,12 @@
 
 #include "census/census.hpp"
 #include "config/catalog_loader.hpp"
-#include "config/rule_loader.hpp"
 #include "core/key_source.hpp"
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
 #include "engine/facts.hpp"
 #include "engine/host_facts.hpp"
+#include "engine/rule_loader.hpp"
 #include "engine/rules.hpp"
 #include "sys/root_fs.hpp"
 

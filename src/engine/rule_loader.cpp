@@ -1,4 +1,4 @@
-#include "config/rule_loader.hpp"
+#include "engine/rule_loader.hpp"
 
 #include <algorithm>
 #include <set>
@@ -6,6 +6,7 @@
 #include "config/catalog_loader.hpp"
 #include "config/toml_reader.hpp"
 #include "core/sysctl_key.hpp"
+#include "core/sysctl_value.hpp"
 #include "core/text_util.hpp"
 #include "engine/value_check.hpp"
 
