@@ -213,8 +213,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   Semantics semantics = semantics_option(ctx, semantics_opt);
   Knowledge k = ctx.load_knowledge();
   auto resolved = resolve_profile(profile_opt, k.profiles);
-  if (auto* e = std::get_if<std::string>(&resolved)) throw UsageError("--profile: " + *e);
-  const ResolvedProfile& profile = std::get<ResolvedProfile>(resolved);
+  if (!resolved.ok()) throw UsageError("--profile: " + resolved.error());
+  const ResolvedProfile& profile = resolved.value();
   enter_netns_option(ctx, netns);
 
   ProcSys proc(ctx.fs);

@@ -125,7 +125,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
                          threshold <= Severity::warning);
   if (!profile_opt.empty()) {
     auto r = resolve_profile(profile_opt, k.profiles);
-    if (auto* e = std::get_if<std::string>(&r)) throw UsageError("--profile: " + *e);
+    if (!r.ok()) throw UsageError("--profile: " + r.error());
   }
   enter_netns_option(ctx, netns);
 
@@ -191,8 +191,8 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   }
   in.profile = report.profile;
   auto resolved = resolve_profile(report.profile, k.profiles);
-  if (auto* e = std::get_if<std::string>(&resolved)) throw UsageError("profile: " + *e);
-  const ResolvedProfile& profile = std::get<ResolvedProfile>(resolved);
+  if (!resolved.ok()) throw UsageError("profile: " + resolved.error());
+  const ResolvedProfile& profile = resolved.value();
   report.profile_chain = profile.chain;
 
   HostFacts facts(std::move(in));

@@ -224,8 +224,8 @@ int cmd_profiles(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   auto r = resolve_profile(words.front(), kn.profiles);
-  if (auto* e = std::get_if<std::string>(&r)) throw UsageError(*e);
-  const ResolvedProfile& p = std::get<ResolvedProfile>(r);
+  if (!r.ok()) throw UsageError(r.error());
+  const ResolvedProfile& p = r.value();
   if (format == OutputFormat::json) {
     Json arr = Json::array();
     for (const ProfileSetting& s : p.settings) {

@@ -141,8 +141,8 @@ const std::vector<std::string>& derived_fact_names() {
   return names;
 }
 
-std::variant<FactRef, std::string> parse_fact_ref(std::string_view text, const Catalog& keys,
-                                                  bool allow_each) {
+Result<FactRef, std::string> parse_fact_ref(std::string_view text, const Catalog& keys,
+                                            bool allow_each) {
   FactRef ref;
   ref.text = std::string(text);
   std::string_view t = text;
@@ -164,7 +164,7 @@ std::variant<FactRef, std::string> parse_fact_ref(std::string_view text, const C
   std::string_view ns = t.substr(0, dot);
   std::string_view rest = t.substr(dot + 1);
   auto named = [&](FactKind kind, const std::vector<std::string>& known,
-                   const char* what) -> std::variant<FactRef, std::string> {
+                   const char* what) -> Result<FactRef, std::string> {
     if (!contains(known, rest)) {
       std::string msg = "unknown " + std::string(what) + " '" + std::string(rest) + "'";
       std::string near = did_you_mean(rest, known);

@@ -34,6 +34,7 @@
 #include "core/catalog.hpp"
 #include "core/finding.hpp"
 #include "core/kernel_version.hpp"
+#include "core/result.hpp"
 
 namespace tcptune {
 
@@ -67,8 +68,8 @@ struct FactRef {
 
 /// Parses a fact reference. Key facts must name a catalog key (or `$` when `allow_each`);
 /// census, counter, sockstat, host and config names must be known. Error text on failure.
-std::variant<FactRef, std::string> parse_fact_ref(std::string_view text, const Catalog& keys,
-                                                  bool allow_each);
+Result<FactRef, std::string> parse_fact_ref(std::string_view text, const Catalog& keys,
+                                            bool allow_each);
 
 /// The census metrics rules may use.
 const std::vector<std::string>& census_metric_names();

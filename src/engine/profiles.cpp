@@ -58,8 +58,8 @@ std::string cycle_message(const std::string& name, const Profile& entry) {
 
 }  // namespace
 
-std::variant<ResolvedProfile, std::string> resolve_profile(const std::string& name,
-                                                           const std::vector<Profile>& profiles) {
+Result<ResolvedProfile, std::string> resolve_profile(const std::string& name,
+                                                     const std::vector<Profile>& profiles) {
   const auto index = index_by_name(profiles);
   auto find = [&](const std::string& n) -> const Profile* {
     auto it = index.find(n);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/kernel_version.hpp"
+#include "core/result.hpp"
 #include "engine/facts.hpp"
 #include "engine/rules.hpp"
 
@@ -57,8 +58,8 @@ struct ResolvedProfile {
 
 /// Resolves `name` through `extends`. Error text for an unknown name, an unknown parent or a
 /// cycle. Linear in the number of profiles and their settings.
-std::variant<ResolvedProfile, std::string> resolve_profile(const std::string& name,
-                                                           const std::vector<Profile>& profiles);
+Result<ResolvedProfile, std::string> resolve_profile(const std::string& name,
+                                                     const std::vector<Profile>& profiles);
 
 /// A profile whose `extends` chain does not resolve, with the text resolve_profile() gives.
 struct ChainError {

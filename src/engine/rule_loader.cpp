@@ -49,11 +49,11 @@ class RuleReader {
       return std::nullopt;
     }
     auto parsed = parse_fact_ref(s->get(), m_keys, allow_each);
-    if (auto* e = std::get_if<std::string>(&parsed)) {
-      r.error(n, *e);
+    if (!parsed.ok()) {
+      r.error(n, parsed.error());
       return std::nullopt;
     }
-    return std::get<FactRef>(parsed);
+    return parsed.value();
   }
 
   // A condition table: all / any / not, or fact + op [+ value | value_fact].

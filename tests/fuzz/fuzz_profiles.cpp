@@ -65,14 +65,15 @@ void check_resolution(const std::string& name, const std::vector<Profile>& profi
     if (p->extends.empty()) break;
     p = find(profiles, p->extends);
   }
-  std::variant<ResolvedProfile, std::string> got;
-  fuzz::no_throw("resolve_profile", [&] { got = resolve_profile(name, profiles); });
-  const auto* r = std::get_if<ResolvedProfile>(&got);
+  std::optional<Result<ResolvedProfile, std::string>> got;
+  fuzz::no_throw("resolve_profile", [&] { got.emplace(resolve_profile(name, profiles)); });
+  TCPTUNE_FUZZ_CHECK(got.has_value(), "resolve_profile('" + name + "') threw");
+  const ResolvedProfile* r = got->ok() ? &got->value() : nullptr;
   TCPTUNE_FUZZ_CHECK((r != nullptr) == expect_ok,
-                     "resolve_profile('" + name + "'): " +
-                         (r != nullptr ? std::string("resolved") : std::get<std::string>(got)));
+                     "resolve_profile('" + name +
+                         "'): " + (r != nullptr ? std::string("resolved") : got->error()));
   if (r == nullptr) {
-    TCPTUNE_FUZZ_CHECK(!std::get<std::string>(got).empty(), "empty error for '" + name + "'");
+    TCPTUNE_FUZZ_CHECK(!got->error().empty(), "empty error for '" + name + "'");
     return;
   }
   TCPTUNE_FUZZ_CHECK(r->name == name && r->chain.size() == chain.size(), name);
