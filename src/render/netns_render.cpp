@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/text_util.hpp"
 #include "render/findings_render.hpp"
 
 namespace tcptune {
@@ -211,10 +212,10 @@ std::string render_all_netns(const AllNetnsReport& r, OutputFormat format, const
       "\n";
   for (std::size_t i = 0; i < r.sections.size(); ++i) {
     const NetnsSection& s = r.sections[i];
-    out += "\n" +
-           st.bold("=== network namespace " + std::to_string(i + 1) + "/" +
-                   std::to_string(r.sections.size()) + ": " + describe(s) + " ===") +
-           "\n";
+    out += cat("\n",
+               st.bold(cat("=== network namespace ", std::to_string(i + 1), "/",
+                           std::to_string(r.sections.size()), ": ", describe(s), " ===")),
+               "\n");
     if (s.gone) {
       out += "  gone before it could be read\n";
     } else if (!s.error.empty()) {

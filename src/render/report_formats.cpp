@@ -94,7 +94,7 @@ std::string render_codeclimate(const std::vector<Finding>& findings, const std::
     // new issue. Repeats of the same finding get their rank appended.
     std::string basis = f.code + "\n" + path + "\n" + (f.key ? *f.key : f.message);
     int n = seen[basis]++;
-    if (n > 0) basis += "\n" + std::to_string(n);
+    if (n > 0) basis += cat("\n", std::to_string(n));
     Json issue;
     issue["type"] = "issue";
     issue["check_name"] = f.code;
