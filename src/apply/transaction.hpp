@@ -36,7 +36,8 @@ struct TxnOutcome {
   bool journal_failed = false;       ///< the pending entry could not be written: nothing done
 };
 
-/// Runs the transaction for a filled `entry` (state pending): journal, fragment, live writes
+/// Runs the transaction for a filled `entry` (state pending): journal, the --fix-files edits,
+/// fragment, live writes
 /// with read-back, commit; on failure the rollback. Updates and saves `entry`.
 /// Every write goes through `io`; `proc` and `fs` are read.
 TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
@@ -55,7 +56,8 @@ struct RestoreReport {
 };
 
 /// Restores the before-values in reverse order, then the fragment (a file tcptune did not
-/// write is never touched, even with `force`).
+/// write is never touched, even with `force`), then the files --fix-files edited (previous
+/// bytes, mode and owner) and the masks it created (removed), in reverse order.
 RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
                       WriteSide& io, bool force);
 

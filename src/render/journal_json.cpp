@@ -152,6 +152,23 @@ std::string journal_to_json(const JournalEntry& e) {
     keys.push_back(o);
   }
   j["keys"] = keys;
+  if (!e.edits.empty()) {
+    ojson edits = ojson::array();
+    for (const JournalFileEdit& f : e.edits) {
+      ojson o;
+      o["path"] = f.path;
+      o["kind"] = f.kind;
+      o["masks"] = f.masks.empty() ? ojson(nullptr) : ojson(f.masks);
+      o["previous_base64"] = opt_b64(f.previous);
+      o["previous_mode"] = f.previous_mode;
+      o["previous_uid"] = f.previous_uid;
+      o["previous_gid"] = f.previous_gid;
+      o["written_base64"] = base64_encode(f.written);
+      o["disabled"] = f.disabled;
+      edits.push_back(o);
+    }
+    j["edits"] = edits;
+  }
   j["errors"] = e.errors;
   j["left"] = e.left;
   j["notes"] = e.notes;
@@ -209,6 +226,30 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
       if (k.contains("before_raw_base64")) jk.before_raw = opt_bytes(k, "before_raw_base64");
       jk.target = str(k, "target");
       e.keys.push_back(std::move(jk));
+    }
+    if (j.contains("edits")) {
+      const ojson& edits = field(j, "edits");
+      if (!edits.is_array()) throw Bad{"'edits' must be an array"};
+      for (const ojson& o : edits) {
+        JournalFileEdit f;
+        f.path = str(o, "path");
+        f.kind = str(o, "kind");
+        if (f.kind != "edit" && f.kind != "mask") throw Bad{"unknown edit kind '" + f.kind + "'"};
+        f.masks = opt(o, "masks").value_or("");
+        f.previous = opt_bytes(o, "previous_base64");
+        for (const char* n : {"previous_mode", "previous_uid", "previous_gid"}) {
+          if (!field(o, n).is_number_integer() || field(o, n).get<long>() < 0)
+            throw Bad{"'" + std::string(n) + "' must be a non-negative integer"};
+        }
+        f.previous_mode = o.at("previous_mode").get<int>() & 07777;
+        f.previous_uid = o.at("previous_uid").get<long>();
+        f.previous_gid = o.at("previous_gid").get<long>();
+        std::optional<std::string> w = opt_bytes(o, "written_base64");
+        if (!w) throw Bad{"'written_base64' must be a string"};
+        f.written = *w;
+        f.disabled = strings(o, "disabled");
+        e.edits.push_back(std::move(f));
+      }
     }
     e.errors = strings(j, "errors");
     e.left = strings(j, "left");
