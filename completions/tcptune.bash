@@ -11,36 +11,41 @@
 # tests/completion/completion_test.sh checks that every option in `tcptune --help` and
 # `tcptune COMMAND --help` is offered here: update the tables below with the CLI.
 
-_tcptune_commands='check lint sockets explain rules profiles apply rollback history'
-_tcptune_global_options='--root --format --color --data-dir -q --quiet -h --help --version'
+_tcptune_commands='check lint sockets config explain rules profiles apply rollback history'
+_tcptune_global_options='--root --format --color --data-dir --config --no-config -q --quiet -h
+  --help --version'
 # Options (global or a command's) whose value is the next word.
-_tcptune_value_options='--root --format --color --data-dir --profile --kernel --netns --fail-on
-  --semantics --exclude --top --source --replay --fragment --sample'
+_tcptune_value_options='--root --format --color --data-dir --config --profile --kernel --netns
+  --fail-on --semantics --severity --include --exclude --top --source --replay --fragment --sample
+  --interval --count --journal-keep'
 
 # The options of each command (the global ones are accepted everywhere as well).
 _tcptune_command_options() {
   case $1 in
-    check) echo '--profile --kernel --no-sockets --netns --sample --fail-on --semantics' ;;
-    lint) echo '--kernel --semantics --fail-on --exclude' ;;
-    sockets) echo '--top --netns --source --sample --replay --watch --interval --count' ;;
+    check) echo '--profile --kernel --no-sockets --netns --sample --fail-on --semantics --severity
+      --include --exclude --no-owners --all-netns' ;;
+    lint) echo '--kernel --semantics --fail-on --severity --include --exclude --whole-tree' ;;
+    sockets) echo '--top --netns --source --sample --replay --watch --interval --count --no-owners
+      --all-netns' ;;
     apply)
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
-        --semantics'
+        --semantics --journal-keep --persist'
       ;;
-    rollback) echo '--force' ;;
+    config) echo '--semantics' ;;
+    rollback) echo '--force --dry-run --journal-keep' ;;
   esac
 }
 
 # The --format values each command accepts (all of them before the command is known).
 _tcptune_formats() {
   case $1 in
-    check) echo 'text json prometheus gcc' ;;
-    lint) echo 'text gcc json sarif github' ;;
+    check) echo 'text json prometheus gcc codeclimate checkstyle' ;;
+    lint) echo 'text gcc json sarif github diff codeclimate checkstyle' ;;
     sockets) echo 'text json prometheus' ;;
     explain) echo 'text' ;;
-    rules) echo 'text json man' ;;
-    profiles | apply | rollback | history) echo 'text json' ;;
-    *) echo 'text gcc json sarif github prometheus man' ;;
+    rules) echo 'text json man markdown' ;;
+    profiles | apply | rollback | history | config) echo 'text json' ;;
+    *) echo 'text gcc json sarif github prometheus man markdown diff codeclimate checkstyle' ;;
   esac
 }
 
@@ -197,7 +202,7 @@ _tcptune() {
       _tcptune_files -d "$cur"
       _tcptune_files "-f -X !*.conf" "$cur"
       ;;
-    --replay) _tcptune_files -f "$cur" ;;
+    --replay | --config) _tcptune_files -f "$cur" ;;
     --netns)
       if [[ $cur == */* ]]; then
         _tcptune_files -f "$cur"
@@ -210,18 +215,18 @@ _tcptune() {
       ;;
     --format) values=$(_tcptune_formats "$cmd") ;;
     --color) values='auto always never' ;;
-    --fail-on) values='error warning info' ;;
+    --fail-on | --severity) values='error warning info' ;;
     --semantics) values='systemd procps' ;;
     --source) values='auto netlink proc' ;;
     --sample) values='auto 0 1s 2s 500ms' ;;
     --profile) values=$(_tcptune_profile_names) ;;
-    --exclude)
+    --exclude | --include)
       # A comma-separated list: complete its last element.
       local head='' code
       [[ $cur == *,* ]] && head=${cur%,*},
       for code in $(_tcptune_codes); do values+=" $head$code"; done
       ;;
-    --kernel | --top)
+    --kernel | --top | --interval | --count | --journal-keep)
       return 0
       ;;
     *)
@@ -242,8 +247,8 @@ _tcptune() {
     local candidates=$_tcptune_global_options o
     if [[ -n $cmd ]]; then
       for o in $(_tcptune_command_options "$cmd"); do
-        # Only --exclude may be given twice.
-        [[ $used == *" $o "* && $o != --exclude ]] || candidates+=" $o"
+        # Only --exclude and --include may be given twice.
+        [[ $used == *" $o "* && $o != --exclude && $o != --include ]] || candidates+=" $o"
       done
     fi
     _tcptune_reply "$candidates" "$cur"

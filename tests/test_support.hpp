@@ -35,6 +35,7 @@ class FakeKeySource final : public KeySource {
     if (it == m_keys.end()) return r;
     r.status = KeyStatus::value;
     r.value = it->second;
+    r.raw = it->second + "\n";  // as /proc/sys has it (vectors tab-separated there)
     return r;
   }
   bool exists(std::string_view path) const override { return m_keys.count(std::string(path)) != 0; }
@@ -99,6 +100,8 @@ inline const Catalog& shipped_keys() {
   static const Catalog c = [] {
     Catalog k;
     std::vector<Finding> errors;
+    // As the program loads it: the generated catalog, the curated one merged over it.
+    load_generated_catalog(data_file("rules/kernel_keys.tsv"), "rules/kernel_keys.tsv", k, errors);
     load_key_catalog(data_file("rules/keys.toml"), "rules/keys.toml", k, errors);
     load_services(data_file("rules/services.toml"), "rules/services.toml", k, errors);
     return k;

@@ -39,6 +39,11 @@ std::string invalid_paths(const JournalEntry& e) {
     if (nk.problem != KeyProblem::none || nk.glob || nk.path != k.path)
       return "key path '" + k.path + "' is not a valid /proc/sys path";
   }
+  for (const JournalSide& s : e.side) {
+    NormalizedKey nk = normalize_key(s.path);
+    if (nk.problem != KeyProblem::none || nk.glob || nk.path != s.path)
+      return "side path '" + s.path + "' is not a valid /proc/sys path";
+  }
   if (e.fragment) {
     if (std::string p = fragment_path_problem(e.fragment->path); !p.empty())
       return "fragment path '" + e.fragment->path + "': " + p;
@@ -166,6 +171,28 @@ std::string Journal::new_id() const {
     if (e.ok() && !e.value()) return id;
   }
   return std::string(buf) + "-" + std::to_string(::getpid());
+}
+
+std::vector<std::string> Journal::prune(const std::vector<Item>& items, std::size_t keep) const {
+  std::vector<std::string> removed;
+  if (keep == 0) return removed;
+  auto finished = [](const Item& it) {
+    return it.entry &&
+           (it.entry->state == TxnState::committed || it.entry->state == TxnState::rolled_back);
+  };
+  std::size_t count = static_cast<std::size_t>(std::count_if(items.begin(), items.end(), finished));
+  if (count <= keep) return removed;
+  Result<UniqueFd> dir = open_in_root(m_root, k_journal_dir, O_RDONLY | O_DIRECTORY);
+  if (!dir.ok()) return removed;
+  for (const Item& it : items) {  // oldest first
+    if (count <= keep) break;
+    if (!finished(it)) continue;
+    if (::unlinkat(dir.value().get(), (it.id + ".json").c_str(), 0) != 0) continue;
+    removed.push_back(it.id);
+    --count;
+  }
+  if (!removed.empty()) ::fsync(dir.value().get());
+  return removed;
 }
 
 int Journal::remove_stale_temp_files() const {

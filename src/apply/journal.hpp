@@ -4,6 +4,7 @@
 /// rollback needs: the live value of each key before the transaction, and the fragment file's
 /// previous bytes (or that there was none).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,9 @@ namespace tcptune {
 
 inline constexpr const char* k_journal_dir = "/var/lib/tcptune";
 inline constexpr const char* k_lock_path = "/run/tcptune.lock";
+/// How many finished transactions apply and rollback keep in the journal by default
+/// (--journal-keep).
+inline constexpr std::size_t k_journal_keep_default = 100;
 
 enum class TxnState { pending, committed, rolled_back, rollback_failed };
 std::string_view to_string(TxnState s);
@@ -25,6 +29,17 @@ struct JournalKey {
   std::optional<std::string> before;      ///< live value before; nullopt: the key was absent
   std::optional<std::string> before_raw;  ///< the bytes read before, written back exactly
   std::string target;                     ///< the value the transaction writes
+  /// What the kernel held when the transaction read the key back after writing it (it may
+  /// rewrite a value: "0x607" reads back "1543"); nullopt until then.
+  std::optional<std::string> after = std::nullopt;
+};
+
+/// A value the kernel rewrites by itself when a key of the transaction is written (an
+/// interface's forwarding when net.ipv4.ip_forward is: apply/side_effects.hpp).
+struct JournalSide {
+  std::string path;                  ///< relative /proc/sys path
+  std::string before;                ///< before the transaction
+  std::optional<std::string> after;  ///< after its writes; nullopt: it did not finish them
 };
 
 struct JournalFragment {
@@ -62,9 +77,13 @@ struct JournalEntry {
   long pid = 0;
   std::string netns;     ///< "" for the namespace tcptune runs in
   std::string netns_id;  ///< "dev:ino" of that namespace, to recognise it at rollback
-  std::string mode;      ///< "live+persist" | "live-only" | "persist-only"
+  /// SO_NETNS_COOKIE of that namespace (Linux 5.14+): inode numbers are reused once a
+  /// namespace is gone, cookies never are. nullopt on older kernels and in old entries.
+  std::optional<std::uint64_t> netns_cookie;
+  std::string mode;  ///< "live+persist" | "live-only" | "persist-only"
   std::optional<JournalFragment> fragment;
   std::vector<JournalKey> keys;        ///< live writes, in order
+  std::vector<JournalSide> side;       ///< values the kernel rewrites when `keys` are written
   std::vector<JournalFileEdit> edits;  ///< --fix-files, in order (written before the fragment)
   std::vector<std::string> errors;     ///< why it failed
   std::vector<std::string> left;       ///< what a rollback could not restore
@@ -102,6 +121,13 @@ class Journal {
   [[nodiscard]] Result<bool> save(const JournalEntry& e) const;
 
   [[nodiscard]] std::string file_of(const std::string& id) const;
+
+  /// Retention: removes the oldest finished entries (committed or rolled back) until at most
+  /// `keep` finished ones are left; `items` as list() returned them. Never removes an entry
+  /// that is pending, whose rollback failed, or that cannot be read: those need a person. 0
+  /// keeps everything. Under the lock. Returns the ids removed; a removal that fails is left
+  /// for the next run (the entry stays valid).
+  std::vector<std::string> prune(const std::vector<Item>& items, std::size_t keep) const;
 
   /// Removes the temporary files of saves killed mid-way (their writer is dead); under the
   /// lock. Returns how many.

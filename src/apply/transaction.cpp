@@ -6,6 +6,8 @@
 #include <cerrno>
 
 #include "apply/fragment.hpp"
+#include "apply/side_effects.hpp"
+#include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
 
 namespace tcptune {
@@ -19,15 +21,18 @@ std::string show_value(const std::optional<std::string>& v) {
 }
 
 // Writes `value` and reads it back. "" when the kernel holds exactly the value, else why not.
+// `held` gets what the kernel holds after the write, when it could be read back.
 std::string write_verified(WriteSide& io, const std::string& path, const std::string& key,
                            const std::string& value, Step step,
-                           const std::optional<std::string>& raw = std::nullopt) {
+                           const std::optional<std::string>& raw = std::nullopt,
+                           std::optional<std::string>* held = nullptr) {
   Result<bool> w = io.write_live(path, value, raw, step);
   if (!w.ok()) return key + ": the kernel refused '" + value + "': " + w.error().message();
   KeyRead r = io.read_back(path, step);
   if (r.status != KeyStatus::value)
     return key + ": cannot read it back: " +
            (r.status == KeyStatus::absent ? std::string("the key is gone") : r.error.message());
+  if (held != nullptr) *held = r.value;
   if (!same_value(r.value, value))
     return key + ": wrote '" + value + "', the kernel holds '" + r.value +
            "' (it clamped or rewrote the value)";
@@ -38,7 +43,10 @@ std::string write_verified(WriteSide& io, const std::string& path, const std::st
 std::string write_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& io) {
   PathParts sp = split_in_root(fe.path);
   std::string shown = fs.host_path(fe.path);
-  Result<UniqueFd> dir = open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);
+  // A mask may be the first file of /etc/sysctl.d.
+  Result<UniqueFd> dir = fe.kind == "mask"
+                             ? ensure_dir_in_root(fs.root(), sp.dir, 0755)
+                             : open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);
   if (!dir.ok()) return shown + ": " + dir.error().message();
   Result<FragmentState> now = inspect_fragment(fs, fe.path);
   if (!now.ok()) return now.error().message();
@@ -156,6 +164,8 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
                            WriteSide& io) {
   TxnOutcome out;
   entry.state = TxnState::pending;
+  // The per-interface values the kernel rewrites along with some keys, before anything is.
+  snapshot_side_values(entry, proc);
   // 1. The journal entry, before anything else is touched.
   if (Result<bool> s = io.save_journal(entry); !s.ok()) {
     out.journal_failed = true;
@@ -197,11 +207,20 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
   }
 
   // 4. Live values, each read back.
-  for (const JournalKey& k : entry.keys) {
+  for (JournalKey& k : entry.keys) {
     if (!failure.empty()) break;
-    failure = write_verified(io, k.path, k.key, k.target, Step::apply);
-    if (failure.empty()) out.written.push_back(k.key);
+    failure = write_verified(io, k.path, k.key, k.target, Step::apply, std::nullopt, &k.after);
+    if (failure.empty()) {
+      out.written.push_back(k.key);
+    } else if (k.after && !same_value(*k.after, k.target)) {
+      // The kernel rewrote the value ("0x607" reads "1543"): journal what it holds before the
+      // rollback starts, so that a crash during it leaves an entry the next rollback accepts.
+      if (Result<bool> s = io.save_journal(entry); !s.ok())
+        entry.errors.push_back("cannot record " + k.key +
+                               "'s value in the journal: " + s.error().message());
+    }
   }
+  record_side_after(entry, proc);
 
   // 5. Commit.
   if (failure.empty()) {
@@ -255,8 +274,8 @@ std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs&
                                                      : r.error.message()));
       continue;
     }
-    bool ok =
-        same_value(r.value, k.target) || (!finished && k.before && same_value(r.value, *k.before));
+    bool ok = same_value(r.value, k.target) || (k.after && same_value(r.value, *k.after)) ||
+              (!finished && k.before && same_value(r.value, *k.before));
     if (!ok)
       out.push_back(k.key + ": the transaction wrote '" + k.target + "', the kernel now holds '" +
                     r.value + "' (changed since)");
@@ -294,6 +313,9 @@ std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs&
 RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
                       WriteSide& io, bool force) {
   RestoreReport rep;
+  // Read before anything is written back: writing a key back makes the kernel copy it over
+  // every interface again.
+  const std::vector<SideRestore> side = plan_side_restore(entry, proc);
   for (auto it = entry.keys.rbegin(); it != entry.keys.rend(); ++it) {
     const JournalKey& k = *it;
     if (!k.before) continue;  // the key did not exist: nothing was written
@@ -309,6 +331,22 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
           k.key + " is " +
           (after.status == KeyStatus::value ? "'" + after.value + "'" : std::string("unreadable")) +
           ", was " + show_value(k.before) + " before the transaction (" + problem + ")");
+    }
+  }
+  for (const SideRestore& s : side) {
+    KeyRead now = proc.read(s.path);
+    if (now.status != KeyStatus::value || same_value(now.value, s.target)) continue;
+    std::string key = path_to_key(s.path);
+    std::string problem = write_verified(io, s.path, key, s.target, Step::rollback);
+    if (problem.empty()) {
+      rep.restored.push_back(key + " = " + s.target + " (the kernel rewrote it with " + s.cause +
+                             ")");
+    } else {
+      KeyRead after = proc.read(s.path);
+      rep.left.push_back(
+          key + " is " +
+          (after.status == KeyStatus::value ? "'" + after.value + "'" : std::string("unreadable")) +
+          ", was '" + s.target + "' (the kernel rewrote it with " + s.cause + "): " + problem);
     }
   }
   if (entry.fragment && entry.fragment->written) {
@@ -371,6 +409,40 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
   for (auto it = entry.edits.rbegin(); it != entry.edits.rend(); ++it)
     restore_edit(*it, fs, io, force, rep);
   return rep;
+}
+
+RollbackPreview preview_rollback(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc) {
+  RollbackPreview p;
+  for (auto it = entry.keys.rbegin(); it != entry.keys.rend(); ++it) {
+    const JournalKey& k = *it;
+    if (!k.before) continue;
+    KeyRead now = proc.read(k.path);
+    if (now.status == KeyStatus::value && same_value(now.value, *k.before)) continue;
+    p.keys.push_back(
+        {k.key,
+         now.status == KeyStatus::value ? std::optional<std::string>(now.value) : std::nullopt,
+         *k.before});
+  }
+  if (entry.fragment && entry.fragment->written) {
+    const JournalFragment& jf = *entry.fragment;
+    std::string shown = fs.host_path(jf.path);
+    Result<FragmentState> now = inspect_fragment(fs, jf.path);
+    if (!now.ok()) {
+      p.notes.push_back("fragment " + now.error().message());
+    } else if (now.value().bytes == jf.previous) {
+      // already as before
+    } else if (now.value().bytes && now.value().bytes != jf.written &&
+               !written_by_tcptune(*now.value().bytes)) {
+      p.notes.push_back("fragment " + shown +
+                        " was replaced by a file tcptune did not write; it would be left alone");
+    } else {
+      p.fragment_change = true;
+      p.fragment_path = jf.path;
+      p.fragment_current = now.value().bytes;
+      p.fragment_restore = jf.previous;
+    }
+  }
+  return p;
 }
 
 }  // namespace tcptune

@@ -67,4 +67,21 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
 RestoreReport roll_back(JournalEntry& entry, const RootFs& fs, const ProcSys& proc, WriteSide& io,
                         bool force, const std::string& by, std::string& save_error);
 
+/// What `tcptune rollback --dry-run` would restore, decided as restore() decides, read-only.
+struct RollbackPreview {
+  struct Key {
+    std::string key;
+    std::optional<std::string> current;  ///< the live value now; nullopt when unreadable
+    std::string restore;                 ///< the value before the transaction
+  };
+  std::vector<Key> keys;  ///< in restore order (reverse of the writes)
+  bool fragment_change = false;
+  std::string fragment_path;                    ///< in-root, when fragment_change
+  std::optional<std::string> fragment_current;  ///< its bytes now; nullopt: no file
+  std::optional<std::string> fragment_restore;  ///< the bytes before; nullopt: removed
+  std::vector<std::string> notes;               ///< found, not tcptune's to restore
+};
+
+RollbackPreview preview_rollback(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc);
+
 }  // namespace tcptune

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 
 #include "census/rates.hpp"
 
@@ -32,6 +31,10 @@ bool CensusAggregator::is_server_side(std::uint16_t local_port, std::uint16_t re
   return !m_ephemeral.test(local_port) && m_ephemeral.test(remote_port);
 }
 
+namespace {
+constexpr std::uint32_t k_no_group = 0xffffffffu;
+}  // namespace
+
 void CensusAggregator::reset() {
   m_v4 = {};
   m_v6 = {};
@@ -39,10 +42,42 @@ void CensusAggregator::reset() {
   m_server_conns = m_server_loopback = 0;
   m_listen_ports.reset();
   m_listeners.clear();
+  for (const ServerRow& row : m_server) m_server_slot[row.use.port] = 0;
   m_server.clear();
-  m_server_lo.clear();
   m_dest.clear();
+  m_dest_group.clear();
+  std::fill(m_dest_slots.begin(), m_dest_slots.end(), DestSlot{0, 0});
   if (m_tracker != nullptr) m_tracker->restart();
+}
+
+void CensusAggregator::grow_dest_index() {
+  std::size_t size = m_dest_slots.empty() ? 64 : m_dest_slots.size() * 2;
+  m_dest_slots.assign(size, DestSlot{0, 0});
+  const std::size_t mask = size - 1;
+  for (std::size_t row = 0; row < m_dest.size(); ++row) {
+    std::uint64_t h = DestinationKeyHash{}(m_dest[row].key);
+    std::size_t i = static_cast<std::size_t>(h) & mask;
+    while (m_dest_slots[i].row_plus_1 != 0) i = (i + 1) & mask;
+    m_dest_slots[i] = {static_cast<std::uint32_t>(row + 1), static_cast<std::uint32_t>(h >> 32)};
+  }
+}
+
+std::uint32_t CensusAggregator::destination_row(const DestinationKey& k, std::uint64_t hash) {
+  if (2 * (m_dest.size() + 1) > m_dest_slots.size()) grow_dest_index();
+  const std::size_t mask = m_dest_slots.size() - 1;
+  const auto hi = static_cast<std::uint32_t>(hash >> 32);
+  std::size_t i = static_cast<std::size_t>(hash) & mask;
+  while (true) {
+    DestSlot& slot = m_dest_slots[i];
+    if (slot.row_plus_1 == 0) {
+      slot = {static_cast<std::uint32_t>(m_dest.size() + 1), hi};
+      m_dest.emplace_back().key = k;
+      m_dest_group.push_back(k_no_group);
+      return slot.row_plus_1 - 1;
+    }
+    if (slot.hash_hi == hi && m_dest[slot.row_plus_1 - 1].key == k) return slot.row_plus_1 - 1;
+    i = (i + 1) & mask;
+  }
 }
 
 void CensusAggregator::add(const SocketRecord& r) {
@@ -66,17 +101,27 @@ void CensusAggregator::add(const SocketRecord& r) {
     if (state == TcpState::fin_wait2) ++m_orphan_fw2;
   }
   if (is_server_side(r.local_port, r.remote_port)) {
-    if (m_tracker != nullptr) {
-      GroupKey g;
-      g.server = true;
-      g.dest.remote_port = r.local_port;
-      m_tracker->observe(r.cookie, g, r.state);
+    if (m_server_slot.empty()) m_server_slot.assign(65536, 0);
+    std::uint32_t& slot = m_server_slot[r.local_port];
+    if (slot == 0) {
+      m_server.push_back({PortUse{r.local_port, {}, 0}, k_no_group});
+      slot = static_cast<std::uint32_t>(m_server.size());
     }
-    ++m_server[r.local_port][r.state];
+    ServerRow& row = m_server[slot - 1];
+    if (m_tracker != nullptr) {
+      if (row.group == k_no_group) {
+        GroupKey g;
+        g.server = true;
+        g.dest.remote_port = r.local_port;
+        row.group = m_tracker->group(g);
+      }
+      m_tracker->observe_group(r.cookie, row.group, r.state);
+    }
+    ++row.use.states[r.state];
     ++m_server_conns;
     if (is_loopback(r.remote, r.v4)) {
       ++m_server_loopback;
-      ++m_server_lo[r.local_port];
+      ++row.use.loopback;
     }
     if (state == TcpState::time_wait) ++m_server_tw;
     return;
@@ -87,30 +132,35 @@ void CensusAggregator::add(const SocketRecord& r) {
   k.local = r.local;
   k.remote = r.remote;
   k.remote_port = r.remote_port;
-  if (m_tracker != nullptr) m_tracker->observe(r.cookie, GroupKey{false, k}, r.state);
-  Destination& d = m_dest[k];
-  if (d.sockets == 0) d.key = k;
+  const std::uint32_t row = destination_row(k, DestinationKeyHash{}(k));
+  Destination& d = m_dest[row];
   ++d.states[r.state];
   ++d.sockets;
+  if (m_tracker != nullptr) {
+    std::uint32_t& group = m_dest_group[row];
+    if (group == k_no_group) group = m_tracker->group(GroupKey{false, k});
+    m_tracker->observe_group(r.cookie, group, r.state);
+  }
 }
 
 std::vector<PortUse> CensusAggregator::server_ports() const {
   // Every listening port gets a row, with or without connections; sorted by port.
-  std::map<std::uint16_t, StateCounts> ports(m_server.begin(), m_server.end());
-  for (const Listener& l : m_listeners) ports.try_emplace(l.port);
   std::vector<PortUse> out;
-  out.reserve(ports.size());
-  for (const auto& [port, counts] : ports) {
-    auto lo = m_server_lo.find(port);
-    out.push_back({port, counts, lo == m_server_lo.end() ? 0 : lo->second});
+  out.reserve(m_server.size() + m_listeners.size());
+  for (const ServerRow& row : m_server) out.push_back(row.use);
+  for (const Listener& l : m_listeners) {
+    if (m_server_slot.empty() || m_server_slot[l.port] == 0) out.push_back({l.port, {}, 0});
   }
+  std::sort(out.begin(), out.end(),
+            [](const PortUse& a, const PortUse& b) { return a.port < b.port; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const PortUse& a, const PortUse& b) { return a.port == b.port; }),
+            out.end());
   return out;
 }
 
 std::vector<Destination> CensusAggregator::destinations() const {
-  std::vector<Destination> out;
-  out.reserve(m_dest.size());
-  for (const auto& [k, d] : m_dest) out.push_back(d);
+  std::vector<Destination> out(m_dest);
   std::sort(out.begin(), out.end(), [](const Destination& a, const Destination& b) {
     if (a.sockets != b.sockets) return a.sockets > b.sockets;
     if (a.key.remote_port != b.key.remote_port) return a.key.remote_port < b.key.remote_port;

@@ -9,7 +9,6 @@
 #include <bitset>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "census/socket_record.hpp"
@@ -115,9 +114,28 @@ class CensusAggregator {
   std::bitset<65536> m_ephemeral;
   RateTracker* m_tracker = nullptr;
   std::vector<Listener> m_listeners;
-  std::unordered_map<std::uint16_t, StateCounts> m_server;
-  std::unordered_map<std::uint16_t, std::uint64_t> m_server_lo;
-  std::unordered_map<DestinationKey, Destination, DestinationKeyHash> m_dest;
+  // Server side: one row per local port in use, found through a port-indexed slot table
+  // (slot = row + 1, 0 = none; only the rows' ports are cleared on reset).
+  struct ServerRow {
+    PortUse use;
+    std::uint32_t group;  ///< the tracker's group index, k_no_group until first asked
+  };
+  std::vector<ServerRow> m_server;
+  std::vector<std::uint32_t> m_server_slot;
+  // Client side: the groups in arrival order and an open-addressing index over them (power
+  // of two, at most half full; each slot holds the row + 1 and the hash's high half, so a
+  // probe compares keys only when the hashes agree). Cleared, never shrunk: a second snapshot
+  // reuses the first's memory.
+  struct DestSlot {
+    std::uint32_t row_plus_1;
+    std::uint32_t hash_hi;
+  };
+  std::vector<Destination> m_dest;
+  std::vector<std::uint32_t> m_dest_group;  ///< per row: the tracker's group index
+  std::vector<DestSlot> m_dest_slots;
+  /// The row of `k`'s group, added (zero counts) when new.
+  std::uint32_t destination_row(const DestinationKey& k, std::uint64_t hash);
+  void grow_dest_index();
 };
 
 }  // namespace tcptune

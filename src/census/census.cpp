@@ -1,5 +1,7 @@
 #include "census/census.hpp"
 
+#include "census/owner_sample.hpp"
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -112,7 +114,21 @@ void read_facts(const RootFs& fs, CensusReport& rep) {
   }
 }
 
-Result<bool> from_proc(const RootFs& fs, CensusReport& rep) {
+// Who else sees each socket of a snapshot: the owner sampler, when owners are wanted.
+struct SnapshotHooks {
+  OwnerSampler* sampler = nullptr;
+  const OwnerSampler* earlier = nullptr;
+  void add(CensusReport& rep, const SocketRecord& r) const {
+    rep.sockets.add(r);
+    if (sampler != nullptr) sampler->observe(r, group_of(rep.sockets, r), earlier);
+  }
+  void restart() const {
+    if (sampler != nullptr) sampler->restart();
+  }
+};
+
+Result<bool> from_proc(const RootFs& fs, CensusReport& rep, const SnapshotHooks& hooks = {}) {
+  hooks.restart();
   bool any = false;
   for (bool v6 : {false, true}) {
     const char* path = v6 ? "/proc/net/tcp6" : "/proc/net/tcp";
@@ -123,7 +139,7 @@ Result<bool> from_proc(const RootFs& fs, CensusReport& rep) {
     }
     any = true;
     ProcParseStats st =
-        parse_proc_net_tcp(t.value(), v6, [&](const SocketRecord& r) { rep.sockets.add(r); });
+        parse_proc_net_tcp(t.value(), v6, [&](const SocketRecord& r) { hooks.add(rep, r); });
     rep.proc_malformed_lines += st.malformed;
   }
   if (!any) return SysError{ENOENT, fs.host_path("/proc/net/tcp"), ""};
@@ -146,7 +162,8 @@ namespace {
 
 // One snapshot into `rep` (whose aggregator may carry a tracker and earlier listening ports).
 Result<bool> census_into(const RootFs& fs, const KeySource& keys, CensusSource source,
-                         const DumpFunction& dump, std::string* record, CensusReport& rep) {
+                         const DumpFunction& dump, std::string* record, CensusReport& rep,
+                         const SnapshotHooks& hooks = {}) {
   read_range(keys, rep);
   bool netlink =
       source == CensusSource::netlink || (source == CensusSource::automatic && fs.is_host_root());
@@ -155,11 +172,12 @@ Result<bool> census_into(const RootFs& fs, const KeySource& keys, CensusSource s
                                                                     std::size_t n) {
       record->append(reinterpret_cast<const char*>(p), n);
     };
-    auto sink = [&](const SocketRecord& r) { rep.sockets.add(r); };
+    auto sink = [&](const SocketRecord& r) { hooks.add(rep, r); };
     SysError failure;
     bool ok = false;
     for (int attempt = 0; attempt < 2 && !ok; ++attempt) {
       rep.sockets.reset();
+      hooks.restart();
       if (record != nullptr) record->clear();
       rep.netlink_retries = attempt;
       ok = true;
@@ -181,7 +199,7 @@ Result<bool> census_into(const RootFs& fs, const KeySource& keys, CensusSource s
       rep.sockets.reset();
       rep.fallback_reason = "netlink sock_diag is not available (" + failure.message() +
                             "); read /proc/net/tcp instead";
-      Result<bool> p = from_proc(fs, rep);
+      Result<bool> p = from_proc(fs, rep, hooks);
       if (!p.ok()) return p;
     } else {
       if (failure.err == ENOBUFS) {
@@ -192,7 +210,7 @@ Result<bool> census_into(const RootFs& fs, const KeySource& keys, CensusSource s
       return failure;
     }
   } else {
-    Result<bool> p = from_proc(fs, rep);
+    Result<bool> p = from_proc(fs, rep, hooks);
     if (!p.ok()) return p;
   }
   read_facts(fs, rep);
@@ -330,8 +348,11 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   RateTracker tracker;
   CensusReport first;
   first.sockets.set_tracker(&tracker);
+  OwnerSampler sampler0;
+  SnapshotHooks hooks0;
+  if (req.owners) hooks0.sampler = &sampler0;
   Clock::time_point t0 = Clock::now();
-  Result<bool> r = census_into(fs, keys, source, dump, nullptr, first);
+  Result<bool> r = census_into(fs, keys, source, dump, nullptr, first, hooks0);
   if (!r.ok()) return r.error();
   first.sockets.set_tracker(nullptr);
   Clock::time_point c0 = Clock::now();  // counters are read right after the dump
@@ -351,19 +372,43 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
     std::string busy = busy_reason(first, counters0, read_counters(fs));
     if (busy.empty()) why_one = "idle: no TIME_WAIT, handshakes or counter movement to rate";
   }
+  const std::string proc_dir = fs.host_path("/proc");
   if (!why_one.empty()) {
     first.sample.why_one = why_one;
+    if (req.owners) {
+      std::vector<GroupKey> groups = select_owner_groups(first.sockets, req.owner_top);
+      InodeOwners found = lookup_sample_owners(proc_dir, groups, sampler0, first.owner_stats);
+      first.owners = attribute_owners(groups, sampler0, found, nullptr, nullptr);
+    }
     return first;
+  }
+  // The first snapshot's owners are looked up now: its connections that close in the window
+  // are gone by the second.
+  std::vector<GroupKey> groups0;
+  InodeOwners found0;
+  OwnerLookupStats stats;
+  if (req.owners) {
+    groups0 = select_owner_groups(first.sockets, req.owner_top);
+    found0 = lookup_sample_owners(proc_dir, groups0, sampler0, stats);
   }
 
   tracker.end_baseline();
   double wait = req.seconds - seconds_between(t0, Clock::now());
   if (wait > 0) pause(sleep, wait);
+  const std::bitset<65536> first_listening = first.sockets.listening_ports();
   CensusReport rep;
-  rep.sockets.add_listening_ports(first.sockets.listening_ports());
+  // The second snapshot reuses the first's tables (census_into resets their contents).
+  rep.sockets = std::move(first.sockets);
+  rep.sockets.add_listening_ports(first_listening);
   rep.sockets.set_tracker(&tracker);
+  OwnerSampler sampler1;
+  SnapshotHooks hooks1;
+  if (req.owners) {
+    hooks1.sampler = &sampler1;
+    hooks1.earlier = &sampler0;
+  }
   Clock::time_point t1 = Clock::now();
-  r = census_into(fs, keys, source, dump, nullptr, rep);
+  r = census_into(fs, keys, source, dump, nullptr, rep, hooks1);
   if (!r.ok()) return r.error();
   Clock::time_point c1 = Clock::now();
   rep.sockets.set_tracker(nullptr);
@@ -389,7 +434,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   };
   std::int64_t active = opened("Tcp.ActiveOpens");
   std::int64_t passive = opened("Tcp.PassiveOpens");
-  std::bitset<65536> listening = first.sockets.listening_ports() | rep.sockets.listening_ports();
+  std::bitset<65536> listening = first_listening | rep.sockets.listening_ports();
   reconcile(tracker, false, active, listening);
   reconcile(tracker, true, passive, listening);
 
@@ -422,6 +467,13 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
     rep.dest_rates[key.dest] = g;
   }
   rep.sample.seconds = window;
+  if (req.owners) {
+    sampler0.mark_closed_against(sampler1);
+    std::vector<GroupKey> groups = select_owner_groups(rep.sockets, req.owner_top);
+    InodeOwners found1 = lookup_sample_owners(proc_dir, groups, sampler1, stats);
+    rep.owners = attribute_owners(groups, sampler1, found1, &sampler0, &found0);
+    rep.owner_stats = stats;
+  }
   return rep;
 }
 

@@ -13,6 +13,7 @@
 
 #include "census/aggregate.hpp"
 #include "census/netlink_dump.hpp"
+#include "census/owner_sample.hpp"
 #include "core/result.hpp"
 
 namespace tcptune {
@@ -62,6 +63,14 @@ struct CensusReport {
   PortRange range;
   int netlink_retries = 0;
   std::size_t proc_malformed_lines = 0;
+  /// Owners of the groups select_owner_groups picks (SampleRequest::owners); empty otherwise.
+  GroupOwners owners;
+  OwnerLookupStats owner_stats;
+  /// The owners of a group; null when none were found or looked up.
+  [[nodiscard]] const OwnersOfGroup* owners_of(const GroupKey& g) const {
+    auto it = owners.find(g);
+    return it == owners.end() ? nullptr : &it->second;
+  }
 
   /// Ports a client can use toward one destination from one local address: the range, less
   /// reserved ports and ports held by listeners inside it.
@@ -80,6 +89,9 @@ const std::vector<std::string>& rated_counters();
 struct SampleRequest {
   bool automatic = true;
   double seconds = 1.0;
+  /// Look up the owners of the groups a report shows (the `owner_top` largest of each kind).
+  bool owners = false;
+  std::size_t owner_top = 10;
 };
 
 /// How `take_sampled_census` waits (tests replace it); seconds.

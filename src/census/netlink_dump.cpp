@@ -69,7 +69,10 @@ Outcome dump_once(int family, std::uint32_t states,
     err = errno;
     return Outcome::failed;
   }
-  std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[k_recv_buffer]);
+  // One receive buffer for every dump of the process (both families, both snapshots of
+  // --sample, every frame of --watch): allocated once, its pages touched once.
+  thread_local std::unique_ptr<std::uint8_t[]> buf;
+  if (!buf) buf.reset(new std::uint8_t[k_recv_buffer]);
   while (true) {
     ssize_t n = mnl_socket_recvfrom(s.nl, buf.get(), k_recv_buffer);
     if (n < 0) {

@@ -18,8 +18,7 @@ std::uint32_t RateTracker::group_of(const GroupKey& g) {
   return it->second;
 }
 
-void RateTracker::observe(std::uint64_t cookie, const GroupKey& group, std::uint8_t state) {
-  std::uint32_t g = group_of(group);
+void RateTracker::observe_group(std::uint64_t cookie, std::uint32_t g, std::uint8_t state) {
   if (!m_compare) {
     ++m_counts[g].before;
     m_base.push_back({cookie, g, state, 0});

@@ -50,7 +50,11 @@ bool is_open_state(std::uint8_t state);
 class RateTracker {
  public:
   /// Called by the aggregator for every non-listening socket of the snapshot being taken.
-  void observe(std::uint64_t cookie, const GroupKey& group, std::uint8_t state);
+  void observe(std::uint64_t cookie, const GroupKey& group, std::uint8_t state) {
+    observe_group(cookie, group_of(group), state);
+  }
+  /// The same, for a group index from group() (the aggregator asks once per group).
+  void observe_group(std::uint64_t cookie, std::uint32_t group, std::uint8_t state);
   /// The snapshot in progress is restarted (a netlink retry): forget what it observed.
   void restart();
   /// The first snapshot is complete: index it; later observations are compared against it.

@@ -1,13 +1,16 @@
 #include "cli/app.hpp"
 
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <functional>
 #include <ostream>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "core/text_util.hpp"
 #include "core/version.hpp"
+#include "render/findings_render.hpp"
 #include "sys/fd_stream.hpp"
 
 namespace po = boost::program_options;
@@ -29,6 +32,8 @@ const std::vector<Command>& commands() {
       {"lint", "lint sysctl.d files (the host's set, or the files given)", cmd_lint},
       {"sockets", "socket census: states, listeners, destinations, port headroom, closers",
        cmd_sockets},
+      {"config", "the effective configuration at boot: values, file:line, shadowed, refused",
+       cmd_config},
       {"explain", "explain a finding code or a sysctl key", cmd_explain},
       {"rules", "list the finding codes", cmd_rules},
       {"profiles", "list the profiles, or show one resolved", cmd_profiles},
@@ -56,15 +61,19 @@ std::string global_help() {
   }
   s += "\nglobal options:\n"
        "  --root DIR          read (and write) everything under DIR instead of /\n"
-       "  --format FMT        text (default), gcc, json, sarif, github, prometheus, man\n"
-       "                      (per command)\n"
+       "  --format FMT        text (default), gcc, json, sarif, github, prometheus, man,\n"
+       "                      markdown, diff, codeclimate, checkstyle (per command)\n"
        "  --color WHEN        auto (default; off with NO_COLOR or when not a terminal), always, "
        "never\n"
        "  --data-dir DIR      where rules/ and profiles/ are (default: installed data; also\n"
        "                      TCPTUNE_DATA_DIR)\n"
+       "  --config FILE       read settings from FILE (default: the nearest .tcptune.toml\n"
+       "                      upward from the working directory, over\n"
+       "                      /etc/tcptune/tcptune.toml under --root)\n"
+       "  --no-config         read no configuration file\n"
        "  -q, --quiet         print less: no summary, no info findings in text output\n"
        "  -h, --help          this help; `tcptune COMMAND --help` for a command\n"
-       "  --version           print the version and the data directory in use\n"
+       "  -V, --version       print the version, the data directory and the help pages in use\n"
        "\nexit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or invalid input,\n"
        "3 system error, 4 apply failed and was rolled back, 5 rollback incomplete.\n"
        "See tcptune(8).\n";
@@ -73,7 +82,34 @@ std::string global_help() {
 
 // Global options that take a value, for finding the command word in argv.
 bool takes_value(const std::string& opt) {
-  return opt == "--root" || opt == "--format" || opt == "--color" || opt == "--data-dir";
+  return opt == "--root" || opt == "--format" || opt == "--color" || opt == "--data-dir" ||
+         opt == "--config";
+}
+
+// Every option a command line may hold for `command`: the global ones and those its --help
+// shows (the help text is the one list of a command's options that users see), for "did you
+// mean" on an unknown option.
+std::vector<std::string> known_options(const GlobalOptions& g, const std::string& command) {
+  std::vector<std::string> out{"--root", "--format",  "--color",  "--data-dir", "--quiet",
+                               "--help", "--version", "--config", "--no-config"};
+  for (const Command& c : commands()) {
+    if (command != c.name) continue;
+    std::ostringstream help;
+    try {
+      Context ctx(g, help, help);
+      c.run(ctx, {"--help"});
+    } catch (const std::exception&) {  // no suggestion from this command, then
+    }
+    const std::string text = help.str();
+    for (std::size_t i = text.find("--"); i != std::string::npos; i = text.find("--", i + 2)) {
+      std::size_t end = i + 2;
+      while (end < text.size() &&
+             (std::islower(static_cast<unsigned char>(text[end])) != 0 || text[end] == '-'))
+        ++end;
+      if (end > i + 2 && (i == 0 || text[i - 1] != '-')) out.push_back(text.substr(i, end - i));
+    }
+  }
+  return out;
 }
 
 int run_command_line(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
@@ -110,19 +146,42 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
         if (name == "--format") g.format = value;
         if (name == "--color") g.color = value;
         if (name == "--data-dir") g.data_dir = value;
+        if (name == "--config") {
+          if (value.empty()) throw UsageError("--config needs a file");
+          g.config = value;
+        }
+        continue;
+      }
+      if (a == "--no-config") {
+        g.no_config = true;
         continue;
       }
       if (a == "-q" || a == "--quiet") {
         g.quiet = true;
         continue;
       }
-      if (a == "--version") {
+      if (a == "-V" || a == "--version") {
         show_version = true;
         continue;
       }
       if ((a == "-h" || a == "--help") && command.empty()) {
         help = true;
         continue;
+      }
+      if (command.empty() && name.size() > 2 && name.rfind("--", 0) == 0) {
+        // An option before the command that no command knows: a misspelt global option
+        // (`--fromat json check`) would otherwise make its value the command word.
+        std::vector<std::string> all = known_options(g, "");
+        for (const Command& c : commands()) {
+          std::vector<std::string> own = known_options(g, std::string(c.name));
+          all.insert(all.end(), own.begin(), own.end());
+        }
+        if (std::find(all.begin(), all.end(), name) == all.end()) {
+          std::string sug = did_you_mean(name, all);
+          if (!sug.empty())
+            throw UsageError(cat("unrecognised option '", name, "'; did you mean '", sug,
+                                 "'? (see tcptune --help)"));
+        }
       }
       if (command.empty() && !a.empty() && a[0] != '-') {
         command = a;
@@ -133,17 +192,27 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
     if (g.color != "auto" && g.color != "always" && g.color != "never") {
       throw UsageError("--color must be auto, always or never (got '" + g.color + "')");
     }
-    static const std::vector<std::string> formats{"text",   "gcc",        "json", "sarif",
-                                                  "github", "prometheus", "man"};
+    static const std::vector<std::string> formats{"text",   "gcc",         "json",      "sarif",
+                                                  "github", "prometheus",  "man",       "markdown",
+                                                  "diff",   "codeclimate", "checkstyle"};
     if (std::find(formats.begin(), formats.end(), g.format) == formats.end()) {
       throw UsageError("unknown --format '" + g.format + "' (" + join(formats, ", ") + ")");
     }
     if (g.root.empty()) throw UsageError("--root needs a directory");
+    if (g.no_config && !g.config.empty())
+      throw UsageError("--config and --no-config cannot be combined");
+    // Text on a terminal wraps to its width at spaces; piped or redirected output, and every
+    // machine format, keeps one line per record.
+    if (g.format == "text") {
+      if (auto* fd_buf = dynamic_cast<FdOutBuf*>(out.rdbuf()); fd_buf != nullptr)
+        fd_buf->wrap_lines(terminal_columns(fd_buf->fd()));
+    }
     Context ctx(g, out, err);
     if (!ctx.fs.is_directory("/")) throw UsageError("--root " + g.root + ": not a directory");
     if (show_version) {
       out << "tcptune " << version() << "\n"
-          << "data directory: " << ctx.data_dir() << "\n";
+          << "data directory: " << ctx.data_dir() << "\n"
+          << "help pages: " << help_uri("") << "\n";
       return 0;
     }
     if (command == "help") {
@@ -175,6 +244,12 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
     return static_cast<int>(e.code());
   } catch (const UsageError& e) {
     err << "tcptune: error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::invalid_input);
+  } catch (const po::unknown_option& e) {
+    std::string sug = did_you_mean(e.get_option_name(), known_options(g, command));
+    err << "tcptune: error: unrecognised option '" << e.get_option_name() << "'"
+        << (sug.empty() ? "" : "; did you mean '" + sug + "'?") << " (see tcptune "
+        << (command.empty() ? "" : command + " ") << "--help)\n";
     return static_cast<int>(ExitCode::invalid_input);
   } catch (const po::error& e) {
     err << "tcptune: error: " << e.what() << "\n";

@@ -33,6 +33,7 @@ namespace {
 const char* k_apply_usage =
     "usage: tcptune apply --profile P [--dry-run] [--fragment PATH] [--live-only|--persist-only]\n"
     "                     [--netns NAME|PATH] [--allow-shadowed] [--semantics systemd|procps]\n"
+    "                     [--journal-keep N] [--persist]\n"
     "\n"
     "Brings the host to profile P in one transaction: a journal entry under\n"
     "/var/lib/tcptune, the sysctl.d fragment (default /etc/sysctl.d/99-tcptune.conf) written\n"
@@ -46,8 +47,13 @@ const char* k_apply_usage =
     "--persist-only    write the fragment only (takes effect at boot)\n"
     "--netns NAME|PATH live values in that network namespace only, plus a Kubernetes pod\n"
     "                  securityContext snippet\n"
+    "--persist         in a network namespace other than the initial one (ip netns exec X\n"
+    "                  tcptune apply), write the host-wide sysctl.d fragment too; without it\n"
+    "                  apply there changes that namespace's live values only, and says so\n"
     "--allow-shadowed  go ahead although a later sysctl.d file (or /etc/sysctl.conf) sets a key\n"
     "                  of the fragment, so that it wins at boot\n"
+    "--journal-keep N  keep the N newest finished transactions in the journal (default 100,\n"
+    "                  0 keeps all); unfinished ones are never removed\n"
     "\n"
     "Exit: 0 applied or nothing to do, 1 changes pending (--dry-run), 2 invalid input,\n"
     "3 refused before touching anything (not root, read-only /proc/sys, another apply running,\n"
@@ -57,7 +63,7 @@ const char* k_apply_usage =
     "5 failed and the rollback is incomplete (what is left is printed).\n";
 
 const char* k_rollback_usage =
-    "usage: tcptune rollback [ID] [--force]\n"
+    "usage: tcptune rollback [ID] [--force] [--dry-run] [--journal-keep N]\n"
     "\n"
     "Restores the live values and the sysctl.d fragment as they were before transaction ID.\n"
     "Without ID: an unfinished transaction (interrupted, or whose rollback failed) if there is\n"
@@ -65,9 +71,17 @@ const char* k_rollback_usage =
     "since the transaction, naming it; --force restores anyway (a file tcptune did not write is\n"
     "never touched). See `tcptune history`.\n"
     "\n"
-    "Exit: 0 restored, 2 unknown or corrupt transaction, 3 refused (changed since, lock held,\n"
-    "not root, the journal cannot be written: nothing is restored then) or restored but the\n"
-    "journal could not record it, 5 the rollback is incomplete (what is left is printed).\n";
+    "--force           restore although a live value or the fragment changed since\n"
+    "--dry-run         print what would be restored (each live value now and before; with\n"
+    "                  --format json also the fragment's bytes now and before); change nothing,\n"
+    "                  take no lock, need no root\n"
+    "--journal-keep N  keep the N newest finished transactions in the journal (default 100,\n"
+    "                  0 keeps all); unfinished ones are never removed\n"
+    "\n"
+    "Exit: 0 restored (--dry-run: nothing to restore), 1 --dry-run: something would be\n"
+    "restored, 2 unknown or corrupt transaction, 3 refused (changed since, lock held, not root,\n"
+    "the journal cannot be written: nothing is restored then) or restored but the journal could\n"
+    "not record it, 5 the rollback is incomplete (what is left is printed).\n";
 
 const char* k_history_usage =
     "usage: tcptune history\n"
@@ -138,6 +152,7 @@ void warn_unfinished_transactions(Context& ctx) {
 
 int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("apply options");
+  std::size_t journal_keep = k_journal_keep_default;
   std::string profile_opt;
   std::string fragment_opt = k_default_fragment;
   std::string netns;
@@ -147,7 +162,9 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       "live-only", "live values only")("persist-only", "fragment only")("netns", po::value(&netns),
                                                                         "network namespace")(
       "allow-shadowed", "go ahead although later files win")("semantics", po::value(&semantics_opt),
-                                                             "systemd or procps");
+                                                             "systemd or procps")(
+      "journal-keep", po::value(&journal_keep), "finished transactions kept")(
+      "persist", "write the sysctl.d fragment even from a non-initial network namespace");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -172,6 +189,24 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       throw UsageError("--netns changes live values only (sysctl.d is host-wide): drop --fragment");
     live_only = true;
   }
+  // `ip netns exec X tcptune apply`: the live values are X's, but /etc/sysctl.d is the host's,
+  // and a fragment written for X's needs would retune the host at its next boot. Live values
+  // only, with the snippet for the namespace's owner, unless told otherwise.
+  const bool persist = vm.count("persist") != 0;
+  std::string implicit_netns;
+  if (persist && !netns.empty())
+    throw UsageError("--persist writes the host-wide fragment: not with --netns");
+  if (persist && live_only) throw UsageError("--persist and --live-only exclude each other");
+  if (netns.empty() && !persist && ctx.fs.is_host_root() &&
+      in_initial_netns() == std::optional<bool>(false)) {
+    Result<std::string> id = netns_id("/proc/self/ns/net");
+    implicit_netns = id.ok() ? id.value() : std::string("unknown");
+    const std::string why = "tcptune runs in network namespace " + implicit_netns +
+                            ", not the initial one, and the sysctl.d fragment is host-wide: ";
+    if (persist_only) throw UsageError(why + "add --persist to write it anyway");
+    if (vm.count("fragment") != 0) throw UsageError(why + "add --persist to write --fragment");
+    live_only = true;
+  }
   if (std::string problem = fragment_path_problem(fragment_opt); !problem.empty())
     throw UsageError("--fragment " + fragment_opt + ": " + problem);
   const PathParts frag = split_in_root(fragment_opt);
@@ -185,6 +220,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   ProcSys proc(ctx.fs);
   std::optional<FileLock> lock;
   long next_seq = 1;
+  std::vector<Journal::Item> items;  // the journal before this transaction (not for --dry-run)
   Journal journal(ctx.fs.root());
   ApplyReport report;
   report.version = std::string(version());
@@ -194,7 +230,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
                          : persist_only ? ApplyMode::persist_only
                                         : ApplyMode::live_and_persist;
   report.mode = std::string(to_string(mode));
-  report.netns = netns;
+  report.netns = implicit_netns.empty() ? netns : implicit_netns;
+  report.implicit_netns = !implicit_netns.empty();
   report.dry_run = dry_run;
   if (!dry_run) {
     // A refusal before anything is read (not root, read-only /proc/sys, the lock, an unfinished
@@ -211,7 +248,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       ctx.out << render_apply(report, format, ctx.style);
       return report.exit_code;
     }
-    const std::vector<Journal::Item> items = journal_items(journal);
+    items = journal_items(journal);
     next_seq = Journal::next_seq(items);
     for (const Journal::Item& it : items) {
       if (!it.entry)
@@ -244,7 +281,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   if (std::optional<std::string> rel = kernel_release(ctx.fs))
     in.kernel = parse_kernel_release(*rel);
   in.mode = mode;
-  in.netns = netns;
+  in.netns = implicit_netns.empty() ? netns : implicit_netns;
   in.allow_shadowed = allow_shadowed ? AllowShadowed::yes : AllowShadowed::no;
   in.fragment_path = fragment_opt;
   in.fragment_shown = ctx.fs.host_path(fragment_opt);
@@ -281,7 +318,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
                        ? std::vector<const ConfigSet*>{&set, &*other_set}
                        : std::vector<const ConfigSet*>{&*other_set, &set};
   }
-  if (netns.empty()) {
+  if (in.netns.empty()) {
     in.persisted_now = persisted_values(set, resolve_config(set, &proc));
     ConfigSet without = without_fragment(set, frag.dir, frag.name);
     in.persisted_without_fragment = persisted_values(without, resolve_config(without, &proc));
@@ -298,6 +335,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     report.fragment_shown = in.fragment_shown;
     report.fragment_write = plan.fragment_write;
     if (plan.fragment_write) report.fragment_text = plan.fragment_text;
+    report.fragment_current = frag_now.bytes;
     report.shadows = plan.shadows;
     report.shadows_allowed = allow_shadowed;
   }
@@ -331,7 +369,10 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   entry.netns = netns.empty() ? "" : netns_path(netns);
   if (!netns.empty()) {
     if (Result<std::string> id = netns_id(entry.netns); id.ok()) entry.netns_id = id.value();
+    entry.netns_cookie = current_netns_cookie();  // the process is in that namespace now
   }
+  // Changed from inside a non-initial namespace: rollback must run in the same one.
+  if (!implicit_netns.empty()) entry.netns_id = implicit_netns;
   entry.mode = report.mode;
   if (write_fragment) {
     JournalFragment jf;
@@ -354,6 +395,10 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     report.errors.clear();
     return finish("refused", ExitCode::system_error);
   }
+  // Retention, once the entry is final: the list read at the start plus this transaction.
+  entry.state = outcome.state;
+  items.push_back(Journal::Item{entry.id, journal.file_of(entry.id), entry, ""});
+  (void)journal.prune(items, journal_keep);
   switch (outcome.state) {
     case TxnState::committed:
       return finish("committed", ExitCode::ok);
@@ -367,8 +412,10 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
 int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("rollback options");
   std::vector<std::string> ids;
+  std::size_t journal_keep = k_journal_keep_default;
   opts.add_options()("help,h", "show this help")("force", "restore although changed since")(
-      "id", po::value(&ids), "transaction");
+      "dry-run", "change nothing")("id", po::value(&ids), "transaction")(
+      "journal-keep", po::value(&journal_keep), "finished transactions kept");
   po::positional_options_description pos;
   pos.add("id", -1);
   po::variables_map vm;
@@ -381,11 +428,19 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   OutputFormat format = ctx.format({"text", "json"});
   if (ids.size() > 1) throw UsageError("rollback takes at most one transaction ID");
   bool force = vm.count("force") != 0;
+  bool dry_run = vm.count("dry-run") != 0;
   ProcSys proc(ctx.fs);
-  preflight(ctx, proc, false);
-  FileLock lock = take_lock(ctx);
+  // A dry run writes nothing, not even the lock file: like `apply --dry-run` it needs neither
+  // root nor the lock, and reads the journal as it is.
+  std::optional<FileLock> lock;
+  if (dry_run) {
+    if (!proc.available()) throw SystemFailure("no /proc/sys under " + ctx.fs.root());
+  } else {
+    preflight(ctx, proc, false);
+    lock.emplace(take_lock(ctx));
+  }
   Journal journal(ctx.fs.root());
-  journal.remove_stale_temp_files();
+  if (!dry_run) journal.remove_stale_temp_files();
   std::unique_ptr<WriteSide> io = make_write_side(proc, journal);
   std::vector<Journal::Item> items = journal_items(journal);
   const Journal::Item* chosen = nullptr;
@@ -409,48 +464,97 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     for (auto it = items.rbegin(); it != items.rend() && chosen == nullptr; ++it) {
       if (it->entry->state == TxnState::committed) chosen = &*it;
     }
-    if (chosen == nullptr) throw UsageError("nothing to roll back (see tcptune history)");
+    if (chosen == nullptr) {
+      if (!dry_run) throw UsageError("nothing to roll back (see tcptune history)");
+      RollbackReport none;
+      none.dry_run = true;
+      none.result = "nothing-to-do";
+      none.notes.push_back("no committed or unfinished transaction in the journal");
+      ctx.out << render_rollback(none, format, ctx.style);
+      return 0;
+    }
   }
   if (!chosen->entry)
     throw UsageError(chosen->error + " (tcptune does not guess what it held: restore by hand)");
   JournalEntry entry = *chosen->entry;
-  if (entry.state == TxnState::rolled_back)
-    throw UsageError("transaction " + entry.id + " is already rolled back");
-  if (!entry.keys.empty() && proc.read_only())
+  if (entry.state == TxnState::rolled_back) {
+    if (!dry_run) throw UsageError("transaction " + entry.id + " is already rolled back");
+    RollbackReport done;
+    done.transaction = entry.id;
+    done.profile = entry.profile;
+    done.dry_run = true;
+    done.result = "nothing-to-do";
+    done.notes.push_back("transaction " + entry.id + " is already rolled back");
+    ctx.out << render_rollback(done, format, ctx.style);
+    return 0;
+  }
+  if (!dry_run && !entry.keys.empty() && proc.read_only())
     throw SystemFailure(ctx.fs.host_path("/proc/sys") +
                         " is mounted read-only: the live values cannot be restored here; "
                         "nothing was changed");
   if (!entry.netns.empty()) {
     // The namespace it changed may be gone, or its name now names another one: its values
     // went with it, and another namespace's values are not ours to write.
-    Result<std::string> id = netns_id(entry.netns);
-    if (!id.ok() || (!entry.netns_id.empty() && id.value() != entry.netns_id)) {
-      entry.notes.push_back("network namespace " + entry.netns +
-                            (id.ok() ? " is another namespace now" : " no longer exists") +
+    auto gone = [&](const std::string& why) {
+      if (dry_run) {
+        RollbackReport preview;
+        preview.transaction = entry.id;
+        preview.profile = entry.profile;
+        preview.dry_run = true;
+        preview.result = "dry-run";
+        preview.notes.push_back("network namespace " + entry.netns + why +
+                                ": nothing to restore; a rollback would mark it rolled back");
+        // Exit 1: the rollback would still change something (the journal entry's state).
+        preview.exit_code = static_cast<int>(ExitCode::findings);
+        ctx.out << render_rollback(preview, format, ctx.style);
+        return preview.exit_code;
+      }
+      entry.notes.push_back("network namespace " + entry.netns + why +
                             ": the values the transaction wrote went with it");
       entry.state = TxnState::rolled_back;
       entry.rolled_back_by = "rollback";
       entry.finished = utc_now();
       if (Result<bool> s = io->save_journal(entry); !s.ok())
         throw SystemFailure("cannot write the journal: " + s.error().message());
-      RollbackReport gone;
-      gone.transaction = entry.id;
-      gone.profile = entry.profile;
-      gone.result = "rolled-back";
-      gone.notes.push_back(entry.notes.back() + "; nothing to restore, marked rolled back");
-      ctx.out << render_rollback(gone, format, ctx.style);
+      RollbackReport report;
+      report.transaction = entry.id;
+      report.profile = entry.profile;
+      report.result = "rolled-back";
+      report.notes.push_back(entry.notes.back() + "; nothing to restore, marked rolled back");
+      ctx.out << render_rollback(report, format, ctx.style);
       return 0;
-    }
+    };
+    Result<std::string> id = netns_id(entry.netns);
+    if (!id.ok()) return gone(" no longer exists");
+    if (!entry.netns_id.empty() && id.value() != entry.netns_id)
+      return gone(" is another namespace now");
     Result<bool> r = enter_netns(entry.netns);
     if (!r.ok())
       throw SystemFailure("transaction " + entry.id + " changed network namespace " + entry.netns +
                           ": " + r.error().message());
+    // The same device and inode can be a new namespace: inode numbers are reused once one is
+    // gone. Its cookie (Linux 5.14+) never is. Nothing has been written yet.
+    std::optional<std::uint64_t> cookie = current_netns_cookie();
+    if (entry.netns_cookie && cookie && *cookie != *entry.netns_cookie)
+      return gone(" is another namespace now (same inode, another cookie)");
+  }
+  if (entry.netns.empty() && !entry.netns_id.empty() && ctx.fs.is_host_root()) {
+    // apply ran inside that namespace (ip netns exec X tcptune apply): its values are there.
+    Result<std::string> here = netns_id("/proc/self/ns/net");
+    if (!here.ok() || here.value() != entry.netns_id)
+      throw SystemFailure("transaction " + entry.id +
+                          " changed the live values of network "
+                          "namespace " +
+                          entry.netns_id +
+                          ", from inside it: run the rollback "
+                          "there (ip netns exec NAME tcptune rollback); nothing was changed");
   }
 
   RollbackReport report;
   report.transaction = entry.id;
   report.profile = entry.profile;
   report.forced = force;
+  report.dry_run = dry_run;
   report.drift = rollback_drift(entry, ctx.fs, proc);
   auto finish = [&](const std::string& result, ExitCode code) {
     report.result = result;
@@ -459,6 +563,14 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     return static_cast<int>(code);
   };
   if (!report.drift.empty() && !force) return finish("refused", ExitCode::system_error);
+  if (dry_run) {
+    report.preview = preview_rollback(entry, ctx.fs, proc);
+    report.fragment_shown = ctx.fs.host_path(report.preview.fragment_path);
+    report.notes.insert(report.notes.end(), report.preview.notes.begin(),
+                        report.preview.notes.end());
+    bool pending = !report.preview.keys.empty() || report.preview.fragment_change;
+    return finish("dry-run", pending ? ExitCode::findings : ExitCode::ok);
+  }
   // From here until the end the entry is pending again: a crash mid-way leaves each key at
   // its written or its previous value, which the next `tcptune rollback` accepts and finishes.
   // The journal is written before anything is restored, whatever the entry's state: when it
@@ -470,6 +582,12 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
                         "; nothing was changed");
   std::string save_error;
   RestoreReport r = roll_back(entry, ctx.fs, proc, *io, force, "rollback", save_error);
+  if (save_error.empty()) {
+    for (Journal::Item& it : items) {
+      if (it.id == entry.id) it.entry = entry;
+    }
+    (void)journal.prune(items, journal_keep);
+  }
   report.restored = r.restored;
   report.left = r.left;
   report.restored.insert(report.restored.end(), r.notes.begin(), r.notes.end());

@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "census/census.hpp"
+#include "cli/all_netns.hpp"
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/kernel_version.hpp"
@@ -9,6 +10,7 @@
 #include "core/version.hpp"
 #include "engine/advisor.hpp"
 #include "engine/host_facts.hpp"
+#include "engine/owner_findings.hpp"
 #include "engine/profiles.hpp"
 #include "engine/rules.hpp"
 #include "render/check_render.hpp"
@@ -24,7 +26,8 @@ namespace {
 const char* k_check_usage =
     "usage: tcptune check [--profile P] [--kernel X.Y[.Z]] [--no-sockets] [--netns NAME|PATH]\n"
     "                     [--sample auto|DURATION] [--fail-on error|warning|info]\n"
-    "                     [--semantics systemd|procps]\n"
+    "                     [--semantics systemd|procps] [--severity error|warning|info]\n"
+    "                     [--include CODES] [--exclude CODES] [--no-owners] [--all-netns]\n"
     "\n"
     "Reads the kernel release, the live sysctl values, the persisted sysctl.d configuration and\n"
     "the socket census, evaluates the rules (rules/check.toml) and the profile, and prints the\n"
@@ -38,8 +41,19 @@ const char* k_check_usage =
     "reports measured rates: auto (default) waits 1 s only when the first snapshot shows\n"
     "something to rate (TIME_WAIT, handshakes, counters moving); 0 takes one snapshot and\n"
     "labels every rate a lower bound. Under --root there is one snapshot.\n"
+    "Findings about a group of sockets name the processes owning them (pid, command, systemd\n"
+    "unit or container); owners of TIME_WAIT are inferred and said so. --no-owners skips it.\n"
+    "--all-netns checks every network namespace (named ones under /run/netns and those\n"
+    "processes are in), one section each, then a summary and the host sysctl.d tuning of\n"
+    "per-namespace keys that does not reach them, with the fix (root only).\n"
     "\n"
-    "Formats: text (default), json (tcptune.check/1), prometheus, gcc.\n"
+    "--severity hides findings below a severity, --include shows only the codes given,\n"
+    "--exclude hides codes; the exit status counts only what is shown. The configuration file\n"
+    "(.tcptune.toml upward from the working directory, /etc/tcptune/tcptune.toml under\n"
+    "--root) gives defaults for --kernel, --semantics, --fail-on and these (tcptune(8)).\n"
+    "\n"
+    "Formats: text (default), json (tcptune.check/1), prometheus, gcc, codeclimate (GitLab\n"
+    "Code Quality), checkstyle (XML).\n"
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning) or changes pending,\n"
     "2 malformed data or input, 3 system error.\n";
 
@@ -69,19 +83,26 @@ bool sysctl_conf_unread(const ConfigSet& set) {
 int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("check options");
   std::string profile_opt;
-  std::string kernel_opt;
   std::string netns;
-  std::string fail_on = "warning";
-  std::string semantics_opt;
   std::string sample_opt;
+  SettingOptions cli;
   opts.add_options()("help,h", "show this help")("profile", po::value(&profile_opt),
                                                  "the profile to check against")(
-      "kernel", po::value(&kernel_opt), "evaluate for kernel X.Y[.Z]")("no-sockets",
+      "kernel", po::value(&cli.kernel), "evaluate for kernel X.Y[.Z]")("no-sockets",
                                                                        "skip the socket census")(
       "netns", po::value(&netns), "network namespace: a name under /run/netns or a path")(
-      "fail-on", po::value(&fail_on), "lowest severity that fails: error, warning (default), info")(
-      "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)")(
-      "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)");
+      "fail-on", po::value(&cli.fail_on),
+      "lowest severity that fails: error, warning (default), info")(
+      "semantics", po::value(&cli.semantics), "systemd or procps (default: what the host uses)")(
+      "severity", po::value(&cli.severity),
+      "lowest severity shown: error, warning, info (default)")(
+      "include", po::value(&cli.include)->composing(),
+      "only these codes, comma-separated (repeatable)")(
+      "exclude", po::value(&cli.exclude)->composing(),
+      "codes not to report, comma-separated (repeatable)")(
+      "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)")(
+      "no-owners", "do not look up the processes owning the sockets findings are about")(
+      "all-netns", "every network namespace: a section each, a summary, tuning they miss");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -89,12 +110,19 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
     ctx.out << k_check_usage;
     return 0;
   }
-  OutputFormat format = ctx.format({"text", "json", "prometheus", "gcc"});
-  Severity threshold = fail_on_option(fail_on);
-  Semantics semantics = semantics_option(ctx, semantics_opt);
-  std::optional<KernelVersion> kernel_override = kernel_option(kernel_opt);
-  SampleRequest sample = sample_option(sample_opt);
+  OutputFormat format =
+      ctx.format({"text", "json", "prometheus", "gcc", "codeclimate", "checkstyle"});
+  ToolConfig config = load_tool_config(ctx);
   Knowledge k = ctx.load_knowledge();
+  ResolvedSettings settings = resolve_settings(ctx, config, cli, k.checks);
+  Severity threshold = settings.fail_on;
+  Semantics semantics = semantics_option(ctx, settings.semantics);
+  std::optional<KernelVersion> kernel_override = kernel_option(settings.kernel);
+  SampleRequest sample = sample_option(sample_opt);
+  sample.owners = vm.count("no-owners") == 0;
+  if (vm.count("all-netns") != 0)
+    return run_all_netns(ctx, "check", cmd_check, without_all_netns(args),
+                         threshold <= Severity::warning);
   if (!profile_opt.empty()) {
     auto r = resolve_profile(profile_opt, k.profiles);
     if (auto* e = std::get_if<std::string>(&r)) throw UsageError("--profile: " + *e);
@@ -105,6 +133,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   report.version = std::string(version());
   report.netns = netns;
   report.quiet = ctx.global.quiet;
+  report.checks = &k.checks;
   report.semantics = std::string(to_string(semantics));
   ProcSys proc(ctx.fs);
   HostFactsInput in;
@@ -169,6 +198,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   HostFacts facts(std::move(in));
   report.metrics = facts.metrics();
   report.findings = run_rules(k.rules, facts);
+  if (census) annotate_owners(report.findings, k.rules, *census);
   // Who can write the configuration (TT5008, TT5009) is a finding of check too; read errors
   // only make the persisted picture incomplete, and are said on stderr below.
   report.findings.insert(report.findings.end(), set.trust.begin(), set.trust.end());
@@ -209,6 +239,9 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
                      " sets no target for it (what to do depends on this host): " + f.hint});
   }
 
+  // What is shown (and counts for the exit status) is filtered last: the plan's notes above
+  // still see every finding.
+  report.findings = filter_findings(std::move(report.findings), settings.filter);
   ExitCode code = ExitCode::ok;
   for (const Finding& f : report.findings) {
     if (f.severity >= threshold) code = ExitCode::findings;
@@ -219,6 +252,16 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
     ctx.err << "tcptune: warning: " << f.file << ": " << f.message << " [" << f.code << "]\n";
   }
   report.exit_code = static_cast<int>(code);
+  if (ctx.summary != nullptr) {
+    std::map<std::string, std::string>& sum = *ctx.summary;
+    if (census) note_census(*census, sum);
+    int by[3] = {0, 0, 0};
+    for (const Finding& f : report.findings) ++by[static_cast<int>(f.severity)];
+    sum["errors"] = std::to_string(by[2]);
+    sum["warnings"] = std::to_string(by[1]);
+    sum["infos"] = std::to_string(by[0]);
+    sum["changes"] = std::to_string(report.plan.changes.size());
+  }
   ctx.out << render_check(report, format, ctx.style);
   return static_cast<int>(code);
 }

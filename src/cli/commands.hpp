@@ -7,7 +7,9 @@
 #include "census/census.hpp"
 #include "cli/context.hpp"
 #include "config/sysctl_d_set.hpp"
+#include "config/tool_config.hpp"
 #include "core/kernel_version.hpp"
+#include "engine/finding_filter.hpp"
 #include "engine/host_facts.hpp"
 
 namespace tcptune {
@@ -22,6 +24,7 @@ int cmd_profiles(Context& ctx, const std::vector<std::string>& args);
 int cmd_apply(Context& ctx, const std::vector<std::string>& args);
 int cmd_rollback(Context& ctx, const std::vector<std::string>& args);
 int cmd_history(Context& ctx, const std::vector<std::string>& args);
+int cmd_config(Context& ctx, const std::vector<std::string>& args);
 
 /// --semantics systemd|procps, or what the root uses when empty. UsageError otherwise.
 Semantics semantics_option(const Context& ctx, const std::string& value);
@@ -41,6 +44,37 @@ void enter_netns_option(Context& ctx, const std::string& netns);
 
 /// What each key ends up as at boot, with the file:line that sets it.
 std::map<std::string, PersistedValue> persisted_values(const ConfigSet& set, const Resolution& res);
+
+/// The summary numbers of a census for --all-netns: "total" and each state's count.
+void note_census(const CensusReport& census, std::map<std::string, std::string>& summary);
+/// The configuration file(s): nothing with --no-config; only FILE with --config FILE; else
+/// /etc/tcptune/tcptune.toml under --root, then the nearest .tcptune.toml upward from the
+/// working directory, merged over it. Diagnostics (TT0002, file:line:col) on stderr, exit 2.
+ToolConfig load_tool_config(const Context& ctx);
+
+/// The command line's values of the settings a configuration file can hold ("" / empty:
+/// not given).
+struct SettingOptions {
+  std::string kernel;
+  std::string semantics;
+  std::string fail_on;
+  std::string severity;
+  std::vector<std::string> include;  ///< comma-separated lists, as given
+  std::vector<std::string> exclude;
+};
+
+/// The settings in force: the command line over the configuration file over the defaults.
+/// `--exclude` adds to the file's exclude; `--include` and `--severity` replace the file's,
+/// in its [[overrides]] too. Unknown codes
+/// are a usage error (command line) or a TT0002 diagnostic at their position (file).
+struct ResolvedSettings {
+  std::string kernel;     ///< for kernel_option()
+  std::string semantics;  ///< for semantics_option()
+  Severity fail_on = Severity::warning;
+  DisplayFilter filter;
+};
+ResolvedSettings resolve_settings(const Context& ctx, const ToolConfig& cfg,
+                                  const SettingOptions& cli, const CheckCatalog& checks);
 
 /// Warns on stderr about journal entries left unfinished (a crash during apply).
 void warn_unfinished_transactions(Context& ctx);

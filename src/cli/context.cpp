@@ -150,6 +150,10 @@ OutputFormat Context::format(const std::vector<std::string>& allowed) const {
   if (f == "github") return OutputFormat::github;
   if (f == "prometheus") return OutputFormat::prometheus;
   if (f == "man") return OutputFormat::man;
+  if (f == "markdown") return OutputFormat::markdown;
+  if (f == "diff") return OutputFormat::diff;
+  if (f == "codeclimate") return OutputFormat::codeclimate;
+  if (f == "checkstyle") return OutputFormat::checkstyle;
   return OutputFormat::text;
 }
 

@@ -2,6 +2,7 @@
 /// What every command gets: the global options, resolved once.
 
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ struct GlobalOptions {
   std::string format = "text";
   std::string color = "auto";
   std::string data_dir;
+  std::string config;      ///< --config FILE ("" = discover)
+  bool no_config = false;  ///< --no-config
   bool quiet = false;
 };
 
@@ -38,6 +41,9 @@ struct Context {
   std::ostream& err;
   RootFs fs;
   Style style;
+  /// When set (--all-netns, in the namespace's child), check and sockets note the numbers of
+  /// the summary table here: "total", state names, "errors", "warnings", "infos", "changes".
+  std::map<std::string, std::string>* summary = nullptr;
 
   Context(GlobalOptions g, std::ostream& o, std::ostream& e);
 

@@ -1,6 +1,8 @@
 #include <boost/program_options.hpp>
 #include <ostream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.hpp"
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
@@ -149,17 +151,22 @@ int cmd_rules(Context& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> words;
   bool help = false;
   parse_simple(args,
-               "usage: tcptune rules [--format text|json|man]\n\nLists every finding code with "
-               "its severity and title. --format man prints the\ntcptune-codes(7) manual page "
-               "(every code with its explanation), generated from the\nsame data as explain.\n",
+               "usage: tcptune rules [--format text|json|man|markdown]\n\nLists every finding code "
+               "with its severity and title. --format man prints the\ntcptune-codes(7) manual "
+               "page (every code with its explanation), generated from the\nsame data as "
+               "explain; --format markdown the same page as Markdown (docs/codes.md).\n",
                ctx.out, words, help);
   if (help) return 0;
   if (!words.empty()) throw UsageError("rules takes no arguments (use tcptune explain CODE)");
-  OutputFormat format = ctx.format({"text", "json", "man"});
+  OutputFormat format = ctx.format({"text", "json", "man", "markdown"});
   Knowledge kn = ctx.load_knowledge(false);
   const CheckCatalog& checks = kn.checks;
   if (format == OutputFormat::man) {
     ctx.out << codes_man_page(checks, version());
+    return 0;
+  }
+  if (format == OutputFormat::markdown) {
+    ctx.out << codes_markdown_page(checks);
     return 0;
   }
   if (format == OutputFormat::json) {

@@ -4,12 +4,14 @@
 
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
+#include "config/tree_root.hpp"
 #include "core/kernel_version.hpp"
 #include "core/text_util.hpp"
 #include "core/version.hpp"
 #include "engine/lint.hpp"
 #include "render/lint_render.hpp"
 #include "sys/proc_sys.hpp"
+#include "sys/self.hpp"
 
 namespace po = boost::program_options;
 
@@ -19,11 +21,15 @@ namespace {
 
 const char* k_lint_usage =
     "usage: tcptune lint [PATH...] [--kernel X.Y[.Z]] [--semantics systemd|procps]\n"
-    "                    [--fail-on error|warning|info] [--exclude CODES]\n"
+    "                    [--fail-on error|warning|info] [--severity error|warning|info]\n"
+    "                    [--include CODES] [--exclude CODES] [--whole-tree]\n"
     "\n"
     "Lints sysctl.d files. Without PATH: the whole sysctl.d set of the host (or of --root DIR),\n"
     "in precedence order. With PATHs: those files (a directory stands for its *.conf files),\n"
-    "applied in the order given, as `systemd-sysctl FILE...` does.\n"
+    "applied in the order given, as `systemd-sysctl FILE...` does. With --whole-tree, PATHs\n"
+    "in a tree laid out like a root (DIR/etc/sysctl.d/*.conf, DIR/etc/sysctl.conf, ...) are\n"
+    "judged as part of DIR's whole sysctl.d set, in boot order, and only their findings are\n"
+    "shown: what the pre-commit hook needs, since it is given the staged files by name.\n"
     "\n"
     "With a /proc/sys to look at (the host's, or DIR/proc/sys) keys are checked against the\n"
     "running kernel; with --kernel, or without a /proc/sys, the check is offline against\n"
@@ -32,7 +38,15 @@ const char* k_lint_usage =
     "Suppress a finding with `# tcptune: disable=TT2003[,TT2004]` on the line before an\n"
     "assignment (or before the first assignment, for the whole file).\n"
     "\n"
-    "Formats: text (default), gcc, json (tcptune.lint/1), sarif (2.1.0), github.\n"
+    "--severity hides findings below a severity, --include shows only the codes given; the\n"
+    "exit status counts only what is shown. Defaults for --kernel, --semantics, --fail-on,\n"
+    "--severity, --include and --exclude (also per file pattern) come from the configuration\n"
+    "file: the nearest .tcptune.toml upward from the working directory, over\n"
+    "/etc/tcptune/tcptune.toml under --root (--config FILE, --no-config; see tcptune(8)).\n"
+    "\n"
+    "Formats: text (default), gcc, json (tcptune.lint/1), sarif (2.1.0), github, diff (a\n"
+    "patch of the mechanical fixes, for `git apply` or `patch -p1`), codeclimate (GitLab Code\n"
+    "Quality), checkstyle (XML).\n"
     "Exit: 0 clean, 1 findings at or above --fail-on (default warning), 2 malformed or\n"
     "unreadable input, 3 system error.\n";
 
@@ -41,17 +55,20 @@ const char* k_lint_usage =
 int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("lint options");
   std::vector<std::string> paths;
-  std::vector<std::string> excludes;
-  std::string kernel_opt;
-  std::string semantics_opt;
-  std::string fail_on = "warning";
-  opts.add_options()("help,h", "show this help")("kernel", po::value(&kernel_opt),
+  SettingOptions cli;
+  opts.add_options()("help,h", "show this help")("kernel", po::value(&cli.kernel),
                                                  "lint offline for kernel X.Y[.Z]")(
-      "semantics", po::value(&semantics_opt), "systemd or procps (default: what the host uses)")(
-      "fail-on", po::value(&fail_on), "lowest severity that fails: error, warning (default), info")(
-      "exclude", po::value(&excludes)->composing(),
-      "codes not to report, comma-separated (repeatable)")("path", po::value(&paths)->composing(),
-                                                           "files or directories");
+      "semantics", po::value(&cli.semantics), "systemd or procps (default: what the host uses)")(
+      "fail-on", po::value(&cli.fail_on),
+      "lowest severity that fails: error, warning (default), info")(
+      "severity", po::value(&cli.severity),
+      "lowest severity shown: error, warning, info (default)")(
+      "include", po::value(&cli.include)->composing(),
+      "only these codes, comma-separated (repeatable)")(
+      "exclude", po::value(&cli.exclude)->composing(),
+      "codes not to report, comma-separated (repeatable)")(
+      "whole-tree", "judge PATHs within the whole tree laid out like a root that holds them")(
+      "path", po::value(&paths)->composing(), "files or directories");
   po::positional_options_description pos;
   pos.add("path", -1);
   po::variables_map vm;
@@ -61,23 +78,20 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
     ctx.out << k_lint_usage;
     return 0;
   }
-  OutputFormat format = ctx.format({"text", "gcc", "json", "sarif", "github"});
-  Severity threshold = fail_on_option(fail_on);
+  OutputFormat format =
+      ctx.format({"text", "gcc", "json", "sarif", "github", "diff", "codeclimate", "checkstyle"});
+  ToolConfig config = load_tool_config(ctx);
 
   Catalog keys;
   CheckCatalog checks;
   ctx.load_catalogs(keys, checks);
 
+  ResolvedSettings settings = resolve_settings(ctx, config, cli, checks);
+  Severity threshold = settings.fail_on;
+  const std::string& kernel_opt = settings.kernel;
+  const std::string& semantics_opt = settings.semantics;
   LintOptions options;
-  for (const std::string& list : excludes) {
-    for (std::string_view code : split(list, ',')) {
-      std::string c(trim(code));
-      if (c.empty()) continue;
-      if (checks.find(c) == nullptr)
-        throw UsageError("--exclude: unknown code '" + c + "' (see tcptune rules)");
-      options.exclude.insert(c);
-    }
-  }
+  options.exclude = settings.filter.base.exclude;
 
   Semantics semantics = semantics_option(ctx, semantics_opt);
 
@@ -101,9 +115,55 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
     meta.kernel_source = "unknown";
   }
 
-  ConfigSet set =
-      paths.empty() ? load_host_config(ctx.fs, semantics) : load_explicit_config(paths, semantics);
+  // --whole-tree: the files given all belong to one tree laid out like a root; lint that
+  // tree's whole set (boot order, precedence) and keep the findings in the files given.
+  std::optional<std::string> tree;
+  if (vm.count("whole-tree") != 0 && !paths.empty()) {
+    std::set<std::string> roots;
+    std::string loose;
+    for (const std::string& p : paths) {
+      std::optional<std::string> r = tree_root_of(p);
+      if (r) {
+        roots.insert(*r);
+      } else if (loose.empty()) {
+        loose = p;
+      }
+    }
+    if (roots.size() == 1 && loose.empty()) {
+      tree = *roots.begin();
+    } else {
+      ctx.err << "tcptune: note: --whole-tree: "
+              << (loose.empty() ? "the files belong to " + std::to_string(roots.size()) +
+                                      " trees (" + join({roots.begin(), roots.end()}, ", ") + ")"
+                                : loose +
+                                      " is not in a sysctl.d directory of a tree laid out "
+                                      "like a root (DIR/etc/sysctl.d, DIR/usr/lib/sysctl.d, "
+                                      "DIR/etc/sysctl.conf, ...)")
+              << "; linting the files in the order given\n";
+    }
+  }
+  std::optional<RootFs> tree_fs;
+  if (tree) {
+    tree_fs.emplace(*tree);
+    if (!tree_fs->is_directory("/"))
+      throw UsageError("--whole-tree: " + *tree + ": not a directory");
+    if (settings.semantics.empty()) semantics = detect_semantics(*tree_fs);
+  }
+  ConfigSet set = tree            ? load_host_config(*tree_fs, semantics)
+                  : paths.empty() ? load_host_config(ctx.fs, semantics)
+                                  : load_explicit_config(paths, semantics);
   LintReport report = run_lint(set, keys, checks, options);
+  if (tree) {
+    std::string cwd = current_directory();
+    std::set<std::string> given;
+    for (const std::string& p : paths) given.insert(absolute_file(p, cwd));
+    std::vector<Finding> mine;
+    for (Finding& f : report.findings) {
+      if (given.count(absolute_file(f.file, cwd)) != 0) mine.push_back(std::move(f));
+    }
+    report.findings = std::move(mine);
+  }
+  report.findings = filter_findings(std::move(report.findings), settings.filter);
 
   ExitCode code = ExitCode::ok;
   for (const Finding& f : report.findings) {

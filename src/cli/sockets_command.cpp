@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "census/census.hpp"
+#include "cli/all_netns.hpp"
 #include "cli/commands.hpp"
 #include "cli/watch_command.hpp"
 #include "core/version.hpp"
@@ -17,7 +18,7 @@ namespace {
 
 const char* k_sockets_usage =
     "usage: tcptune sockets [--top N] [--netns NAME|PATH] [--source auto|netlink|proc]\n"
-    "                       [--sample auto|DURATION]\n"
+    "                       [--sample auto|DURATION] [--no-owners] [--all-netns]\n"
     "       tcptune sockets --watch [--interval S] [--count N] [--top N] [--netns NAME|PATH]\n"
     "\n"
     "A socket census: TCP states (IPv4 and IPv6), listeners with their accept queues and the\n"
@@ -30,9 +31,17 @@ const char* k_sockets_usage =
     "when the first snapshot shows something to rate; 0 takes one snapshot, and rates are then\n"
     "lower bounds (TIME_WAIT / 60). Under --root and --replay there is one snapshot.\n"
     "\n"
+    "Owners: for the groups the tables show, the processes holding their sockets (pid, command,\n"
+    "systemd unit or container, from /proc/PID/fd and /proc/PID/cgroup). TIME_WAIT has no owner:\n"
+    "it is attributed, marked inferred, to the processes that held the group's connections that\n"
+    "closed in the window, else to those holding established connections to the same\n"
+    "destination (or the listening socket). --no-owners skips the lookup.\n"
+    "\n"
     "Live hosts are read with one NETLINK_SOCK_DIAG dump per address family (falling back to\n"
     "/proc/net/tcp when the kernel has no sock_diag); under --root, DIR/proc/net/tcp{,6}.\n"
     "--netns enters /run/netns/NAME or a /proc/PID/ns/net path first (root only).\n"
+    "--all-netns: every network namespace, a section each, then a summary and the host\n"
+    "sysctl.d tuning of per-namespace keys that does not reach them.\n"
     "\n"
     "--watch refreshes every --interval seconds (default 2): on a terminal a full-screen view\n"
     "(states as bars, top destinations and listening ports with ports in use against capacity,\n"
@@ -62,7 +71,9 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
       "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)")(
       "watch", "a live view, refreshed every --interval seconds")(
       "interval", po::value(&interval), "seconds between --watch refreshes (default 2)")(
-      "count", po::value(&count), "--watch: stop after N refreshes (default: until q)");
+      "count", po::value(&count), "--watch: stop after N refreshes (default: until q)")(
+      "no-owners", "do not look up the processes owning the sockets")(
+      "all-netns", "every network namespace: a section each, a summary, tuning they miss");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -81,6 +92,11 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
     throw UsageError("--source must be auto, netlink or proc (got '" + source + "')");
   }
   const bool watch = vm.count("watch") != 0;
+  if (vm.count("all-netns") != 0) {
+    if (watch) throw UsageError("--watch shows one namespace at a time (key n): drop --all-netns");
+    if (!replay.empty()) throw UsageError("--replay is one recording: drop --all-netns");
+    return run_all_netns(ctx, "sockets", cmd_sockets, without_all_netns(args), false);
+  }
   if (!watch && (vm.count("interval") != 0 || vm.count("count") != 0))
     throw UsageError("--interval and --count go with --watch");
   if (watch) {
@@ -98,6 +114,8 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
     return run_watch(ctx, w);
   }
   SampleRequest sample = sample_option(sample_opt);
+  sample.owners = vm.count("no-owners") == 0;
+  sample.owner_top = top;
   enter_netns_option(ctx, netns);
   Result<CensusReport> rep = [&]() -> Result<CensusReport> {
     if (!replay.empty()) {
@@ -112,6 +130,7 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
     return take_sampled_census(ctx.fs, proc, src, sample);
   }();
   if (!rep.ok()) throw SystemFailure("socket census failed: " + rep.error().message());
+  if (ctx.summary != nullptr) note_census(rep.value(), *ctx.summary);
   SocketsMeta meta;
   meta.version = std::string(version());
   meta.netns = netns;

@@ -117,6 +117,8 @@ void load_generated_catalog(std::string_view text, const std::string& file, Cata
       fail("unknown type '" + std::string(f[1]) + "'");
       continue;
     }
+    k.kernel.kind = k.type;
+    k.kernel.count = k.count;
     if (k.count > 1 && k.type != KeyType::string && k.type != KeyType::other) {
       k.element = k.type;
       k.type = KeyType::vector;
@@ -132,6 +134,10 @@ void load_generated_catalog(std::string_view text, const std::string& file, Cata
     auto has = [&](char c) { return flags.find(c) != std::string_view::npos; };
     k.enforced = has('e');
     k.read_only = has('r');
+    if (k.enforced) {
+      k.kernel.min = k.min;
+      k.kernel.max = k.max;
+    }
     if (k.path.rfind("net/", 0) != 0) {
       k.netns = "n/a";
     } else if (has('c')) {
@@ -208,6 +214,18 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
       }
     }
     k.enforced = r.boolean("enforced", Field::optional).value_or(false);
+    k.kernel.kind = k.type == KeyType::enum_ || k.type == KeyType::bitmask ? KeyType::int_
+                    : k.type == KeyType::vector                            ? KeyType::int_
+                                                                           : k.type;
+    k.kernel.count = k.type == KeyType::vector ? k.count : 1;
+    if (k.enforced) {
+      k.kernel.min = k.min;
+      k.kernel.max = k.max;
+      if (k.type == KeyType::enum_ && !k.values.empty()) {
+        k.kernel.min = *std::min_element(k.values.begin(), k.values.end());
+        k.kernel.max = *std::max_element(k.values.begin(), k.values.end());
+      }
+    }
     k.default_value = r.string("default", Field::optional);
     k.default_note = r.string("default_note", Field::optional).value_or("");
     r.tables("default_history", Field::optional, [&](TableReader& h) {

@@ -25,20 +25,97 @@ namespace {
 
 constexpr std::size_t k_max_diagnostics = 200;
 
+// How systemd-sysctl (path_simplify) and procps (its path lookup) read a key that tcptune's
+// strict normalization refuses: a leading '/', empty and '.' components are dropped by both;
+// a trailing separator only by systemd; '..' is followed only by procps (the kernel resolves
+// it), and only while it stays inside /proc/sys.
+struct ProgramSpelling {
+  enum Kind { neither, both, systemd_only, procps_only } kind = neither;
+  std::string path;  ///< the path the program writes
+  std::string why;
+};
+
+ProgramSpelling program_spelling(std::string_view raw) {
+  ProgramSpelling r;
+  for (char c : raw) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == ' ' || c == '\t' || c == '=') return r;
+  }
+  std::size_t first = raw.find_first_of("./");
+  std::string t(raw);
+  if (first != std::string_view::npos && raw[first] == '.')
+    for (char& c : t) c = c == '.' ? '/' : c == '/' ? '.' : c;
+  bool leading = !t.empty() && t.front() == '/';
+  bool trailing = !t.empty() && t.back() == '/';
+  std::vector<std::string> comps;
+  bool dotdot = false;
+  bool escaped = false;
+  bool empty_or_dot = false;
+  std::vector<std::string_view> parts = split(t, '/');
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string_view c = parts[i];
+    if (c.empty() && ((i == 0 && leading) || (i + 1 == parts.size() && trailing))) continue;
+    if (c.empty() || c == ".") {
+      empty_or_dot = true;
+      continue;
+    }
+    if (c == "..") {
+      dotdot = true;
+      if (comps.empty()) {
+        escaped = true;
+      } else {
+        comps.pop_back();
+      }
+      continue;
+    }
+    comps.emplace_back(c);
+  }
+  if (comps.empty() || escaped) return r;
+  std::string path;
+  for (const std::string& c : comps) path += (path.empty() ? "" : "/") + c;
+  r.path = path;
+  std::vector<std::string> why;
+  if (leading) why.push_back("a leading '/' is dropped");
+  if (empty_or_dot) why.push_back("empty and '.' components are dropped");
+  if (trailing) why.push_back("the trailing separator is dropped");
+  if (dotdot) why.push_back("'..' is resolved by the kernel's path lookup");
+  r.why = join(why, "; ");
+  if (dotdot) {
+    r.kind = trailing ? ProgramSpelling::neither : ProgramSpelling::procps_only;
+  } else if (trailing) {
+    r.kind = ProgramSpelling::systemd_only;
+  } else {
+    r.kind = ProgramSpelling::both;
+  }
+  return r;
+}
+
 class Parser {
  public:
   Parser(std::string_view content, std::string path) : m_content(content) {
     m_out.path = std::move(path);
+    m_out.raw = std::string(content);
   }
 
   ParsedFile run() {
     // A NUL byte near the start means a binary file: one diagnostic, not one per line.
+    // (One NUL on a text line is not a binary file: both programs read the other lines, and
+    // the line up to the NUL; see parse_line.)
     std::string_view head = m_content.substr(0, 8192);
-    if (std::size_t nul = head.find('\0'); nul != std::string_view::npos) {
+    std::size_t first_nul = head.find('\0');
+    bool binary = false;
+    if (first_nul != std::string_view::npos) {
+      std::size_t bol = head.rfind('\n', first_nul);
+      bol = bol == std::string_view::npos ? 0 : bol + 1;
+      binary = std::count(head.begin(), head.end(), '\0') > 1 ||
+               head.substr(bol, first_nul - bol).find('=') == std::string_view::npos;
+    }
+    if (std::size_t nul = first_nul; binary) {
       int line = 1 + static_cast<int>(std::count(
                          head.begin(), head.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
       add(line, 1, "TT1007",
           "binary file (NUL byte at offset " + std::to_string(nul) + "); the file was not read");
+      m_out.lines_exact = false;
       return std::move(m_out);
     }
     std::size_t pos = 0;
@@ -48,6 +125,7 @@ class Parser {
         add(line_no + 1, 1, "TT1007",
             "more than " + std::to_string(k_max_diagnostics) +
                 " problems in this file; the rest of it was not read");
+        m_out.lines_exact = false;
         break;
       }
       std::size_t nl = m_content.find('\n', pos);
@@ -55,11 +133,16 @@ class Parser {
       std::string_view line = m_content.substr(pos, end - pos);
       pos = nl == std::string_view::npos ? m_content.size() : nl + 1;
       ++line_no;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (nl == std::string_view::npos) m_out.final_newline = false;
+      if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);
+        m_out.lines_exact = false;
+      }
       std::string_view lead = trim(line.substr(0, 64));
       bool comment = !lead.empty() && (lead.front() == '#' || lead.front() == ';');
       if (line.size() > k_max_line_bytes && !comment) {
         m_out.lines.emplace_back(line.substr(0, 200));
+        m_out.lines_exact = false;
         add(line_no, 1, "TT1008",
             "line is " + std::to_string(line.size()) + " bytes long, over the limit of " +
                 std::to_string(k_max_line_bytes) + "; it was not read");
@@ -129,8 +212,17 @@ class Parser {
   void parse_line(int line_no, std::string_view line) {
     if (const void* nul = std::memchr(line.data(), '\0', line.size()); nul != nullptr) {
       int c = static_cast<int>(static_cast<const char*>(nul) - line.data()) + 1;
-      add(line_no, c, "TT1007", "NUL byte in line; the line was not read");
-      return;
+      std::string_view before = line.substr(0, static_cast<std::size_t>(c - 1));
+      if (before.find('=') == std::string_view::npos) {
+        add(line_no, c, "TT1007", "NUL byte in line; the line was not read");
+        return;
+      }
+      // procps reads the line up to the NUL; systemd-sysctl ends the line there and reads
+      // the rest as a line of its own. Both write the assignment before it.
+      add(line_no, c, "TT1007",
+          "NUL byte in line: systemd-sysctl and sysctl --system both write the assignment "
+          "before it (systemd-sysctl reads the rest as another line); tcptune reads it too");
+      line = before;
     }
     std::string_view s = trim(line);
     if (s.empty()) return;
@@ -173,6 +265,36 @@ class Parser {
     }
     e.raw_key = std::string(raw_key);
     NormalizedKey nk = normalize_key(raw_key);
+    if (nk.problem != KeyProblem::none) {
+      ProgramSpelling ps = program_spelling(raw_key);
+      // Only a path tcptune itself accepts in its slashed form (at least two components, each
+      // a plain name): anything else keeps the strict finding below.
+      if (ps.kind != ProgramSpelling::neither &&
+          (ps.path.find('/') == std::string::npos ||
+           normalize_key(ps.path).problem != KeyProblem::none))
+        ps.kind = ProgramSpelling::neither;
+      if (ps.kind == ProgramSpelling::both) {
+        // Both programs write it: read it as they do, and say so.
+        nk = normalize_key(ps.path);
+        add(line_no, e.key_column, "TT1014",
+            "systemd-sysctl and sysctl --system both write '" + printable(raw_key) + "' as " +
+                nk.key + " (" + ps.why + "); tcptune reads it the same way",
+            Severity::info, false);
+        m_out.diagnostics.back().hint = "Write the key as " + nk.key;
+      } else if (ps.kind != ProgramSpelling::neither) {
+        std::string writes =
+            ps.kind == ProgramSpelling::systemd_only ? "systemd-sysctl" : "sysctl --system";
+        std::string refuses =
+            ps.kind == ProgramSpelling::systemd_only
+                ? "sysctl --system cannot stat it and skips it without a word (--system implies -e)"
+                : "systemd-sysctl refuses it (\"Invalid argument\") and fails";
+        add(line_no, e.key_column, ps.kind == ProgramSpelling::procps_only ? "TT1004" : "TT1003",
+            "key '" + printable(raw_key) + "': " + writes + " writes it as " +
+                path_to_key(ps.path) + " (" + ps.why + "), " + refuses +
+                "; tcptune does not read it");
+        return;
+      }
+    }
     if (nk.problem == KeyProblem::escapes_proc) {
       add(line_no, e.key_column, "TT1004",
           "key '" + printable(raw_key) + "' would escape /proc/sys: " + nk.reason);
@@ -190,8 +312,13 @@ class Parser {
       for (std::size_t i = 0; i < e.value.size(); ++i) {
         auto u = static_cast<unsigned char>(e.value[i]);
         if ((u < 0x20 && u != '\t') || u == 0x7f) {
-          add(line_no, e.value_column + static_cast<int>(i), "TT1005",
-              "control character 0x" + hex(u) + " in the value of " + e.key);
+          std::string msg = "control character 0x" + hex(u) + " in the value of " + e.key;
+          if (u == '\r')
+            msg +=
+                ": a CR alone ends the line for systemd-sysctl (it writes what comes before "
+                "and reads the rest as the next line); sysctl --system writes it all and the "
+                "kernel refuses it (EINVAL)";
+          add(line_no, e.value_column + static_cast<int>(i), "TT1005", msg);
           return;
         }
       }

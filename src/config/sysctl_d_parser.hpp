@@ -15,8 +15,9 @@
 
 namespace tcptune {
 
-/// Longest line read; longer lines are reported (TT1008) and skipped.
-inline constexpr std::size_t k_max_line_bytes = 4096;
+/// Longest line read; longer lines are reported (TT1008) and skipped. systemd-sysctl's own
+/// limit (LONG_LINE_MAX, 1 MiB): both programs apply lines over 4096 bytes.
+inline constexpr std::size_t k_max_line_bytes = 1024 * 1024;
 
 enum class EntryKind {
   assign,   ///< key = value
@@ -38,9 +39,14 @@ struct SysctlEntry {
 
 struct ParsedFile {
   std::string path;  ///< as shown to the user
+  std::string raw;   ///< the file's bytes (the boot model reads them as each program does)
   std::vector<SysctlEntry> entries;
-  std::vector<Finding> diagnostics;         ///< TT1xxx findings, in line order
-  std::vector<std::string> lines;           ///< the file's lines (CR stripped), for caret display
+  std::vector<Finding> diagnostics;  ///< TT1xxx findings, in line order
+  std::vector<std::string> lines;    ///< the file's lines (CR stripped), for caret display
+  /// `lines` are the file byte for byte (no CR stripped, no line cut short, the whole file read,
+  /// not binary): only then can a fix be written as a diff against it.
+  bool lines_exact = true;
+  bool final_newline = true;                ///< the last line ends with '\n' (or the file is empty)
   std::set<std::string> file_suppressions;  ///< codes disabled for the whole file
   std::map<int, std::set<std::string>> line_suppressions;  ///< entry line → codes disabled
   /// Directive codes with their position, so that unknown codes can be reported later.

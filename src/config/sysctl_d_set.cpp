@@ -219,8 +219,18 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
       continue;
     }
     for (const DirEntry& e : listing.value()) {
-      if (e.name.size() <= 5 || e.name.compare(e.name.size() - 5, 5, ".conf") != 0) continue;
-      if (e.type == EntryType::directory) continue;
+      // systemd (conf-files.c) skips hidden files; procps reads every name ending in .conf,
+      // ".conf" itself and ".hidden.conf" included.
+      if (e.name.size() < 5 || e.name.compare(e.name.size() - 5, 5, ".conf") != 0) continue;
+      if (semantics == Semantics::systemd && (e.name.size() == 5 || e.name[0] == '.')) continue;
+      if (e.type == EntryType::directory) {
+        // systemd-sysctl 252 tries to read it: "Failed to read file ..., ignoring: Is a
+        // directory", and exits 1; procps skips it. (Measured by tests/fidelity.)
+        if (semantics == Semantics::systemd)
+          set.program_errors.push_back({fs.host_path(dir + "/" + e.name),
+                                        "Failed to read file, ignoring: Is a directory", true});
+        continue;
+      }
       CandidateFile c;
       c.dir = dir;
       c.name = e.name;
@@ -271,6 +281,11 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
     if (!real.ok()) {
       f.shown = fs.host_path(f.path);
       set.findings.push_back(read_error(f.shown, real.error()));
+      // A dangling link: systemd-sysctl skips it silently, procps says "cannot open" and
+      // exits 1.
+      if (semantics == Semantics::procps && real.error().err == ENOENT)
+        set.program_errors.push_back(
+            {f.shown, "cannot open \"" + f.path + "\": No such file or directory", true});
       continue;
     }
     f.shown = fs.host_path(real.value());

@@ -73,6 +73,15 @@ struct ConfigSet {
   bool sysctl_conf_exists = false;
   bool sysctl_conf_linked = false;
   int sysctl_conf_parsed = -1;
+  /// What the boot program itself says about a file it cannot read, and whether that makes it
+  /// exit 1: systemd-sysctl on a directory named *.conf ("Is a directory"), procps on a
+  /// dangling link ("cannot open"). The boot model (tcptune config) reports them.
+  struct ProgramFileError {
+    std::string shown;
+    std::string message;
+    bool fails = true;
+  };
+  std::vector<ProgramFileError> program_errors;
 };
 
 /// Orders candidates: same-name override and masking, then by name across directories.

@@ -126,6 +126,20 @@ void Catalog::add(KeyInfo info) {
       // Curated over generated: the curated text wins, the observations stay.
       if (info.seen.empty()) info.seen = std::move(hint->second.seen);
       info.read_only = info.read_only || hint->second.read_only;
+      // The handler data comes from the kernel source; a curated enforced range was verified on
+      // a live kernel. Both hold: the kernel refuses what either refuses.
+      KernelLimits gen = hint->second.kernel;
+      if (gen.kind != KeyType::other) {
+        if (info.kernel.min && gen.min)
+          gen.min = std::max(*gen.min, *info.kernel.min);
+        else if (info.kernel.min)
+          gen.min = info.kernel.min;
+        if (info.kernel.max && gen.max)
+          gen.max = std::min(*gen.max, *info.kernel.max);
+        else if (info.kernel.max)
+          gen.max = info.kernel.max;
+        info.kernel = gen;
+      }
     }
     hint->second = std::move(info);
     return;

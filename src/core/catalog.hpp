@@ -39,6 +39,17 @@ struct PresenceAnswer {
   std::optional<KernelVersion> seen_in;  ///< the first version the key was seen in
 };
 
+/// What the kernel itself checks when the key is written (the handler's integer kind, the
+/// number of fields it parses, the range it refuses with EINVAL): the boot model's input. Unlike
+/// KeyInfo::min/max (the documented or meaningful range of a curated entry), this is only what
+/// a write really meets.
+struct KernelLimits {
+  KeyType kind = KeyType::other;    ///< int_, uint_, ulong_, string, port_list or other (unknown)
+  int count = 1;                    ///< integers parsed from a write (more are ignored)
+  std::optional<std::int64_t> min;  ///< EINVAL below (nullopt: the kind's own limit)
+  std::optional<std::int64_t> max;  ///< EINVAL above
+};
+
 struct KeyInfo {
   std::string name;  ///< dotted; a pattern has <...> segments (net.ipv4.conf.<if>.rp_filter)
   std::string path;  ///< relative /proc/sys path (with <...> segments for a pattern)
@@ -72,6 +83,7 @@ struct KeyInfo {
   bool pattern = false;         ///< path has a <...> segment
   bool read_only = false;       ///< mode 0444 (generated)
   bool partial_vector = false;  ///< a generated vector: fewer fields than `count` are accepted
+  KernelLimits kernel;          ///< what a write meets (generated handler data, curated ranges)
 
   /// The default on a given kernel (the current default when the kernel is unknown);
   /// nullopt when computed at boot.

@@ -1,5 +1,6 @@
 #include "core/cgroup_owner.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/text_util.hpp"
@@ -69,6 +70,7 @@ std::string CgroupOwner::label() const {
 }
 
 std::string cgroup_path_of(std::string_view text) {
+  std::string_view unified;
   std::string_view v1_systemd;
   std::string_view first;
   for (std::string_view line : split(text, '\n')) {
@@ -81,10 +83,14 @@ std::string cgroup_path_of(std::string_view text) {
     const std::string_view id = line.substr(0, c1);
     const std::string_view controllers = line.substr(c1 + 1, c2 - c1 - 1);
     const std::string_view path = line.substr(c2 + 1);
-    if (id == "0" && controllers.empty()) return std::string(path);
+    if (id == "0" && controllers.empty()) unified = path;
     if (controllers == "name=systemd") v1_systemd = path;
     if (first.empty()) first = path;
   }
+  // Hybrid hosts and some container runtimes leave the unified hierarchy at "/" while the
+  // name=systemd one holds the unit: the more specific path wins.
+  if (!unified.empty() && (unified != "/" || v1_systemd.empty() || v1_systemd == "/"))
+    return std::string(unified);
   return std::string(v1_systemd.empty() ? first : v1_systemd);
 }
 
@@ -100,11 +106,15 @@ CgroupOwner classify_cgroup(std::string_view path) {
       o.pod_uid = pod_uid_of(c);
       if (!o.pod_uid.empty()) continue;
     }
-    if (ends_with(c, ".scope")) {
-      const std::string_view stem = c.substr(0, c.size() - 6);
+    // "<prefix><id>.scope" (systemd driver), or "<prefix><id>" as CRI-O names a container's
+    // directory under the cgroupfs driver (/kubepods/burstable/pod<uid>/crio-<id>).
+    {
+      const bool scope = ends_with(c, ".scope");
+      const std::string_view stem = scope ? c.substr(0, c.size() - 6) : c;
       bool matched = false;
       for (const auto& sp : k_scope_prefixes) {
-        if (starts_with(stem, sp.prefix) && is_hex_id(stem.substr(sp.prefix.size()))) {
+        const std::string_view id = stem.substr(std::min(stem.size(), sp.prefix.size()));
+        if (starts_with(stem, sp.prefix) && is_hex_id(id) && (scope || id.size() == 64)) {
           o.runtime = std::string(sp.runtime);
           o.container = std::string(stem.substr(sp.prefix.size()));
           matched = true;

@@ -20,7 +20,8 @@ struct CgroupOwner {
 };
 
 /// The cgroup path of a process from the text of /proc/PID/cgroup: the unified (v2) line
-/// "0::/path", else the v1 "name=systemd" line, else the first line's path. "" when none.
+/// "0::/path" (unless it is "/" and the v1 "name=systemd" line is deeper, as on hybrid hosts),
+/// else the "name=systemd" line, else the first line's path. "" when none.
 std::string cgroup_path_of(std::string_view proc_pid_cgroup);
 
 /// Classifies a cgroup path as systemd and the container runtimes lay them out:
@@ -30,7 +31,7 @@ std::string cgroup_path_of(std::string_view proc_pid_cgroup);
 ///   /kubepods.slice/kubepods-burstable.slice/
 ///     kubepods-burstable-pod<uid_with_underscores>.slice/cri-containerd-<id>.scope
 ///   /kubepods/burstable/pod<uid>/<id>                          containerd (cgroupfs driver)
-///   .../crio-<id>.scope                                        cri-o
+///   .../crio-<id>.scope, /kubepods/<qos>/pod<uid>/crio-<id>     cri-o
 ///   /machine.slice/libpod-<id>.scope, .../libpod-<id>.scope    podman
 ///   /lxc.payload.<name>, /lxc/<name>                           lxc
 /// A container's unit is left empty (its scope is the container, not a service).

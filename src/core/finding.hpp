@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/owner.hpp"
+
 namespace tcptune {
 
 enum class Severity { info = 0, warning = 1, error = 2 };
@@ -21,6 +23,22 @@ std::optional<Severity> parse_severity(std::string_view text);
 
 using EvidenceValue = std::variant<std::int64_t, double, std::string, bool>;
 using Evidence = std::vector<std::pair<std::string, EvidenceValue>>;
+
+/// One edit of a mechanical fix: line `line` (1-based) of the finding's file is replaced by
+/// `replacement` (zero lines: the line is deleted; two lines: a comment moved above it, ...).
+struct LineEdit {
+  int line = 0;
+  std::string original;                  ///< the line as read, for the diff and for checks
+  std::vector<std::string> replacement;  ///< lines without their newline
+  bool final_newline = true;  ///< false for the last line of a file that does not end in '\n'
+};
+
+/// A fix that needs no judgement (delete the line, restore the default, fix the parity,
+/// correct a typo that has exactly one suggestion): what `lint --format diff` writes.
+struct Fix {
+  std::string description;      ///< "Delete the line", "Set 60 (the default)", ...
+  std::vector<LineEdit> edits;  ///< in the finding's file, by line
+};
 
 struct Finding {
   std::string code;  ///< "TTnnnn"
@@ -34,8 +52,13 @@ struct Finding {
   std::string source_line;           ///< the text of `line`, for the caret display
   Evidence evidence;
   std::string hint;
+  /// The processes owning the sockets the finding is about (check with a census); empty when
+  /// not looked up or not found.
+  std::vector<SocketOwner> owners;
   /// True for malformed input (syntax, unreadable file): the command exits 2, not 1.
   bool invalid_input = false;
+  /// A mechanical fix, when there is one (lint only).
+  std::optional<Fix> fix;
 };
 
 /// A problem in tcptune's own data files (rules/, profiles/, the generated catalog): TT0001,

@@ -191,3 +191,105 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
 }
 
 }  // namespace tcptune
+
+namespace tcptune {
+
+namespace {
+
+/// Length of the ANSI escape sequence at s[i] (ESC [ params final), 0 when there is none.
+std::size_t escape_length(std::string_view s, std::size_t i) {
+  if (s[i] != '\033' || i + 1 >= s.size() || s[i + 1] != '[') return 0;
+  std::size_t j = i + 2;
+  while (j < s.size() &&
+         (static_cast<unsigned char>(s[j]) < 0x40 || static_cast<unsigned char>(s[j]) > 0x7e))
+    ++j;
+  return j < s.size() ? j - i + 1 : s.size() - i;
+}
+
+bool is_caret_line(std::string_view line) {
+  bool mark = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (std::size_t n = escape_length(line, i); n > 0) {
+      i += n - 1;
+    } else if (line[i] == '^' || line[i] == '~') {
+      mark = true;
+    } else if (line[i] != ' ') {
+      return false;
+    }
+  }
+  return mark;
+}
+
+}  // namespace
+
+std::size_t display_width(std::string_view line) {
+  std::size_t cols = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (std::size_t n = escape_length(line, i); n > 0) {
+      i += n - 1;
+    } else if ((static_cast<unsigned char>(line[i]) & 0xc0) != 0x80) {
+      ++cols;
+    }
+  }
+  return cols;
+}
+
+std::string wrap_line(std::string_view line, std::size_t width) {
+  if (width == 0 || display_width(line) <= width) return std::string(line);
+  std::size_t indent = 0;
+  while (indent < line.size() && line[indent] == ' ') ++indent;
+  std::size_t hang = indent == 0 ? 4 : indent + 2;
+  if (hang * 2 > width) hang = std::min(indent, width / 2);
+  std::string out(line.substr(0, indent));
+  std::size_t col = indent;
+  bool line_has_word = false;
+  std::size_t i = indent;
+  while (i < line.size()) {
+    std::size_t spaces_end = i;
+    while (spaces_end < line.size() && line[spaces_end] == ' ') ++spaces_end;
+    std::size_t word_end = spaces_end;
+    while (word_end < line.size() && line[word_end] != ' ') ++word_end;
+    if (word_end == spaces_end) break;  // trailing spaces: dropped
+    std::string_view spaces = line.substr(i, spaces_end - i);
+    std::string_view word = line.substr(spaces_end, word_end - spaces_end);
+    std::size_t w = display_width(word);
+    if (line_has_word && col + spaces.size() + w > width) {
+      out += '\n';
+      out.append(hang, ' ');
+      col = hang;
+    } else {
+      out += spaces;
+      col += spaces.size();
+    }
+    out += word;
+    col += w;
+    line_has_word = true;
+    i = word_end;
+  }
+  return out;
+}
+
+std::string wrap_text(std::string_view text, std::size_t width) {
+  if (width == 0) return std::string(text);
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) {
+      lines.push_back(text.substr(start));
+      break;
+    }
+    lines.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  std::string out;
+  out.reserve(text.size() + text.size() / 16);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    bool excerpt = (i + 1 < lines.size() && is_caret_line(lines[i + 1])) || is_caret_line(lines[i]);
+    out += excerpt ? std::string(lines[i]) : wrap_line(lines[i], width);
+    if (i + 1 < lines.size()) out += '\n';
+  }
+  return out;
+}
+
+}  // namespace tcptune

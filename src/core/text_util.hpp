@@ -51,6 +51,21 @@ std::string cat(const Parts&... parts) {
   return out;
 }
 
+/// Columns a line takes on a terminal: ANSI escape sequences (CSI ... final byte) take none,
+/// every UTF-8 code point one.
+std::size_t display_width(std::string_view line);
+
+/// One line (no newline in it) wrapped to `width` columns at spaces, never inside a word: a
+/// word longer than the room stays whole on a line of its own. Continuation lines start with a
+/// hanging indent: 4 columns for a line that starts at column 0, the line's own indent + 2
+/// otherwise. The result has no trailing newline. A line that fits, or width 0, is returned as
+/// is.
+std::string wrap_line(std::string_view line, std::size_t width);
+
+/// Every line of `text` wrapped by wrap_line, except a source excerpt and its caret line (a
+/// line of spaces and '^' or '~'), whose columns must stay aligned.
+std::string wrap_text(std::string_view text, std::size_t width);
+
 /// Joins with a separator.
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 

@@ -5,6 +5,8 @@
 
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
+#include "engine/boot_model.hpp"
+#include "engine/lint_fix.hpp"
 #include "engine/value_check.hpp"
 
 namespace tcptune {
@@ -54,6 +56,7 @@ class Linter {
     for (int pi : order) check_file(m_set.parsed[static_cast<std::size_t>(pi)]);
     check_globs();
     check_cross_keys();
+    check_coupled_writes();
     check_precedence();
     report_dropped();
 
@@ -125,7 +128,7 @@ class Linter {
   }
 
   void at_entry(const ParsedFile& p, const SysctlEntry& e, const char* code, std::string message,
-                Evidence evidence = {}, bool at_value = false) {
+                Evidence evidence = {}, bool at_value = false, const std::string& suggestion = {}) {
     Finding f;
     f.code = code;
     f.message = std::move(message);
@@ -135,6 +138,7 @@ class Linter {
     f.line = e.line;
     f.column = at_value ? e.value_column : e.key_column;
     f.evidence = std::move(evidence);
+    f.fix = lint_fix(f, p, e, m_keys, m_opt.kernel, suggestion);
     push(std::move(f), &p, e.line);
   }
 
@@ -203,7 +207,15 @@ class Linter {
   }
 
   void check_file(const ParsedFile& p) {
-    for (const Finding& d : p.diagnostics) push(d, &p, 0);
+    for (const Finding& d : p.diagnostics) {
+      Finding f = d;
+      if (f.code == "TT1011") {  // an empty value: the one parser finding with a mechanical fix
+        for (const SysctlEntry& e : p.entries) {
+          if (e.line == f.line) f.fix = lint_fix(f, p, e, m_keys, m_opt.kernel, {});
+        }
+      }
+      push(std::move(f), &p, 0);
+    }
     for (const auto& dc : p.directive_codes) {
       if (m_checks.find(dc.code) == nullptr) {
         Finding f;
@@ -290,11 +302,13 @@ class Linter {
                        "stat\", exit 1)" +
                        tail);
         } else if (!sug.empty()) {
-          at_entry(p, e, "TT2006", e.key + " does not exist on " + kernel_text() + tail);
+          at_entry(p, e, "TT2006", e.key + " does not exist on " + kernel_text() + tail, {}, false,
+                   sug);
         }
         return;
       }
-      at_entry(p, e, "TT2001", e.key + " does not exist on " + kernel_text() + why + tail);
+      at_entry(p, e, "TT2001", e.key + " does not exist on " + kernel_text() + why + tail, {},
+               false, sug);
       return;
     }
     // Offline: the catalog is all we know.
@@ -318,7 +332,8 @@ class Linter {
     }
     std::string sug = m_keys.suggest(e.key);
     if (!sug.empty()) {
-      at_entry(p, e, "TT2006", e.key + " is not a key tcptune knows; did you mean " + sug + "?");
+      at_entry(p, e, "TT2006", e.key + " is not a key tcptune knows; did you mean " + sug + "?", {},
+               false, sug);
     } else {
       at_entry(p, e, "TT2002",
                e.key + " is not in tcptune's catalog; whether it exists on " + kernel_text() +
@@ -396,6 +411,37 @@ class Linter {
   const EffectiveKey* effective(const std::string& path) const {
     auto it = m_res.keys.find(path);
     return it == m_res.keys.end() ? nullptr : &it->second;
+  }
+
+  // Keys the kernel checks against each other at the time of the write (ipfrag_high_thresh
+  // against ipfrag_low_thresh, ip_unprivileged_port_start against ip_local_port_range): the
+  // boot model plays the writes in the program's order over the live values. Live mode only
+  // (offline there are no values to start from); ip_local_port_range has its own check (TT4002).
+  void check_coupled_writes() {
+    if (m_opt.live == nullptr) return;
+    BootModel bm = simulate_boot(
+        m_set, *m_opt.live, [](const std::string&) { return true; }, &m_keys);
+    for (const auto& [path, k] : bm.keys) {
+      if (path == "net/ipv4/ip_local_port_range") continue;
+      for (const BootWrite& w : k.refused) {
+        if (w.reason.find("at the time of the write") == std::string::npos) continue;
+        const ParsedFile* file = nullptr;
+        for (const ParsedFile& pf : m_set.parsed)
+          if (pf.path == w.file) file = &pf;
+        Finding f;
+        f.code = "TT3002";
+        f.key = k.key;
+        f.value = w.value;
+        f.file = w.file;
+        f.line = w.line;
+        f.column = 1;
+        f.message = k.key + " = '" + w.value + "': " + w.reason.substr(w.reason.find(':') + 2) +
+                    "; the kernel rejects it with EINVAL and keeps the old value (" +
+                    (m_set.semantics == Semantics::systemd ? "systemd-sysctl" : "sysctl --system") +
+                    " write order)";
+        push(std::move(f), file, w.line);
+      }
+    }
   }
 
   void check_cross_keys() {

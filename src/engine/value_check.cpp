@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/text_util.hpp"
+#include "engine/boot_model.hpp"
 
 namespace tcptune {
 
@@ -43,6 +44,10 @@ std::string normalize_value(const std::string& value) {
 
 namespace {
 
+bool integer_kind(KeyType t) {
+  return t == KeyType::int_ || t == KeyType::uint_ || t == KeyType::ulong_;
+}
+
 std::string range_text(const KeyInfo& k) {
   if (k.type == KeyType::enum_) {
     std::vector<std::string> v;
@@ -61,15 +66,16 @@ std::string range_text(const KeyInfo& k) {
   return "";
 }
 
-std::optional<ValueProblem> out_of_range(const KeyInfo& k, const std::string& shown) {
+std::optional<ValueProblem> out_of_range(const KeyInfo& k, const std::string& shown,
+                                         bool enforced) {
   std::string want = range_text(k);
-  if (k.enforced) {
+  if (enforced) {
     return ValueProblem{"TT3002",
                         k.name + " = " + shown + " is out of range: it must be " + want +
                             "; the kernel rejects it with EINVAL and keeps the old value"};
   }
   return ValueProblem{"TT3003", k.name + " = " + shown + " is outside the meaningful range (" +
-                                    want + "); the kernel accepts it silently"};
+                                    want + "); the kernel accepts it"};
 }
 
 bool in_range(const KeyInfo& k, std::int64_t v) {
@@ -79,6 +85,40 @@ bool in_range(const KeyInfo& k, std::int64_t v) {
   if (k.min && v < *k.min) return false;
   if (k.max && v > *k.max) return false;
   return true;
+}
+
+// What the kernel does with the write, from the handler data of the catalog (the same judgement
+// as `tcptune config`, measured against the live kernel by tests/fidelity): nullopt when the
+// kernel takes the value as written (the type and range checks below then apply). Verified on
+// 6.18: `tcp_keepalive_probes = 300` is EINVAL (a u8 handler); `tcp_fin_timeout = 56 # note`
+// stores 56 (the integer parser stops at the blank after the number); `1210;x` is EINVAL.
+std::optional<ValueProblem> kernel_check(const KeyInfo& k, const std::string& value,
+                                         const std::string& shown) {
+  if (!integer_kind(k.kernel.kind) || k.pattern) return std::nullopt;
+  KernelVerdict v = kernel_write(k.path, value, "", {}, &k, NetnsKind::initial);
+  if (!v.error.empty()) {
+    std::string why = v.error.substr(v.error.find(':') + 2);
+    bool range = why.find("outside") != std::string::npos ||
+                 why.find("does not fit") != std::string::npos ||
+                 why.find("negative") != std::string::npos;
+    if (!range) return std::nullopt;  // not an integer: the type check below says so (TT3001)
+    return ValueProblem{"TT3002",
+                        k.name + " = " + shown + ": " + why +
+                            "; the kernel rejects it with EINVAL and keeps the old value"};
+  }
+  // Accepted: text after the numbers the handler reads is ignored by the kernel.
+  std::vector<std::string_view> f = split_ws(value);
+  std::size_t n = static_cast<std::size_t>(std::max(1, k.kernel.count));
+  if (v.value && f.size() > n) {
+    std::vector<std::string> kept(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
+    std::string rest(f[n].data(), value.data() + value.size() - f[n].data());
+    for (const std::string& x : kept)
+      if (auto i = parse_kernel_int(x); i && !in_range(k, *i)) return out_of_range(k, shown, false);
+    std::string head = k.name + " = " + shown + ": both programs write the whole text; the kernel ";
+    return ValueProblem{"TT1014", head + "keeps " + join(kept, " ") + " and ignores '" + rest +
+                                      "' (there are no inline comments in sysctl.d)"};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -99,6 +139,7 @@ std::optional<ValueProblem> check_value(const KeyInfo& k, const std::string& val
     default:
       break;
   }
+  if (std::optional<ValueProblem> p = kernel_check(k, value, shown)) return *p;
   std::vector<std::string_view> fields = split_ws(value);
   std::size_t want = k.type == KeyType::vector ? static_cast<std::size_t>(k.count) : 1;
   // A generated vector is an array handler: the kernel stores the fields given and keeps the
@@ -134,7 +175,10 @@ std::optional<ValueProblem> check_value(const KeyInfo& k, const std::string& val
                         std::string(to_string(k.type)) +
                         " type; the kernel rejects it with EINVAL and keeps the old value"};
     }
-    if (!in_range(k, *v)) return out_of_range(k, shown);
+    // With the handler's data, the kernel check above has already refused what the kernel
+    // refuses: a value outside the range here is one the kernel takes.
+    if (!in_range(k, *v))
+      return out_of_range(k, shown, k.enforced && !(integer_kind(k.kernel.kind) && !k.pattern));
   }
   return std::nullopt;
 }

@@ -1,5 +1,7 @@
 #include "render/apply_render.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "core/text_util.hpp"
 #include "render/check_render.hpp"
 #include "render/findings_render.hpp"
@@ -24,6 +26,11 @@ std::string indent(const std::string& text, const std::string& prefix) {
 }
 
 std::string mode_text(const ApplyReport& r) {
+  if (r.mode == "live-only" && r.implicit_netns)
+    return "live values only: tcptune runs in network namespace " + r.netns +
+           ", not the initial one, and the sysctl.d fragment would retune the whole host at "
+           "boot (--persist writes it anyway; for the namespace's container or pod, the "
+           "snippet below)";
   if (r.mode == "live-only")
     return r.netns.empty() ? "live values only" : "live values in network namespace " + r.netns;
   if (r.mode == "persist-only") return "sysctl.d fragment only";
@@ -83,6 +90,9 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
       y += "      value: \"" + p.value + "\"\n";
     }
     out += indent(y, "  ");
+    std::string flags;
+    for (const PodSysctl& p : r.kubernetes) flags += " --sysctl " + p.key + "=" + p.value;
+    out += "  A container: docker run" + flags + " ... (podman and nerdctl take the same flags).\n";
   }
   out += "\n";
   for (const std::string& x : r.refusals)
@@ -137,7 +147,8 @@ Json apply_json(const ApplyReport& r) {
   } else {
     j["fragment"] = {{"path", r.fragment_path},
                      {"write", r.fragment_write},
-                     {"text", r.fragment_text ? Json(*r.fragment_text) : Json(nullptr)}};
+                     {"text", r.fragment_text ? Json(*r.fragment_text) : Json(nullptr)},
+                     {"current", r.fragment_current ? Json(*r.fragment_current) : Json(nullptr)}};
   }
   Json shadows = Json::array();
   for (const Shadow& s : r.shadows) {
@@ -174,20 +185,39 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
   if (format == OutputFormat::json) {
     Json j;
     j["schema"] = "tcptune.rollback/1";
-    j["transaction"] = r.transaction;
-    j["profile"] = r.profile;
+    j["transaction"] = r.transaction.empty() ? Json(nullptr) : Json(r.transaction);
+    j["profile"] = r.profile.empty() ? Json(nullptr) : Json(r.profile);
     j["result"] = r.result;
     j["forced"] = r.forced;
     j["drift"] = r.drift;
     j["restored"] = r.restored;
     j["left"] = r.left;
     j["notes"] = r.notes;
+    j["dry_run"] = r.dry_run;
+    if (r.dry_run) {
+      Json changes = Json::array();
+      for (const RollbackPreview::Key& k : r.preview.keys)
+        changes.push_back({{"key", k.key},
+                           {"current", k.current ? Json(*k.current) : Json(nullptr)},
+                           {"restore", k.restore}});
+      j["changes"] = changes;
+      const RollbackPreview& p = r.preview;
+      j["fragment"] =
+          p.fragment_change
+              ? Json{{"path", p.fragment_path},
+                     {"current", p.fragment_current ? Json(*p.fragment_current) : Json(nullptr)},
+                     {"restore", p.fragment_restore ? Json(*p.fragment_restore) : Json(nullptr)}}
+              : Json(nullptr);
+    }
     j["exit_code"] = r.exit_code;
     return dump_json(j);
   }
   std::string out;
-  out += st.bold("tcptune rollback") + ": transaction " + r.transaction + " (profile " + r.profile +
-         ")\n";
+  out +=
+      st.bold("tcptune rollback") +
+      (r.transaction.empty() ? std::string(": no transaction")
+                             : ": transaction " + r.transaction + " (profile " + r.profile + ")") +
+      "\n";
   if (!r.drift.empty()) {
     out +=
         (r.forced ? "changed since the transaction (--force: restoring anyway):\n"
@@ -196,7 +226,19 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
     if (!r.forced) out += "Nothing was changed. --force restores the values before it anyway.\n";
   }
   for (const std::string& x : r.restored) out += "  restored " + x + "\n";
+  if (r.dry_run && r.result == "dry-run") {
+    for (const RollbackPreview::Key& k : r.preview.keys)
+      out += "  would restore " + k.key + " = " + k.restore + " (now " +
+             (k.current ? "'" + *k.current + "'" : std::string("unreadable")) + ")\n";
+    if (r.preview.fragment_change)
+      out += "  would " +
+             std::string(r.preview.fragment_restore ? "restore the previous " : "remove the ") +
+             "fragment " + r.fragment_shown + "\n";
+    if (r.preview.keys.empty() && !r.preview.fragment_change)
+      out += "  nothing to restore: everything is as before the transaction\n";
+  }
   for (const std::string& x : r.notes) out += "  note: " + x + "\n";
+  if (r.dry_run && r.result != "refused") out += "Nothing was changed (--dry-run).\n";
   if (r.result == "rolled-back") {
     out += st.green("rolled back") + ": the state before transaction " + r.transaction +
            " is restored.\n";

@@ -9,6 +9,7 @@
 #include "apply/fragment.hpp"
 #include "apply/journal.hpp"
 #include "apply/plan.hpp"
+#include "apply/transaction.hpp"
 #include "engine/profiles.hpp"
 #include "render/lint_render.hpp"
 #include "render/style.hpp"
@@ -21,16 +22,20 @@ struct ApplyReport {
   std::vector<std::string> profile_chain;
   std::string mode;  ///< "live+persist" | "live-only" | "persist-only"
   std::string netns;
+  /// apply ran inside a non-initial network namespace without --netns or --persist: `netns` is
+  /// its "dev:ino", and only its live values are changed.
+  bool implicit_netns = false;
   bool dry_run = false;
   std::string transaction;  ///< "" when none was started
   /// nothing-to-do | dry-run | committed | rolled-back | rollback-failed | refused
   std::string result;
   std::vector<Change> changes;
   std::vector<PlanNote> notes;
-  std::string fragment_path;                 ///< in-root; "" when no fragment is involved
-  std::string fragment_shown;                ///< host path
-  std::optional<std::string> fragment_text;  ///< what is (or would be) written
-  bool fragment_write = false;               ///< the fragment is (or would be) written
+  std::string fragment_path;                    ///< in-root; "" when no fragment is involved
+  std::string fragment_shown;                   ///< host path
+  std::optional<std::string> fragment_text;     ///< what is (or would be) written
+  std::optional<std::string> fragment_current;  ///< its content now; nullopt: no file
+  bool fragment_write = false;                  ///< the fragment is (or would be) written
   std::vector<Shadow> shadows;
   bool shadows_allowed = false;
   std::vector<std::string> refusals;  ///< why apply did not start
@@ -52,6 +57,9 @@ struct RollbackReport {
   std::vector<std::string> restored;
   std::vector<std::string> left;
   std::vector<std::string> notes;  ///< e.g. the transaction's network namespace is gone
+  bool dry_run = false;            ///< --dry-run: `preview` is what it would restore
+  RollbackPreview preview;
+  std::string fragment_shown;  ///< host path of preview.fragment_path
   int exit_code = 0;
 };
 

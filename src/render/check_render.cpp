@@ -3,8 +3,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "census/socket_record.hpp"
 #include "render/findings_render.hpp"
+#include "render/report_formats.hpp"
 
 namespace tcptune {
 
@@ -165,6 +168,10 @@ std::string text_report(const CheckReport& r, const Style& st) {
     out += changes_text(r.plan.changes, st);
   }
   for (const PlanNote& n : r.plan.notes) out += st.dim("note: " + n.key + ": " + n.message) + "\n";
+  if (!r.quiet) {
+    std::string footer = render_help_footer(r.findings, r.checks, st);
+    if (!footer.empty()) out += "\n" + footer;
+  }
   return out;
 }
 
@@ -278,6 +285,10 @@ std::string render_check(const CheckReport& r, OutputFormat format, const Style&
       for (const Finding& f : r.findings) out += render_finding_gcc(f, r.proc_dir);
       return out;
     }
+    case OutputFormat::codeclimate:
+      return render_codeclimate(r.findings, r.proc_dir);
+    case OutputFormat::checkstyle:
+      return render_checkstyle(r.findings, r.version, r.proc_dir);
     default:
       return text_report(r, style);
   }

@@ -34,8 +34,9 @@ struct CheckReport {
   Plan plan;
   std::string semantics;
   int exit_code = 0;
-  bool quiet = false;              ///< -q: text output leaves info findings out
-  std::string proc_dir = "/proc";  ///< /proc on this machine (DIR/proc under --root), for gcc
+  bool quiet = false;                    ///< -q: text output leaves info findings out
+  std::string proc_dir = "/proc";        ///< /proc on this machine (DIR/proc under --root), for gcc
+  const CheckCatalog* checks = nullptr;  ///< titles for the text footer (may be null)
 };
 
 /// The diff lines of a plan ("- key = current" / "+ key = target", persisted, why).

@@ -1,11 +1,13 @@
 #pragma once
 /// Renders findings in the line-oriented formats shared by every command, and as JSON /
-/// SARIF objects. nlohmann_json is used only in src/render.
+/// SARIF objects. nlohmann_json is used only in src/render (and explain_command.cpp): this
+/// header declares Json with nlohmann/json_fwd.hpp, so that a file which only passes findings
+/// around does not compile the whole library; the files that build JSON include it.
 
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/catalog.hpp"
 #include "core/finding.hpp"
@@ -24,11 +26,25 @@ std::string render_finding_text(const Finding& f, const Style& style, bool with_
 /// read: a key's live value at PROC/sys/<key path>, a socket census finding at PROC/net/tcp
 /// (the socket table the census summarises). `proc_dir` is /proc, or DIR/proc under --root.
 std::string render_finding_gcc(const Finding& f, const std::string& proc_dir = "/proc");
+/// The file a finding is about: its own, or for one without a file the pseudo-file where its
+/// evidence is read (PROC/sys/<key path>, PROC/net/tcp), as gcc format and SARIF place it.
+std::string finding_file(const Finding& f, const std::string& proc_dir = "/proc");
+/// The page of a code: the build-time base URL (CMake TCPTUNE_HELP_BASE_URL; default the
+/// installed docs/codes.md#) followed by the code. SARIF helpUri, JSON help_uri, text footer.
+std::string help_uri(std::string_view code);
+/// SARIF tool.driver.informationUri (CMake TCPTUNE_INFORMATION_URI).
+std::string information_uri();
+/// ShellCheck's last lines: "For more information:" and one "  URI -- title" per code seen
+/// (sorted); "" when there is no finding. `checks` may be null (no titles).
+std::string render_help_footer(const std::vector<Finding>& findings, const CheckCatalog* checks,
+                               const Style& style);
 /// GitHub Actions workflow command (`::error file=...,line=...::message`).
 std::string render_finding_github(const Finding& f);
 
 /// The finding as the JSON object of every tcptune schema (stable key order).
 Json finding_json(const Finding& f);
+/// [{pid, comm, unit, container, runtime, pod, sockets, inferred, basis}] (docs/json.md).
+Json owners_json(const std::vector<SocketOwner>& owners);
 
 /// A SARIF 2.1.0 log for the findings. Rules come from the check catalog (every code used).
 Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,

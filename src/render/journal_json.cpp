@@ -131,6 +131,7 @@ std::string journal_to_json(const JournalEntry& e) {
   j["pid"] = e.pid;
   j["netns"] = e.netns.empty() ? ojson(nullptr) : ojson(e.netns);
   j["netns_id"] = e.netns_id.empty() ? ojson(nullptr) : ojson(e.netns_id);
+  j["netns_cookie"] = e.netns_cookie ? ojson(*e.netns_cookie) : ojson(nullptr);
   if (e.fragment) {
     ojson f;
     f["path"] = e.fragment->path;
@@ -149,22 +150,32 @@ std::string journal_to_json(const JournalEntry& e) {
     o["before"] = opt_str(k.before);
     o["before_raw_base64"] = opt_b64(k.before_raw);
     o["target"] = k.target;
+    o["after"] = opt_str(k.after);
     keys.push_back(o);
   }
   j["keys"] = keys;
+  ojson side = ojson::array();
+  for (const JournalSide& s : e.side) {
+    ojson o;
+    o["path"] = s.path;
+    o["before"] = s.before;
+    o["after"] = opt_str(s.after);
+    side.push_back(o);
+  }
+  j["side"] = side;
   if (!e.edits.empty()) {
     ojson edits = ojson::array();
-    for (const JournalFileEdit& f : e.edits) {
+    for (const JournalFileEdit& fe : e.edits) {
       ojson o;
-      o["path"] = f.path;
-      o["kind"] = f.kind;
-      o["masks"] = f.masks.empty() ? ojson(nullptr) : ojson(f.masks);
-      o["previous_base64"] = opt_b64(f.previous);
-      o["previous_mode"] = f.previous_mode;
-      o["previous_uid"] = f.previous_uid;
-      o["previous_gid"] = f.previous_gid;
-      o["written_base64"] = base64_encode(f.written);
-      o["disabled"] = f.disabled;
+      o["path"] = fe.path;
+      o["kind"] = fe.kind;
+      o["masks"] = fe.masks.empty() ? ojson(nullptr) : ojson(fe.masks);
+      o["previous_base64"] = opt_b64(fe.previous);
+      o["previous_mode"] = fe.previous_mode;
+      o["previous_uid"] = fe.previous_uid;
+      o["previous_gid"] = fe.previous_gid;
+      o["written_base64"] = base64_encode(fe.written);
+      o["disabled"] = fe.disabled;
       edits.push_back(o);
     }
     j["edits"] = edits;
@@ -199,6 +210,11 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
     e.pid = pid.get<long>();
     e.netns = opt(j, "netns").value_or("");
     if (j.contains("netns_id")) e.netns_id = opt(j, "netns_id").value_or("");
+    if (j.contains("netns_cookie") && !field(j, "netns_cookie").is_null()) {
+      const ojson& c = field(j, "netns_cookie");
+      if (!c.is_number_unsigned()) throw Bad{"'netns_cookie' must be a non-negative integer"};
+      e.netns_cookie = c.get<std::uint64_t>();
+    }
     if (j.contains("seq")) {
       const ojson& seq = field(j, "seq");
       if (!seq.is_number_integer() || seq.get<long>() < 0)
@@ -225,30 +241,43 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
       jk.before = opt(k, "before");
       if (k.contains("before_raw_base64")) jk.before_raw = opt_bytes(k, "before_raw_base64");
       jk.target = str(k, "target");
+      if (k.contains("after")) jk.after = opt(k, "after");
       e.keys.push_back(std::move(jk));
+    }
+    if (j.contains("side")) {
+      const ojson& side = field(j, "side");
+      if (!side.is_array()) throw Bad{"'side' must be an array"};
+      for (const ojson& s : side) {
+        JournalSide js;
+        js.path = str(s, "path");
+        js.before = str(s, "before");
+        if (s.contains("after")) js.after = opt(s, "after");
+        e.side.push_back(std::move(js));
+      }
     }
     if (j.contains("edits")) {
       const ojson& edits = field(j, "edits");
       if (!edits.is_array()) throw Bad{"'edits' must be an array"};
       for (const ojson& o : edits) {
-        JournalFileEdit f;
-        f.path = str(o, "path");
-        f.kind = str(o, "kind");
-        if (f.kind != "edit" && f.kind != "mask") throw Bad{"unknown edit kind '" + f.kind + "'"};
-        f.masks = opt(o, "masks").value_or("");
-        f.previous = opt_bytes(o, "previous_base64");
+        JournalFileEdit fe;
+        fe.path = str(o, "path");
+        fe.kind = str(o, "kind");
+        if (fe.kind != "edit" && fe.kind != "mask")
+          throw Bad{"unknown edit kind '" + fe.kind + "'"};
+        fe.masks = opt(o, "masks").value_or("");
+        fe.previous = opt_bytes(o, "previous_base64");
         for (const char* n : {"previous_mode", "previous_uid", "previous_gid"}) {
           if (!field(o, n).is_number_integer() || field(o, n).get<long>() < 0)
             throw Bad{"'" + std::string(n) + "' must be a non-negative integer"};
         }
-        f.previous_mode = o.at("previous_mode").get<int>() & 07777;
-        f.previous_uid = o.at("previous_uid").get<long>();
-        f.previous_gid = o.at("previous_gid").get<long>();
+        fe.previous_mode = o.at("previous_mode").get<int>() & 07777;
+        fe.previous_uid = o.at("previous_uid").get<long>();
+        fe.previous_gid = o.at("previous_gid").get<long>();
         std::optional<std::string> w = opt_bytes(o, "written_base64");
         if (!w) throw Bad{"'written_base64' must be a string"};
-        f.written = *w;
-        f.disabled = strings(o, "disabled");
-        e.edits.push_back(std::move(f));
+        fe.written = *w;
+        fe.disabled = strings(o, "disabled");
+        e.edits.push_back(std::move(fe));
       }
     }
     e.errors = strings(j, "errors");

@@ -1,6 +1,10 @@
 #include "render/lint_render.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "render/findings_render.hpp"
+#include "render/fix_diff.hpp"
+#include "render/report_formats.hpp"
 
 namespace tcptune {
 
@@ -87,9 +91,16 @@ std::string render_lint(const LintReport& report, const ConfigSet& set, const Ch
     case OutputFormat::github:
       for (const Finding& f : report.findings) out += render_finding_github(f);
       return out;
+    case OutputFormat::diff:
+      return render_fix_diff(report.findings, set);
+    case OutputFormat::codeclimate:
+      return render_codeclimate(report.findings);
+    case OutputFormat::checkstyle:
+      return render_checkstyle(report.findings, meta.version);
     case OutputFormat::text:
     case OutputFormat::prometheus:
     case OutputFormat::man:
+    case OutputFormat::markdown:
       break;
   }
   for (const Finding& f : report.findings) {
@@ -108,6 +119,7 @@ std::string render_lint(const LintReport& report, const ConfigSet& set, const Ch
                       : (meta.kernel_release.empty() ? std::string("offline, kernel unknown")
                                                      : "offline, kernel " + meta.kernel_release)) +
            ")\n";
+    out += render_help_footer(report.findings, &checks, style);
   }
   return out;
 }

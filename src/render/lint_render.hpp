@@ -10,7 +10,19 @@
 
 namespace tcptune {
 
-enum class OutputFormat { text, gcc, json, sarif, github, prometheus, man };
+enum class OutputFormat {
+  text,
+  gcc,
+  json,
+  sarif,
+  github,
+  prometheus,
+  man,
+  markdown,
+  diff,
+  codeclimate,
+  checkstyle
+};
 
 struct LintMeta {
   std::string version;

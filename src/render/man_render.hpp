@@ -19,4 +19,8 @@ std::string roff_escape(std::string_view text);
 /// The whole tcptune-codes(7) page for `checks`.
 std::string codes_man_page(const CheckCatalog& checks, std::string_view version);
 
+/// The same page as Markdown (docs/codes.md), one `<a id="TTnnnn">` anchor per code: the
+/// target of the SARIF rules' helpUri.
+std::string codes_markdown_page(const CheckCatalog& checks);
+
 }  // namespace tcptune

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "census/counters.hpp"
 #include "render/findings_render.hpp"
@@ -57,6 +60,117 @@ std::string duration_text(double s) {
     std::snprintf(buf, sizeof buf, "%.0f h", s / 3600);
   }
   return buf;
+}
+
+GroupKey server_group(std::uint16_t port) {
+  GroupKey g;
+  g.server = true;
+  g.dest.remote_port = port;
+  return g;
+}
+
+// "owners": the holders of the group's sockets, then (inferred) who its TIME_WAIT is
+// attributed to; only with owners found, so reports without a lookup keep their shape.
+void add_owners(Json& row, const CensusReport& rep, const GroupKey& g) {
+  const OwnersOfGroup* o = rep.owners_of(g);
+  if (o == nullptr) return;
+  // A holder that TIME_WAIT is also attributed to is listed twice, the second time inferred:
+  // what it holds is a fact, what it closed is not.
+  std::vector<SocketOwner> all = o->holders;
+  all.insert(all.end(), o->time_wait.begin(), o->time_wait.end());
+  row["owners"] = owners_json(all);
+}
+
+std::string group_text(const GroupKey& g) {
+  return g.server ? "port " + std::to_string(g.dest.remote_port)
+                  : "to " + endpoint_text(g.dest.remote, g.dest.v4, g.dest.remote_port);
+}
+
+// The owners of the groups the tables show, in table order.
+std::vector<GroupKey> shown_groups(const CensusReport& rep, const std::vector<Destination>& dests,
+                                   std::size_t top) {
+  std::vector<GroupKey> out;
+  std::size_t shown = 0;
+  for (const PortUse& p : rep.sockets.server_ports()) {
+    if (shown++ >= top) break;
+    if (rep.owners_of(server_group(p.port)) != nullptr) out.push_back(server_group(p.port));
+  }
+  for (std::size_t i = 0; i < dests.size() && i < top; ++i) {
+    GroupKey g{false, dests[i].key};
+    if (rep.owners_of(g) != nullptr) out.push_back(g);
+  }
+  return out;
+}
+
+std::string owners_text(const CensusReport& rep, const std::vector<Destination>& dests,
+                        std::size_t top) {
+  std::string out;
+  for (const GroupKey& g : shown_groups(rep, dests, top)) {
+    const OwnersOfGroup* o = rep.owners_of(g);
+    std::string line = "  " + group_text(g) + ":";
+    if (!o->holders.empty()) {
+      line += " held by ";
+      for (std::size_t i = 0; i < o->holders.size() && i < 3; ++i)
+        line += (i > 0 ? ", " : "") + o->holders[i].text();
+      if (o->holders.size() > 3) line += " and " + std::to_string(o->holders.size() - 3) + " more";
+    }
+    bool tw_new = false;
+    for (const SocketOwner& t : o->time_wait) {
+      bool held = false;
+      for (const SocketOwner& h : o->holders) held = held || h.pid == t.pid;
+      tw_new = tw_new || !held;
+    }
+    if (!o->time_wait.empty() && (o->holders.empty() || tw_new || g.server == false)) {
+      std::uint64_t tw = 0;
+      if (g.server) {
+        for (const PortUse& p : rep.sockets.server_ports())
+          if (p.port == g.dest.remote_port) tw = count_of(p.states, TcpState::time_wait);
+      } else {
+        for (const Destination& d : dests)
+          if (d.key == g.dest) tw = count_of(d.states, TcpState::time_wait);
+      }
+      if (tw > 0 || o->time_wait.front().basis == OwnerBasis::window)
+        line += (o->holders.empty() ? "" : ";") + owners_clause(o->time_wait).substr(1);
+    }
+    out += line + "\n";
+  }
+  if (out.empty()) return "";
+  return "\nowners (processes holding sampled sockets of the groups above; inferred ones "
+         "marked):\n" +
+         out;
+}
+
+// One info series per (group, unit or container, command) of the top groups: no pid, so the
+// series survive restarts and stay few.
+std::string owners_prometheus(const CensusReport& rep, const std::vector<Destination>& dests,
+                              std::size_t top) {
+  std::set<std::string> series;
+  for (const GroupKey& g : shown_groups(rep, dests, top)) {
+    const OwnersOfGroup* o = rep.owners_of(g);
+    auto add = [&](const SocketOwner& s) {
+      std::string labels = g.server ? "side=\"server\",local=\"\",remote=\"\",port=\"" +
+                                          std::to_string(g.dest.remote_port) + "\""
+                                    : "side=\"client\",local=\"" +
+                                          prometheus_label(address_text(g.dest.local, g.dest.v4)) +
+                                          "\",remote=\"" +
+                                          prometheus_label(address_text(g.dest.remote, g.dest.v4)) +
+                                          "\",port=\"" + std::to_string(g.dest.remote_port) + "\"";
+      labels += ",comm=\"" + prometheus_label(s.comm) + "\",unit=\"" +
+                prometheus_label(s.cgroup.unit) + "\",container=\"" +
+                prometheus_label(s.cgroup.container.substr(0, 12)) + "\",inferred=\"" +
+                (s.inferred() ? "true" : "false") + "\"";
+      series.insert("tcptune_socket_owner_info{" + labels + "} 1\n");
+    };
+    for (const SocketOwner& s : o->holders) add(s);
+    for (const SocketOwner& s : o->time_wait) add(s);
+  }
+  if (series.empty()) return "";
+  std::string out =
+      "# HELP tcptune_socket_owner_info Processes owning the sockets of the top groups, by "
+      "command, systemd unit and container (inferred: TIME_WAIT attributed, not held).\n"
+      "# TYPE tcptune_socket_owner_info gauge\n";
+  for (const std::string& s : series) out += s;
+  return out;
 }
 
 }  // namespace
@@ -113,6 +227,7 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
                        {"closes_per_s", rate_json(g.closes_per_s)},
                        {"rate_source", g.measured ? "measured" : "lower_bound"},
                        {"loopback", p.loopback > 0 && p.loopback == sum(p.states)}});
+      add_owners(ports.back(), rep, server_group(p.port));
     }
     j["server_ports"] = std::move(ports);
     Json ds = Json::array();
@@ -133,6 +248,7 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
            {"loopback", is_loopback(d.key.remote, d.key.v4)},
            {"seconds_to_exhaustion",
             g.seconds_to_exhaustion ? rate_json(*g.seconds_to_exhaustion) : Json(nullptr)}});
+      add_owners(ds.back(), rep, GroupKey{false, d.key});
     }
     j["destinations"] = std::move(ds);
     j["closers"] = {{"server_side_time_wait", a.server_time_wait()},
@@ -148,6 +264,15 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
           it == rep.counters.end() ? Json(nullptr) : Json(it->second);
     }
     j["counters"] = std::move(counters);
+    if (rep.owner_stats.walks > 0 || !rep.owner_stats.error.empty()) {
+      const OwnerLookupStats& st = rep.owner_stats;
+      j["owner_lookup"] = {{"groups", st.groups},
+                           {"inodes", st.inodes},
+                           {"processes_scanned", st.processes_scanned},
+                           {"descriptors_scanned", st.descriptors_scanned},
+                           {"processes_denied", st.processes_denied},
+                           {"error", st.error.empty() ? Json(nullptr) : Json(st.error)}};
+    }
     return dump_json(j);
   }
 
@@ -232,13 +357,61 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     if (!tcpext_samples.empty()) out += tcpext + tcpext_samples;
     if (!tcp_samples.empty()) out += tcp + tcp_samples;
     if (!established_sample.empty()) out += established + established_sample;
-    // Rates only exist with two snapshots: Prometheus can rate() the counters itself, but the
-    // per-destination connection rate and the time to exhaustion come from the census.
+    // How the rates below were measured: an alert on a rate can require a real window.
+    char sample_buf[64];
+    std::snprintf(sample_buf, sizeof sample_buf, "%.2f",
+                  rep.sample.two_snapshots ? rep.sample.seconds : 0.0);
+    out +=
+        "# HELP tcptune_sample_seconds Seconds between the census's two snapshots; 0 with one "
+        "snapshot (then no rate series is written).\n"
+        "# TYPE tcptune_sample_seconds gauge\n"
+        "tcptune_sample_seconds " +
+        std::string(sample_buf) + "\n";
+    // Rates only exist with two snapshots: Prometheus can rate() the counters itself, but only
+    // over its own scrapes of a file written every few minutes; the census measures them over
+    // its sample, and the per-group connection rates and the time to exhaustion come from it.
     if (rep.sample.two_snapshots) {
+      std::string events =
+          "# HELP tcptune_kernel_events_per_second Kernel TCP counters (TcpExt and Tcp, by "
+          "kernel name) per second, measured between two snapshots.\n"
+          "# TYPE tcptune_kernel_events_per_second gauge\n";
+      std::string event_samples;
+      for (const std::string& name : rated_counters()) {
+        std::string shortname = name.substr(name.find('.') + 1);
+        auto it = rep.rates.find(shortname);
+        if (it == rep.rates.end()) continue;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.2f", it->second);
+        event_samples += "tcptune_kernel_events_per_second{counter=\"" +
+                         prometheus_label(shortname) + "\"} " + buf + "\n";
+      }
+      if (!event_samples.empty()) out += events + event_samples;
+      std::string port_connects =
+          "# HELP tcptune_server_port_connects_per_second Connections accepted per second on a "
+          "listening port, measured between two snapshots.\n"
+          "# TYPE tcptune_server_port_connects_per_second gauge\n";
+      std::string port_closes =
+          "# HELP tcptune_server_port_closes_per_second Connections on a listening port closed "
+          "per second (by either side), measured between two snapshots.\n"
+          "# TYPE tcptune_server_port_closes_per_second gauge\n";
+      for (const PortUse& p : a.server_ports()) {
+        GroupRate g = rep.rate_of(p);
+        char buf[64];
+        std::string labels = "{port=\"" + std::to_string(p.port) + "\"} ";
+        std::snprintf(buf, sizeof buf, "%.2f", g.connects_per_s);
+        port_connects += "tcptune_server_port_connects_per_second" + labels + buf + "\n";
+        std::snprintf(buf, sizeof buf, "%.2f", g.closes_per_s);
+        port_closes += "tcptune_server_port_closes_per_second" + labels + buf + "\n";
+      }
+      out += port_connects + port_closes;
       out +=
           "# HELP tcptune_destination_connects_per_second New connections per second toward a "
           "destination (top groups), measured between two snapshots.\n"
           "# TYPE tcptune_destination_connects_per_second gauge\n";
+      std::string dest_closes =
+          "# HELP tcptune_destination_closes_per_second Connections toward a destination (top "
+          "groups) closed per second (by either side), measured between two snapshots.\n"
+          "# TYPE tcptune_destination_closes_per_second gauge\n";
       std::string tte =
           "# HELP tcptune_destination_seconds_to_exhaustion Seconds until no local port is left "
           "toward a destination at its measured net port use (only while ports are used up).\n"
@@ -253,13 +426,16 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.2f", g.connects_per_s);
         out += "tcptune_destination_connects_per_second{" + labels + "} " + buf + "\n";
+        std::snprintf(buf, sizeof buf, "%.2f", g.closes_per_s);
+        dest_closes += "tcptune_destination_closes_per_second{" + labels + "} " + buf + "\n";
         if (g.seconds_to_exhaustion) {
           std::snprintf(buf, sizeof buf, "%.1f", *g.seconds_to_exhaustion);
           tte += "tcptune_destination_seconds_to_exhaustion{" + labels + "} " + buf + "\n";
         }
       }
-      out += tte;
+      out += dest_closes + tte;
     }
+    out += owners_prometheus(rep, dests, meta.top);
     return out;
   }
 
@@ -353,6 +529,7 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     if (dests.size() > meta.top)
       out += "(" + std::to_string(dests.size() - meta.top) + " more destinations; --top N)\n";
   }
+  out += owners_text(rep, dests, meta.top);
   out += "\nwho closes first: ";
   if (a.server_time_wait() == 0 && a.client_time_wait() == 0) {
     out += "no TIME_WAIT sockets\n";

@@ -2,7 +2,9 @@
 /// Standard output as a stream that keeps its write errors.
 
 #include <array>
+#include <cstddef>
 #include <streambuf>
+#include <string>
 
 namespace tcptune {
 
@@ -19,6 +21,11 @@ class FdOutBuf final : public std::streambuf {
 
   /// errno of the first failed write, 0 when every write succeeded so far.
   [[nodiscard]] int error() const { return m_error; }
+  [[nodiscard]] int fd() const { return m_fd; }
+  /// From now on, wrap every line to `columns` (0: never) at spaces before it is written
+  /// (wrap_text: hanging indents, source excerpts kept whole). A line is held until its
+  /// newline arrives or the stream is flushed.
+  void wrap_lines(std::size_t columns) { m_wrap = columns; }
 
  protected:
   int_type overflow(int_type c) override;
@@ -26,11 +33,18 @@ class FdOutBuf final : public std::streambuf {
   int sync() override;
 
  private:
-  bool drain();
+  bool drain(bool all);
+  bool write_all(const char* p, std::size_t n);
   int m_fd;
   int m_error = 0;
+  std::size_t m_wrap = 0;
+  std::string m_partial;  ///< wrapping: the start of a line whose newline has not come yet
   std::array<char, 1 << 16> m_buf{};
 };
+
+/// The width of the terminal on `fd`: $COLUMNS when it is a positive number, else the
+/// terminal's own size (TIOCGWINSZ), else 80; 0 when `fd` is not a terminal (no wrapping).
+std::size_t terminal_columns(int fd);
 
 /// Ignores SIGPIPE for this process: a write to a closed pipe fails with EPIPE instead.
 void ignore_sigpipe();

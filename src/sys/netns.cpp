@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -21,6 +22,20 @@ Result<std::string> netns_id(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return SysError{errno, path, ""};
   return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
+std::optional<std::uint64_t> current_netns_cookie() {
+#ifndef SO_NETNS_COOKIE
+  constexpr int SO_NETNS_COOKIE = 71;  // <asm-generic/socket.h>, Linux 5.14
+#endif
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  std::uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  int rc = ::getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
+  ::close(fd);
+  if (rc != 0 || len != sizeof cookie) return std::nullopt;
+  return cookie;
 }
 
 Result<bool> enter_netns(const std::string& path) {

@@ -1,5 +1,7 @@
 #include "sys/self.hpp"
 
+#include <filesystem>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +29,14 @@ bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
 bool host_path_exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
+}
+
+unsigned effective_uid() { return ::geteuid(); }
+
+std::string current_directory() {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::current_path(ec);
+  return ec ? std::string() : p.string();
 }
 
 }  // namespace tcptune

@@ -14,5 +14,9 @@ std::optional<std::string> env(const char* name);
 bool stdout_is_tty();
 /// Whether a path exists on this machine (not under a root prefix).
 bool host_path_exists(const std::string& path);
+/// The effective user id of this process.
+unsigned effective_uid();
+/// The working directory, or "" when it cannot be had (deleted, too long).
+std::string current_directory();
 
 }  // namespace tcptune

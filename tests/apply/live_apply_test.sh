@@ -7,7 +7,8 @@
 #   live_apply_test.sh TCPTUNE TESTS_DIR
 # Cases: a. end-to-end apply/history/rollback; b. the kernel refuses a value (EINVAL);
 # c. a read-only key (EACCES); d. fragment directory read-only, and full; e. two applies at
-# once (the lock); f. not root, and /proc/sys read-only; g. --netns PATH.
+# once (the lock); f. not root, and /proc/sys read-only; g. --netns PATH; h. values the kernel
+# rewrites on every interface (ip_forward), after a rollback and a failed apply.
 set -u
 src_bin=$(realpath "$1")
 tests=$(realpath "$2")
@@ -69,6 +70,11 @@ for i, b in enumerate(blocks):
 open(path, "w").write("\n[[key]]\n".join(blocks))
 sys.exit(0 if done == {"tw_reuse", "rmem_max"} else 1)
 PY
+# The generated catalog holds the range the kernel enforces (0..2): widen it too, so that 3 reaches
+# the kernel and its EINVAL is what the test sees.
+grep -q $'^net/ipv4/tcp_tw_reuse\tuint\t0\t2\t' "$tmp/data/rules/kernel_keys.tsv" &&
+  sed -i $'s|^net/ipv4/tcp_tw_reuse\tuint\t0\t2\t|net/ipv4/tcp_tw_reuse\tuint\t0\t3\t|' "$tmp/data/rules/kernel_keys.tsv" ||
+  { echo "FAIL: could not widen tcp_tw_reuse in the copied generated catalog"; exit 1; }
 cat >"$tmp/data/profiles/bad-reuse.toml" <<'EOF'
 name = "bad-reuse"
 extends = "db-client"
@@ -93,6 +99,29 @@ key = "net.core.somaxconn"
 op = ">="
 value = 8192
 rationale = "Test: a writable key that sorts first."
+reference = "live_apply_test.sh"
+EOF
+cat >"$tmp/data/profiles/fwd.toml" <<'EOF'
+name = "fwd"
+summary = "Test only: ip_forward = 1, which the kernel copies to every interface."
+
+[[setting]]
+key = "net.ipv4.ip_forward"
+op = "="
+value = 1
+rationale = "Test: the kernel rewrites every interface's forwarding."
+reference = "live_apply_test.sh"
+EOF
+cat >"$tmp/data/profiles/fwd-bad.toml" <<'EOF'
+name = "fwd-bad"
+extends = "fwd"
+summary = "Test only: ip_forward = 1, then tcp_tw_reuse = 3, which the kernel refuses."
+
+[[setting]]
+key = "net.ipv4.tcp_tw_reuse"
+op = "="
+value = 3
+rationale = "Test: EINVAL after ip_forward was written."
 reference = "live_apply_test.sh"
 EOF
 cat >"$tmp/data/profiles/rmem.toml" <<'EOF'
@@ -138,6 +167,15 @@ mount -t tmpfs -o mode=0755 tcptune-sysctl.d /etc/sysctl.d || die "tmpfs on /etc
 cp -a "$tmp/host-sysctl.d/." /etc/sysctl.d/ || die "copy the host's sysctl.d files"
 mount -t tmpfs -o mode=0755 tcptune-run /run || die "tmpfs on /run"
 mount -t tmpfs -o mode=0755 tcptune-var-lib /var/lib || die "tmpfs on /var/lib"
+# Every other sysctl.d directory (tcptune reads them for shadowing): a tmpfs copy, so that
+# nothing here can reach the host's files.
+for d in /usr/lib/sysctl.d /usr/local/lib/sysctl.d /lib/sysctl.d; do
+  [[ -d $d && ! -L $d ]] || continue
+  mkdir -p "$tmp/copy$d" && cp -a "$d/." "$tmp/copy$d/" || die "copy $d"
+  mount -t tmpfs -o mode=0755 tcptune-sysctl-d "$d" || die "tmpfs on $d"
+  cp -a "$tmp/copy$d/." "$d/" || die "restore the copy of $d"
+  [[ $(stat -f -c %T "$d") == tmpfs ]] || die "$d is not the test's tmpfs"
+done
 if [[ -e /etc/sysctl.conf ]]; then
   printf '# live_apply_test.sh: empty /etc/sysctl.conf\n' >"$tmp/sysctl.conf"
   mount --bind "$tmp/sysctl.conf" /etc/sysctl.conf || die "bind over /etc/sysctl.conf"
@@ -175,10 +213,13 @@ jfield() {
   python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get(sys.argv[2])))' \
     "/var/lib/tcptune/$1.json" "$2" 2>&1
 }
+# This namespace is not the initial one: apply writes the fragment only with --persist (not
+# with --netns, which is live-only by design).
+persist_flag() { [[ " $* " == *" --netns "* ]] || echo --persist; }
 # targets PROFILE [ARGS]: "key=target" lines of the live changes, from apply --dry-run --format json.
 targets() {
   local p=$1; shift
-  "$bin" apply --profile "$p" --dry-run --format json "$@" 2>/dev/null | python3 -c '
+  "$bin" apply --profile "$p" --dry-run --format json $(persist_flag "$@") "$@" 2>/dev/null | python3 -c '
 import json, sys
 for c in json.load(sys.stdin).get("changes", []):
     live = c.get("live_change")
@@ -205,9 +246,9 @@ baseline=$(state)
 before=$(state) ids=$(journal_ids)
 tg=$(targets db-client)
 if [[ -z "$tg" ]]; then
-  bad "a. db-client has no live changes in a fresh namespace" "$("$bin" apply --profile db-client --dry-run 2>&1)"
+  bad "a. db-client has no live changes in a fresh namespace" "$("$bin" apply --persist --profile db-client --dry-run 2>&1)"
 else
-  t a1 apply --profile db-client
+  t a1 apply --persist --profile db-client
   id=$(new_ids "$ids")
   if ((rc != 0)); then bad "a. apply --profile db-client: exit $rc" "$(show "apply --profile db-client" a1)"
   elif ! msg=$(at_targets "$tg"); then bad "a. live values after apply: $msg"
@@ -234,10 +275,10 @@ failed_apply_case() {
   local before ids id
   before=$(state) ids=$(journal_ids)
   if [[ -z "$(targets "$profile" "$@")" ]]; then
-    bad "$name: profile $profile has no live changes here" "$("$bin" apply --profile "$profile" --dry-run "$@" 2>&1 | head -30)"
+    bad "$name: profile $profile has no live changes here" "$("$bin" apply --persist --profile "$profile" --dry-run "$@" 2>&1 | head -30)"
     return
   fi
-  t fa apply --profile "$profile" "$@"
+  t fa apply --persist --profile "$profile" "$@"
   id=$(new_ids "$ids")
   if [[ " $want " != *" $rc "* ]]; then bad "$name: exit $rc, expected $want" "$(show "apply --profile $profile $*" fa)"
   elif [[ "$(state)" != "$before" ]]; then bad "$name: not restored exactly" "$(diff <(echo "$before") <(state))"
@@ -286,10 +327,10 @@ fi
 before=$(state) ids=$(journal_ids)
 tg=$(targets web)
 TCPTUNE_FAULT=journal TCPTUNE_FAULT_ACTION=stall TCPTUNE_FAULT_STALL_SECONDS=4 \
-  "$faulty" apply --profile web >"$tmp/e1.out" 2>&1 &
+  "$faulty" apply --persist --profile web >"$tmp/e1.out" 2>&1 &
 p1=$!   # tcptune itself (no wrapper), so that $p1 is the pid the lock holder reports
 sleep 1
-t e2 apply --profile web
+t e2 apply --persist --profile web
 rc2=$rc
 for _ in $(seq 300); do kill -0 "$p1" 2>/dev/null || break; sleep 0.1; done
 kill "$p1" 2>/dev/null
@@ -314,7 +355,7 @@ t e3 rollback
 
 # --- f. not root; /proc/sys read-only ---------------------------------------------------------------
 before=$(state) ids=$(journal_ids)
-setpriv --reuid=65534 --regid=65534 --clear-groups timeout 60 "$bin" apply --profile web >"$tmp/f1.out" 2>&1
+setpriv --reuid=65534 --regid=65534 --clear-groups timeout 60 "$bin" apply --persist --profile web >"$tmp/f1.out" 2>&1
 rc=$?
 if ((rc != 3)); then bad "f. apply as uid 65534: exit $rc, expected 3" "$(cat "$tmp/f1.out")"
 elif [[ "$(state)" != "$before" || -n "$(new_ids "$ids")" ]]; then bad "f. apply as uid 65534 touched something"
@@ -322,7 +363,7 @@ else ok "f. apply as uid 65534: exit 3, nothing touched"; fi
 unshare -m bash -c '
   mount --make-rprivate / && mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys || exit 90
   [[ $(findmnt -n -o OPTIONS /proc/sys) == ro,* || $(findmnt -n -o OPTIONS /proc/sys) == *,ro,* ]] || exit 91
-  exec timeout 60 "$1" apply --profile web' sh "$bin" >"$tmp/f2.out" 2>&1
+  exec timeout 60 "$1" apply --persist --profile web' sh "$bin" >"$tmp/f2.out" 2>&1
 rc=$?
 if ((rc == 90 || rc == 91)); then bad "f. could not bind-mount /proc/sys read-only ($rc)" "$(cat "$tmp/f2.out")"
 elif ((rc != 3)); then bad "f. apply with /proc/sys read-only: exit $rc, expected 3" "$(cat "$tmp/f2.out")"
@@ -362,6 +403,33 @@ if ip netns add tcptune-test 2>"$tmp/g0.out"; then
   fi
   t g3 apply --profile web --netns tcptune-test --dry-run
   ((rc == 1)) && ok "g. --netns NAME --dry-run: exit 1" || bad "g. --netns NAME --dry-run: exit $rc" "$(show "apply --netns tcptune-test --dry-run" g3)"
+  # Hole 11: the same device:inode can be a new namespace (inode numbers are reused); the
+  # cookie tells them apart. An entry whose cookie is not the namespace's is not restored.
+  ids=$(journal_ids)
+  t g7 apply --profile web --netns "$nsfile"
+  id=$(new_ids "$ids")
+  cookie=$(jfield "$id" netns_cookie)
+  ns_applied=$(nsstate)
+  if ((rc != 0)) || ! [[ "$cookie" =~ ^[0-9]+$ ]]; then
+    bad "g. apply --netns: exit $rc, journal netns_cookie $cookie" "$(show "apply --netns" g7)"
+  else
+    python3 - "/var/lib/tcptune/$id.json" <<'PY'
+import json, os, sys
+p = sys.argv[1]
+e = json.load(open(p))
+e["netns_cookie"] += 1  # what a new namespace on a reused inode would have
+with open(p + ".new", "w") as f:
+    json.dump(e, f)
+os.chmod(p + ".new", 0o600)
+os.replace(p + ".new", p)
+PY
+    t g8 rollback "$id"
+    if ((rc == 0)) && grep -q "another cookie" "$tmp/g8.out" && [[ "$(nsstate)" == "$ns_applied" && "$(jstate "$id")" == rolled-back ]]; then
+      ok "g. rollback of an entry whose namespace cookie differs (reused inode): nothing written, marked rolled back"
+    else
+      bad "g. rollback with another namespace cookie: exit $rc, state $(jstate "$id")" "$(diff <(echo "$ns_applied") <(nsstate); cat "$tmp/g8.out")"
+    fi
+  fi
   ip netns del tcptune-test
   # A crash in a --netns apply, then the namespace is deleted: its values went with it, so
   # rollback marks the entry rolled back instead of blocking every later apply.
@@ -383,6 +451,43 @@ if ip netns add tcptune-test 2>"$tmp/g0.out"; then
   fi
 else
   bad "g. ip netns add failed" "$(cat "$tmp/g0.out")"
+fi
+
+# --- h. values the kernel rewrites on every interface ---------------------------------------------
+# Writing net.ipv4.ip_forward makes the kernel set forwarding on every interface (and
+# conf.all.accept_redirects to the opposite); writing it back at rollback does it again.
+fwd_state() {
+  local f
+  for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/forwarding \
+    /proc/sys/net/ipv4/conf/all/accept_redirects; do
+    printf '%s=%s\n' "$f" "$(cat "$f")"
+  done
+}
+if ip link add tt-v0 type veth peer name tt-v1 2>"$tmp/h0.out"; then
+  if [[ $(cat /proc/sys/net/ipv4/ip_forward) != 0 ]]; then
+    bad "h. ip_forward is not 0 in a fresh namespace"
+  else
+    echo 1 >/proc/sys/net/ipv4/conf/tt-v0/forwarding
+    before=$(state; fwd_state)
+    t h1 apply --profile fwd --live-only --data-dir "$tmp/data"
+    if ((rc != 0)); then bad "h. apply --profile fwd: exit $rc" "$(show "apply --profile fwd --live-only" h1)"
+    elif [[ $(cat /proc/sys/net/ipv4/conf/tt-v1/forwarding) != 1 ]]; then bad "h. the kernel did not copy ip_forward to tt-v1"
+    else
+      t h2 rollback
+      if ((rc != 0)); then bad "h. rollback of ip_forward: exit $rc" "$(show rollback h2)"
+      elif [[ "$(state; fwd_state)" != "$before" ]]; then
+        bad "h. rollback of ip_forward: per-interface values not as before" "$(diff <(echo "$before") <(state; fwd_state))"
+      else ok "h. apply ip_forward = 1, rollback: tt-v0 forwarding 1, every other interface 0, as before"; fi
+    fi
+    t h3 apply --profile fwd-bad --live-only --data-dir "$tmp/data"
+    if ((rc != 4)); then bad "h. apply --profile fwd-bad: exit $rc, expected 4" "$(show "apply --profile fwd-bad --live-only" h3)"
+    elif [[ "$(state; fwd_state)" != "$before" ]]; then
+      bad "h. failed apply after ip_forward: per-interface values not as before" "$(diff <(echo "$before") <(state; fwd_state))"
+    else ok "h. a failed apply after ip_forward = 1 (exit 4): every interface as before"; fi
+  fi
+  ip link del tt-v0
+else
+  bad "h. ip link add tt-v0 type veth failed" "$(cat "$tmp/h0.out")"
 fi
 
 no_pending || bad "a journal entry was left pending or rollback-failed: $(for i in $(journal_ids); do echo "$i $(jstate "$i")"; done)"

@@ -117,3 +117,59 @@ TEST_CASE("tuple identity: stable for a 4-tuple, different for another") {
   CHECK(tuple_identity(x) == tuple_identity(y));
   CHECK(tuple_identity(x) != tuple_identity(z));
 }
+
+TEST_CASE("aggregator: thousands of groups, then a reset that reuses the tables") {
+  CensusAggregator a;
+  RateTracker t;
+  a.set_tracker(&t);
+  // 3000 client-side destinations (remote 127.0.x.y:9000-9002) with 1-3 sockets each, and
+  // server-side connections on 200 local ports below the ephemeral range.
+  std::uint64_t cookie = 1;
+  for (int round = 0; round < 2; ++round) {
+    for (int d = 0; d < 3000; ++d) {
+      if (round == 1 && d % 3 != 0) continue;
+      const std::uint64_t c = cookie++;
+      SocketRecord r = conn(c, k_tw, static_cast<std::uint16_t>(40000 + (c % 20000)),
+                            static_cast<std::uint16_t>(9000 + d % 3));
+      r.remote = {127, 0, static_cast<std::uint8_t>(d / 250), static_cast<std::uint8_t>(d % 250)};
+      a.add(r);
+    }
+  }
+  for (int p = 0; p < 200; ++p) {
+    a.add(conn(cookie++, k_est, static_cast<std::uint16_t>(1000 + p), 50000, 1));
+    a.add(conn(cookie++, k_est, static_cast<std::uint16_t>(1000 + p), 50001, 2));
+  }
+  auto dests = a.destinations();
+  REQUIRE(dests.size() == 3000);
+  CHECK(dests[0].sockets == 2);
+  CHECK(dests[999].sockets == 2);
+  CHECK(dests[1000].sockets == 1);
+  std::uint64_t sum = 0;
+  for (const Destination& d : dests) sum += d.sockets;
+  CHECK(sum == 4000);
+  auto ports = a.server_ports();
+  REQUIRE(ports.size() == 200);
+  CHECK(ports[0].port == 1000);
+  CHECK(ports[199].port == 1199);
+  CHECK(ports[7].states[k_est] == 2);
+  CHECK(ports[7].loopback == 2);
+  CHECK(a.server_connections() == 400);
+  CHECK(t.groups().size() == 3200);
+  CHECK(t.counts(t.group(dest_key(9001))).before == 1);  // d = 1: 127.0.0.1:9001, one socket
+
+  // A reset forgets the sockets; the same groups come back with fresh counts.
+  a.reset();
+  CHECK(a.destinations().empty());
+  CHECK(a.server_ports().empty());
+  SocketRecord r = conn(cookie++, k_est, 45000, 9001);
+  r.remote = {127, 0, 0, 1};
+  a.add(r);
+  a.add(conn(cookie++, k_est, 1005, 50000));
+  REQUIRE(a.destinations().size() == 1);
+  CHECK(a.destinations()[0].key.remote_port == 9001);
+  CHECK(a.destinations()[0].sockets == 1);
+  REQUIRE(a.server_ports().size() == 1);
+  CHECK(a.server_ports()[0].port == 1005);
+  CHECK(a.server_ports()[0].states[k_est] == 1);
+  a.set_tracker(nullptr);
+}

@@ -83,8 +83,8 @@ head -c $((5 << 20)) /dev/zero | tr '\0' '#' >"$d/80-huge.conf"
 cmd=("$bin" --root "$root" lint --kernel 6.1 --format gcc)
 check "hostile sysctl.d set" 2 \
   "10-binary.conf:1:1: error: binary file (NUL byte at offset" \
-  "20-longline.conf:1:1: error: line is 1048597 bytes long, over the limit of 4096; it was not read [TT1008]" \
-  "30-nul.conf:3:28: error: NUL byte in line; the line was not read [TT1007]" \
+  "20-longline.conf:1:1: error: line is 1048597 bytes long, over the limit of 1048576; it was not read [TT1008]" \
+  "30-nul.conf:3:28: error: NUL byte in line: systemd-sysctl and sysctl --system both write the assignment before it (systemd-sysctl reads the rest as another line); tcptune reads it too [TT1007]" \
   "35-utf8.conf:1:21: error: invalid UTF-8; the line was not read [TT1007]" \
   "40-loop.conf:1:1: error: cannot read file:" "Too many levels of symbolic links" \
   "50-fifo.conf:1:1: error: cannot read file:" "not a regular file [TT1010]" \

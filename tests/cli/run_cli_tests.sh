@@ -11,6 +11,8 @@ tests=$(realpath "$2")
 update=${3:-}
 cd "$tests/.." || exit 2
 export TCPTUNE="$bin" NO_COLOR=1 TCPTUNE_DATA_DIR="$PWD"
+# The help base URL is a build-time setting: golden files read $HELP/ for it.
+help_base=$("$bin" --version | sed -n 's/^help pages: //p')
 # The check scenario roots are generated (tests/fixtures/check/make_fixtures.py): the socket
 # tables of the big ones are megabytes. Paths under them read $CHECK_ROOTS in golden files.
 CHECK_ROOTS=$(mktemp -d /tmp/tcptune-check-roots.XXXXXX)
@@ -27,6 +29,7 @@ for cmd_file in tests/cli/cases/*.cmd; do
   rc=$?
   actual=$( { cat "$out"; echo "--- stderr"; cat "$err"; echo "--- exit $rc"; } |
     sed -e "s|$CHECK_ROOTS|\$CHECK_ROOTS|g" -e "s|$PWD/|\$SRC/|g")
+  [[ -n "$help_base" ]] && actual=${actual//"$help_base"/\$HELP/}
   rm -f "$out" "$err"
   if [[ "$update" == "--update" ]]; then
     printf '%s\n' "$actual" >"$expected"

@@ -181,9 +181,9 @@ for cmd in $commands; do
     ${formats_of[$cmd]}
 done
 out=$(bash_complete "$bin" check --format "")
-expect_set "bash: tcptune check --format <TAB>" "$out" text json prometheus gcc
+expect_set "bash: tcptune check --format <TAB>" "$out" text json prometheus gcc codeclimate checkstyle
 out=$(bash_complete "$bin" lint --format "")
-expect_set "bash: tcptune lint --format <TAB>" "$out" text gcc json sarif github
+expect_set "bash: tcptune lint --format <TAB>" "$out" text gcc json sarif github diff codeclimate checkstyle
 out=$(bash_complete "$bin" --format "")
 expect_set "bash: tcptune --format <TAB> (no command yet)" "$out" $all_formats
 out=$(BASH_CWORD=2 bash_complete "$bin" --format "" lint)

@@ -108,13 +108,33 @@ TEST_CASE("binary files, NUL bytes and long lines") {
   late_nul.push_back('\0');
   late_nul += "\n";
   ParsedFile n = parse_sysctl_d(late_nul, "n.conf");
-  CHECK(diags(n) == "2:23: TT1007: NUL byte in line; the line was not read\n");
+  CHECK(diags(n) ==
+        "2:23: TT1007: NUL byte in line: systemd-sysctl and sysctl --system both write the "
+        "assignment before it (systemd-sysctl reads the rest as another line); tcptune reads it "
+        "too\n");
+  REQUIRE(n.entries.size() == 1);
+  CHECK(n.entries[0].value == "1");
+
+  // One NUL on a text line is not a binary file: the other lines are read.
+  ParsedFile one = parse_sysctl_d(
+      std::string("net.ipv4.tcp_fin_timeout = 33\nnet.ipv4.tcp_syn_retries = 3\0 junk\n"
+                  "net.ipv4.tcp_keepalive_time = 1202\n",
+                  100),
+      "one.conf");
+  REQUIRE(one.entries.size() == 3);
+  CHECK(one.entries[1].value == "3");
+
+  // Lines over 4096 bytes are read (both programs apply them); over 1 MiB they are not.
+  std::string long_ok = "net.ipv4.tcp_fin_timeout = 32" + std::string(5000, ' ') + "\n";
+  ParsedFile lo = parse_sysctl_d(long_ok, "lo.conf");
+  REQUIRE(lo.entries.size() == 1);
+  CHECK(lo.entries[0].value == "32");
 
   std::string longline =
       "net.core.somaxconn = " + std::string(1 << 20, '1') + "\nnet.ipv4.tcp_syncookies = 1\n";
   ParsedFile l = parse_sysctl_d(longline, "l.conf");
   CHECK(diags(l) ==
-        "1:1: TT1008: line is 1048597 bytes long, over the limit of 4096; it was not read\n");
+        "1:1: TT1008: line is 1048597 bytes long, over the limit of 1048576; it was not read\n");
   REQUIRE(l.entries.size() == 1);
   CHECK(l.entries[0].key == "net.ipv4.tcp_syncookies");
 }

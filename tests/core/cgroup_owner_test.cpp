@@ -18,6 +18,11 @@ TEST_CASE("cgroup_path_of: v2, v1 with name=systemd, hybrid") {
   CHECK(cgroup_path_of("") == "");
   CHECK(cgroup_path_of("garbage\n") == "");
   CHECK(cgroup_path_of("0::/with:colon.scope\n") == "/with:colon.scope");
+  // Hybrid with the unified hierarchy left at the root: the systemd one names the unit.
+  CHECK(cgroup_path_of("9:name=systemd:/system.slice/nginx.service\n4:memory:/x\n0::/\n") ==
+        "/system.slice/nginx.service");
+  CHECK(cgroup_path_of("1:name=systemd:/\n0::/\n") == "/");
+  CHECK(cgroup_path_of("0::/\n") == "/");
 }
 
 TEST_CASE("systemd units") {
@@ -91,4 +96,57 @@ TEST_CASE("names that only look like containers stay units") {
   CHECK(classify_cgroup("/system.slice/docker-abc.scope").container.empty());
   CHECK(classify_cgroup("/system.slice/docker.service").unit == "docker.service");
   CHECK(classify_cgroup("/system.slice/podcast.service").pod_uid.empty());
+}
+
+// Paths as /proc/PID/cgroup shows them on real hosts, one per runtime and driver.
+TEST_CASE("real-looking cgroup paths of container runtimes and Kubernetes") {
+  const std::string id = k_id;
+  const std::string uid_ = "0b7d2c6e_3c1a_4e55_9f2d_6a8b1c2d3e4f";
+  const std::string uid = "0b7d2c6e-3c1a-4e55-9f2d-6a8b1c2d3e4f";
+  struct Case {
+    std::string path, runtime, container, pod, unit;
+  };
+  const Case cases[] = {
+      // Kubernetes, systemd driver: containerd and CRI-O, the three QoS classes.
+      {"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + uid_ +
+           ".slice/cri-containerd-" + id + ".scope",
+       "containerd", id, uid, ""},
+      {"/kubepods.slice/kubepods-pod" + uid_ + ".slice/cri-containerd-" + id + ".scope",
+       "containerd", id, uid, ""},
+      {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uid_ + ".slice/crio-" +
+           id + ".scope",
+       "cri-o", id, uid, ""},
+      // Kubernetes, cgroupfs driver (kind, k3s, older kubeadm): containerd, docker, CRI-O.
+      {"/kubepods/burstable/pod" + uid + "/" + id, "containerd", id, uid, ""},
+      {"/kubepods/pod" + uid + "/" + id, "containerd", id, uid, ""},
+      {"/kubepods/besteffort/pod" + uid + "/crio-" + id, "cri-o", id, uid, ""},
+      // Docker: systemd and cgroupfs drivers, rootless under the user manager.
+      {"/system.slice/docker-" + id + ".scope", "docker", id, "", ""},
+      {"/docker/" + id, "docker", id, "", ""},
+      {"/user.slice/user-1000.slice/user@1000.service/user.slice/docker-" + id + ".scope", "docker",
+       id, "", ""},
+      // containerd without Kubernetes (nerdctl, ctr): systemd and cgroupfs.
+      {"/system.slice/nerdctl-" + id + ".scope", "containerd", id, "", ""},
+      {"/default/" + id, "containerd", id, "", ""},
+      // Podman: root (machine.slice), rootless, with the cgroupfs manager.
+      {"/machine.slice/libpod-" + id + ".scope", "podman", id, "", ""},
+      {"/machine.slice/libpod-" + id + ".scope/container", "podman", id, "", ""},
+      {"/libpod_parent/" + id, "podman", id, "", ""},
+      // The runtime's own monitor is a unit, not the container.
+      {"/machine.slice/libpod-conmon-" + id + ".scope", "", "", "",
+       "libpod-conmon-" + id + ".scope"},
+      {"/system.slice/crio-conmon-" + id + ".scope", "", "", "", "crio-conmon-" + id + ".scope"},
+      // Services and sessions.
+      {"/system.slice/containerd.service", "", "", "", "containerd.service"},
+      {"/system.slice/system-getty.slice/getty@tty1.service", "", "", "", "getty@tty1.service"},
+      {"/user.slice/user-0.slice/session-c1.scope", "", "", "", "session-c1.scope"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.path);
+    const auto o = classify_cgroup(c.path);
+    CHECK(o.runtime == c.runtime);
+    CHECK(o.container == c.container);
+    CHECK(o.pod_uid == c.pod);
+    CHECK(o.unit == c.unit);
+  }
 }

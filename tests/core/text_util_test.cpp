@@ -42,3 +42,40 @@ TEST_CASE("whitespace splitting and trimming") {
   REQUIRE(f.size() == 3);
   CHECK(f[2] == "6291456");
 }
+
+TEST_CASE("terminal wrapping: at spaces, hanging indent, never inside a word") {
+  CHECK(display_width("\033[1;35mwarning\033[0m: \xc3\xa9t\xc3\xa9") == 12);
+  CHECK(wrap_line("short line", 80) == "short line");
+  CHECK(wrap_line("a line that would be far too long", 0) == "a line that would be far too long");
+  // 20 columns: unindented lines continue at 4 columns.
+  CHECK(wrap_line("f.conf:3:1: warning: the value is lower than the default", 20) ==
+        "f.conf:3:1: warning:\n    the value is\n    lower than the\n    default");
+  // Indented lines continue 2 columns deeper; runs of spaces inside a line are kept.
+  CHECK(wrap_line("  TT1234   a message that wraps", 16) ==
+        "  TT1234   a\n    message that\n    wraps");
+  // A word wider than the room stays whole, on its own line.
+  CHECK(wrap_line("see https://example.invalid/a/very/long/path now", 16) ==
+        "see\n    https://example.invalid/a/very/long/path\n    now");
+  // Colour codes take no room: the same breaks as without them.
+  CHECK(wrap_line("\033[1mab\033[0m cd efg", 8) == "\033[1mab\033[0m cd\n    efg");
+  for (std::size_t w = 1; w < 40; ++w) {
+    std::string wrapped = wrap_line("x.conf:12:5: error: value 99999 is above the range", w);
+    std::string words;
+    for (std::string_view part : split_ws(wrapped)) words += std::string(part) + " ";
+    CHECK(words == "x.conf:12:5: error: value 99999 is above the range ");
+  }
+}
+
+TEST_CASE("terminal wrapping keeps source excerpts and their caret aligned") {
+  std::string text =
+      "f.conf:1:20: error: a message long enough to wrap [TT3001]\n"
+      "    net.ipv4.tcp_fin_timeout = 5 seconds\n"
+      "                               ^\n"
+      "    hint: a hint long enough to wrap too\n";
+  CHECK(wrap_text(text, 30) ==
+        "f.conf:1:20: error: a message\n    long enough to wrap\n    [TT3001]\n"
+        "    net.ipv4.tcp_fin_timeout = 5 seconds\n"
+        "                               ^\n"
+        "    hint: a hint long enough\n      to wrap too\n");
+  CHECK(wrap_text(text, 0) == text);
+}

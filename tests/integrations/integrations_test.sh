@@ -2,7 +2,7 @@
 # The CI, fleet and schema documentation cannot drift from what tcptune does:
 #   integrations_test.sh TCPTUNE_BIN TESTS_DIR
 # a. every JSON output (check, lint, SARIF, sockets, apply, rollback, history, the journal,
-#    rules, profiles) on fixture roots: every key path (arrays as [], maps as <STATE>, <metric>,
+#    rules, profiles, config) on fixture roots: every key path (arrays as [], maps as <STATE>, <metric>,
 #    <counter>, <name>), its JSON type, the values of closed sets, and every schema string must
 #    be in docs/json.md, in the section of that schema;
 # b. Prometheus: every `--format prometheus` output, and the files of
@@ -55,7 +55,9 @@ T=60  # seconds, for every single command
 
 # --- e (first, as everything below reads YAML): the YAML files parse ------------------------------
 yaml_files=("$src/.pre-commit-hooks.yaml" "$src/examples/ci/github-workflow.yml"
-  "$src/examples/ci/gitlab-ci.yml" "$src/examples/ansible/tcptune-check.yml")
+  "$src/examples/ci/gitlab-ci.yml" "$src/examples/ansible/tcptune-check.yml"
+  "$src/examples/ansible/tcptune-apply.yml" "$src/examples/ansible/tcptune-profile.yml"
+  "$src/examples/prometheus/tcptune.rules.yml" "$src/ansible/galaxy.yml")
 if timeout $T python3 -c 'import yaml' 2>/dev/null; then
   for f in "${yaml_files[@]}"; do
     if out=$(timeout $T python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$f" 2>&1); then
@@ -125,6 +127,8 @@ for p in base web db-client load-tester; do
   json "profile-$p" "0" "$bin" profiles "$p" --format json
 done
 json profile-shop "0" "$bin" --root "$tests/fixtures/user-profiles" profiles shop --format json
+json config-blog "0" "$bin" --root "$tests/fixtures/blog" config --format json
+json config-procps "0" "$bin" --root "$tests/fixtures/debian12" config --semantics procps --format json
 
 # apply, rollback, history and the journal: on fixture copies (--root), in a sandbox when root.
 cat >"$tmp/apply_suite.sh" <<'SUITE'
@@ -138,8 +142,10 @@ timeout $T "$bin" --root "$a" apply --profile db-client --format json >"$out/app
 cp "$a"/var/lib/tcptune/*.json "$out/journal-committed.json"
 timeout $T "$bin" --root "$a" apply --profile db-client --format json >"$out/apply-nothing.json"; res apply-nothing $?
 timeout $T "$bin" --root "$a" history --format json >"$out/history.json"; res history $?
+timeout $T "$bin" --root "$a" rollback --dry-run --format json >"$out/rollback-dry.json"; res rollback-dry $?
 timeout $T "$bin" --root "$a" rollback --format json >"$out/rollback.json"; res rollback $?
 cp "$a"/var/lib/tcptune/*.json "$out/journal-rolled-back.json"
+timeout $T "$bin" --root "$a" rollback --dry-run --format json >"$out/rollback-dry-nothing.json"; res rollback-dry-nothing $?
 # drift: a live value changed after the apply, so rollback refuses
 b=$work/drift; cp -a "$fx/idle-default" "$b"
 timeout $T "$bin" --root "$b" apply --profile web --live-only --format json >"$out/apply-live-only.json"; res apply-live-only $?
@@ -206,6 +212,7 @@ else
   bad "a. HOST STATE CHANGED: $(diff <(echo "$before") <(echo "$after"))"
 fi
 declare -A want=([apply-dry]=1 [apply-commit]=0 [apply-nothing]=0 [history]=0 [rollback]=0
+  [rollback-dry]=1 [rollback-dry-nothing]=0
   [apply-live-only]=0 [rollback-refused]=3 [rollback-forced]=0 [apply-rolled-back]=4
   [apply-crash]=99 [rollback-pending]=0 [apply-refused]=3 [apply-refused-pending]=3 [history-corrupt]=0 [apply-netns]=1)
 while read -r name rc; do
@@ -218,6 +225,26 @@ done <"$tmp/json/apply-codes.txt"
 [[ -s "$tmp/json/apply-netns.json" ]] || not_checked "apply --netns (kubernetes_sysctls): needs root and network namespaces"
 if [[ -s "$tmp/json/rollback-pending.json" ]] && ! grep -q '"result": "rolled-back"' "$tmp/json/rollback-pending.json"; then
   bad "a. rollback of a pending transaction: $(cat "$tmp/json/rollback-pending.json")"
+fi
+# rollback --dry-run previews exactly what the rollback then restored: both live values and
+# the fragment's removal.
+if [[ -s "$tmp/json/rollback-dry.json" && -s "$tmp/json/rollback.json" ]]; then
+  if out=$(python3 - "$tmp/json/rollback-dry.json" "$tmp/json/rollback.json" "$tmp/json/rollback-dry-nothing.json" <<'PY' 2>&1
+import json, sys
+dry, done, nothing = (json.load(open(p)) for p in sys.argv[1:4])
+assert dry["result"] == "dry-run" and dry["dry_run"] is True, dry["result"]
+previewed = [f'{c["key"]} = {c["restore"]}' for c in dry["changes"]]
+restored = [r for r in done["restored"] if not r.startswith("fragment ")]
+assert previewed == restored, (previewed, restored)
+assert dry["fragment"]["restore"] is None and dry["fragment"]["current"].startswith("# Written by tcptune"), dry["fragment"]
+assert any(r.startswith("fragment ") and r.endswith(" removed") for r in done["restored"]), done["restored"]
+assert nothing["result"] == "nothing-to-do" and nothing["changes"] == [] and nothing["fragment"] is None, nothing
+PY
+  ); then
+    ok "a. rollback --dry-run previews what rollback restored"
+  else
+    bad "a. rollback --dry-run does not match the rollback: $out"
+  fi
 fi
 for f in journal-committed journal-rolled-back journal-apply-rolled-back journal-pending; do
   [[ -s "$tmp/json/$f.json" ]] || bad "a. no journal file for $f"
@@ -236,6 +263,7 @@ STATES = ["ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME
 MAPS = {
     "tcptune.check/1": {"findings[].evidence": ("<name>", False), "sockets.metrics": ("<metric>", True)},
     "tcptune.lint/1": {"findings[].evidence": ("<name>", False)},
+    "tcptune.config/1": {"notes[].evidence": ("<name>", False)},
     "sarif:2.1.0": {"runs[].results[].properties.evidence": ("<name>", False)},
     "tcptune.sockets/1": {"counters": ("<counter>", True), "rates": ("<counter>", True)},
 }
@@ -683,6 +711,18 @@ EOF
   ((rc == 1)) && grep -q 'offline, kernel 6.1' <<<"$pcout" && grep -q 'TT2003' <<<"$pcout" &&
     ok "d. pre-commit run with args [--kernel, 6.1, --fail-on, error]: exit 1, offline for 6.1" ||
     bad "d. pre-commit run with args: exit $rc: $pcout"
+  # The staged files are judged within the whole tree, in boot order: /etc/sysctl.conf (through
+  # 99-sysctl.conf) is applied after etc/sysctl.d/70-app.conf, whatever order the names come in.
+  printf 'net.core.somaxconn = 4096\n' >"$pc/work/etc/sysctl.conf"
+  ln -s ../sysctl.conf "$pc/work/etc/sysctl.d/99-sysctl.conf"
+  printf 'net.core.somaxconn = 8192\n' >"$pc/work/etc/sysctl.d/70-app.conf"
+  (cd "$pc/work" && git add -A && git commit -q -m tree) >/dev/null 2>&1
+  rc=0
+  try etc/sysctl.conf etc/sysctl.d/70-app.conf || rc=$?
+  ((rc == 1)) && grep -q '70-app.conf:1:1: warning: net.core.somaxconn = 8192 is overridden by ./etc/sysctl.conf' <<<"$pcout" &&
+    ! grep -q 'sysctl.conf:1:1: warning' <<<"$pcout" &&
+    ok "d. pre-commit try-repo: staged etc/sysctl.conf and etc/sysctl.d/70-app.conf judged in boot order (the app's value is the one overridden)" ||
+    bad "d. try-repo, whole tree: exit $rc: $pcout"
 else
   not_checked "d. pre-commit (or git) is not installed: the hook's entry is run as pre-commit would run it"
   if ((have_yaml)); then
@@ -719,7 +759,7 @@ def bad(msg): fails.append(msg); print("FAIL: e. " + msg)
 
 ci_packages = set(open(os.path.join(src, ".ci/packages")).read().split())
 build_deps = {"cmake", "ninja-build", "g++", "pkg-config", "libboost-program-options-dev",
-              "nlohmann-json3-dev", "libtomlplusplus-dev", "libmnl-dev"}
+              "nlohmann-json3-dev", "libtomlplusplus-dev", "libmnl-dev", "libxml2-dev"}
 def apt_packages(script):
     script = script.replace("\\\n", " ")
     pkgs = set()

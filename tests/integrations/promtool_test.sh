@@ -10,9 +10,13 @@
 #   --replay of its netlink recording, several --top values, and live (netlink and proc) in an
 #   empty network namespace this test creates (when it can: root and unshare);
 # - examples/prometheus/tcptune-textfile.sh: tcptune.prom (check + sockets) and
-#   tcptune-status.prom, after a success and after a failure.
+#   tcptune-status.prom, after a success and after a failure;
+# - the alerting rules examples/prometheus/tcptune.rules.yml: `promtool check rules`, `promtool
+#   test rules` (tests/integrations/tcptune.rules.test.yml), each alert tested firing and silent,
+#   its runbook code known to `tcptune explain`, its metrics written by tcptune.
 # A negative control (a counter named like the old tcptune_kernel_counter) must be rejected, so
 # the test cannot pass with a promtool that checks nothing. Exit 77 when promtool is missing.
+# shellcheck disable=SC2015  # `cond && ok ... || bad ...`: ok() cannot fail
 set -uo pipefail
 if (($# != 2)); then
   echo "usage: promtool_test.sh TCPTUNE_BIN TESTS_DIR" >&2
@@ -107,6 +111,78 @@ if ((rc == 3)) && grep -q '^tcptune_textfile_success 0$' "$tf/tcptune-status.pro
   promcheck "$tf/tcptune-status.prom" "textfile script tcptune-status.prom (failure)"
 else
   bad "textfile script failure path: exit $rc"
+fi
+
+# The alerting rules (examples/prometheus/tcptune.rules.yml): promtool check rules, promtool test
+# rules (tests/integrations/tcptune.rules.test.yml); every alert has a test where it fires and one
+# where it does not; each alert with its expression defused fails the tests (so they test it);
+# every runbook names a code `tcptune explain` knows; every metric the rules read is one tcptune
+# writes (its HELP line in an output above, or in the live two-snapshot census).
+rules=$src/examples/prometheus/tcptune.rules.yml
+rules_test=$tests/integrations/tcptune.rules.test.yml
+out=$(timeout $T promtool check rules "$rules" 2>&1) && ok "promtool check rules: $(grep -o '[0-9]* rules found' <<<"$out")" ||
+  bad "promtool check rules: $out"
+out=$(timeout $T promtool test rules "$rules_test" 2>&1) && ok "promtool test rules: SUCCESS" ||
+  bad "promtool test rules: $out"
+if [[ $(id -u) == 0 ]] && timeout $T unshare -n true 2>/dev/null; then
+  # Two snapshots (--sample): the rate and time-to-exhaustion families are written too.
+  run "sockets live netns, two snapshots" unshare -n "$bin" --format prometheus sockets --sample 200ms
+  grep -q '^# HELP tcptune_destination_seconds_to_exhaustion ' "$tmp/prom/$n.prom" ||
+    bad "sockets --sample 200ms: no tcptune_destination_seconds_to_exhaustion family"
+else
+  echo "NOT CHECKED: the two-snapshot metric families live (needs root and unshare -n)"
+fi
+cat "$tmp"/prom/*.prom "$tf"/*.prom >"$tmp/all-outputs.prom"
+if out=$(timeout 120 python3 - "$rules" "$rules_test" "$bin" "$tmp/all-outputs.prom" "$tmp/mutant" <<'PY' 2>&1
+import copy, os, re, subprocess, sys, yaml
+rules_path, test_path, tcptune, outputs, mutant_dir = sys.argv[1:6]
+rules = yaml.safe_load(open(rules_path))
+tests = yaml.safe_load(open(test_path))
+alerts = [r for g in rules["groups"] for r in g["rules"] if "alert" in r]
+problems, notes = [], []
+written = set(re.findall(r"^# HELP (\S+) ", open(outputs).read(), re.M))
+for a in alerts:
+    name = a["alert"]
+    evals = [t for case in tests["tests"] for t in case.get("alert_rule_test", []) if t["alertname"] == name]
+    if not any(t.get("exp_alerts") for t in evals):
+        problems.append(f"{name}: no test where it fires")
+    if not any(not t.get("exp_alerts") for t in evals):
+        problems.append(f"{name}: no test where it does not fire")
+    m = re.fullmatch(r"tcptune explain (TT\d{4})", a.get("annotations", {}).get("runbook", ""))
+    if not m:
+        problems.append(f"{name}: no runbook annotation `tcptune explain CODE`")
+    else:
+        r = subprocess.run([tcptune, "explain", m.group(1)], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0 or not r.stdout.startswith(m.group(1)):
+            problems.append(f"{name}: `tcptune explain {m.group(1)}` exits {r.returncode}: {r.stderr.strip()}")
+    for metric in set(re.findall(r"\b(tcptune_[a-z0-9_]+)", a["expr"])):
+        if metric not in written:
+            problems.append(f"{name}: reads {metric}, which no tcptune output here has")
+    # Defuse this alert alone: the tests must notice.
+    mutant = copy.deepcopy(rules)
+    for g in mutant["groups"]:
+        for r in g["rules"]:
+            if r.get("alert") == name:
+                r["expr"] = "vector(1) > 2"
+    os.makedirs(mutant_dir, exist_ok=True)
+    mpath = os.path.join(mutant_dir, "tcptune.rules.yml")
+    yaml.safe_dump(mutant, open(mpath, "w"), sort_keys=False)
+    t = copy.deepcopy(tests)
+    t["rule_files"] = [mpath]
+    tpath = os.path.join(mutant_dir, "test.yml")
+    yaml.safe_dump(t, open(tpath, "w"), sort_keys=False)
+    r = subprocess.run(["promtool", "test", "rules", tpath], capture_output=True, text=True, timeout=60)
+    if r.returncode == 0:
+        problems.append(f"{name}: the tests still pass with the alert defused")
+print(f"{len(alerts)} alerts: each fires and stays silent in a test, fails the tests when defused, has a runbook code tcptune explains and reads metrics tcptune writes")
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+PY
+); then
+  ok "rules: $out"
+else
+  bad "rules: $out"
 fi
 
 # Negative control: what tcptune wrote before the rename must be rejected.

@@ -83,6 +83,16 @@ for code in codes:
     if f'.SS "{code} ' not in codes_page:
         fail(f"{code} is not documented in man/tcptune-codes.7")
 
+# 2b. docs/codes.md (the page of every code: help URIs point at its anchors) is generated too.
+md = run("rules", "--format", "markdown").stdout
+with open(os.path.join(ROOT, "docs", "codes.md"), encoding="utf-8") as f:
+    if f.read() != md:
+        fail("docs/codes.md differs from `tcptune rules --format markdown`: "
+             "regenerate it with `cmake --build build --target docs-codes`")
+for code in codes:
+    if f'<a id="{code}"></a>' not in md:
+        fail(f"{code} has no anchor in docs/codes.md")
+
 # 3. tcptune(8) against --help.
 page = read("tcptune.8")
 top = run("--help")
@@ -118,6 +128,24 @@ for cmd in commands:
         if opt not in options(h.stdout) and opt not in GLOBAL:
             fail(f"tcptune(8) section '{cmd}' documents {opt}, which tcptune {cmd} --help does not show")
     # Each command has at least one example in EXAMPLES.
+# 3b. SYNOPSIS against each command's usage lines (--help up to its first blank line): every
+# option the usage shows is in the command's SYNOPSIS entry, and the entry shows no other.
+synopsis = {}
+for block in (section(page, "SH", "SYNOPSIS") or "").split("\n.br\n"):
+    names = [w for w in re.findall(r"^\.B ([a-z]+)$", block, re.M) if w != "tcptune"]
+    if names:
+        synopsis[names[0]] = synopsis.get(names[0], set()) | man_options(block)
+for cmd in commands:
+    usage = run(cmd, "--help").stdout.split("\n\n")[0]
+    want = options(usage) - GLOBAL
+    have = synopsis.get(cmd)
+    if have is None:
+        fail(f"tcptune(8) SYNOPSIS has no entry for {cmd}")
+        continue
+    for opt in sorted(want - have):
+        fail(f"tcptune {cmd} --help usage shows {opt}, which tcptune(8) SYNOPSIS does not")
+    for opt in sorted(have - want):
+        fail(f"tcptune(8) SYNOPSIS shows {opt} for {cmd}, which its --help usage does not")
 exit_sec = section(page, "SH", "EXIT STATUS") or ""
 for code in range(6):
     if f".B {code}\n" not in exit_sec:

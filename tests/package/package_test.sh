@@ -29,9 +29,9 @@ fi
 for f in sbin/tcptune share/tcptune/rules/keys.toml share/tcptune/rules/lint.toml \
   share/tcptune/rules/check.toml share/tcptune/profiles/base.toml share/tcptune/profiles/web.toml \
   share/tcptune/profiles/db-client.toml share/tcptune/profiles/load-tester.toml \
-  share/man/man8/tcptune.8 share/man/man5/tcptune.rules.5 share/man/man5/tcptune.profile.5 \
-  share/man/man7/tcptune-codes.7 share/bash-completion/completions/tcptune \
-  share/zsh/vendor-completions/_tcptune share/doc/tcptune/README.md; do
+  share/man/man8/tcptune.8.gz share/man/man5/tcptune.rules.5.gz share/man/man5/tcptune.profile.5.gz \
+  share/man/man7/tcptune-codes.7.gz share/bash-completion/completions/tcptune \
+  share/zsh/site-functions/_tcptune share/doc/tcptune/README.md share/doc/tcptune/copyright share/doc/tcptune/changelog.gz; do
   if [[ -f $prefix/$f ]]; then ok "installed $f"; else bad "cmake --install did not install $f"; fi
 done
 v=$(timeout 20 "$prefix/sbin/tcptune" --version 2>&1)
@@ -57,6 +57,34 @@ else
   bad "installed bash completion did not complete: $out"
 fi
 
+# Completions land where the shells look, for a package (/usr) and a local install (/usr/local):
+# the zsh directory must be in Debian's zsh default $fpath, the bash one must be pkg-config's
+# completionsdir for /usr and <prefix>/share/bash-completion/completions (searched through
+# XDG_DATA_DIRS, default /usr/local/share:/usr/share) for /usr/local.
+if command -v zsh >/dev/null; then
+  fpath_list=$(zsh -fc 'print -l $fpath')
+  for p in /usr /usr/local; do
+    d=$tmp/destdir$p
+    DESTDIR=$tmp/destdir timeout 120 cmake --install "$build" --prefix "$p" >/dev/null 2>&1
+    z=$(cd "$tmp/destdir" && find ."$p"/share/zsh -name _tcptune 2>/dev/null | head -1)
+    z=${z#.}
+    if [[ -n $z ]] && grep -qxF "$(dirname "$z")" <<<"$fpath_list"; then
+      ok "prefix $p: zsh completion $z is in zsh's \$fpath"
+    else
+      bad "prefix $p: zsh completion at '${z:-nowhere}' is not in zsh's \$fpath"
+    fi
+    [[ -f $d/share/bash-completion/completions/tcptune ]] &&
+      ok "prefix $p: bash completion in $p/share/bash-completion/completions" ||
+      bad "prefix $p: no bash completion in $p/share/bash-completion/completions"
+  done
+  if bc=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null); then
+    [[ $bc == /usr/share/bash-completion/completions ]] && ok "pkg-config completionsdir is $bc" ||
+      bad "pkg-config completionsdir $bc differs from the installed /usr path"
+  fi
+else
+  bad "zsh is not installed (.ci/packages lists it)"
+fi
+
 # --- 2. The Debian package --------------------------------------------------------------------
 pkgdir=$tmp/pkg
 mkdir -p "$pkgdir"
@@ -78,8 +106,11 @@ field() { dpkg-deb -f "$deb" "$1"; }
   bad "Architecture: $(field Architecture)"
 depends=$(field Depends)
 echo "Depends: $depends"
-# Every shared library the binary needs comes from a package named in Depends.
-for lib in $(ldd "$build/tcptune" | awk '/=>/ {print $3}'); do
+# Every shared library the binary needs directly (its DT_NEEDED entries; what those load in
+# turn, such as libxml2's libicu, is their packages' Depends, as dpkg-shlibdeps has it) comes
+# from a package named in Depends.
+needed=" $(objdump -p "$build/tcptune" | awk '$1 == "NEEDED" {printf "%s ", $2}')"
+for lib in $(ldd "$build/tcptune" | awk -v needed="$needed" '/=>/ && index(needed, " " $1 " ") {print $3}'); do
   real=$(readlink -f "$lib")
   owner=$(dpkg -S "$real" 2>/dev/null || dpkg -S "${real#/usr}" 2>/dev/null || dpkg -S "/usr$real" 2>/dev/null)
   owner=${owner%%:*}
@@ -119,7 +150,7 @@ for d in "${deps[@]}"; do
 done
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/sbin/tcptune ./usr/share/tcptune/rules/check.toml ./usr/share/tcptune/profiles/web.toml \
-  ./usr/share/man/man8/tcptune.8 ./usr/share/man/man7/tcptune-codes.7 \
+  ./usr/share/man/man8/tcptune.8.gz ./usr/share/man/man7/tcptune-codes.7.gz \
   ./usr/share/bash-completion/completions/tcptune ./usr/share/zsh/vendor-completions/_tcptune; do
   if grep -q " $f\$" <<<"$contents"; then ok "package has $f"; else bad "package lacks $f"; fi
 done
@@ -169,8 +200,8 @@ print(sorted(codes))' "$tmp/check.json" >"$tmp/codes" 2>&1; then
 else
   bad "make_fixtures.py failed"
 fi
-man_out=$(MANWIDTH=80 timeout 20 man -l "$un/usr/share/man/man8/tcptune.8" 2>/dev/null | head -3 || true)
-[[ -n $man_out ]] || man_out=$(timeout 20 mandoc "$un/usr/share/man/man8/tcptune.8" 2>/dev/null | head -3)
+man_out=$(MANWIDTH=80 timeout 20 man -l "$un/usr/share/man/man8/tcptune.8.gz" 2>/dev/null | head -3 || true)
+[[ -n $man_out ]] || man_out=$(timeout 20 mandoc "$un/usr/share/man/man8/tcptune.8.gz" 2>/dev/null | head -3)
 [[ $man_out == *TCPTUNE* ]] && ok "the packaged tcptune(8) renders" || bad "packaged tcptune(8) does not render"
 
 echo "package: $pass passed, $fails failed"

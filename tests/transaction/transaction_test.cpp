@@ -402,3 +402,65 @@ TEST_CASE("a transaction on a fixture root: commit, read-back failure, rollback"
     CHECK(r.read("/etc/sysctl.d/99-tcptune.conf") == *f.previous);
   }
 }
+
+TEST_CASE("preview_rollback says what restore() would do, and writes nothing") {
+  TempRoot r;
+  r.write("/proc/sys/net/ipv4/tcp_tw_reuse", "2\n");
+  r.write("/proc/sys/net/core/somaxconn", "4096\n");
+  RootFs root(r.path);
+  ProcSys proc(root);
+  Journal journal(r.path);
+  JournalEntry e;
+  e.id = journal.new_id();
+  e.profile = "t";
+  e.mode = "live+persist";
+  JournalFragment f;
+  f.path = "/etc/sysctl.d/99-tcptune.conf";
+  f.previous = std::nullopt;  // there was no file
+  f.written = "# Written by tcptune new\nnet.ipv4.tcp_tw_reuse = 1\n";
+  e.fragment = f;
+  e.keys.push_back({"net.ipv4.tcp_tw_reuse", "net/ipv4/tcp_tw_reuse", "2", std::nullopt, "1"});
+  e.keys.push_back({"net.core.somaxconn", "net/core/somaxconn", "4096", std::nullopt, "8192"});
+  SystemWriteSide real(proc, journal);
+  test::RecordingWriteSide io(real);
+  REQUIRE(run_transaction(e, root, proc, io).state == TxnState::committed);
+  io.log.clear();
+
+  SUBCASE("after a commit: every key in restore order, the fragment to remove") {
+    RollbackPreview p = preview_rollback(e, root, proc);
+    REQUIRE(p.keys.size() == 2);
+    CHECK(p.keys[0].key == "net.core.somaxconn");  // the reverse of the writes
+    CHECK(p.keys[0].current == std::optional<std::string>("8192"));
+    CHECK(p.keys[0].restore == "4096");
+    CHECK(p.keys[1].key == "net.ipv4.tcp_tw_reuse");
+    CHECK(p.fragment_change);
+    CHECK(p.fragment_path == "/etc/sysctl.d/99-tcptune.conf");
+    CHECK(p.fragment_current == f.written);
+    CHECK_FALSE(p.fragment_restore.has_value());
+    CHECK(p.notes.empty());
+    CHECK(io.log.empty());
+    CHECK(r.read("/proc/sys/net/core/somaxconn") == "8192\n");
+  }
+  SUBCASE("a key already back at its value, the fragment already gone: nothing for them") {
+    r.write("/proc/sys/net/core/somaxconn", "4096\n");
+    fs::remove(r.path + "/etc/sysctl.d/99-tcptune.conf");
+    RollbackPreview p = preview_rollback(e, root, proc);
+    REQUIRE(p.keys.size() == 1);
+    CHECK(p.keys[0].key == "net.ipv4.tcp_tw_reuse");
+    CHECK_FALSE(p.fragment_change);
+  }
+  SUBCASE("a file tcptune did not write at the fragment path is left alone, with a note") {
+    r.write("/etc/sysctl.d/99-tcptune.conf", "net.ipv4.tcp_tw_reuse = 0\n");
+    RollbackPreview p = preview_rollback(e, root, proc);
+    CHECK_FALSE(p.fragment_change);
+    REQUIRE(p.notes.size() == 1);
+    CHECK(p.notes[0].find("tcptune did not write") != std::string::npos);
+  }
+  SUBCASE("after the rollback itself: nothing left") {
+    RestoreReport rep = restore(e, root, proc, io, false);
+    CHECK(rep.left.empty());
+    RollbackPreview p = preview_rollback(e, root, proc);
+    CHECK(p.keys.empty());
+    CHECK_FALSE(p.fragment_change);
+  }
+}

@@ -1,0 +1,90 @@
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <boost/program_options.hpp>
+#include <ostream>
+
+#include "cli/commands.hpp"
+#include "config/sysctl_d_set.hpp"
+#include "core/sysctl_key.hpp"
+#include "core/version.hpp"
+#include "engine/boot_model.hpp"
+#include "render/config_render.hpp"
+#include "sys/proc_sys.hpp"
+
+namespace po = boost::program_options;
+
+namespace tcptune {
+
+namespace {
+
+const char* k_config_usage =
+    "usage: tcptune config [KEY|GLOB...] [--semantics systemd|procps]\n"
+    "\n"
+    "The effective configuration: each key's value at boot, the file:line that sets it, the\n"
+    "assignments it shadows and the writes the kernel will refuse. The sysctl.d set (of the\n"
+    "host, or of --root DIR) is read line by line as systemd-sysctl or procps' sysctl reads it\n"
+    "at boot, and each write is judged against the kernel's values under /proc/sys (or\n"
+    "DIR/proc/sys): its integer parser, enforced ranges, read-only keys, coupled keys, and\n"
+    "the IPv4 conf.default values the kernel copies to interfaces. KEY|GLOB limits the output\n"
+    "(dotted or slashed, shell globs).\n"
+    "\n"
+    "Formats: text (default), json (tcptune.config/1).\n"
+    "Exit: 0, 2 usage error or unreadable input, 3 system error (no /proc/sys to read).\n";
+
+}  // namespace
+
+int cmd_config(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description opts("config options");
+  std::vector<std::string> selectors;
+  std::string semantics_opt;
+  opts.add_options()("help,h", "show this help")("semantics", po::value(&semantics_opt),
+                                                 "systemd or procps (default: what the host uses)")(
+      "key", po::value(&selectors)->composing(), "keys or globs");
+  po::positional_options_description pos;
+  pos.add("key", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") != 0) {
+    ctx.out << k_config_usage;
+    return 0;
+  }
+  OutputFormat format = ctx.format({"text", "json"});
+  Semantics semantics = semantics_option(ctx, semantics_opt);
+  std::vector<std::string> patterns;
+  for (const std::string& s : selectors) {
+    NormalizedKey nk = normalize_key(s);
+    if (nk.problem != KeyProblem::none) throw UsageError("invalid key '" + s + "': " + nk.reason);
+    patterns.push_back(nk.path);
+  }
+  ProcSys proc(ctx.fs);
+  if (!proc.available())
+    throw SystemFailure("no /proc/sys under " + ctx.global.root +
+                        ": the model needs the kernel's values (a captured proc/sys will do)");
+  ConfigSet set = load_host_config(ctx.fs, semantics);
+  for (const Finding& f : set.findings) ctx.err << f.file << ": " << f.message << "\n";
+  auto writable = [&](const std::string& path) {
+    Result<FileStat> st = ctx.fs.stat("/proc/sys/" + path);
+    return !st.ok() || (st.value().mode & S_IWUSR) != 0;
+  };
+  Catalog keys;
+  CheckCatalog checks;
+  ctx.load_catalogs(keys, checks);
+  BootModel model = simulate_boot(set, proc, writable, &keys);
+  if (!patterns.empty()) {
+    for (auto it = model.keys.begin(); it != model.keys.end();) {
+      bool keep = false;
+      for (const std::string& p : patterns)
+        keep = keep || ::fnmatch(p.c_str(), it->first.c_str(), FNM_PATHNAME) == 0;
+      it = keep ? std::next(it) : model.keys.erase(it);
+    }
+  }
+  ConfigMeta meta;
+  meta.version = std::string(version());
+  meta.selectors = selectors;
+  if (std::optional<std::string> rel = kernel_release(ctx.fs)) meta.kernel_release = *rel;
+  ctx.out << render_config(model, meta, format, ctx.style);
+  return set.findings.empty() ? 0 : static_cast<int>(ExitCode::invalid_input);
+}
+
+}  // namespace tcptune

@@ -1,0 +1,103 @@
+#include "render/config_render.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/text_util.hpp"
+#include "render/findings_render.hpp"
+
+namespace tcptune {
+
+namespace {
+
+Json write_json(const BootWrite& w) {
+  Json j;
+  j["file"] = w.file;
+  j["line"] = w.line;
+  j["key"] = w.key;
+  j["value"] = w.value;
+  j["glob"] = w.glob;
+  j["outcome"] = w.outcome;
+  j["reason"] = w.reason.empty() ? Json(nullptr) : Json(w.reason);
+  return j;
+}
+
+std::string at(const BootWrite& w) { return w.file + ":" + std::to_string(w.line); }
+
+}  // namespace
+
+std::string render_config(const BootModel& model, const ConfigMeta& meta, OutputFormat format,
+                          const Style& style) {
+  (void)style;
+  if (format == OutputFormat::json) {
+    Json j;
+    j["schema"] = "tcptune.config/1";
+    j["version"] = meta.version;
+    j["semantics"] = std::string(to_string(model.semantics));
+    j["kernel"] = meta.kernel_release.empty() ? Json(nullptr) : Json(meta.kernel_release);
+    j["selectors"] = meta.selectors;
+    j["exit_status"] = model.exit_status;
+    Json keys = Json::array();
+    for (const auto& [path, k] : model.keys) {
+      Json o;
+      o["key"] = k.key;
+      o["path"] = k.path;
+      o["value"] = k.value ? Json(*k.value) : Json(nullptr);
+      o["before"] = k.before ? Json(*k.before) : Json(nullptr);
+      o["set_by"] = k.winner ? write_json(*k.winner) : Json(nullptr);
+      o["propagated_from"] = k.propagated_from.empty() ? Json(nullptr) : Json(k.propagated_from);
+      Json sh = Json::array();
+      for (const BootWrite& w : k.shadowed) sh.push_back(write_json(w));
+      o["shadowed"] = sh;
+      Json rf = Json::array();
+      for (const BootWrite& w : k.refused) rf.push_back(write_json(w));
+      o["refused"] = rf;
+      keys.push_back(o);
+    }
+    j["keys"] = keys;
+    Json notes = Json::array();
+    for (const Finding& f : model.notes) notes.push_back(finding_json(f));
+    j["notes"] = notes;
+    return dump_json(j);
+  }
+  std::string out;
+  std::string prog = model.semantics == Semantics::systemd ? "systemd-sysctl" : "sysctl --system";
+  out += "effective configuration at boot (" + prog + " semantics";
+  if (!meta.kernel_release.empty()) out += ", kernel " + meta.kernel_release;
+  out += ")\n";
+  for (const auto& [path, k] : model.keys) {
+    if (k.value) {
+      out += k.key + " = " + *k.value;
+      if (k.winner) {
+        out += "  (" + at(*k.winner);
+        if (k.winner->value != *k.value) out += ", written as '" + k.winner->value + "'";
+        out += ")";
+      } else if (!k.propagated_from.empty()) {
+        out += "  (copied by the kernel from " + k.propagated_from + ")";
+      }
+      out += "\n";
+    } else {
+      out += k.key + " = " +
+             (k.before ? *k.before + "  (the kernel's own value: no write changes it)"
+                       : std::string("(no such key on this kernel)")) +
+             "\n";
+    }
+    if (k.winner && !k.propagated_from.empty())
+      out += "    then copied by the kernel from " + k.propagated_from + "\n";
+    for (const BootWrite& w : k.shadowed) {
+      out += "    " + std::string(w.outcome == "suppressed" ? "not written" : "shadowed") + ": '" +
+             w.value + "' at " + at(w) + (w.reason.empty() ? "" : " (" + w.reason + ")") + "\n";
+    }
+    for (const BootWrite& w : k.refused)
+      out += "    refused: '" + w.value + "' at " + at(w) + " (" + w.reason + ")\n";
+  }
+  if (model.keys.empty()) out += "(no assignment)\n";
+  for (const Finding& f : model.notes) {
+    out += f.file;
+    if (f.line > 0) out += cat(":", std::to_string(f.line));
+    out += cat(": ", f.message, "\n");
+  }
+  out += prog + " would exit " + std::to_string(model.exit_status) + "\n";
+  return out;
+}
+
+}  // namespace tcptune

@@ -1,0 +1,1 @@
+$TCPTUNE --config tests/fixtures/config-project/.tcptune.toml --no-config lint

@@ -1,0 +1,1 @@
+cd tests/fixtures/config-bad && $TCPTUNE lint etc

@@ -1,0 +1,1 @@
+$TCPTUNE --config tests/fixtures/config-project/.tcptune.toml lint tests/fixtures/config-project/etc/sysctl.d --format gcc

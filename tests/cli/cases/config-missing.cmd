@@ -1,0 +1,1 @@
+$TCPTUNE --config tests/fixtures/no-such.toml lint tests/fixtures/config-bad/etc

@@ -1,0 +1,1 @@
+cd tests/fixtures/config-project && $TCPTUNE lint etc/sysctl.d --format gcc

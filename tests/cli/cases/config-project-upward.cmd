@@ -1,0 +1,1 @@
+cd tests/fixtures/config-project/etc/sysctl.d && $TCPTUNE lint . --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d[\"semantics\"], d[\"kernel\"], d[\"summary\"], [(f[\"code\"], f[\"file\"]) for f in d[\"findings\"]])"

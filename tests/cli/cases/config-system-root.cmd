@@ -1,0 +1,1 @@
+$TCPTUNE --root tests/fixtures/config-system lint --format gcc --severity info

@@ -1,0 +1,1 @@
+cd tests/fixtures && $TCPTUNE lint --kernel 6.1 --whole-tree precommit-tree/usr/lib/sysctl.d/50-vendor.conf --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d[\"semantics\"], [f[\"path\"] for f in d[\"files\"]], [(f[\"code\"], f[\"file\"], f[\"line\"]) for f in d[\"findings\"]])"

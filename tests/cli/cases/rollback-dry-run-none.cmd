@@ -1,0 +1,1 @@
+$TCPTUNE --root "$CHECK_ROOTS/idle-default" rollback --dry-run --format json

@@ -1,0 +1,1 @@
+$TCPTUNE --fromat json check --no-sockets

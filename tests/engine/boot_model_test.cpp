@@ -1,0 +1,132 @@
+// The boot model (tcptune config): each case is a behaviour measured on Linux 6.18 with
+// systemd-sysctl 252 and procps-ng 4.0.2 (tests/fidelity/differential.py runs the real programs).
+#include "engine/boot_model.hpp"
+
+#include <doctest/doctest.h>
+
+#include "test_support.hpp"
+
+using namespace tcptune;
+using tcptune::test::FakeKeySource;
+using tcptune::test::make_set;
+
+namespace {
+
+std::map<std::string, std::string> netns_keys() {
+  return {
+      {"net/ipv4/tcp_fin_timeout", "60"},
+      {"net/ipv4/tcp_keepalive_probes", "9"},
+      {"net/ipv4/tcp_rmem", "4096 131072 6291456"},
+      {"net/ipv4/ip_local_port_range", "32768 60999"},
+      {"net/ipv4/ip_unprivileged_port_start", "1024"},
+      {"net/ipv4/ipfrag_high_thresh", "4194304"},
+      {"net/ipv4/ipfrag_low_thresh", "3145728"},
+      {"net/ipv4/ip_forward", "0"},
+      {"net/ipv4/conf/all/forwarding", "0"},
+      {"net/ipv4/conf/all/accept_redirects", "1"},
+      {"net/ipv4/conf/all/mc_forwarding", "0"},
+      {"net/ipv4/conf/default/forwarding", "0"},
+      {"net/ipv4/conf/default/rp_filter", "0"},
+      {"net/ipv4/conf/eth0/forwarding", "0"},
+      {"net/ipv4/conf/eth0/rp_filter", "0"},
+      {"net/ipv4/conf/lo/rp_filter", "0"},
+      {"net/ipv6/conf/all/hop_limit", "64"},
+      {"net/ipv6/conf/eth0/hop_limit", "64"},
+      {"net/ipv6/conf/lo/hop_limit", "64"},
+  };
+}
+
+struct Boot {
+  FakeKeySource live;
+  BootModel model;
+  Boot(const std::string& content, Semantics s)
+      : live(netns_keys()),
+        model(simulate_boot(
+            make_set({{"/etc/sysctl.d", "10-a.conf", content}}, s), live,
+            [](const std::string& p) { return p != "net/ipv4/conf/all/mc_forwarding"; },
+            &tcptune::test::shipped_keys())) {}
+  std::string value(const std::string& path) const {
+    auto it = model.keys.find(path);
+    if (it == model.keys.end() || !it->second.value) return "(kernel's)";
+    return *it->second.value;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("kernel_write: the integer parser, enforced ranges, trailing text") {
+  const Catalog& c = tcptune::test::shipped_keys();
+  auto w = [&](const std::string& path, const std::string& text, const std::string& cur) {
+    return kernel_write(path, text, cur, {}, c.find(path), NetnsKind::child);
+  };
+  CHECK(w("net/ipv4/tcp_fin_timeout", "56 # note", "60").value == "56");
+  CHECK(w("net/ipv4/tcp_fin_timeout", "1210;x", "60").error.rfind("EINVAL", 0) == 0);
+  CHECK(w("net/ipv4/tcp_fin_timeout", "0x10", "60").value == "16");
+  CHECK(w("net/ipv4/tcp_fin_timeout", "", "60").error.rfind("EINVAL", 0) == 0);
+  CHECK(w("net/ipv4/tcp_keepalive_probes", "300", "9").error.rfind("EINVAL", 0) == 0);
+  CHECK(w("net/ipv4/tcp_keepalive_probes", "255", "9").value == "255");
+  CHECK(w("net/ipv4/ip_local_port_range", "10000 60999 # x", "32768 60999").value == "10000 60999");
+}
+
+TEST_CASE("coupled keys are judged in write order; a refused write keeps the old value") {
+  Boot bad("net.ipv4.ipfrag_high_thresh = 512000\nnet.ipv4.ipfrag_low_thresh = 446464\n",
+           Semantics::procps);
+  CHECK(bad.value("net/ipv4/ipfrag_high_thresh") == "(kernel's)");
+  CHECK(bad.value("net/ipv4/ipfrag_low_thresh") == "446464");
+  CHECK(bad.model.exit_status == 1);
+  Boot good("net.ipv4.ipfrag_low_thresh = 446464\nnet.ipv4.ipfrag_high_thresh = 512000\n",
+            Semantics::procps);
+  CHECK(good.value("net/ipv4/ipfrag_high_thresh") == "512000");
+  CHECK(good.model.exit_status == 0);
+  Boot later("net.ipv4.tcp_keepalive_probes = 12\nnet.ipv4.tcp_keepalive_probes = 300\n",
+             Semantics::procps);
+  CHECK(later.value("net/ipv4/tcp_keepalive_probes") == "12");
+}
+
+TEST_CASE("systemd: a re-assigned glob moves to the end; an unchanged value is not written") {
+  Boot g(
+      "net.ipv6.conf.*.hop_limit = 81\nnet.ipv6.conf.[ae]*.hop_limit = 82\n"
+      "net.ipv6.conf.*.hop_limit = 83\n",
+      Semantics::systemd);
+  CHECK(g.value("net/ipv6/conf/eth0/hop_limit") == "83");
+  Boot u("net.ipv4.conf.eth0.rp_filter = 0\nnet.ipv4.conf.default.rp_filter = 2\n",
+         Semantics::systemd);
+  CHECK(u.value("net/ipv4/conf/eth0/rp_filter") == "2");  // follows default: never written
+  Boot p("net.ipv4.conf.eth0.rp_filter = 0\nnet.ipv4.conf.default.rp_filter = 2\n",
+         Semantics::procps);
+  CHECK(p.value("net/ipv4/conf/eth0/rp_filter") == "0");  // written: the kernel keeps it
+}
+
+TEST_CASE("spellings, dashes and read-only keys per program") {
+  Boot s("/net/ipv4/tcp_fin_timeout = 31\nnet.ipv4.tcp_fin_timeout = 31\n", Semantics::systemd);
+  CHECK(s.value("net/ipv4/tcp_fin_timeout") == "31");
+  Boot dot("net/ipv4/../ipv4/tcp_fin_timeout = 32\n", Semantics::systemd);
+  CHECK(dot.value("net/ipv4/tcp_fin_timeout") == "(kernel's)");
+  CHECK(dot.model.exit_status == 1);
+  Boot dotp("net/ipv4/../ipv4/tcp_fin_timeout = 32\n", Semantics::procps);
+  CHECK(dotp.value("net/ipv4/tcp_fin_timeout") == "32");
+  Boot dash("- net.ipv4.tcp_fin_timeout = 35\n--net.ipv4.tcp_keepalive_probes = 7\n",
+            Semantics::procps);
+  CHECK(dash.value("net/ipv4/tcp_fin_timeout") == "(kernel's)");
+  CHECK(dash.value("net/ipv4/tcp_keepalive_probes") == "7");
+  Boot ro("net.ipv4.conf.all.mc_forwarding = 1\n", Semantics::procps);
+  CHECK(ro.value("net/ipv4/conf/all/mc_forwarding") == "(kernel's)");
+  CHECK(ro.model.exit_status == 0);  // procps prints, but its exit status does not count it
+  REQUIRE(!ro.model.notes.empty());
+  CHECK(ro.model.notes[0].code == "TT1014");
+  Boot dashed("-net.ipv4.ip_unprivileged_port_start = 40000\n", Semantics::procps);
+  CHECK(dashed.model.exit_status == 1);  // the '-' does not cover the kernel's EINVAL
+  Boot dashed_sd("-net.ipv4.ip_unprivileged_port_start = 40000\n", Semantics::systemd);
+  CHECK(dashed_sd.model.exit_status == 0);
+}
+
+TEST_CASE("the kernel's own copies: IPv4 forwarding on a change, conf.default to interfaces") {
+  Boot f("net.ipv4.ip_forward = 1\n", Semantics::procps);
+  CHECK(f.value("net/ipv4/conf/all/accept_redirects") == "0");
+  CHECK(f.value("net/ipv4/conf/eth0/forwarding") == "1");
+  Boot same("net.ipv4.ip_forward = 0\n", Semantics::procps);
+  CHECK(same.value("net/ipv4/conf/all/accept_redirects") == "(kernel's)");
+  Boot d("net.ipv4.conf.default.rp_filter = 2\n", Semantics::procps);
+  CHECK(d.value("net/ipv4/conf/eth0/rp_filter") == "2");
+  CHECK(d.value("net/ipv4/conf/lo/rp_filter") == "2");
+}
