@@ -116,7 +116,7 @@ void emit(std::string& out, const Op& op) {
 }  // namespace
 
 bool vendor_path(std::string_view in_root) {
-  for (std::string_view prefix : {"/usr/lib/", "/lib/", "/usr/local/lib/"}) {
+  for (std::string_view prefix : {"/usr/lib/", "/lib/", "/usr/local/lib/", "/run/"}) {
     if (in_root.substr(0, prefix.size()) == prefix) return true;
   }
   return false;
@@ -134,6 +134,23 @@ std::string edit_path_problem(std::string_view in_root, bool mask) {
   return "";
 }
 
+namespace {
+
+bool same_words(std::string_view a, std::string_view b) { return split_ws(a) == split_ws(b); }
+
+std::string base_name(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The text of a line without its line ending.
+std::string_view bare(std::string_view l) {
+  while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.remove_suffix(1);
+  return l;
+}
+
+}  // namespace
+
 std::vector<CondemnedLine> condemned_lines(const FixFilesInput& in) {
   std::vector<CondemnedLine> out;
   std::set<std::pair<std::string, int>> seen;  // real file, line
@@ -146,16 +163,22 @@ std::vector<CondemnedLine> condemned_lines(const FixFilesInput& in) {
       for (const SysctlEntry& e : pf.entries) {
         if (e.kind != EntryKind::assign || e.glob) continue;
         std::string reason;
-        if (auto fv = in.fragment_values.find(e.path); wins && fv != in.fragment_values.end()) {
+        auto fv = in.fragment_values.find(e.path);
+        const bool shadows =
+            fv != in.fragment_values.end() &&
+            std::any_of(in.shadows.begin(), in.shadows.end(), [&](const Shadow& s) {
+              return s.semantics == set->semantics && s.file == f.shown && s.line == e.line;
+            });
+        if (shadows && !same_words(e.value, fv->second)) {
           reason = "overrides " + e.key + " = " + fv->second + " of " + in.fragment_name +
-                   " (profile " + in.profile + ")";
+                   " at boot (profile " + in.profile + ")";
         } else if (auto ab = in.absent.find(e.path); ab != in.absent.end()) {
           reason = "profile " + in.profile + " wants " + e.key + " absent: " + ab->second;
-        } else if (wins) {
+        } else if (wins && in.profile_paths.count(e.path) != 0 &&
+                   (fv == in.fragment_values.end() || !same_words(e.value, fv->second))) {
           for (const Finding& fd : in.findings) {
             if (fd.severity < Severity::warning || fd.file != f.shown || fd.line != e.line)
               continue;
-            if (in.fragment_values.count(e.path) != 0) continue;
             reason = fd.code + " " + fd.message;
             break;
           }
@@ -177,6 +200,110 @@ std::vector<CondemnedLine> condemned_lines(const FixFilesInput& in) {
   std::stable_sort(out.begin(), out.end(), [](const CondemnedLine& a, const CondemnedLine& b) {
     return a.shown != b.shown ? a.shown < b.shown : a.line.line < b.line.line;
   });
+  return out;
+}
+
+bool shadow_fixed(const Shadow& s, const std::vector<CondemnedLine>& condemned,
+                  const std::map<std::string, std::string>& fragment_values) {
+  if (s.line <= 0) return false;
+  for (const CondemnedLine& c : condemned) {
+    if (c.shown == s.file && c.line.line == s.line) return true;
+  }
+  // A glob line is never condemned; its value may differ: not fixed.
+  auto fv = fragment_values.find(s.path);
+  return fv != fragment_values.end() && same_words(s.value, fv->second) &&
+         s.key.find_first_of("*?[") == std::string::npos;
+}
+
+FileFixPlan plan_file_edits(const std::vector<CondemnedLine>& condemned, const FileReader& read,
+                            const std::string& txn) {
+  FileFixPlan out;
+  // Group by the entry that names the file (a link such as 99-sysctl.conf and the file it
+  // points to are the same file: grouped again by the real path below).
+  std::map<std::string, std::vector<const CondemnedLine*>> by_entry;
+  std::vector<std::string> order;
+  for (const CondemnedLine& c : condemned) {
+    auto [it, fresh] = by_entry.try_emplace(c.file);
+    if (fresh) order.push_back(c.file);
+    it->second.push_back(&c);
+  }
+  std::set<std::string> done;  // real paths
+  for (const std::string& entry : order) {
+    FileSnapshot snap = read(entry);
+    if (!snap.problem.empty()) {
+      out.refusals.push_back("--fix-files: " + snap.problem);
+      continue;
+    }
+    if (!snap.bytes) {
+      out.refusals.push_back("--fix-files: " + snap.shown + " is gone since it was read");
+      continue;
+    }
+    // Every condemned line of this real file, from whichever entry named it.
+    if (!done.insert(snap.real).second) continue;
+    std::map<int, DisabledLine> lines;
+    for (const auto& [other, cls] : by_entry) {
+      if (other != entry && read(other).real != snap.real) continue;
+      for (const CondemnedLine* c : cls) lines.emplace(c->line.line, c->line);
+    }
+    std::vector<std::string> have = lines_of(*snap.bytes);
+    std::vector<DisabledLine> list;
+    bool changed = false;
+    for (const auto& [n, l] : lines) {
+      std::size_t idx = static_cast<std::size_t>(n - 1);
+      if (idx >= have.size() || bare(have[idx]) != bare(l.text)) changed = true;
+      list.push_back(l);
+    }
+    if (changed) {
+      out.refusals.push_back("--fix-files: " + snap.shown +
+                             " changed while tcptune read it; run apply again");
+      continue;
+    }
+    PlannedEdit pe;
+    pe.lines = list;
+    if (vendor_path(snap.real)) {
+      std::string mask = "/etc/sysctl.d/" + base_name(entry);
+      if (std::string p = edit_path_problem(mask, true); !p.empty()) {
+        out.refusals.push_back("--fix-files: cannot mask " + snap.shown + " with " + mask + ": " +
+                               p);
+        continue;
+      }
+      FileSnapshot there = read(mask);
+      if (!there.problem.empty() || there.bytes) {
+        out.refusals.push_back("--fix-files: cannot mask " + snap.shown + ": " +
+                               (there.problem.empty() ? there.shown + " exists" : there.problem));
+        continue;
+      }
+      pe.edit.path = mask;
+      pe.edit.kind = "mask";
+      pe.edit.masks = snap.real;
+      pe.edit.previous = std::nullopt;
+      pe.edit.previous_mode = 0644;
+      pe.edit.previous_uid = snap.uid;
+      pe.edit.previous_gid = snap.gid;
+      pe.edit.written = mask_text(*snap.bytes, snap.real, list, txn);
+      pe.shown = there.shown;
+      pe.masks_shown = snap.shown;
+    } else {
+      if (std::string p = edit_path_problem(snap.real, false); !p.empty()) {
+        out.refusals.push_back("--fix-files: " + snap.shown + ": " + p);
+        continue;
+      }
+      pe.edit.path = snap.real;
+      pe.edit.kind = "edit";
+      pe.edit.previous = snap.bytes;
+      pe.edit.previous_mode = snap.mode;
+      pe.edit.previous_uid = snap.uid;
+      pe.edit.previous_gid = snap.gid;
+      pe.edit.written = disable_lines(*snap.bytes, list, txn);
+      pe.shown = snap.shown;
+    }
+    for (const DisabledLine& l : list)
+      pe.edit.disabled.push_back(std::to_string(l.line) + ": " + std::string(bare(l.text)) + " (" +
+                                 l.reason + ")");
+    pe.diff = unified_diff("a" + (pe.edit.kind == "mask" ? snap.real : pe.edit.path),
+                           "b" + pe.edit.path, pe.edit.previous, pe.edit.written);
+    out.edits.push_back(std::move(pe));
+  }
   return out;
 }
 
