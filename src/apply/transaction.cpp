@@ -442,6 +442,14 @@ RollbackPreview preview_rollback(const JournalEntry& entry, const RootFs& fs, co
       p.fragment_restore = jf.previous;
     }
   }
+  for (auto it = entry.edits.rbegin(); it != entry.edits.rend(); ++it) {
+    Result<FragmentState> now = inspect_fragment(fs, it->path);
+    if (!now.ok()) {
+      p.notes.push_back((it->kind == "mask" ? "mask " : "edited file ") + now.error().message());
+    } else if (now.value().bytes != it->previous) {
+      p.files.push_back({it->path, it->kind, now.value().bytes, it->previous});
+    }
+  }
   return p;
 }
 

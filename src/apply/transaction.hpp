@@ -80,6 +80,14 @@ struct RollbackPreview {
   std::optional<std::string> fragment_current;  ///< its bytes now; nullopt: no file
   std::optional<std::string> fragment_restore;  ///< the bytes before; nullopt: removed
   std::vector<std::string> notes;               ///< found, not tcptune's to restore
+  /// apply --fix-files: each edited file or mask that is not as before, in restore order.
+  struct File {
+    std::string path;                    ///< in-root
+    std::string kind;                    ///< "edit" | "mask"
+    std::optional<std::string> current;  ///< its bytes now; nullopt: no file
+    std::optional<std::string> restore;  ///< the bytes before; nullopt: removed (a mask)
+  };
+  std::vector<File> files;
 };
 
 RollbackPreview preview_rollback(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc);

@@ -691,7 +691,8 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     report.fragment_shown = ctx.fs.host_path(report.preview.fragment_path);
     report.notes.insert(report.notes.end(), report.preview.notes.begin(),
                         report.preview.notes.end());
-    bool pending = !report.preview.keys.empty() || report.preview.fragment_change;
+    bool pending = !report.preview.keys.empty() || report.preview.fragment_change ||
+                   !report.preview.files.empty();
     return finish("dry-run", pending ? ExitCode::findings : ExitCode::ok);
   }
   // From here until the end the entry is pending again: a crash mid-way leaves each key at

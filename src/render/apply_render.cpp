@@ -252,6 +252,13 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
                      {"current", p.fragment_current ? Json(*p.fragment_current) : Json(nullptr)},
                      {"restore", p.fragment_restore ? Json(*p.fragment_restore) : Json(nullptr)}}
               : Json(nullptr);
+      Json files = Json::array();
+      for (const RollbackPreview::File& f : p.files)
+        files.push_back({{"path", f.path},
+                         {"kind", f.kind},
+                         {"current", f.current ? Json(*f.current) : Json(nullptr)},
+                         {"restore", f.restore ? Json(*f.restore) : Json(nullptr)}});
+      j["files"] = files;
     }
     j["exit_code"] = r.exit_code;
     return dump_json(j);
@@ -278,7 +285,11 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
       out += "  would " +
              std::string(r.preview.fragment_restore ? "restore the previous " : "remove the ") +
              "fragment " + r.fragment_shown + "\n";
-    if (r.preview.keys.empty() && !r.preview.fragment_change)
+    for (const RollbackPreview::File& f : r.preview.files)
+      out += "  would " +
+             std::string(f.restore ? "restore the previous bytes of " : "remove the mask ") +
+             f.path + "\n";
+    if (r.preview.keys.empty() && !r.preview.fragment_change && r.preview.files.empty())
       out += "  nothing to restore: everything is as before the transaction\n";
   }
   for (const std::string& x : r.notes) out += "  note: " + x + "\n";
@@ -348,6 +359,11 @@ std::string render_history(const std::vector<Journal::Item>& items, OutputFormat
     if (e.fragment && e.fragment->written)
       out += "    fragment " + e.fragment->path +
              (e.fragment->previous ? " (replaced a previous one)" : " (new)") + "\n";
+    for (const JournalFileEdit& fe : e.edits)
+      out += "    " +
+             (fe.kind == "mask" ? "mask " + fe.path + " (masks " + fe.masks + ")"
+                                : "edited " + fe.path) +
+             ": " + std::to_string(fe.disabled.size()) + " line(s) disabled\n";
     for (const std::string& x : e.errors) out += "    error: " + x + "\n";
     for (const std::string& x : e.left) out += "    not restored: " + x + "\n";
     for (const std::string& x : e.notes) out += "    note: " + x + "\n";
