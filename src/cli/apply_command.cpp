@@ -75,7 +75,8 @@ const char* k_apply_usage =
 const char* k_rollback_usage =
     "usage: tcptune rollback [ID] [--force] [--dry-run] [--journal-keep N]\n"
     "\n"
-    "Restores the live values and the sysctl.d fragment as they were before transaction ID.\n"
+    "Restores the live values and the sysctl.d fragment as they were before transaction ID,\n"
+    "and the files `apply --fix-files` edited (byte for byte; the masks it made are removed).\n"
     "Without ID: an unfinished transaction (interrupted, or whose rollback failed) if there is\n"
     "one, else the last committed one. Refuses when a key's live value or the fragment changed\n"
     "since the transaction, naming it; --force restores anyway (a file tcptune did not write is\n"
