@@ -446,7 +446,14 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     fixes = plan_fixes(ctx, k, profile, plan, set, in, frag, txn, condemned);
     refusals.insert(refusals.end(), fixes.refusals.begin(), fixes.refusals.end());
     // The shadow refusal stands only for shadows --fix-files cannot take care of.
-    const std::vector<CondemnedLine>& fixed = condemned;
+    // Only the lines of files it will actually write count as fixed.
+    std::set<std::string> written;
+    for (const PlannedEdit& pe : fixes.edits)
+      written.insert(pe.edit.kind == "mask" ? pe.masks_shown : pe.shown);
+    std::vector<CondemnedLine> fixed;
+    for (const CondemnedLine& c : condemned) {
+      if (written.count(c.shown) != 0) fixed.push_back(c);
+    }
     std::map<std::string, std::string> values;
     for (const FragmentLine& l : plan.lines) values[l.path] = l.value;
     bool all_fixed = std::all_of(plan.shadows.begin(), plan.shadows.end(),

@@ -202,7 +202,7 @@ Json apply_json(const ApplyReport& r) {
     }
     j["file_edits"] = edits;
   } else {
-    j["file_edits"] = nullptr;
+    j["file_edits"] = Json::array();
   }
   j["refusals"] = r.refusals;
   j["written"] = r.written;
