@@ -187,6 +187,10 @@ FileSnapshot snapshot_file(const Context& ctx, const std::string& in_root) {
     if (id.uid != 0 && id.uid != ::geteuid())
       snap.problem = snap.shown + " is owned by uid " + std::to_string(id.uid) +
                      ", not root: tcptune does not edit a file another user owns (TT5009)";
+    else if (id.nlink > 1)
+      snap.problem = snap.shown + " has " + std::to_string(id.nlink) +
+                     " hard links: replacing it would leave the other names with the old text; "
+                     "tcptune does not edit it";
   }
   return snap;
 }

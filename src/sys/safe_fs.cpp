@@ -115,6 +115,7 @@ EntryId id_of(const struct stat& st) {
   id.mode = st.st_mode;
   id.uid = st.st_uid;
   id.gid = st.st_gid;
+  id.nlink = st.st_nlink;
   return id;
 }
 

@@ -79,6 +79,7 @@ struct EntryId {
   mode_t mode = 0;
   uid_t uid = 0;
   gid_t gid = 0;
+  nlink_t nlink = 1;  ///< hard links (apply --fix-files refuses to split them)
   [[nodiscard]] bool is_regular() const;
   [[nodiscard]] bool is_symlink() const;
   /// The same inode, of the same type: an inode number freed by a removal is often reused at

@@ -479,3 +479,39 @@ TEST_CASE("a crash after each --fix-files write: the unfinished entry restores t
     t.check_as_before();
   }
 }
+
+TEST_CASE("a rule's finding condemns a line of a profile key in a file that wins, only there") {
+  Root r;
+  r.write("/etc/sysctl.d/90-late.conf",
+          "net.ipv4.tcp_syncookies = 0\nnet.ipv4.ip_forward = 1\n");  // lines 1 and 2
+  r.write("/etc/sysctl.d/10-early.conf", "net.ipv4.tcp_syncookies = 0\n");
+  RootFs rfs(r.path);
+  ConfigSet sd = load_host_config(rfs, Semantics::systemd);
+  FixFilesInput in;
+  in.boot_sets = {&sd};
+  in.fragment_dir = "/etc/sysctl.d";
+  in.fragment_name = "50-tcptune.conf";
+  in.profile = "web";
+  in.profile_paths = {"net/ipv4/tcp_syncookies"};
+  auto finding = [&](const std::string& file, int line, Severity sev) {
+    Finding f;
+    f.file = rfs.host_path(file);
+    f.line = line;
+    f.severity = sev;
+    f.code = "TT9999";
+    f.message = "test rule";
+    return f;
+  };
+  in.findings = {
+      finding("/etc/sysctl.d/90-late.conf", 1, Severity::warning),
+      finding("/etc/sysctl.d/90-late.conf", 2, Severity::error),    // not a profile key
+      finding("/etc/sysctl.d/10-early.conf", 1, Severity::error)};  // before the fragment
+  std::vector<CondemnedLine> c = condemned_lines(in);
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].file == "/etc/sysctl.d/90-late.conf");
+  CHECK(c[0].line.line == 1);
+  CHECK(c[0].line.reason == "TT9999 test rule");
+  // An info finding condemns nothing.
+  in.findings = {finding("/etc/sysctl.d/90-late.conf", 1, Severity::info)};
+  CHECK(condemned_lines(in).empty());
+}
