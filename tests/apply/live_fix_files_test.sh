@@ -94,6 +94,8 @@ done
 # The trees: the blog block in /etc/sysctl.conf (through the Debian link) and in
 # /etc/sysctl.d (without its last newline), a vendor file that sorts after the fragment.
 cp "$tmp/blog.conf" /etc/sysctl.conf && chmod 0640 /etc/sysctl.conf || die "write /etc/sysctl.conf"
+# A group other than root's (as an admin group reading it): the edit must keep it.
+chgrp 4 /etc/sysctl.conf || die "chgrp /etc/sysctl.conf"
 [[ $(stat -f -c %T /etc/sysctl.conf) == overlayfs ]] || die "/etc/sysctl.conf is not in the overlay"
 ln -s ../sysctl.conf /etc/sysctl.d/99-sysctl.conf || die "the 99-sysctl.conf link"
 printf '%s' "$(cat "$tmp/blog.conf")" >/etc/sysctl.d/99-zz-blog.conf || die "99-zz-blog.conf"
@@ -149,9 +151,9 @@ else
   ok "b. apply --profile web --fix-files --persist committed $id"
   n=$(grep -c "^# disabled by tcptune $id: " /etc/sysctl.conf)
   if ((n == 3)) && ! grep -Eq '^net\.ipv4\.(tcp_tw_recycle|tcp_fin_timeout|tcp_max_tw_buckets) ' /etc/sysctl.conf &&
-    grep -q '^net.ipv4.tcp_syncookies = 1$' /etc/sysctl.conf && [[ $(stat -c %a /etc/sysctl.conf) == 640 ]] &&
+    grep -q '^net.ipv4.tcp_syncookies = 1$' /etc/sysctl.conf && [[ $(stat -c %a:%u:%g /etc/sysctl.conf) == 640:0:4 ]] &&
     [[ -L /etc/sysctl.d/99-sysctl.conf ]]; then
-    ok "b. /etc/sysctl.conf: 3 lines disabled through the 99-sysctl.conf link, mode 0640 kept"
+    ok "b. /etc/sysctl.conf: 3 lines disabled through the 99-sysctl.conf link, mode 0640 and group 4 kept"
   else
     bad "b. /etc/sysctl.conf after apply ($n disabled)" "$(cat /etc/sysctl.conf; ls -la /etc/sysctl.conf /etc/sysctl.d)"
   fi
