@@ -447,7 +447,8 @@ RollbackPreview preview_rollback(const JournalEntry& entry, const RootFs& fs, co
     if (!now.ok()) {
       p.notes.push_back((it->kind == "mask" ? "mask " : "edited file ") + now.error().message());
     } else if (now.value().bytes != it->previous) {
-      p.files.push_back({it->path, it->kind, now.value().bytes, it->previous});
+      p.files.push_back(
+          {it->path, fs.host_path(it->path), it->kind, now.value().bytes, it->previous});
     }
   }
   return p;

@@ -83,6 +83,7 @@ struct RollbackPreview {
   /// apply --fix-files: each edited file or mask that is not as before, in restore order.
   struct File {
     std::string path;                    ///< in-root
+    std::string shown;                   ///< host path
     std::string kind;                    ///< "edit" | "mask"
     std::optional<std::string> current;  ///< its bytes now; nullopt: no file
     std::optional<std::string> restore;  ///< the bytes before; nullopt: removed (a mask)

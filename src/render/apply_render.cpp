@@ -288,7 +288,7 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
     for (const RollbackPreview::File& f : r.preview.files)
       out += "  would " +
              std::string(f.restore ? "restore the previous bytes of " : "remove the mask ") +
-             f.path + "\n";
+             f.shown + "\n";
     if (r.preview.keys.empty() && !r.preview.fragment_change && r.preview.files.empty())
       out += "  nothing to restore: everything is as before the transaction\n";
   }
