@@ -29,7 +29,7 @@ _tcptune_command_options() {
       --all-netns' ;;
     apply)
       echo '--profile --dry-run --fragment --live-only --persist-only --netns --allow-shadowed
-        --semantics --journal-keep --persist'
+        --semantics --journal-keep --persist --fix-files'
       ;;
     config) echo '--semantics' ;;
     rollback) echo '--force --dry-run --journal-keep' ;;

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <memory>
 
+#include "apply/file_fix.hpp"
 #include "apply/fragment.hpp"
 #include "core/sysctl_key.hpp"
 #include "sys/root_fs.hpp"
@@ -46,6 +47,11 @@ std::string invalid_paths(const JournalEntry& e) {
   if (e.fragment) {
     if (std::string p = fragment_path_problem(e.fragment->path); !p.empty())
       return "fragment path '" + e.fragment->path + "': " + p;
+  }
+  for (const JournalFileEdit& f : e.edits) {
+    if (std::string p = edit_path_problem(f.path, f.kind == "mask"); !p.empty())
+      return "edited file '" + f.path + "': " + p;
+    if (f.kind == "mask" && f.previous) return "mask '" + f.path + "' had previous bytes";
   }
   return "";
 }

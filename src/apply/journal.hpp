@@ -49,6 +49,21 @@ struct JournalFragment {
   std::optional<std::string> written;  ///< bytes the transaction writes
 };
 
+/// A file `apply --fix-files` changes besides the fragment: an administrator's file whose
+/// condemned lines it comments out ("edit"), or a mask it creates in /etc/sysctl.d for a vendor
+/// file ("mask": a same-named file holding the vendor file's other lines).
+struct JournalFileEdit {
+  std::string path;                     ///< in-root path of the file replaced or created
+  std::string kind = "edit";            ///< "edit" | "mask"
+  std::string masks;                    ///< mask: the in-root vendor file it replaces at boot
+  std::optional<std::string> previous;  ///< bytes before; nullopt: there was no file (a mask)
+  int previous_mode = 0644;
+  long previous_uid = 0;
+  long previous_gid = 0;
+  std::string written;                ///< bytes the transaction writes
+  std::vector<std::string> disabled;  ///< "LINE: TEXT (reason)", for people reading the journal
+};
+
 struct JournalEntry {
   std::string id;
   /// The order of transactions: one more than the largest in the journal when it began (the
@@ -67,13 +82,14 @@ struct JournalEntry {
   std::optional<std::uint64_t> netns_cookie;
   std::string mode;  ///< "live+persist" | "live-only" | "persist-only"
   std::optional<JournalFragment> fragment;
-  std::vector<JournalKey> keys;     ///< live writes, in order
-  std::vector<JournalSide> side;    ///< values the kernel rewrites when `keys` are written
-  std::vector<std::string> errors;  ///< why it failed
-  std::vector<std::string> left;    ///< what a rollback could not restore
-  std::vector<std::string> notes;   ///< what a rollback found but did not need to restore
-  std::string rolled_back_by;       ///< "apply" (its own failure) | "rollback"
-  std::string rollback_started;     ///< when `tcptune rollback` began restoring
+  std::vector<JournalKey> keys;        ///< live writes, in order
+  std::vector<JournalSide> side;       ///< values the kernel rewrites when `keys` are written
+  std::vector<JournalFileEdit> edits;  ///< --fix-files, in order (written before the fragment)
+  std::vector<std::string> errors;     ///< why it failed
+  std::vector<std::string> left;       ///< what a rollback could not restore
+  std::vector<std::string> notes;      ///< what a rollback found but did not need to restore
+  std::string rolled_back_by;          ///< "apply" (its own failure) | "rollback"
+  std::string rollback_started;        ///< when `tcptune rollback` began restoring
 };
 
 /// JSON text (schema tcptune.journal/1) and back. Parse errors name the problem.

@@ -231,8 +231,7 @@ ApplyPlan plan_apply(const PlanInput& in) {
     }
   }
   if (!out.shadows.empty() && in.allow_shadowed == AllowShadowed::no)
-    out.refusals.push_back(
-        "the fragment would not win at boot: a later file sets the same key (listed above)");
+    out.refusals.push_back(k_shadow_refusal);
   return out;
 }
 

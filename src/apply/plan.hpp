@@ -36,6 +36,11 @@ struct PodSysctl {
 /// kubelet needs for a key to count as safe.
 PodSysctl pod_sysctl(const std::string& key, const std::string& value);
 
+/// The refusal plan_apply() adds when the fragment is shadowed (apply --fix-files takes it
+/// back when every shadow is fixed or harmless).
+inline constexpr const char* k_shadow_refusal =
+    "the fragment would not win at boot: a later file sets the same key (listed above)";
+
 /// Shadowing is refused unless allowed.
 enum class AllowShadowed { no, yes };
 

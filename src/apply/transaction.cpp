@@ -39,6 +39,81 @@ std::string write_verified(WriteSide& io, const std::string& path, const std::st
   return "";
 }
 
+// Writes one --fix-files edit (or creates a mask): "" when done, else why not.
+std::string write_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& io) {
+  PathParts sp = split_in_root(fe.path);
+  std::string shown = fs.host_path(fe.path);
+  // A mask may be the first file of /etc/sysctl.d.
+  Result<UniqueFd> dir = fe.kind == "mask"
+                             ? ensure_dir_in_root(fs.root(), sp.dir, 0755)
+                             : open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);
+  if (!dir.ok()) return shown + ": " + dir.error().message();
+  Result<FragmentState> now = inspect_fragment(fs, fe.path);
+  if (!now.ok()) return now.error().message();
+  if (now.value().bytes != fe.previous) return shown + " changed after tcptune read it";
+  Expect ex;
+  ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
+  if (now.value().id) ex.id = *now.value().id;
+  FileOwner owner{static_cast<uid_t>(fe.previous_uid), static_cast<gid_t>(fe.previous_gid)};
+  Result<bool> w =
+      io.replace_config(dir.value().get(), sp.name, fe.written,
+                        static_cast<mode_t>(fe.previous_mode), owner, ex, shown, Step::apply);
+  if (!w.ok()) return w.error().message();
+  return "";
+}
+
+// Puts one --fix-files file back: the previous bytes, mode and owner of an edited file; a mask
+// removed. Adds to the report.
+void restore_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& io, bool force,
+                  RestoreReport& rep) {
+  std::string shown = fs.host_path(fe.path);
+  PathParts sp = split_in_root(fe.path);
+  std::string what = (fe.kind == "mask" ? "mask " : "edited file ") + shown;
+  std::string problem;
+  Result<UniqueFd> dir = open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);
+  if (dir.ok()) remove_temp_files(dir.value().get(), sp.name);  // a crash mid-write
+  Result<FragmentState> now = inspect_fragment(fs, fe.path);
+  Result<EntryType> type = fs.entry_type(fe.path);
+  if (!now.ok() && type.ok() && type.value() == EntryType::symlink) {
+    rep.notes.push_back(what +
+                        " was replaced by a symbolic link tcptune did not create; it is "
+                        "left alone");
+    return;
+  }
+  if (!now.ok()) {
+    problem = now.error().message();
+  } else if (now.value().bytes == fe.previous) {
+    return;  // already as before
+  } else if (now.value().bytes != fe.written && !force) {
+    problem = now.value().bytes ? "its content changed since the transaction (--force restores it)"
+                                : "it was removed since the transaction (--force restores it)";
+  } else if (!dir.ok()) {
+    problem = dir.error().message();
+  } else if (fe.previous) {
+    Expect ex;
+    ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
+    if (now.value().id) ex.id = *now.value().id;
+    FileOwner owner{static_cast<uid_t>(fe.previous_uid), static_cast<gid_t>(fe.previous_gid)};
+    Result<bool> w =
+        io.replace_config(dir.value().get(), sp.name, *fe.previous,
+                          static_cast<mode_t>(fe.previous_mode), owner, ex, shown, Step::rollback);
+    if (!w.ok()) problem = w.error().message();
+  } else if (now.value().id) {
+    Result<bool> w =
+        io.remove_config(dir.value().get(), sp.name, *now.value().id, shown, Step::rollback);
+    if (!w.ok()) problem = w.error().message();
+  }
+  if (problem.empty()) {
+    rep.restored.push_back(what + (fe.previous ? " restored" : " removed"));
+    return;
+  }
+  rep.left.push_back(
+      what + " is not as before (" +
+      (fe.previous ? "it should hold its previous " + std::to_string(fe.previous->size()) + " bytes"
+                   : std::string("it should not exist")) +
+      "): " + problem);
+}
+
 }  // namespace
 
 bool same_value(std::string_view a, std::string_view b) { return split_ws(a) == split_ws(b); }
@@ -100,7 +175,13 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
   }
   std::string failure;
 
-  // 2. The fragment, atomically.
+  // 2. The files --fix-files edits (and the masks it creates), each atomically.
+  for (const JournalFileEdit& fe : entry.edits) {
+    if (!failure.empty()) break;
+    failure = write_edit(fe, fs, io);
+  }
+
+  // 3. The fragment, atomically.
   if (failure.empty() && entry.fragment && entry.fragment->written) {
     const JournalFragment& jf = *entry.fragment;
     PathParts sp = split_in_root(jf.path);
@@ -125,7 +206,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
     }
   }
 
-  // 3. Live values, each read back.
+  // 4. Live values, each read back.
   for (JournalKey& k : entry.keys) {
     if (!failure.empty()) break;
     failure = write_verified(io, k.path, k.key, k.target, Step::apply, std::nullopt, &k.after);
@@ -141,7 +222,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
   }
   record_side_after(entry, proc);
 
-  // 4. Commit.
+  // 5. Commit.
   if (failure.empty()) {
     entry.state = TxnState::committed;
     entry.finished = utc_now();
@@ -155,7 +236,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
     }
   }
 
-  // 5. Failure: undo everything.
+  // 6. Failure: undo everything.
   out.errors.push_back(failure);
   entry.errors.push_back(failure);
   std::string save_error;
@@ -212,6 +293,19 @@ std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs&
                       (now.value().bytes ? "its content changed since the transaction"
                                          : "it was removed since the transaction"));
     }
+  }
+  for (const JournalFileEdit& fe : entry.edits) {
+    std::string shown = fs.host_path(fe.path);
+    Result<FragmentState> now = inspect_fragment(fs, fe.path);
+    if (!now.ok()) {
+      out.push_back("edited file " + now.error().message());
+      continue;
+    }
+    bool ok = now.value().bytes == fe.written || (!finished && now.value().bytes == fe.previous);
+    if (!ok)
+      out.push_back((fe.kind == "mask" ? "mask " : "edited file ") + shown + ": " +
+                    (now.value().bytes ? "its content changed since the transaction"
+                                       : "it was removed since the transaction"));
   }
   return out;
 }
@@ -311,6 +405,9 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
                          "): " + problem);
     }
   }
+  // The --fix-files edits last, in reverse order (they were written first).
+  for (auto it = entry.edits.rbegin(); it != entry.edits.rend(); ++it)
+    restore_edit(*it, fs, io, force, rep);
   return rep;
 }
 
@@ -343,6 +440,15 @@ RollbackPreview preview_rollback(const JournalEntry& entry, const RootFs& fs, co
       p.fragment_path = jf.path;
       p.fragment_current = now.value().bytes;
       p.fragment_restore = jf.previous;
+    }
+  }
+  for (auto it = entry.edits.rbegin(); it != entry.edits.rend(); ++it) {
+    Result<FragmentState> now = inspect_fragment(fs, it->path);
+    if (!now.ok()) {
+      p.notes.push_back((it->kind == "mask" ? "mask " : "edited file ") + now.error().message());
+    } else if (now.value().bytes != it->previous) {
+      p.files.push_back(
+          {it->path, fs.host_path(it->path), it->kind, now.value().bytes, it->previous});
     }
   }
   return p;

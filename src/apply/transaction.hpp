@@ -36,7 +36,8 @@ struct TxnOutcome {
   bool journal_failed = false;       ///< the pending entry could not be written: nothing done
 };
 
-/// Runs the transaction for a filled `entry` (state pending): journal, fragment, live writes
+/// Runs the transaction for a filled `entry` (state pending): journal, the --fix-files edits,
+/// fragment, live writes
 /// with read-back, commit; on failure the rollback. Updates and saves `entry`.
 /// Every write goes through `io`; `proc` and `fs` are read.
 TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
@@ -55,7 +56,8 @@ struct RestoreReport {
 };
 
 /// Restores the before-values in reverse order, then the fragment (a file tcptune did not
-/// write is never touched, even with `force`).
+/// write is never touched, even with `force`), then the files --fix-files edited (previous
+/// bytes, mode and owner) and the masks it created (removed), in reverse order.
 RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
                       WriteSide& io, bool force);
 
@@ -78,6 +80,15 @@ struct RollbackPreview {
   std::optional<std::string> fragment_current;  ///< its bytes now; nullopt: no file
   std::optional<std::string> fragment_restore;  ///< the bytes before; nullopt: removed
   std::vector<std::string> notes;               ///< found, not tcptune's to restore
+  /// apply --fix-files: each edited file or mask that is not as before, in restore order.
+  struct File {
+    std::string path;                    ///< in-root
+    std::string shown;                   ///< host path
+    std::string kind;                    ///< "edit" | "mask"
+    std::optional<std::string> current;  ///< its bytes now; nullopt: no file
+    std::optional<std::string> restore;  ///< the bytes before; nullopt: removed (a mask)
+  };
+  std::vector<File> files;
 };
 
 RollbackPreview preview_rollback(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc);

@@ -33,6 +33,19 @@ Result<bool> SystemWriteSide::remove_file(int dirfd, const std::string& name,
   return remove_at(dirfd, name, expected, shown);
 }
 
+Result<bool> SystemWriteSide::replace_config(int dirfd, const std::string& name,
+                                             const std::string& data, mode_t mode,
+                                             const FileOwner& owner, const Expect& expect,
+                                             const std::string& shown, Step /*step*/) {
+  return replace_at(dirfd, name, data, mode, expect, shown, owner);
+}
+
+Result<bool> SystemWriteSide::remove_config(int dirfd, const std::string& name,
+                                            const EntryId& expected, const std::string& shown,
+                                            Step /*step*/) {
+  return remove_at(dirfd, name, expected, shown);
+}
+
 Result<bool> SystemWriteSide::save_journal(const JournalEntry& e) { return m_journal.save(e); }
 
 void set_write_side_wrapper(WriteSideWrapper w) { wrapper() = std::move(w); }

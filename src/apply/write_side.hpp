@@ -41,6 +41,14 @@ class WriteSide {
                                    const std::string& shown, Step step) = 0;
   /// Journal::save().
   virtual Result<bool> save_journal(const JournalEntry& e) = 0;
+  /// apply --fix-files: replace_at() of a file whose lines are commented out, or of a mask
+  /// created for a vendor file, with the edited file's owner (and their restores).
+  virtual Result<bool> replace_config(int dirfd, const std::string& name, const std::string& data,
+                                      mode_t mode, const FileOwner& owner, const Expect& expect,
+                                      const std::string& shown, Step step) = 0;
+  /// remove_at() of a mask, when a rollback takes it away.
+  virtual Result<bool> remove_config(int dirfd, const std::string& name, const EntryId& expected,
+                                     const std::string& shown, Step step) = 0;
 };
 
 /// The real thing, over /proc/sys and the journal of a root.
@@ -56,6 +64,11 @@ class SystemWriteSide final : public WriteSide {
   Result<bool> remove_file(int dirfd, const std::string& name, const EntryId& expected,
                            const std::string& shown, Step step) override;
   Result<bool> save_journal(const JournalEntry& e) override;
+  Result<bool> replace_config(int dirfd, const std::string& name, const std::string& data,
+                              mode_t mode, const FileOwner& owner, const Expect& expect,
+                              const std::string& shown, Step step) override;
+  Result<bool> remove_config(int dirfd, const std::string& name, const EntryId& expected,
+                             const std::string& shown, Step step) override;
 
  private:
   const ProcSys& m_proc;

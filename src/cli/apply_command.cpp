@@ -8,6 +8,7 @@
 #include <ostream>
 #include <set>
 
+#include "apply/file_fix.hpp"
 #include "apply/fragment.hpp"
 #include "apply/journal.hpp"
 #include "apply/plan.hpp"
@@ -18,6 +19,7 @@
 #include "core/kernel_version.hpp"
 #include "core/version.hpp"
 #include "engine/host_facts.hpp"
+#include "engine/lint.hpp"
 #include "engine/profiles.hpp"
 #include "render/apply_render.hpp"
 #include "sys/netns.hpp"
@@ -33,7 +35,7 @@ namespace {
 const char* k_apply_usage =
     "usage: tcptune apply --profile P [--dry-run] [--fragment PATH] [--live-only|--persist-only]\n"
     "                     [--netns NAME|PATH] [--allow-shadowed] [--semantics systemd|procps]\n"
-    "                     [--journal-keep N] [--persist]\n"
+    "                     [--journal-keep N] [--persist] [--fix-files]\n"
     "\n"
     "Brings the host to profile P in one transaction: a journal entry under\n"
     "/var/lib/tcptune, the sysctl.d fragment (default /etc/sysctl.d/99-tcptune.conf) written\n"
@@ -52,6 +54,14 @@ const char* k_apply_usage =
     "                  apply there changes that namespace's live values only, and says so\n"
     "--allow-shadowed  go ahead although a later sysctl.d file (or /etc/sysctl.conf) sets a key\n"
     "                  of the fragment, so that it wins at boot\n"
+    "--fix-files       in the same transaction, comment out the lines of other sysctl files\n"
+    "                  that would override the fragment at boot with another value, set a key\n"
+    "                  the profile wants absent, or that a rule condemns for a key of the\n"
+    "                  profile (\"# disabled by tcptune ID: REASON\" above each); a vendor file\n"
+    "                  (/usr/lib, /lib, /usr/local/lib, /run) is never edited but masked by a\n"
+    "                  same-named file in /etc/sysctl.d; the previous bytes go to the journal\n"
+    "                  and `tcptune rollback` restores them; with --dry-run, a unified diff\n"
+    "                  of every file it would edit\n"
     "--journal-keep N  keep the N newest finished transactions in the journal (default 100,\n"
     "                  0 keeps all); unfinished ones are never removed\n"
     "\n"
@@ -65,7 +75,9 @@ const char* k_apply_usage =
 const char* k_rollback_usage =
     "usage: tcptune rollback [ID] [--force] [--dry-run] [--journal-keep N]\n"
     "\n"
-    "Restores the live values and the sysctl.d fragment as they were before transaction ID.\n"
+    "Restores the live values and the sysctl.d fragment as they were before transaction ID,\n"
+    "and the other sysctl files that apply edited (byte for byte; the masks it made are\n"
+    "removed).\n"
     "Without ID: an unfinished transaction (interrupted, or whose rollback failed) if there is\n"
     "one, else the last committed one. Refuses when a key's live value or the fragment changed\n"
     "since the transaction, naming it; --force restores anyway (a file tcptune did not write is\n"
@@ -127,6 +139,93 @@ std::vector<Journal::Item> journal_items(const Journal& journal) {
   return std::move(items.value());
 }
 
+// apply --fix-files: what a file is, read without following a link except the one Debian's
+// 99-sysctl.conf is (to /etc/sysctl.conf), and refused when another user owns it.
+FileSnapshot snapshot_file(const Context& ctx, const std::string& in_root) {
+  FileSnapshot snap;
+  snap.real = in_root;
+  snap.shown = ctx.fs.host_path(in_root);
+  Result<EntryType> type = ctx.fs.entry_type(in_root);
+  if (type.ok() && type.value() == EntryType::symlink) {
+    Result<std::string> real = ctx.fs.resolve(in_root);
+    if (!real.ok()) {
+      snap.problem = real.error().message();
+      return snap;
+    }
+    snap.real = real.value();
+    snap.shown = ctx.fs.host_path(snap.real);
+    if (snap.real != "/etc/sysctl.conf" && !vendor_path(in_root)) {
+      snap.problem = ctx.fs.host_path(in_root) + " is a symbolic link (to " + snap.real +
+                     "); tcptune edits through a link only to /etc/sysctl.conf";
+      return snap;
+    }
+  }
+  if (vendor_path(snap.real)) {
+    // Only read (the mask is written elsewhere): through RootFs, links resolved in the root.
+    Result<std::string> bytes = ctx.fs.read_file(snap.real, 4u << 20);
+    if (!bytes.ok()) {
+      snap.problem = bytes.error().message();
+      return snap;
+    }
+    snap.bytes = bytes.value();
+    if (Result<FileStat> st = ctx.fs.stat(snap.real); st.ok()) {
+      snap.uid = static_cast<long>(st.value().uid);
+      snap.gid = static_cast<long>(st.value().gid);
+    }
+    return snap;
+  }
+  Result<FragmentState> st = inspect_fragment(ctx.fs, snap.real);
+  if (!st.ok()) {
+    snap.problem = st.error().message();
+    return snap;
+  }
+  snap.bytes = st.value().bytes;
+  if (st.value().id) {
+    const EntryId& id = *st.value().id;
+    snap.mode = static_cast<int>(id.mode & 07777);
+    snap.uid = static_cast<long>(id.uid);
+    snap.gid = static_cast<long>(id.gid);
+    if (id.uid != 0 && id.uid != ::geteuid())
+      snap.problem = snap.shown + " is owned by uid " + std::to_string(id.uid) +
+                     ", not root: tcptune does not edit a file another user owns (TT5009)";
+    else if (id.nlink > 1)
+      snap.problem = snap.shown + " has " + std::to_string(id.nlink) +
+                     " hard links: replacing it would leave the other names with the old text; "
+                     "tcptune does not edit it";
+  }
+  return snap;
+}
+
+// The condemned lines and the edits of apply --fix-files, over what the plan decided.
+FileFixPlan plan_fixes(const Context& ctx, const Knowledge& k, const ResolvedProfile& profile,
+                       const ApplyPlan& plan, const ConfigSet& set, const PlanInput& in,
+                       const PathParts& frag, const std::string& txn,
+                       std::vector<CondemnedLine>& condemned) {
+  FixFilesInput fi;
+  fi.boot_sets = in.boot_sets;
+  fi.fragment_dir = frag.dir;
+  fi.fragment_name = frag.name;
+  fi.profile = profile.name;
+  for (const FragmentLine& l : plan.lines) fi.fragment_values[l.path] = l.value;
+  fi.shadows = plan.shadows;
+  for (const ProfileSetting& s : profile.settings) {
+    fi.profile_paths.insert(s.path);
+    if (s.op == TargetOp::absent) {
+      // The first sentence of the rationale: the comment stays one readable line.
+      std::string why = s.rationale.substr(0, s.rationale.find("; "));
+      why = why.substr(0, why.find(". "));
+      fi.absent[s.path] = why.empty() ? "it is obsolete or harmful" : why;
+    }
+  }
+  LintOptions lo;
+  lo.kernel = in.kernel;
+  lo.live = in.live;
+  fi.findings = run_lint(set, k.keys, k.checks, lo).findings;
+  condemned = condemned_lines(fi);
+  return plan_file_edits(
+      condemned, [&](const std::string& p) { return snapshot_file(ctx, p); }, txn);
+}
+
 }  // namespace
 
 void warn_unfinished_transactions(Context& ctx) {
@@ -164,7 +263,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       "allow-shadowed", "go ahead although later files win")("semantics", po::value(&semantics_opt),
                                                              "systemd or procps")(
       "journal-keep", po::value(&journal_keep), "finished transactions kept")(
-      "persist", "write the sysctl.d fragment even from a non-initial network namespace");
+      "persist", "write the sysctl.d fragment even from a non-initial network namespace")(
+      "fix-files", "comment out the lines of other files that override the fragment");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
   po::notify(vm);
@@ -178,6 +278,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   bool live_only = vm.count("live-only") != 0;
   bool persist_only = vm.count("persist-only") != 0;
   bool allow_shadowed = vm.count("allow-shadowed") != 0;
+  const bool fix_files = vm.count("fix-files") != 0;
   if (live_only && persist_only)
     throw UsageError("--live-only and --persist-only exclude each other");
   if (!netns.empty()) {
@@ -207,6 +308,10 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     if (vm.count("fragment") != 0) throw UsageError(why + "add --persist to write --fragment");
     live_only = true;
   }
+  if (fix_files && live_only)
+    throw UsageError(
+        "--fix-files edits sysctl files: not with --live-only, --netns or, inside a non-initial "
+        "network namespace, without --persist");
   if (std::string problem = fragment_path_problem(fragment_opt); !problem.empty())
     throw UsageError("--fragment " + fragment_opt + ": " + problem);
   const PathParts frag = split_in_root(fragment_opt);
@@ -339,8 +444,38 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     report.shadows = plan.shadows;
     report.shadows_allowed = allow_shadowed;
   }
-  const std::vector<std::string>& refusals = plan.refusals;
-  const bool pending = plan.pending;
+  std::vector<std::string> refusals = plan.refusals;
+  FileFixPlan fixes;
+  if (fix_files) {
+    std::vector<CondemnedLine> condemned;
+    fixes = plan_fixes(ctx, k, profile, plan, set, in, frag, txn, condemned);
+    refusals.insert(refusals.end(), fixes.refusals.begin(), fixes.refusals.end());
+    // The shadow refusal stands only for shadows --fix-files cannot take care of.
+    // Only the lines of files it will actually write count as fixed.
+    std::set<std::string> written;
+    for (const PlannedEdit& pe : fixes.edits)
+      written.insert(pe.edit.kind == "mask" ? pe.masks_shown : pe.shown);
+    std::vector<CondemnedLine> fixed;
+    for (const CondemnedLine& c : condemned) {
+      if (written.count(c.shown) != 0) fixed.push_back(c);
+    }
+    std::map<std::string, std::string> values;
+    for (const FragmentLine& l : plan.lines) values[l.path] = l.value;
+    bool all_fixed = std::all_of(plan.shadows.begin(), plan.shadows.end(),
+                                 [&](const Shadow& s) { return shadow_fixed(s, fixed, values); });
+    if (all_fixed) std::erase(refusals, std::string(k_shadow_refusal));
+    // The notes that say to remove a line by hand, for the lines it disables.
+    std::set<std::string> disabled_keys;
+    for (const PlannedEdit& pe : fixes.edits) {
+      for (const DisabledLine& l : pe.lines) disabled_keys.insert(l.key);
+    }
+    std::erase_if(report.notes, [&](const PlanNote& n) {
+      return n.reason == NoteReason::set_elsewhere && disabled_keys.count(n.key) != 0;
+    });
+    report.fix_files = true;
+    report.file_edits = fixes.edits;
+  }
+  const bool pending = plan.pending || !fixes.edits.empty();
   const bool write_fragment = plan.fragment_write;
 
   auto finish = [&](const std::string& result, ExitCode code) {
@@ -383,6 +518,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     entry.fragment = std::move(jf);
   }
   entry.keys = plan.writes;
+  for (const PlannedEdit& pe : fixes.edits) entry.edits.push_back(pe.edit);
   report.transaction = txn;
   std::unique_ptr<WriteSide> io = make_write_side(proc, journal);
   TxnOutcome outcome = run_transaction(entry, ctx.fs, proc, *io);
@@ -568,7 +704,8 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     report.fragment_shown = ctx.fs.host_path(report.preview.fragment_path);
     report.notes.insert(report.notes.end(), report.preview.notes.begin(),
                         report.preview.notes.end());
-    bool pending = !report.preview.keys.empty() || report.preview.fragment_change;
+    bool pending = !report.preview.keys.empty() || report.preview.fragment_change ||
+                   !report.preview.files.empty();
     return finish("dry-run", pending ? ExitCode::findings : ExitCode::ok);
   }
   // From here until the end the entry is pending again: a crash mid-way leaves each key at

@@ -1,5 +1,6 @@
 #include "render/apply_render.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/text_util.hpp"
@@ -55,9 +56,12 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
   }
   for (const PlanNote& n : r.notes) out += st.dim("note: " + n.key + ": " + n.message) + "\n";
   if (!r.shadows.empty()) {
+    bool fixed = r.fix_files && std::find(r.refusals.begin(), r.refusals.end(),
+                                          std::string(k_shadow_refusal)) == r.refusals.end();
     out += '\n';
-    out += r.shadows_allowed ? st.severity(Severity::warning, "warning")
-                             : st.severity(Severity::error, "refused");
+    out += fixed               ? st.severity(Severity::info, "fixed")
+           : r.shadows_allowed ? st.severity(Severity::warning, "warning")
+                               : st.severity(Severity::error, "refused");
     out += ": these later assignments would override the fragment at boot:\n";
     for (const Shadow& s : r.shadows) {
       const std::string line = s.line > 0 ? cat(":", std::to_string(s.line)) : std::string();
@@ -65,11 +69,29 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
       out += cat("  ", s.file, line, ": ", s.key, value, " (", to_string(s.semantics), ": ", s.why,
                  ")\n");
     }
-    if (!r.shadows_allowed)
+    if (fixed)
+      out += "  --fix-files disables the lines that set another value (below).\n";
+    else if (!r.shadows_allowed)
       out +=
           "  Remove those lines, or choose with --fragment a name that sorts after them (nothing\n"
           "  comes after /etc/sysctl.conf for `sysctl --system`), or go ahead with\n"
           "  --allow-shadowed (the live values change; at boot those files win).\n";
+  }
+  if (!r.file_edits.empty()) {
+    out += cat("\n", st.bold(r.dry_run ? "files --fix-files would edit" : "files edited"), " (",
+               std::to_string(r.file_edits.size()), ")\n");
+    for (const PlannedEdit& pe : r.file_edits) {
+      out += pe.edit.kind == "mask" ? cat("  ", pe.shown, ": new, masks ", pe.masks_shown, "\n")
+                                    : cat("  ", pe.shown, "\n");
+      for (const DisabledLine& l : pe.lines)
+        out += cat("    line ", std::to_string(l.line), ": ", l.key, ": ", l.reason, "\n");
+    }
+    if (r.dry_run) {
+      out += "\n";
+      for (const PlannedEdit& pe : r.file_edits) out += pe.diff;
+    }
+  } else if (r.fix_files) {
+    out += "\n--fix-files: no line of another file to disable.\n";
   }
   if (r.fragment_write && r.fragment_text) {
     out += cat("\n",
@@ -107,6 +129,9 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
     out += st.green("applied") + ": transaction " + r.transaction + " committed (" +
            std::to_string(r.written.size()) + " live value(s) written and verified" +
            (r.fragment_write ? ", fragment " + r.fragment_shown + " written" : "") +
+           (r.file_edits.empty()
+                ? ""
+                : ", " + std::to_string(r.file_edits.size()) + " other file(s) edited or masked") +
            "). Undo with `tcptune rollback " + r.transaction + "`.\n";
   } else if (r.result == "rolled-back") {
     out += "rolled back: transaction " + r.transaction +
@@ -160,6 +185,25 @@ Json apply_json(const ApplyReport& r) {
                        {"why", s.why}});
   }
   j["shadowed"] = shadows;
+  if (r.fix_files) {
+    Json edits = Json::array();
+    for (const PlannedEdit& pe : r.file_edits) {
+      Json lines = Json::array();
+      for (const DisabledLine& l : pe.lines)
+        lines.push_back({{"line", l.line}, {"key", l.key}, {"text", l.text}, {"reason", l.reason}});
+      edits.push_back({{"path", pe.edit.path},
+                       {"file", pe.shown},
+                       {"kind", pe.edit.kind},
+                       {"masks", pe.edit.kind == "mask" ? Json(pe.masks_shown) : Json(nullptr)},
+                       {"disabled", lines},
+                       {"before", pe.edit.previous ? Json(*pe.edit.previous) : Json(nullptr)},
+                       {"after", pe.edit.written},
+                       {"diff", pe.diff}});
+    }
+    j["file_edits"] = edits;
+  } else {
+    j["file_edits"] = Json::array();
+  }
   j["refusals"] = r.refusals;
   j["written"] = r.written;
   j["errors"] = r.errors;
@@ -208,6 +252,13 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
                      {"current", p.fragment_current ? Json(*p.fragment_current) : Json(nullptr)},
                      {"restore", p.fragment_restore ? Json(*p.fragment_restore) : Json(nullptr)}}
               : Json(nullptr);
+      Json files = Json::array();
+      for (const RollbackPreview::File& f : p.files)
+        files.push_back({{"path", f.path},
+                         {"kind", f.kind},
+                         {"current", f.current ? Json(*f.current) : Json(nullptr)},
+                         {"restore", f.restore ? Json(*f.restore) : Json(nullptr)}});
+      j["files"] = files;
     }
     j["exit_code"] = r.exit_code;
     return dump_json(j);
@@ -234,7 +285,11 @@ std::string render_rollback(const RollbackReport& r, OutputFormat format, const 
       out += "  would " +
              std::string(r.preview.fragment_restore ? "restore the previous " : "remove the ") +
              "fragment " + r.fragment_shown + "\n";
-    if (r.preview.keys.empty() && !r.preview.fragment_change)
+    for (const RollbackPreview::File& f : r.preview.files)
+      out += "  would " +
+             std::string(f.restore ? "restore the previous bytes of " : "remove the mask ") +
+             f.shown + "\n";
+    if (r.preview.keys.empty() && !r.preview.fragment_change && r.preview.files.empty())
       out += "  nothing to restore: everything is as before the transaction\n";
   }
   for (const std::string& x : r.notes) out += "  note: " + x + "\n";
@@ -304,6 +359,11 @@ std::string render_history(const std::vector<Journal::Item>& items, OutputFormat
     if (e.fragment && e.fragment->written)
       out += "    fragment " + e.fragment->path +
              (e.fragment->previous ? " (replaced a previous one)" : " (new)") + "\n";
+    for (const JournalFileEdit& fe : e.edits)
+      out += "    " +
+             (fe.kind == "mask" ? "mask " + fe.path + " (masks " + fe.masks + ")"
+                                : "edited " + fe.path) +
+             ": " + std::to_string(fe.disabled.size()) + " line(s) disabled\n";
     for (const std::string& x : e.errors) out += "    error: " + x + "\n";
     for (const std::string& x : e.left) out += "    not restored: " + x + "\n";
     for (const std::string& x : e.notes) out += "    note: " + x + "\n";

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "apply/file_fix.hpp"
 #include "apply/fragment.hpp"
 #include "apply/journal.hpp"
 #include "apply/plan.hpp"
@@ -38,8 +39,10 @@ struct ApplyReport {
   bool fragment_write = false;                  ///< the fragment is (or would be) written
   std::vector<Shadow> shadows;
   bool shadows_allowed = false;
-  std::vector<std::string> refusals;  ///< why apply did not start
-  std::vector<std::string> written;   ///< keys written and verified
+  bool fix_files = false;               ///< --fix-files
+  std::vector<PlannedEdit> file_edits;  ///< the files it edits (or would) and the masks
+  std::vector<std::string> refusals;    ///< why apply did not start
+  std::vector<std::string> written;     ///< keys written and verified
   std::vector<std::string> errors;
   std::vector<std::string> left;
   std::vector<PodSysctl> kubernetes;

@@ -163,6 +163,23 @@ std::string journal_to_json(const JournalEntry& e) {
     side.push_back(o);
   }
   j["side"] = side;
+  if (!e.edits.empty()) {
+    ojson edits = ojson::array();
+    for (const JournalFileEdit& fe : e.edits) {
+      ojson o;
+      o["path"] = fe.path;
+      o["kind"] = fe.kind;
+      o["masks"] = fe.masks.empty() ? ojson(nullptr) : ojson(fe.masks);
+      o["previous_base64"] = opt_b64(fe.previous);
+      o["previous_mode"] = fe.previous_mode;
+      o["previous_uid"] = fe.previous_uid;
+      o["previous_gid"] = fe.previous_gid;
+      o["written_base64"] = base64_encode(fe.written);
+      o["disabled"] = fe.disabled;
+      edits.push_back(o);
+    }
+    j["edits"] = edits;
+  }
   j["errors"] = e.errors;
   j["left"] = e.left;
   j["notes"] = e.notes;
@@ -236,6 +253,31 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
         js.before = str(s, "before");
         if (s.contains("after")) js.after = opt(s, "after");
         e.side.push_back(std::move(js));
+      }
+    }
+    if (j.contains("edits")) {
+      const ojson& edits = field(j, "edits");
+      if (!edits.is_array()) throw Bad{"'edits' must be an array"};
+      for (const ojson& o : edits) {
+        JournalFileEdit fe;
+        fe.path = str(o, "path");
+        fe.kind = str(o, "kind");
+        if (fe.kind != "edit" && fe.kind != "mask")
+          throw Bad{"unknown edit kind '" + fe.kind + "'"};
+        fe.masks = opt(o, "masks").value_or("");
+        fe.previous = opt_bytes(o, "previous_base64");
+        for (const char* n : {"previous_mode", "previous_uid", "previous_gid"}) {
+          if (!field(o, n).is_number_integer() || field(o, n).get<long>() < 0)
+            throw Bad{"'" + std::string(n) + "' must be a non-negative integer"};
+        }
+        fe.previous_mode = o.at("previous_mode").get<int>() & 07777;
+        fe.previous_uid = o.at("previous_uid").get<long>();
+        fe.previous_gid = o.at("previous_gid").get<long>();
+        std::optional<std::string> w = opt_bytes(o, "written_base64");
+        if (!w) throw Bad{"'written_base64' must be a string"};
+        fe.written = *w;
+        fe.disabled = strings(o, "disabled");
+        e.edits.push_back(std::move(fe));
       }
     }
     e.errors = strings(j, "errors");

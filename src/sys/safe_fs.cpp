@@ -114,6 +114,8 @@ EntryId id_of(const struct stat& st) {
   id.ino = st.st_ino;
   id.mode = st.st_mode;
   id.uid = st.st_uid;
+  id.gid = st.st_gid;
+  id.nlink = st.st_nlink;
   return id;
 }
 
@@ -269,7 +271,8 @@ Result<std::string> read_at(int dirfd, const std::string& name, const std::strin
 }
 
 Result<bool> replace_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
-                        const Expect& expect, const std::string& shown) {
+                        const Expect& expect, const std::string& shown,
+                        const std::optional<FileOwner>& owner) {
   std::string tmp = temp_name(name);
   int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return SysError{errno, shown, "cannot create a temporary file in its directory"};
@@ -279,6 +282,11 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
   };
   {
     UniqueFd guard(fd);
+    if (owner && ::fchown(fd, owner->uid, owner->gid) != 0) {
+      SysError e{errno, shown, "fchown of the temporary file"};
+      cleanup();
+      return e;
+    }
     if (::fchmod(fd, mode) != 0) {
       SysError e{errno, shown, "fchmod of the temporary file"};
       cleanup();

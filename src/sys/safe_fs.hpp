@@ -78,6 +78,8 @@ struct EntryId {
   ino_t ino = 0;
   mode_t mode = 0;
   uid_t uid = 0;
+  gid_t gid = 0;
+  nlink_t nlink = 1;  ///< hard links (apply --fix-files refuses to split them)
   [[nodiscard]] bool is_regular() const;
   [[nodiscard]] bool is_symlink() const;
   /// The same inode, of the same type: an inode number freed by a removal is often reused at
@@ -107,9 +109,16 @@ struct Expect {
 /// (O_EXCL, O_NOFOLLOW, mode `mode` whatever the umask), fsync, renameat2, fsync of the
 /// directory. `expect` says what `name` must be at the moment of the rename (absent: a file
 /// that appeared meanwhile is left alone; same_file: an entry swapped meanwhile is put back).
-/// On any error the temporary file is removed and `name` is as it was.
+/// On any error the temporary file is removed and `name` is as it was. With `owner`, the
+/// temporary file is given that owner and group before the rename (apply --fix-files keeps the
+/// owner of a file it edits).
+struct FileOwner {
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
 Result<bool> replace_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
-                        const Expect& expect, const std::string& shown);
+                        const Expect& expect, const std::string& shown,
+                        const std::optional<FileOwner>& owner = std::nullopt);
 
 /// Removes the temporary files replace_at() leaves behind when the process dies mid-way
 /// (".NAME.tcptune-PID-RANDOM", regular files only).

@@ -18,13 +18,16 @@ Fault points (the implementation reads them from the environment):
     TCPTUNE_FAULT_STALL_SECONDS=S               (stall only; default 5)
 
     journal      after the pending journal entry has been written (var/lib/tcptune/<ID>.json)
+    edit:N       after the N-th file edited (or mask created) by `apply --fix-files` is renamed
+                 into place (the edits come before the fragment)
     fragment     after the new fragment has been renamed into place
     live:N       after the N-th live write (N defaults to 1; "live:last" in this file means
                  N = the number of live writes in the plan, computed from `apply --dry-run`)
     readback:N   the N-th read-back of a live value; fail = reported as a mismatch
     commit       just before the journal entry is marked committed
     rollback:N   the N-th restore step of a rollback: the live restores in reverse order, then
-                 the fragment restore (so with L live writes done, step L+1 is the fragment).
+                 the fragment restore (so with L live writes done, step L+1 is the fragment),
+                 then the --fix-files files in reverse order (a mask removed, a file restored).
                  Counts both inside a failed apply and in the `tcptune rollback` command.
 
     fail   the step reports an error: a forward point makes apply roll back and exit 4 (journal
@@ -590,6 +593,98 @@ for _scenario in ("fresh", "prev"):
         case("%s-fragment %s rollback:<%s step> (rollback command)"
              % ("no" if _scenario == "fresh" else "previous", _action, _step))(
             make_rollback_cmd_case(_scenario, _action, _step))
+
+
+# apply --fix-files: the blog block in etc/sysctl.conf is edited (edit:1) and a vendor file that
+# sorts after the fragment is masked from etc/sysctl.d (edit:2); every failure and crash at
+# those writes, and at the restores of a rollback, must end byte for byte as before.
+VENDOR = "usr/lib/sysctl.d/99-zzz-vendor.conf"
+
+
+def prepare_fix_files():
+    root = fresh_root("blog-sysctl-conf")
+    os.makedirs(os.path.join(root, "usr/lib/sysctl.d"), exist_ok=True)
+    with open(os.path.join(root, VENDOR), "w") as f:
+        f.write("# vendor default (fault matrix)\nnet.core.somaxconn = 1024\nnet.ipv4.tcp_keepalive_probes = 9\n")
+    os.chmod(os.path.join(root, "etc/sysctl.conf"), 0o640)
+    j, lives = plan(root, "web", "--fix-files")
+    edits = j.get("file_edits") or []
+    expect([e.get("kind") for e in edits] == ["edit", "mask"],
+           "setup: apply --fix-files --dry-run plans %r, expected an edit and a mask"
+           % [(e.get("path"), e.get("kind")) for e in edits])
+    expect(j.get("refusals") == [], "setup: --fix-files refused: %r" % j.get("refusals"))
+    return root, lives
+
+
+def check_fix_journal(root, j, what):
+    edits = j.get("edits") or []
+    expect([e.get("kind") for e in edits] == ["edit", "mask"], "%s: journal edits %r" % (what, edits))
+    with open(os.path.join(root, "etc/sysctl.conf"), "rb") as f:
+        now = f.read()
+    prev = base64.b64decode(edits[0].get("previous_base64") or "")
+    expect(prev == now, "%s: the journal's previous bytes of etc/sysctl.conf differ from the file "
+           "after the rollback" % what)
+    expect(edits[0].get("previous_mode") == 0o640, "%s: previous_mode %r" % (what, edits[0].get("previous_mode")))
+
+
+def make_fix_forward_case(action, point):
+    def run():
+        root, lives = prepare_fix_files()
+        base = Baseline(root)
+        what = "%s (%s) apply --profile web --fix-files" % (point, action)
+        r = tt(root, "apply", "--profile", "web", "--fix-files", fault=point, action=action)
+        if action == "fail":
+            expect_rc(r, 4, what)
+            j = base.one_new_journal(what)
+            expect(j.get("state") == "rolled-back", "%s: journal state %r" % (what, j.get("state")))
+            base.same(what)
+        else:
+            expect_rc(r, 99, what)
+            j = base.one_new_journal(what)
+            crash_recovery(root, base, j["id"], what)
+        check_fix_journal(root, j, what)
+    return run
+
+
+for _action in ("fail", "crash"):
+    for _point in ("journal", "edit:1", "edit:2", "fragment", "live:1", "commit"):
+        case("fix-files %s %s" % (_action, _point))(make_fix_forward_case(_action, _point))
+
+
+def make_fix_rollback_case(where, step):
+    """A restore of the mask (step "mask") or of etc/sysctl.conf (step "edit") fails: exit 5,
+    then `tcptune rollback` finishes. Restore order: live values (reverse), the fragment, the
+    mask, etc/sysctl.conf."""
+    def run():
+        root, lives = prepare_fix_files()
+        n = len(lives)
+        num = n + 1 + (1 if step == "mask" else 2)
+        hint = ["99-zzz-vendor.conf"] if step == "mask" else ["sysctl.conf"]
+        base = Baseline(root)
+        if where == "apply":
+            fault = "commit,rollback:%d" % num
+            what = "%s apply --profile web --fix-files" % fault
+            r = tt(root, "apply", "--profile", "web", "--fix-files", fault=fault)
+            expect_rc(r, 5, what)
+            j = base.one_new_journal(what)
+            finish_incomplete(root, base, j["id"], what, r, hint)
+        else:
+            r = tt(root, "apply", "--profile", "web", "--fix-files")
+            expect_rc(r, 0, "apply --profile web --fix-files")
+            j = base.one_new_journal("apply --fix-files")
+            fault = "rollback:%d" % num
+            what = "%s tcptune rollback (after --fix-files)" % fault
+            rb = tt(root, "rollback", fault=fault)
+            expect_rc(rb, 5, what)
+            finish_incomplete(root, base, j["id"], what, rb, hint)
+        check_fix_journal(root, j, what)
+    return run
+
+
+for _where in ("apply", "rollback"):
+    for _step in ("mask", "edit"):
+        case("fix-files fail rollback:<%s restore> (%s)" % (_step, _where))(
+            make_fix_rollback_case(_where, _step))
 
 
 @case("json output of a failed apply (rolled-back, rollback-failed) and a refusal")

@@ -26,8 +26,8 @@ std::unique_ptr<WriteSide> FaultWriteSide::from_env(std::unique_ptr<WriteSide> i
   const char* spec = std::getenv("TCPTUNE_FAULT");
   if (spec == nullptr || *spec == '\0') return inner;
   std::unique_ptr<FaultWriteSide> f(new FaultWriteSide(std::move(inner)));
-  static const std::set<std::string, std::less<>> known{"journal",  "fragment", "live",
-                                                        "readback", "commit",   "rollback"};
+  static const std::set<std::string, std::less<>> known{"journal",  "edit",   "fragment", "live",
+                                                        "readback", "commit", "rollback"};
   for (std::string_view item : split(spec, ',')) {
     item = trim(item);
     if (item.empty()) continue;
@@ -42,7 +42,7 @@ std::unique_ptr<WriteSide> FaultWriteSide::from_env(std::unique_ptr<WriteSide> i
     }
     if (known.find(name) == known.end())
       throw UsageError("TCPTUNE_FAULT: unknown point '" + std::string(name) +
-                       "' (journal, fragment, live, readback, commit, rollback)");
+                       "' (journal, edit, fragment, live, readback, commit, rollback)");
     f->m_points[std::string(name)] = n;
   }
   if (const char* a = std::getenv("TCPTUNE_FAULT_ACTION"); a != nullptr && *a != '\0') {
@@ -129,6 +129,27 @@ Result<bool> FaultWriteSide::remove_file(int dirfd, const std::string& name,
                                          Step step) {
   if (step == Step::rollback && next("rollback")) return injected("rollback", shown);
   return m_inner->remove_file(dirfd, name, expected, shown, step);
+}
+
+Result<bool> FaultWriteSide::replace_config(int dirfd, const std::string& name,
+                                            const std::string& data, mode_t mode,
+                                            const FileOwner& owner, const Expect& expect,
+                                            const std::string& shown, Step step) {
+  if (step == Step::rollback) {
+    if (next("rollback")) return injected("rollback", shown);
+    return m_inner->replace_config(dirfd, name, data, mode, owner, expect, shown, step);
+  }
+  if (after_journal()) return injected("journal", shown);
+  Result<bool> w = m_inner->replace_config(dirfd, name, data, mode, owner, expect, shown, step);
+  if (w.ok() && next("edit")) return injected("edit", shown);
+  return w;
+}
+
+Result<bool> FaultWriteSide::remove_config(int dirfd, const std::string& name,
+                                           const EntryId& expected, const std::string& shown,
+                                           Step step) {
+  if (step == Step::rollback && next("rollback")) return injected("rollback", shown);
+  return m_inner->remove_config(dirfd, name, expected, shown, step);
 }
 
 Result<bool> FaultWriteSide::save_journal(const JournalEntry& e) {

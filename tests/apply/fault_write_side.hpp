@@ -4,12 +4,15 @@
 /// TCPTUNE_FAULT=<point>[:<n>][,<point>[:<n>]...] and TCPTUNE_FAULT_ACTION=fail|crash|stall
 /// (default fail). The points, in the order an apply passes them:
 ///   journal     after the pending journal entry is written (fires at the next write)
+///   edit:N      after the N-th file edited by --fix-files (or mask) is renamed into place
+///               (edits come before the fragment)
 ///   fragment    after the fragment is renamed into place
 ///   live:N      after the N-th live write (before its read-back)
 ///   readback:N  the N-th read-back (fail: reported as unreadable)
 ///   commit      just before the journal entry is marked committed
 ///   rollback:N  the N-th restore write of a rollback (live values not at their value before,
-///               in reverse order, then the fragment), in a failed apply and in `tcptune
+///               in reverse order, then the fragment, then the --fix-files edits in reverse
+///               order), in a failed apply and in `tcptune
 ///               rollback`
 /// fail makes the step fail as a real error would; crash ends the process at once with
 /// _exit(99), as kill -9 would; stall sleeps TCPTUNE_FAULT_STALL_SECONDS (default 5) and goes
@@ -40,6 +43,11 @@ class FaultWriteSide final : public WriteSide {
   Result<bool> remove_file(int dirfd, const std::string& name, const EntryId& expected,
                            const std::string& shown, Step step) override;
   Result<bool> save_journal(const JournalEntry& e) override;
+  Result<bool> replace_config(int dirfd, const std::string& name, const std::string& data,
+                              mode_t mode, const FileOwner& owner, const Expect& expect,
+                              const std::string& shown, Step step) override;
+  Result<bool> remove_config(int dirfd, const std::string& name, const EntryId& expected,
+                             const std::string& shown, Step step) override;
 
  private:
   enum class Action { fail, crash, stall };

@@ -41,6 +41,15 @@ class FullDisk final : public WriteSide {
                            Step s) override {
     return m_real->remove_file(d, n, e, sh, s);
   }
+  Result<bool> replace_config(int d, const std::string& n, const std::string& data, mode_t m,
+                              const FileOwner& o, const Expect& e, const std::string& sh,
+                              Step s) override {
+    return m_real->replace_config(d, n, data, m, o, e, sh, s);
+  }
+  Result<bool> remove_config(int d, const std::string& n, const EntryId& e, const std::string& sh,
+                             Step s) override {
+    return m_real->remove_config(d, n, e, sh, s);
+  }
   Result<bool> save_journal(const JournalEntry& e) override {
     ++m_saves;
     for (int n : m_fail) {

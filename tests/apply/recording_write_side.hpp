@@ -1,7 +1,8 @@
 #pragma once
 // A recording fake of the write side (as ninja's VirtualFileSystem): every operation is logged
 // ("live apply net/core/somaxconn 8192", "read_back apply net/core/somaxconn",
-// "replace apply /R/etc/sysctl.d/99-tcptune.conf", "remove rollback ...", "journal pending"),
+// "replace apply /R/etc/sysctl.d/99-tcptune.conf", "remove rollback ...", "journal pending",
+// "edit apply /R/etc/sysctl.conf", "unmask rollback /R/etc/sysctl.d/zz-vendor.conf"),
 // done through the wrapped real write side on a temporary root, and any one of them can fail
 // with a chosen errno or "crash": SimulatedCrash is thrown before the operation, which stops
 // the transaction as kill -9 would, leaving the state as it is on disk.
@@ -55,6 +56,17 @@ class RecordingWriteSide final : public WriteSide {
                            const std::string& shown, Step step) override {
     if (int err = begin("remove " + name(step) + " " + shown)) return SysError{err, shown, ""};
     return m_inner.remove_file(dirfd, nm, expected, shown, step);
+  }
+  Result<bool> replace_config(int dirfd, const std::string& nm, const std::string& data,
+                              mode_t mode, const FileOwner& owner, const Expect& expect,
+                              const std::string& shown, Step step) override {
+    if (int err = begin("edit " + name(step) + " " + shown)) return SysError{err, shown, ""};
+    return m_inner.replace_config(dirfd, nm, data, mode, owner, expect, shown, step);
+  }
+  Result<bool> remove_config(int dirfd, const std::string& nm, const EntryId& expected,
+                             const std::string& shown, Step step) override {
+    if (int err = begin("unmask " + name(step) + " " + shown)) return SysError{err, shown, ""};
+    return m_inner.remove_config(dirfd, nm, expected, shown, step);
   }
   Result<bool> save_journal(const JournalEntry& e) override {
     if (int err = begin("journal " + std::string(to_string(e.state))))

@@ -95,6 +95,15 @@ class KernelModel final : public WriteSide {
     return m_inner.remove_file(dirfd, name, expected, shown, step);
   }
   Result<bool> save_journal(const JournalEntry& e) override { return m_inner.save_journal(e); }
+  Result<bool> replace_config(int dirfd, const std::string& name, const std::string& data,
+                              mode_t mode, const FileOwner& owner, const Expect& expect,
+                              const std::string& shown, Step step) override {
+    return m_inner.replace_config(dirfd, name, data, mode, owner, expect, shown, step);
+  }
+  Result<bool> remove_config(int dirfd, const std::string& name, const EntryId& expected,
+                             const std::string& shown, Step step) override {
+    return m_inner.remove_config(dirfd, name, expected, shown, step);
+  }
 
  private:
   WriteSide& m_inner;

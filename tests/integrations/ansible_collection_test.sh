@@ -265,6 +265,20 @@ rc=0; play apply.yml -e profile=no-such-profile -e "root=$fx/idle-default" -e ex
 [ $rc = 0 ] && grep -q '"rc": 2' <<<"$aout" && ok "exit 2 (unknown profile): failed with rc 2" || bad "exit 2: rc $rc: $aout"
 rc=0; play apply.yml -e profile=web -e "root=$fx/blog-sysctl-conf" -e expect_failure=3 -e expect_kind=refused_or_system_error || rc=$?
 [ $rc = 0 ] && grep -q 'refusals: ' <<<"$aout" && ok "exit 3 (a later file shadows the fragment): failed with rc 3 and the refusal" || bad "exit 3: rc $rc: $aout"
+# fix_files: the same shadowed root fixed in the transaction; check mode with diff shows the
+# edited file and changes nothing, the apply edits it, the rollback puts it back byte for byte.
+cp -a "$fx/blog-sysctl-conf" "$tmp/ffix"
+conf_sum=$(sha256sum <"$tmp/ffix/etc/sysctl.conf")
+rc=0; play apply.yml -e profile=web -e "root=$tmp/ffix" -e fix_files=true -e expect_changed=true --check --diff || rc=$?
+[ $rc = 0 ] && grep -q '^+# disabled by tcptune [0-9TZ-]*: profile web wants net.ipv4.tcp_tw_recycle absent' <<<"$aout" &&
+  grep -q '^-net.ipv4.tcp_tw_recycle = 1' <<<"$aout" && [ "$(sha256sum <"$tmp/ffix/etc/sysctl.conf")" = "$conf_sum" ] &&
+  ok "fix_files, check mode --diff: /etc/sysctl.conf before and after, nothing written" || bad "fix_files --check --diff: rc $rc: $aout"
+rc=0; play apply.yml -e profile=web -e "root=$tmp/ffix" -e fix_files=true -e expect_changed=true --diff || rc=$?
+[ $rc = 0 ] && grep -q '^# disabled by tcptune ' "$tmp/ffix/etc/sysctl.conf" && ! grep -q '^net.ipv4.tcp_tw_recycle' "$tmp/ffix/etc/sysctl.conf" &&
+  ok "fix_files: applied, the blog lines disabled in /etc/sysctl.conf" || bad "fix_files apply: rc $rc: $aout"
+rc=0; play apply.yml -e rollback=last -e "root=$tmp/ffix" -e expect_changed=true --diff || rc=$?
+[ $rc = 0 ] && [ "$(sha256sum <"$tmp/ffix/etc/sysctl.conf")" = "$conf_sum" ] && grep -q '^-# disabled by tcptune' <<<"$aout" &&
+  ok "fix_files: rollback restores /etc/sysctl.conf byte for byte (its diff shown)" || bad "fix_files rollback: rc $rc: $aout"
 cp -a "$fx/idle-default" "$tmp/f4"
 rc=0; play apply.yml -e profile=db-client -e "root=$tmp/f4" -e "tcptune_bin=$tmp/bin/tcptune_faulty" \
   -e '{"fault_env": {"TCPTUNE_FAULT": "live:1", "TCPTUNE_FAULT_ACTION": "fail"}}' -e expect_failure=4 -e expect_kind=failed_rolled_back || rc=$?

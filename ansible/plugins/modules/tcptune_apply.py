@@ -52,6 +52,15 @@ options:
     description: Go ahead although a later sysctl.d file sets a key of the fragment (C(--allow-shadowed)).
     type: bool
     default: false
+  fix_files:
+    description:
+      - Comment out, in the same transaction, the lines of other sysctl files that would override
+        the fragment at boot, set a key the profile wants absent, or that a rule condemns for a
+        key of the profile (C(--fix-files)); a vendor file is masked from C(/etc/sysctl.d), never
+        edited. C(tcptune rollback) restores every file byte for byte. Diff mode shows each file
+        before and after.
+    type: bool
+    default: false
   netns:
     description: Change the live values of this network namespace only (C(--netns NAME|PATH)).
     type: str
@@ -156,6 +165,15 @@ def apply_diff(module, report):
             "before": current or "",
             "after": frag.get("text") or "",
         })
+    for ed in report.get("file_edits") or []:
+        path = host_path(module, ed["path"])
+        before = ed.get("before")
+        diffs.append({
+            "before_header": path if before is not None else "%s (absent)" % path,
+            "after_header": path if ed.get("kind") != "mask" else "%s (masks %s)" % (path, ed.get("masks")),
+            "before": before or "",
+            "after": ed.get("after") or "",
+        })
     if report.get("mode") != "persist-only":
         live = [c for c in report.get("changes") or [] if c.get("live_change")]
         if live:
@@ -179,6 +197,14 @@ def rollback_diff(module, report):
             "after_header": path if frag.get("restore") is not None else "%s (removed)" % path,
             "before": frag.get("current") or "",
             "after": frag.get("restore") or "",
+        })
+    for f in report.get("files") or []:
+        path = host_path(module, f["path"])
+        diffs.append({
+            "before_header": path,
+            "after_header": path if f.get("restore") is not None else "%s (removed)" % path,
+            "before": f.get("current") or "",
+            "after": f.get("restore") or "",
         })
     changes = report.get("changes") or []
     if changes:
@@ -238,6 +264,8 @@ def do_apply(module):
         args.append("--persist")
     if p["allow_shadowed"]:
         args.append("--allow-shadowed")
+    if p["fix_files"]:
+        args.append("--fix-files")
     if p["netns"]:
         args += ["--netns", p["netns"]]
     if p["semantics"]:
@@ -271,6 +299,7 @@ def main():
         persist_only=dict(type="bool", default=False),
         persist=dict(type="bool", default=False),
         allow_shadowed=dict(type="bool", default=False),
+        fix_files=dict(type="bool", default=False),
         netns=dict(type="str"),
         semantics=dict(type="str", choices=["systemd", "procps"]),
         rollback=dict(type="str"),
