@@ -31,6 +31,14 @@ struct GroupKey {
   bool operator==(const GroupKey&) const = default;
 };
 
+/// The group of a listening port's connections (server side): only the port is set.
+inline GroupKey server_group(std::uint16_t port) {
+  GroupKey g;
+  g.server = true;
+  g.dest.remote_port = port;
+  return g;
+}
+
 struct GroupKeyHash {
   std::size_t operator()(const GroupKey& k) const noexcept {
     return DestinationKeyHash{}(k.dest) ^ (k.server ? 0x9e3779b97f4a7c15ull : 0);

@@ -20,6 +20,7 @@ const char* k_sockets_usage =
     "usage: tcptune sockets [--top N] [--netns NAME|PATH] [--source auto|netlink|proc]\n"
     "                       [--sample auto|DURATION] [--no-owners] [--all-netns]\n"
     "       tcptune sockets --watch [--interval S] [--count N] [--top N] [--netns NAME|PATH]\n"
+    "                       [--no-owners]\n"
     "\n"
     "A socket census: TCP states (IPv4 and IPv6), listeners with their accept queues and the\n"
     "connections on each listening port, client-side groups per (local address, remote address,\n"
@@ -46,7 +47,8 @@ const char* k_sockets_usage =
     "--watch refreshes every --interval seconds (default 2): on a terminal a full-screen view\n"
     "(states as bars, top destinations and listening ports with ports in use against capacity,\n"
     "connects and closes per second with their history, time until a destination's ports run\n"
-    "out; keys: q quit, p pause, s sort, n next network namespace); otherwise one line per\n"
+    "out, each group's owner and the top owners; keys: q quit, p pause, s sort, n next network\n"
+    "namespace); otherwise one line per\n"
     "refresh. --count stops after N refreshes.\n"
     "\n"
     "Formats: text (default), json (tcptune.sockets/1), prometheus.\n";
@@ -111,6 +113,7 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
     w.top = top;
     w.source = src;
     w.netns = netns;
+    w.owners = vm.count("no-owners") == 0;
     return run_watch(ctx, w);
   }
   SampleRequest sample = sample_option(sample_opt);

@@ -78,7 +78,12 @@ std::string clock_text() {
 bool take_frame(Context& ctx, const WatchOptions& opt, WatchFrame& f, WatchMemory& mem,
                 Clock::time_point& last) {
   ProcSys proc(ctx.fs);
-  Result<CensusReport> rep = take_census(ctx.fs, proc, opt.source);
+  SampleRequest one;  // one snapshot each refresh; the rates come from the refreshes
+  one.automatic = false;
+  one.seconds = 0;
+  one.owners = opt.owners;
+  one.owner_top = opt.top;
+  Result<CensusReport> rep = take_sampled_census(ctx.fs, proc, opt.source, one);
   const auto now = Clock::now();
   if (!rep.ok()) {
     f.status = "census failed: " + rep.error().message();

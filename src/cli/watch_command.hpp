@@ -15,7 +15,8 @@ struct WatchOptions {
   std::size_t count = 0;  ///< refreshes before it stops by itself (0: until 'q' or a signal)
   std::size_t top = 10;
   CensusSource source = CensusSource::automatic;
-  std::string netns;  ///< entered before the first refresh (already entered by the caller)
+  std::string netns;   ///< entered before the first refresh (already entered by the caller)
+  bool owners = true;  ///< look up the owners of the groups shown (one /proc walk a refresh)
 };
 
 /// Full screen on a terminal (stdout a tty and TERM usable), else one line per refresh on

@@ -62,13 +62,6 @@ std::string duration_text(double s) {
   return buf;
 }
 
-GroupKey server_group(std::uint16_t port) {
-  GroupKey g;
-  g.server = true;
-  g.dest.remote_port = port;
-  return g;
-}
-
 // "owners": the holders of the group's sockets, then (inferred) who its TIME_WAIT is
 // attributed to; only with owners found, so reports without a lookup keep their shape.
 void add_owners(Json& row, const CensusReport& rep, const GroupKey& g) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "census/census.hpp"
 #include "census/socket_record.hpp"
@@ -83,6 +84,22 @@ double fill(const WatchGroup& g) {
 std::int64_t counter(const std::map<std::string, std::int64_t>& c, const char* name) {
   auto it = c.find(name);
   return it == c.end() ? 0 : it->second;
+}
+
+// The owner shown beside a group: its first holder, else (inferred) who its TIME_WAIT is
+// attributed to. Holders also count towards the top owners, by unit or container when the
+// cgroup names one (a service's workers are one owner), else by command and pid.
+std::string group_owner(const CensusReport& rep, const GroupKey& g,
+                        std::map<std::string, std::uint64_t>& tally) {
+  const OwnersOfGroup* o = rep.owners_of(g);
+  if (o == nullptr) return "";
+  for (const SocketOwner& h : o->holders) {
+    const std::string unit = owner_label_unit(h);
+    tally[unit.empty() ? h.text() : cat(h.comm, " (", unit, ")")] += h.sockets;
+  }
+  if (!o->holders.empty()) return o->holders.front().text();
+  if (!o->time_wait.empty()) return o->time_wait.front().text() + " (inferred)";
+  return "";
 }
 
 }  // namespace
@@ -205,9 +222,7 @@ std::vector<std::string> render_watch(const WatchFrame& f, int width_in, int hei
       if (g.capacity > 0) {
         row += cat("/", pad(std::to_string(g.capacity), 6), " ",
                    bar(static_cast<double>(g.in_use), static_cast<double>(g.capacity), gbar_w));
-      } else {
-        row += std::string(8 + gbar_w, ' ');
-      }
+      }  // a listening port has no capacity: no bar, and room for its owner
       row += cat("  TW ", rpad(std::to_string(g.time_wait), 6));
       if (g.close_wait > 0) row += cat("  CW ", std::to_string(g.close_wait));
       if (g.growth_per_s) row += cat("  ", fixed(*g.growth_per_s, 1, true), "/s");
@@ -281,6 +296,7 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
     }
   };
   f.destinations.clear();
+  std::map<std::string, std::uint64_t> tally;  // owner → sampled sockets held
   const std::int64_t cap = now.port_capacity();
   for (const Destination& d : s.destinations()) {
     WatchGroup g;
@@ -291,6 +307,7 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
     g.capacity = cap;
     g.time_wait = d.states[static_cast<std::size_t>(TcpState::time_wait)];
     g.close_wait = d.states[static_cast<std::size_t>(TcpState::close_wait)];
+    g.owner = group_owner(now, GroupKey{false, d.key}, tally);
     growth(g);
     f.destinations.push_back(std::move(g));
   }
@@ -304,6 +321,7 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
     g.capacity = 0;  // connections on a port are not bounded by a port range
     g.time_wait = p.states[static_cast<std::size_t>(TcpState::time_wait)];
     g.close_wait = p.states[static_cast<std::size_t>(TcpState::close_wait)];
+    g.owner = group_owner(now, server_group(p.port), tally);
     growth(g);
     f.ports.push_back(std::move(g));
   }
@@ -311,6 +329,11 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
   sort_groups(f.ports, f.sort);
   if (f.destinations.size() > top) f.destinations.resize(top);
   if (f.ports.size() > top) f.ports.resize(top);
+  std::vector<std::pair<std::string, std::uint64_t>> ranked(tally.begin(), tally.end());
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  f.owners.clear();
+  for (std::size_t i = 0; i < ranked.size() && i < 3; ++i) f.owners.push_back(ranked[i].first);
   mem.in_use = std::move(seen);
   mem.counters = now.counters;
   mem.valid = true;

@@ -79,6 +79,10 @@ grep -Eq '^TIME_WAIT +[0-9]+ +#+' "$work/screen1.txt"; check "screen: state hist
 grep -q 'port 8080' "$work/screen1.txt"; check "screen: listening port 8080" $?
 grep -Eq 'closes first +[0-9.]+/s +[▁▂▃▄▅▆▇█]+' "$work/screen1.txt"; check "screen: sparkline of closes" $?
 grep -q 'q quit' "$work/screen1.txt"; check "screen: key help" $?
+# The generator (python3) holds the listening socket of port 8080: its row and the top owners
+# name it, with its pid.
+grep -Eq "port 8080 .*python3 \(pid $gen" "$work/screen1.txt"; check "screen: port 8080's owner is the generator (python3, its pid)" $?
+grep -Eq "^top owners: python3 \(pid $gen" "$work/screen1.txt"; check "screen: top owners name the generator" $?
 tmux -L "$sock" send-keys -t 0 p
 wait_for '\[paused\]'; check "key p pauses" $?
 tmux -L "$sock" send-keys -t 0 s
