@@ -8,7 +8,7 @@
 #include <ostream>
 #include <set>
 
-#include "apply/file_fix.hpp"
+#include "apply/fix_files.hpp"
 #include "apply/fragment.hpp"
 #include "apply/journal.hpp"
 #include "apply/plan.hpp"
@@ -137,93 +137,6 @@ std::vector<Journal::Item> journal_items(const Journal& journal) {
   Result<std::vector<Journal::Item>> items = journal.list();
   if (!items.ok()) throw SystemFailure("cannot read the journal: " + items.error().message());
   return std::move(items.value());
-}
-
-// apply --fix-files: what a file is, read without following a link except the one Debian's
-// 99-sysctl.conf is (to /etc/sysctl.conf), and refused when another user owns it.
-FileSnapshot snapshot_file(const Context& ctx, const std::string& in_root) {
-  FileSnapshot snap;
-  snap.real = in_root;
-  snap.shown = ctx.fs.host_path(in_root);
-  Result<EntryType> type = ctx.fs.entry_type(in_root);
-  if (type.ok() && type.value() == EntryType::symlink) {
-    Result<std::string> real = ctx.fs.resolve(in_root);
-    if (!real.ok()) {
-      snap.problem = real.error().message();
-      return snap;
-    }
-    snap.real = real.value();
-    snap.shown = ctx.fs.host_path(snap.real);
-    if (snap.real != "/etc/sysctl.conf" && !vendor_path(in_root)) {
-      snap.problem = ctx.fs.host_path(in_root) + " is a symbolic link (to " + snap.real +
-                     "); tcptune edits through a link only to /etc/sysctl.conf";
-      return snap;
-    }
-  }
-  if (vendor_path(snap.real)) {
-    // Only read (the mask is written elsewhere): through RootFs, links resolved in the root.
-    Result<std::string> bytes = ctx.fs.read_file(snap.real, 4u << 20);
-    if (!bytes.ok()) {
-      snap.problem = bytes.error().message();
-      return snap;
-    }
-    snap.bytes = bytes.value();
-    if (Result<FileStat> st = ctx.fs.stat(snap.real); st.ok()) {
-      snap.uid = static_cast<long>(st.value().uid);
-      snap.gid = static_cast<long>(st.value().gid);
-    }
-    return snap;
-  }
-  Result<FragmentState> st = inspect_fragment(ctx.fs, snap.real);
-  if (!st.ok()) {
-    snap.problem = st.error().message();
-    return snap;
-  }
-  snap.bytes = st.value().bytes;
-  if (st.value().id) {
-    const EntryId& id = *st.value().id;
-    snap.mode = static_cast<int>(id.mode & 07777);
-    snap.uid = static_cast<long>(id.uid);
-    snap.gid = static_cast<long>(id.gid);
-    if (id.uid != 0 && id.uid != ::geteuid())
-      snap.problem = snap.shown + " is owned by uid " + std::to_string(id.uid) +
-                     ", not root: tcptune does not edit a file another user owns (TT5009)";
-    else if (id.nlink > 1)
-      snap.problem = snap.shown + " has " + std::to_string(id.nlink) +
-                     " hard links: replacing it would leave the other names with the old text; "
-                     "tcptune does not edit it";
-  }
-  return snap;
-}
-
-// The condemned lines and the edits of apply --fix-files, over what the plan decided.
-FileFixPlan plan_fixes(const Context& ctx, const Knowledge& k, const ResolvedProfile& profile,
-                       const ApplyPlan& plan, const ConfigSet& set, const PlanInput& in,
-                       const PathParts& frag, const std::string& txn,
-                       std::vector<CondemnedLine>& condemned) {
-  FixFilesInput fi;
-  fi.boot_sets = in.boot_sets;
-  fi.fragment_dir = frag.dir;
-  fi.fragment_name = frag.name;
-  fi.profile = profile.name;
-  for (const FragmentLine& l : plan.lines) fi.fragment_values[l.path] = l.value;
-  fi.shadows = plan.shadows;
-  for (const ProfileSetting& s : profile.settings) {
-    fi.profile_paths.insert(s.path);
-    if (s.op == TargetOp::absent) {
-      // The first sentence of the rationale: the comment stays one readable line.
-      std::string why = s.rationale.substr(0, s.rationale.find("; "));
-      why = why.substr(0, why.find(". "));
-      fi.absent[s.path] = why.empty() ? "it is obsolete or harmful" : why;
-    }
-  }
-  LintOptions lo;
-  lo.kernel = in.kernel;
-  lo.live = in.live;
-  fi.findings = run_lint(set, k.keys, k.checks, lo).findings;
-  condemned = condemned_lines(fi);
-  return plan_file_edits(
-      condemned, [&](const std::string& p) { return snapshot_file(ctx, p); }, txn);
 }
 
 }  // namespace
@@ -430,7 +343,18 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   }
   std::string txn = journal.new_id();
   in.header = FragmentHeader{report.version, profile.name, txn, utc_now()};
-  const ApplyPlan plan = plan_apply(in);
+  ApplyPlan plan = plan_apply(in);
+  FileFixPlan fixes;
+  if (fix_files) {
+    LintOptions lo;
+    lo.kernel = in.kernel;
+    lo.live = in.live;
+    fixes = fold_fix_files(
+        plan, in, profile, frag, run_lint(set, k.keys, k.checks, lo).findings,
+        [&](const std::string& p) { return read_fix_snapshot(ctx.fs, p); }, txn);
+    report.fix_files = true;
+    report.file_edits = fixes.edits;
+  }
 
   report.changes = plan.changes;
   report.notes = plan.notes;
@@ -444,38 +368,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     report.shadows = plan.shadows;
     report.shadows_allowed = allow_shadowed;
   }
-  std::vector<std::string> refusals = plan.refusals;
-  FileFixPlan fixes;
-  if (fix_files) {
-    std::vector<CondemnedLine> condemned;
-    fixes = plan_fixes(ctx, k, profile, plan, set, in, frag, txn, condemned);
-    refusals.insert(refusals.end(), fixes.refusals.begin(), fixes.refusals.end());
-    // The shadow refusal stands only for shadows --fix-files cannot take care of.
-    // Only the lines of files it will actually write count as fixed.
-    std::set<std::string> written;
-    for (const PlannedEdit& pe : fixes.edits)
-      written.insert(pe.edit.kind == "mask" ? pe.masks_shown : pe.shown);
-    std::vector<CondemnedLine> fixed;
-    for (const CondemnedLine& c : condemned) {
-      if (written.count(c.shown) != 0) fixed.push_back(c);
-    }
-    std::map<std::string, std::string> values;
-    for (const FragmentLine& l : plan.lines) values[l.path] = l.value;
-    bool all_fixed = std::all_of(plan.shadows.begin(), plan.shadows.end(),
-                                 [&](const Shadow& s) { return shadow_fixed(s, fixed, values); });
-    if (all_fixed) std::erase(refusals, std::string(k_shadow_refusal));
-    // The notes that say to remove a line by hand, for the lines it disables.
-    std::set<std::string> disabled_keys;
-    for (const PlannedEdit& pe : fixes.edits) {
-      for (const DisabledLine& l : pe.lines) disabled_keys.insert(l.key);
-    }
-    std::erase_if(report.notes, [&](const PlanNote& n) {
-      return n.reason == NoteReason::set_elsewhere && disabled_keys.count(n.key) != 0;
-    });
-    report.fix_files = true;
-    report.file_edits = fixes.edits;
-  }
-  const bool pending = plan.pending || !fixes.edits.empty();
+  const std::vector<std::string>& refusals = plan.refusals;
+  const bool pending = plan.pending;
   const bool write_fragment = plan.fragment_write;
 
   auto finish = [&](const std::string& result, ExitCode code) {

@@ -3,6 +3,7 @@
 // for byte (the fault matrix over the edit and mask writes included).
 
 #include "apply/file_fix.hpp"
+#include "apply/fix_files.hpp"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -514,4 +515,96 @@ TEST_CASE("a rule's finding condemns a line of a profile key in a file that wins
   // An info finding condemns nothing.
   in.findings = {finding("/etc/sysctl.d/90-late.conf", 1, Severity::info)};
   CHECK(condemned_lines(in).empty());
+}
+
+namespace {
+
+// An apply plan as plan_apply() leaves it for the web-like profile of plan_for(): the two
+// fragment lines, the shadows of both semantics, the shadow refusal and a "remove it by hand"
+// note for tcp_tw_recycle.
+struct FoldCase {
+  ConfigSet sd;
+  ConfigSet pp;
+  PlanInput in;
+  ApplyPlan plan;
+  ResolvedProfile profile;
+};
+
+void fill_fold_case(FoldCase& c, const RootFs& rfs) {
+  c.sd = load_host_config(rfs, Semantics::systemd);
+  c.pp = load_host_config(rfs, Semantics::procps);
+  c.in.boot_sets = {&c.sd, &c.pp};
+  c.plan.lines = {{"net.core.somaxconn", "net/core/somaxconn", "8192", "", "", "web"},
+                  {"net.ipv4.tcp_fin_timeout", "net/ipv4/tcp_fin_timeout", "60", "", "", "web"}};
+  for (const ConfigSet* s : c.in.boot_sets) {
+    std::vector<Shadow> sh = shadowing(*s, "/etc/sysctl.d", "50-tcptune.conf",
+                                       {"net/core/somaxconn", "net/ipv4/tcp_fin_timeout"});
+    c.plan.shadows.insert(c.plan.shadows.end(), sh.begin(), sh.end());
+  }
+  c.plan.refusals = {k_shadow_refusal};
+  c.plan.notes = {{"net.ipv4.tcp_tw_recycle", "set in /etc/sysctl.conf: remove it by hand",
+                   NoteReason::set_elsewhere},
+                  {"net.core.somaxconn", "kept", NoteReason::other}};
+  c.profile.name = "web";
+  ProfileSetting absent;
+  absent.key = "net.ipv4.tcp_tw_recycle";
+  absent.path = "net/ipv4/tcp_tw_recycle";
+  absent.op = TargetOp::absent;
+  absent.rationale = "Removed in Linux 4.12. It broke clients behind NAT.";
+  ProfileSetting somaxconn;
+  somaxconn.key = "net.core.somaxconn";
+  somaxconn.path = "net/core/somaxconn";
+  somaxconn.value = "8192";
+  ProfileSetting fin;
+  fin.key = "net.ipv4.tcp_fin_timeout";
+  fin.path = "net/ipv4/tcp_fin_timeout";
+  fin.value = "60";
+  c.profile.settings = {absent, somaxconn, fin};
+}
+
+}  // namespace
+
+TEST_CASE("fold_fix_files: the edits join the plan, the shadow refusal and the hand notes go") {
+  Root r;
+  r.write("/etc/sysctl.conf", k_blog);
+  r.write("/usr/lib/sysctl.d/60-vendor.conf", k_vendor);
+  RootFs rfs(r.path);
+  FoldCase c;
+  fill_fold_case(c, rfs);
+  REQUIRE_FALSE(c.plan.shadows.empty());
+  FileFixPlan fixes = fold_fix_files(
+      c.plan, c.in, c.profile, PathParts{"/etc/sysctl.d", "50-tcptune.conf"}, {},
+      [&](const std::string& p) { return read_fix_snapshot(rfs, p); }, "20261206T040000Z-01");
+  CHECK(fixes.refusals.empty());
+  REQUIRE(fixes.edits.size() == 2);  // /etc/sysctl.conf edited, the vendor file masked
+  CHECK(c.plan.refusals.empty());    // every shadow is in a file that will be written
+  CHECK(c.plan.pending);
+  REQUIRE(c.plan.notes.size() == 1);  // the hand note of a disabled key is gone, the other kept
+  CHECK(c.plan.notes[0].key == "net.core.somaxconn");
+  // The reason of an absent key is the first sentence of its rationale.
+  CHECK(fixes.edits[0].edit.written.find(
+            "# disabled by tcptune 20261206T040000Z-01: profile web wants "
+            "net.ipv4.tcp_tw_recycle absent: Removed in Linux 4.12\n") != std::string::npos);
+  CHECK(absent_reasons(c.profile) ==
+        std::map<std::string, std::string>{{"net/ipv4/tcp_tw_recycle", "Removed in Linux 4.12"}});
+}
+
+TEST_CASE("fold_fix_files: a file it may not edit keeps the shadow refusal and adds its own") {
+  Root r;
+  r.write("/etc/sysctl.conf", k_blog);
+  REQUIRE(::chown((r.path + "/etc/sysctl.conf").c_str(), 65534, 65534) == 0);
+  RootFs rfs(r.path);
+  FoldCase c;
+  fill_fold_case(c, rfs);
+  FileFixPlan fixes = fold_fix_files(
+      c.plan, c.in, c.profile, PathParts{"/etc/sysctl.d", "50-tcptune.conf"}, {},
+      [&](const std::string& p) { return read_fix_snapshot(rfs, p); }, "20261206T040000Z-02");
+  CHECK(fixes.edits.empty());
+  REQUIRE(fixes.refusals.size() == 1);
+  CHECK(fixes.refusals[0].find("owned by uid 65534") != std::string::npos);
+  // The file's refusal is added to the plan's, and the shadow refusal stands.
+  CHECK(std::find(c.plan.refusals.begin(), c.plan.refusals.end(), std::string(k_shadow_refusal)) !=
+        c.plan.refusals.end());
+  CHECK(c.plan.refusals.size() == 2);
+  CHECK(c.plan.notes.size() == 2);
 }
