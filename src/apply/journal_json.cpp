@@ -1,5 +1,6 @@
-// The journal's JSON form (nlohmann_json lives in render/). Fragment bytes are stored base64
-// encoded: a sysctl.d file may hold bytes that are not UTF-8, and they must come back exactly.
+// The journal's JSON form, defined beside the journal: apply/ owns its on-disk format. Fragment
+// and file bytes are stored base64 encoded: a sysctl.d file may hold bytes that are not UTF-8,
+// and they must come back exactly.
 
 #include <nlohmann/json.hpp>
 
