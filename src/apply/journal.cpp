@@ -201,7 +201,7 @@ int Journal::remove_stale_temp_files() const {
   return remove_dead_temp_files(dir.value().get());
 }
 
-Result<bool> Journal::save(const JournalEntry& e) const {
+Result<void> Journal::save(const JournalEntry& e) const {
   if (!valid_id(e.id)) return SysError{EINVAL, file_of(e.id), "invalid transaction id"};
   Result<UniqueFd> dir = ensure_dir_in_root(m_root, k_journal_dir, 0700);
   if (!dir.ok()) return dir.error();

@@ -118,7 +118,7 @@ class Journal {
   [[nodiscard]] std::string new_id() const;
 
   /// Writes the entry atomically (creating the directory, mode 0700).
-  [[nodiscard]] Result<bool> save(const JournalEntry& e) const;
+  [[nodiscard]] Result<void> save(const JournalEntry& e) const;
 
   [[nodiscard]] std::string file_of(const std::string& id) const;
 

@@ -26,7 +26,7 @@ std::string write_verified(WriteSide& io, const std::string& path, const std::st
                            const std::string& value, Step step,
                            const std::optional<std::string>& raw = std::nullopt,
                            std::optional<std::string>* held = nullptr) {
-  Result<bool> w = io.write_live(path, value, raw, step);
+  Result<void> w = io.write_live(path, value, raw, step);
   if (!w.ok()) return key + ": the kernel refused '" + value + "': " + w.error().message();
   KeyRead r = io.read_back(path, step);
   if (r.status != KeyStatus::value)
@@ -55,7 +55,7 @@ std::string write_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& i
   ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
   if (now.value().id) ex.id = *now.value().id;
   FileOwner owner{static_cast<uid_t>(fe.previous_uid), static_cast<gid_t>(fe.previous_gid)};
-  Result<bool> w =
+  Result<void> w =
       io.replace_config(dir.value().get(), sp.name, fe.written,
                         static_cast<mode_t>(fe.previous_mode), owner, ex, shown, Step::apply);
   if (!w.ok()) return w.error().message();
@@ -94,12 +94,12 @@ void restore_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& io, bo
     ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
     if (now.value().id) ex.id = *now.value().id;
     FileOwner owner{static_cast<uid_t>(fe.previous_uid), static_cast<gid_t>(fe.previous_gid)};
-    Result<bool> w =
+    Result<void> w =
         io.replace_config(dir.value().get(), sp.name, *fe.previous,
                           static_cast<mode_t>(fe.previous_mode), owner, ex, shown, Step::rollback);
     if (!w.ok()) problem = w.error().message();
   } else if (now.value().id) {
-    Result<bool> w =
+    Result<void> w =
         io.remove_config(dir.value().get(), sp.name, *now.value().id, shown, Step::rollback);
     if (!w.ok()) problem = w.error().message();
   }
@@ -167,7 +167,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
   // The per-interface values the kernel rewrites along with some keys, before anything is.
   snapshot_side_values(entry, proc);
   // 1. The journal entry, before anything else is touched.
-  if (Result<bool> s = io.save_journal(entry); !s.ok()) {
+  if (Result<void> s = io.save_journal(entry); !s.ok()) {
     out.journal_failed = true;
     out.errors.push_back("cannot write the journal: " + s.error().message());
     out.state = TxnState::rolled_back;
@@ -199,7 +199,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
       } else {
         ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
         if (now.value().id) ex.id = *now.value().id;
-        Result<bool> w =
+        Result<void> w =
             io.replace_file(dir.value().get(), sp.name, *jf.written, 0644, ex, shown, Step::apply);
         if (!w.ok()) failure = "fragment: " + w.error().message();
       }
@@ -215,7 +215,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
     } else if (k.after && !same_value(*k.after, k.target)) {
       // The kernel rewrote the value ("0x607" reads "1543"): journal what it holds before the
       // rollback starts, so that a crash during it leaves an entry the next rollback accepts.
-      if (Result<bool> s = io.save_journal(entry); !s.ok())
+      if (Result<void> s = io.save_journal(entry); !s.ok())
         entry.errors.push_back("cannot record " + k.key +
                                "'s value in the journal: " + s.error().message());
     }
@@ -226,7 +226,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
   if (failure.empty()) {
     entry.state = TxnState::committed;
     entry.finished = utc_now();
-    if (Result<bool> s = io.save_journal(entry); s.ok()) {
+    if (Result<void> s = io.save_journal(entry); s.ok()) {
       out.state = TxnState::committed;
       return out;
     } else {
@@ -257,7 +257,7 @@ RestoreReport roll_back(JournalEntry& entry, const RootFs& fs, const ProcSys& pr
   entry.state = r.left.empty() ? TxnState::rolled_back : TxnState::rollback_failed;
   entry.rolled_back_by = by;
   entry.finished = utc_now();
-  if (Result<bool> s = io.save_journal(entry); !s.ok()) save_error = s.error().message();
+  if (Result<void> s = io.save_journal(entry); !s.ok()) save_error = s.error().message();
   return r;
 }
 
@@ -384,12 +384,12 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
         Expect ex;
         ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
         if (now.value().id) ex.id = *now.value().id;
-        Result<bool> w =
+        Result<void> w =
             io.replace_file(dir.value().get(), sp.name, *jf.previous,
                             static_cast<mode_t>(jf.previous_mode), ex, shown, Step::rollback);
         if (!w.ok()) problem = w.error().message();
       } else if (now.value().id) {
-        Result<bool> w =
+        Result<void> w =
             io.remove_file(dir.value().get(), sp.name, *now.value().id, shown, Step::rollback);
         if (!w.ok()) problem = w.error().message();
       }

@@ -11,7 +11,7 @@ WriteSideWrapper& wrapper() {
 
 }  // namespace
 
-Result<bool> SystemWriteSide::write_live(const std::string& path, const std::string& value,
+Result<void> SystemWriteSide::write_live(const std::string& path, const std::string& value,
                                          const std::optional<std::string>& raw, Step /*step*/) {
   return raw ? m_proc.write_raw(path, *raw) : m_proc.write(path, value);
 }
@@ -20,33 +20,33 @@ KeyRead SystemWriteSide::read_back(const std::string& path, Step /*step*/) {
   return m_proc.read(path);
 }
 
-Result<bool> SystemWriteSide::replace_file(int dirfd, const std::string& name,
+Result<void> SystemWriteSide::replace_file(int dirfd, const std::string& name,
                                            const std::string& data, mode_t mode,
                                            const Expect& expect, const std::string& shown,
                                            Step /*step*/) {
   return replace_at(dirfd, name, data, mode, expect, shown);
 }
 
-Result<bool> SystemWriteSide::remove_file(int dirfd, const std::string& name,
+Result<void> SystemWriteSide::remove_file(int dirfd, const std::string& name,
                                           const EntryId& expected, const std::string& shown,
                                           Step /*step*/) {
   return remove_at(dirfd, name, expected, shown);
 }
 
-Result<bool> SystemWriteSide::replace_config(int dirfd, const std::string& name,
+Result<void> SystemWriteSide::replace_config(int dirfd, const std::string& name,
                                              const std::string& data, mode_t mode,
                                              const FileOwner& owner, const Expect& expect,
                                              const std::string& shown, Step /*step*/) {
   return replace_at(dirfd, name, data, mode, expect, shown, owner);
 }
 
-Result<bool> SystemWriteSide::remove_config(int dirfd, const std::string& name,
+Result<void> SystemWriteSide::remove_config(int dirfd, const std::string& name,
                                             const EntryId& expected, const std::string& shown,
                                             Step /*step*/) {
   return remove_at(dirfd, name, expected, shown);
 }
 
-Result<bool> SystemWriteSide::save_journal(const JournalEntry& e) { return m_journal.save(e); }
+Result<void> SystemWriteSide::save_journal(const JournalEntry& e) { return m_journal.save(e); }
 
 void set_write_side_wrapper(WriteSideWrapper w) { wrapper() = std::move(w); }
 

@@ -28,26 +28,26 @@ class WriteSide {
   virtual ~WriteSide() = default;
   /// Writes a live value: `raw` exactly when given (a restore of the bytes read before), else
   /// VALUE + "\n". The kernel's refusal is the errno.
-  virtual Result<bool> write_live(const std::string& path, const std::string& value,
+  virtual Result<void> write_live(const std::string& path, const std::string& value,
                                   const std::optional<std::string>& raw, Step step) = 0;
   /// Reads a live value back after writing it.
   virtual KeyRead read_back(const std::string& path, Step step) = 0;
   /// replace_at(): the fragment (or its previous bytes), atomically.
-  virtual Result<bool> replace_file(int dirfd, const std::string& name, const std::string& data,
+  virtual Result<void> replace_file(int dirfd, const std::string& name, const std::string& data,
                                     mode_t mode, const Expect& expect, const std::string& shown,
                                     Step step) = 0;
   /// remove_at(): the fragment, when the transaction created it.
-  virtual Result<bool> remove_file(int dirfd, const std::string& name, const EntryId& expected,
+  virtual Result<void> remove_file(int dirfd, const std::string& name, const EntryId& expected,
                                    const std::string& shown, Step step) = 0;
   /// Journal::save().
-  virtual Result<bool> save_journal(const JournalEntry& e) = 0;
+  virtual Result<void> save_journal(const JournalEntry& e) = 0;
   /// apply --fix-files: replace_at() of a file whose lines are commented out, or of a mask
   /// created for a vendor file, with the edited file's owner (and their restores).
-  virtual Result<bool> replace_config(int dirfd, const std::string& name, const std::string& data,
+  virtual Result<void> replace_config(int dirfd, const std::string& name, const std::string& data,
                                       mode_t mode, const FileOwner& owner, const Expect& expect,
                                       const std::string& shown, Step step) = 0;
   /// remove_at() of a mask, when a rollback takes it away.
-  virtual Result<bool> remove_config(int dirfd, const std::string& name, const EntryId& expected,
+  virtual Result<void> remove_config(int dirfd, const std::string& name, const EntryId& expected,
                                      const std::string& shown, Step step) = 0;
 };
 
@@ -55,19 +55,19 @@ class WriteSide {
 class SystemWriteSide final : public WriteSide {
  public:
   SystemWriteSide(const ProcSys& proc, const Journal& journal) : m_proc(proc), m_journal(journal) {}
-  Result<bool> write_live(const std::string& path, const std::string& value,
+  Result<void> write_live(const std::string& path, const std::string& value,
                           const std::optional<std::string>& raw, Step step) override;
   KeyRead read_back(const std::string& path, Step step) override;
-  Result<bool> replace_file(int dirfd, const std::string& name, const std::string& data,
+  Result<void> replace_file(int dirfd, const std::string& name, const std::string& data,
                             mode_t mode, const Expect& expect, const std::string& shown,
                             Step step) override;
-  Result<bool> remove_file(int dirfd, const std::string& name, const EntryId& expected,
+  Result<void> remove_file(int dirfd, const std::string& name, const EntryId& expected,
                            const std::string& shown, Step step) override;
-  Result<bool> save_journal(const JournalEntry& e) override;
-  Result<bool> replace_config(int dirfd, const std::string& name, const std::string& data,
+  Result<void> save_journal(const JournalEntry& e) override;
+  Result<void> replace_config(int dirfd, const std::string& name, const std::string& data,
                               mode_t mode, const FileOwner& owner, const Expect& expect,
                               const std::string& shown, Step step) override;
-  Result<bool> remove_config(int dirfd, const std::string& name, const EntryId& expected,
+  Result<void> remove_config(int dirfd, const std::string& name, const EntryId& expected,
                              const std::string& shown, Step step) override;
 
  private:

@@ -127,7 +127,7 @@ struct SnapshotHooks {
   }
 };
 
-Result<bool> from_proc(const RootFs& fs, CensusReport& rep, const SnapshotHooks& hooks = {}) {
+Result<void> from_proc(const RootFs& fs, CensusReport& rep, const SnapshotHooks& hooks = {}) {
   hooks.restart();
   bool any = false;
   for (bool v6 : {false, true}) {
@@ -144,7 +144,7 @@ Result<bool> from_proc(const RootFs& fs, CensusReport& rep, const SnapshotHooks&
   }
   if (!any) return SysError{ENOENT, fs.host_path("/proc/net/tcp"), ""};
   rep.source = "proc";
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -161,7 +161,7 @@ Result<CensusReport> take_census(const RootFs& fs, const KeySource& keys, Census
 namespace {
 
 // One snapshot into `rep` (whose aggregator may carry a tracker and earlier listening ports).
-Result<bool> census_into(const RootFs& fs, const KeySource& keys, CensusSource source,
+Result<void> census_into(const RootFs& fs, const KeySource& keys, CensusSource source,
                          const DumpFunction& dump, std::string* record, CensusReport& rep,
                          const SnapshotHooks& hooks = {}) {
   read_range(keys, rep);
@@ -199,7 +199,7 @@ Result<bool> census_into(const RootFs& fs, const KeySource& keys, CensusSource s
       rep.sockets.reset();
       rep.fallback_reason = "netlink sock_diag is not available (" + failure.message() +
                             "); read /proc/net/tcp instead";
-      Result<bool> p = from_proc(fs, rep, hooks);
+      Result<void> p = from_proc(fs, rep, hooks);
       if (!p.ok()) return p;
     } else {
       if (failure.err == ENOBUFS) {
@@ -210,11 +210,11 @@ Result<bool> census_into(const RootFs& fs, const KeySource& keys, CensusSource s
       return failure;
     }
   } else {
-    Result<bool> p = from_proc(fs, rep, hooks);
+    Result<void> p = from_proc(fs, rep, hooks);
     if (!p.ok()) return p;
   }
   read_facts(fs, rep);
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -222,7 +222,7 @@ Result<bool> census_into(const RootFs& fs, const KeySource& keys, CensusSource s
 Result<CensusReport> take_census_with(const RootFs& fs, const KeySource& keys, CensusSource source,
                                       const DumpFunction& dump, std::string* record) {
   CensusReport rep;
-  Result<bool> r = census_into(fs, keys, source, dump, record, rep);
+  Result<void> r = census_into(fs, keys, source, dump, record, rep);
   if (!r.ok()) return r.error();
   return rep;
 }
@@ -352,7 +352,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   SnapshotHooks hooks0;
   if (req.owners) hooks0.sampler = &sampler0;
   Clock::time_point t0 = Clock::now();
-  Result<bool> r = census_into(fs, keys, source, dump, nullptr, first, hooks0);
+  Result<void> r = census_into(fs, keys, source, dump, nullptr, first, hooks0);
   if (!r.ok()) return r.error();
   first.sockets.set_tracker(nullptr);
   Clock::time_point c0 = Clock::now();  // counters are read right after the dump

@@ -544,7 +544,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
       entry.state = TxnState::rolled_back;
       entry.rolled_back_by = "rollback";
       entry.finished = utc_now();
-      if (Result<bool> s = io->save_journal(entry); !s.ok())
+      if (Result<void> s = io->save_journal(entry); !s.ok())
         throw SystemFailure("cannot write the journal: " + s.error().message());
       RollbackReport report;
       report.transaction = entry.id;
@@ -558,7 +558,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     if (!id.ok()) return gone(" no longer exists");
     if (!entry.netns_id.empty() && id.value() != entry.netns_id)
       return gone(" is another namespace now");
-    Result<bool> r = enter_netns(entry.netns);
+    Result<void> r = enter_netns(entry.netns);
     if (!r.ok())
       throw SystemFailure("transaction " + entry.id + " changed network namespace " + entry.netns +
                           ": " + r.error().message());
@@ -608,7 +608,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   // cannot be written (a full disk), nothing is touched.
   entry.state = TxnState::pending;
   entry.rollback_started = utc_now();
-  if (Result<bool> s = io->save_journal(entry); !s.ok())
+  if (Result<void> s = io->save_journal(entry); !s.ok())
     throw SystemFailure("cannot write the journal: " + s.error().message() +
                         "; nothing was changed");
   std::string save_error;

@@ -19,7 +19,7 @@ Semantics semantics_option(const Context& ctx, const std::string& value) {
 void enter_netns_option(Context& ctx, const std::string& netns) {
   if (netns.empty()) return;
   if (!ctx.fs.is_host_root()) throw UsageError("--netns cannot be combined with --root");
-  Result<bool> r = enter_netns(netns_path(netns));
+  Result<void> r = enter_netns(netns_path(netns));
   if (!r.ok()) throw SystemFailure("--netns " + netns + ": " + r.error().message());
 }
 

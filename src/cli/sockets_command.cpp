@@ -150,7 +150,7 @@ int cmd_debug(Context& ctx, const std::vector<std::string>& args) {
   std::string bytes;
   Result<CensusReport> rep = take_census(ctx.fs, proc, CensusSource::netlink, &bytes);
   if (!rep.ok()) throw SystemFailure("socket census failed: " + rep.error().message());
-  Result<bool> w = write_plain_file(args[1], bytes);
+  Result<void> w = write_plain_file(args[1], bytes);
   if (!w.ok()) throw SystemFailure("cannot write " + w.error().message());
   ctx.err << "recorded " << rep.value().sockets.total() << " sockets (" << bytes.size()
           << " bytes) to " << args[1] << "\n";

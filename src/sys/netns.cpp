@@ -38,7 +38,7 @@ std::optional<std::uint64_t> current_netns_cookie() {
   return cookie;
 }
 
-Result<bool> enter_netns(const std::string& path) {
+Result<void> enter_netns(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return SysError{errno, path, "cannot open the network namespace"};
   int rc = ::setns(fd, CLONE_NEWNET);
@@ -49,7 +49,7 @@ Result<bool> enter_netns(const std::string& path) {
                     err == EPERM ? "entering a network namespace needs root (CAP_SYS_ADMIN)"
                                  : "not a network namespace"};
   }
-  return true;
+  return {};
 }
 
 std::optional<bool> in_initial_netns() {

@@ -22,7 +22,7 @@ std::optional<std::uint64_t> current_netns_cookie();
 
 /// setns(CLONE_NEWNET) into the namespace at `path` for the whole process (call before any
 /// other thread exists). EPERM without CAP_SYS_ADMIN.
-Result<bool> enter_netns(const std::string& path);
+Result<void> enter_netns(const std::string& path);
 
 /// Whether this process is in the initial network namespace (the one of PID 1); nullopt when
 /// that cannot be told (no /proc, PID 1's namespace unreadable).

@@ -84,11 +84,11 @@ KeyRead ProcSys::read(std::string_view path) const {
   return r;
 }
 
-Result<bool> ProcSys::write(std::string_view path, const std::string& value) const {
+Result<void> ProcSys::write(std::string_view path, const std::string& value) const {
   return write_raw(path, value + "\n");
 }
 
-Result<bool> ProcSys::write_raw(std::string_view path, const std::string& data) const {
+Result<void> ProcSys::write_raw(std::string_view path, const std::string& data) const {
   std::string in_root = "/proc/sys/" + std::string(path);
   Result<UniqueFd> fd =
       open_in_root(m_fs.root(), in_root, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NOCTTY);
@@ -101,7 +101,7 @@ Result<bool> ProcSys::write_raw(std::string_view path, const std::string& data) 
       return SysError{
           EIO, m_fs.host_path(in_root),
           "short write: " + std::to_string(n) + " of " + std::to_string(data.size()) + " bytes"};
-    return true;
+    return {};
   }
 }
 

@@ -28,9 +28,9 @@ class ProcSys final : public KeySource {
   /// Writes a value (one write(2) of VALUE + "\n") to a key, the path resolved inside the
   /// root and never through a symbolic link. The kernel's refusal is the errno (EINVAL for a
   /// value out of range, EACCES for a read-only key, EPERM without privilege).
-  [[nodiscard]] Result<bool> write(std::string_view path, const std::string& value) const;
+  [[nodiscard]] Result<void> write(std::string_view path, const std::string& value) const;
   /// Writes exactly `bytes` (a restore of what was read).
-  [[nodiscard]] Result<bool> write_raw(std::string_view path, const std::string& bytes) const;
+  [[nodiscard]] Result<void> write_raw(std::string_view path, const std::string& bytes) const;
 
   /// Whether the /proc/sys tree is on a read-only mount (a container's usual /proc/sys).
   [[nodiscard]] bool read_only() const;

@@ -250,7 +250,7 @@ Result<std::string> read_plain_file(const std::string& path, std::size_t max_byt
   return read_fd(fd, path, max_bytes);
 }
 
-Result<bool> write_plain_file(const std::string& path, const std::string& data) {
+Result<void> write_plain_file(const std::string& path, const std::string& data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return SysError{errno, path, ""};
   UniqueFd guard(fd);
@@ -264,7 +264,7 @@ Result<bool> write_plain_file(const std::string& path, const std::string& data) 
     done += static_cast<std::size_t>(n);
   }
   if (::fsync(fd) != 0) return SysError{errno, path, ""};
-  return true;
+  return {};
 }
 
 bool is_dev_null(const std::string& path) {

@@ -95,7 +95,7 @@ Result<std::vector<std::string>> list_conf_files(const std::string& dir,
                                                  std::string_view suffix = ".conf");
 
 /// Writes a whole file given on the command line (created 0644, truncated).
-Result<bool> write_plain_file(const std::string& path, const std::string& data);
+Result<void> write_plain_file(const std::string& path, const std::string& data);
 
 /// True when the plain path is /dev/null or a symbolic link resolving to it (a sysctl.d mask).
 bool is_dev_null(const std::string& path);

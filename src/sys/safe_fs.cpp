@@ -96,9 +96,9 @@ Result<UniqueFd> open_root(const std::string& root) { return open_root_dir(root)
 
 bool g_openat2_missing = false;  // testing::set_openat2_missing()
 
-Result<bool> fsync_dir(int dirfd, const std::string& shown) {
+Result<void> fsync_dir(int dirfd, const std::string& shown) {
   if (::fsync(dirfd) != 0) return SysError{errno, shown, "fsync of the directory"};
-  return true;
+  return {};
 }
 
 std::string temp_name(const std::string& name) {
@@ -119,7 +119,7 @@ EntryId id_of(const struct stat& st) {
   return id;
 }
 
-Result<bool> write_all(int fd, const std::string& data, const std::string& shown) {
+Result<void> write_all(int fd, const std::string& data, const std::string& shown) {
   std::size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
@@ -129,7 +129,7 @@ Result<bool> write_all(int fd, const std::string& data, const std::string& shown
     }
     done += static_cast<std::size_t>(n);
   }
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -270,7 +270,7 @@ Result<std::string> read_at(int dirfd, const std::string& name, const std::strin
   return data;
 }
 
-Result<bool> replace_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
+Result<void> replace_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
                         const Expect& expect, const std::string& shown,
                         const std::optional<FileOwner>& owner) {
   std::string tmp = temp_name(name);
@@ -292,7 +292,7 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
       cleanup();
       return e;
     }
-    if (Result<bool> w = write_all(fd, data, shown); !w.ok()) {
+    if (Result<void> w = write_all(fd, data, shown); !w.ok()) {
       cleanup();
       return w.error();
     }
@@ -302,14 +302,14 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
       return e;
     }
   }
-  auto plain_rename = [&]() -> Result<bool> {
+  auto plain_rename = [&]() -> Result<void> {
     if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
       SysError e{errno, shown, "rename"};
       cleanup();
       return e;
     }
     keep_tmp = false;
-    return true;
+    return {};
   };
   switch (expect.kind) {
     case Expect::Kind::absent:
@@ -321,7 +321,7 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
             cleanup();
             return SysError{EEXIST, shown, "the file appeared while tcptune was writing it"};
           }
-          if (Result<bool> r = plain_rename(); !r.ok()) return r;
+          TCPTUNE_TRY(plain_rename());
           break;
         }
         cleanup();
@@ -339,7 +339,7 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
             cleanup();
             return SysError{EAGAIN, shown, "the file changed while tcptune was writing it"};
           }
-          if (Result<bool> r = plain_rename(); !r.ok()) return r;
+          TCPTUNE_TRY(plain_rename());
           break;
         }
         cleanup();
@@ -364,7 +364,7 @@ Result<bool> replace_at(int dirfd, const std::string& name, const std::string& d
       break;
     }
     case Expect::Kind::anything:
-      if (Result<bool> r = plain_rename(); !r.ok()) return r;
+      TCPTUNE_TRY(plain_rename());
       break;
   }
   if (expect.kind == Expect::Kind::same_file) {
@@ -439,7 +439,7 @@ int remove_dead_temp_files(int dirfd) {
   return removed;
 }
 
-Result<bool> remove_at(int dirfd, const std::string& name, const EntryId& expected,
+Result<void> remove_at(int dirfd, const std::string& name, const EntryId& expected,
                        const std::string& shown) {
   Result<std::optional<EntryId>> now = entry_at(dirfd, name, shown);
   if (!now.ok()) return now.error();

@@ -116,7 +116,7 @@ struct FileOwner {
   uid_t uid = 0;
   gid_t gid = 0;
 };
-Result<bool> replace_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
+Result<void> replace_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
                         const Expect& expect, const std::string& shown,
                         const std::optional<FileOwner>& owner = std::nullopt);
 
@@ -130,7 +130,7 @@ void remove_temp_files(int dirfd, const std::string& name);
 int remove_dead_temp_files(int dirfd);
 
 /// Removes `name` from `dirfd` when it is still the entry `expected`, then fsyncs the directory.
-Result<bool> remove_at(int dirfd, const std::string& name, const EntryId& expected,
+Result<void> remove_at(int dirfd, const std::string& name, const EntryId& expected,
                        const std::string& shown);
 
 /// An exclusive advisory lock on a file (flock), held until destruction.

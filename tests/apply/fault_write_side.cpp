@@ -89,14 +89,14 @@ bool FaultWriteSide::after_journal() {
   return next("journal");
 }
 
-Result<bool> FaultWriteSide::write_live(const std::string& path, const std::string& value,
+Result<void> FaultWriteSide::write_live(const std::string& path, const std::string& value,
                                         const std::optional<std::string>& raw, Step step) {
   if (step == Step::rollback) {
     if (next("rollback")) return injected("rollback", path);
     return m_inner->write_live(path, value, raw, step);
   }
   if (after_journal()) return injected("journal", path);
-  Result<bool> w = m_inner->write_live(path, value, raw, step);
+  Result<void> w = m_inner->write_live(path, value, raw, step);
   if (w.ok() && next("live")) return injected("live", path);
   return w;
 }
@@ -110,7 +110,7 @@ KeyRead FaultWriteSide::read_back(const std::string& path, Step step) {
   return r;
 }
 
-Result<bool> FaultWriteSide::replace_file(int dirfd, const std::string& name,
+Result<void> FaultWriteSide::replace_file(int dirfd, const std::string& name,
                                           const std::string& data, mode_t mode,
                                           const Expect& expect, const std::string& shown,
                                           Step step) {
@@ -119,19 +119,19 @@ Result<bool> FaultWriteSide::replace_file(int dirfd, const std::string& name,
     return m_inner->replace_file(dirfd, name, data, mode, expect, shown, step);
   }
   if (after_journal()) return injected("journal", shown);
-  Result<bool> w = m_inner->replace_file(dirfd, name, data, mode, expect, shown, step);
+  Result<void> w = m_inner->replace_file(dirfd, name, data, mode, expect, shown, step);
   if (w.ok() && next("fragment")) return injected("fragment", shown);
   return w;
 }
 
-Result<bool> FaultWriteSide::remove_file(int dirfd, const std::string& name,
+Result<void> FaultWriteSide::remove_file(int dirfd, const std::string& name,
                                          const EntryId& expected, const std::string& shown,
                                          Step step) {
   if (step == Step::rollback && next("rollback")) return injected("rollback", shown);
   return m_inner->remove_file(dirfd, name, expected, shown, step);
 }
 
-Result<bool> FaultWriteSide::replace_config(int dirfd, const std::string& name,
+Result<void> FaultWriteSide::replace_config(int dirfd, const std::string& name,
                                             const std::string& data, mode_t mode,
                                             const FileOwner& owner, const Expect& expect,
                                             const std::string& shown, Step step) {
@@ -140,21 +140,21 @@ Result<bool> FaultWriteSide::replace_config(int dirfd, const std::string& name,
     return m_inner->replace_config(dirfd, name, data, mode, owner, expect, shown, step);
   }
   if (after_journal()) return injected("journal", shown);
-  Result<bool> w = m_inner->replace_config(dirfd, name, data, mode, owner, expect, shown, step);
+  Result<void> w = m_inner->replace_config(dirfd, name, data, mode, owner, expect, shown, step);
   if (w.ok() && next("edit")) return injected("edit", shown);
   return w;
 }
 
-Result<bool> FaultWriteSide::remove_config(int dirfd, const std::string& name,
+Result<void> FaultWriteSide::remove_config(int dirfd, const std::string& name,
                                            const EntryId& expected, const std::string& shown,
                                            Step step) {
   if (step == Step::rollback && next("rollback")) return injected("rollback", shown);
   return m_inner->remove_config(dirfd, name, expected, shown, step);
 }
 
-Result<bool> FaultWriteSide::save_journal(const JournalEntry& e) {
+Result<void> FaultWriteSide::save_journal(const JournalEntry& e) {
   if (e.state == TxnState::committed && next("commit")) return injected("commit", e.id);
-  Result<bool> s = m_inner->save_journal(e);
+  Result<void> s = m_inner->save_journal(e);
   if (s.ok() && e.state == TxnState::pending && e.rollback_started.empty()) m_journal_saved = true;
   return s;
 }

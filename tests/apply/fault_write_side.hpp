@@ -34,19 +34,19 @@ class FaultWriteSide final : public WriteSide {
   /// `inner` itself.
   static std::unique_ptr<WriteSide> from_env(std::unique_ptr<WriteSide> inner);
 
-  Result<bool> write_live(const std::string& path, const std::string& value,
+  Result<void> write_live(const std::string& path, const std::string& value,
                           const std::optional<std::string>& raw, Step step) override;
   KeyRead read_back(const std::string& path, Step step) override;
-  Result<bool> replace_file(int dirfd, const std::string& name, const std::string& data,
+  Result<void> replace_file(int dirfd, const std::string& name, const std::string& data,
                             mode_t mode, const Expect& expect, const std::string& shown,
                             Step step) override;
-  Result<bool> remove_file(int dirfd, const std::string& name, const EntryId& expected,
+  Result<void> remove_file(int dirfd, const std::string& name, const EntryId& expected,
                            const std::string& shown, Step step) override;
-  Result<bool> save_journal(const JournalEntry& e) override;
-  Result<bool> replace_config(int dirfd, const std::string& name, const std::string& data,
+  Result<void> save_journal(const JournalEntry& e) override;
+  Result<void> replace_config(int dirfd, const std::string& name, const std::string& data,
                               mode_t mode, const FileOwner& owner, const Expect& expect,
                               const std::string& shown, Step step) override;
-  Result<bool> remove_config(int dirfd, const std::string& name, const EntryId& expected,
+  Result<void> remove_config(int dirfd, const std::string& name, const EntryId& expected,
                              const std::string& shown, Step step) override;
 
  private:

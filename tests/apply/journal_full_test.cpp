@@ -28,29 +28,29 @@ class FullDisk final : public WriteSide {
  public:
   FullDisk(std::unique_ptr<WriteSide> real, std::vector<int> fail_saves)
       : m_real(std::move(real)), m_fail(std::move(fail_saves)) {}
-  Result<bool> write_live(const std::string& p, const std::string& v,
+  Result<void> write_live(const std::string& p, const std::string& v,
                           const std::optional<std::string>& raw, Step s) override {
     return m_real->write_live(p, v, raw, s);
   }
   KeyRead read_back(const std::string& p, Step s) override { return m_real->read_back(p, s); }
-  Result<bool> replace_file(int d, const std::string& n, const std::string& data, mode_t m,
+  Result<void> replace_file(int d, const std::string& n, const std::string& data, mode_t m,
                             const Expect& e, const std::string& sh, Step s) override {
     return m_real->replace_file(d, n, data, m, e, sh, s);
   }
-  Result<bool> remove_file(int d, const std::string& n, const EntryId& e, const std::string& sh,
+  Result<void> remove_file(int d, const std::string& n, const EntryId& e, const std::string& sh,
                            Step s) override {
     return m_real->remove_file(d, n, e, sh, s);
   }
-  Result<bool> replace_config(int d, const std::string& n, const std::string& data, mode_t m,
+  Result<void> replace_config(int d, const std::string& n, const std::string& data, mode_t m,
                               const FileOwner& o, const Expect& e, const std::string& sh,
                               Step s) override {
     return m_real->replace_config(d, n, data, m, o, e, sh, s);
   }
-  Result<bool> remove_config(int d, const std::string& n, const EntryId& e, const std::string& sh,
+  Result<void> remove_config(int d, const std::string& n, const EntryId& e, const std::string& sh,
                              Step s) override {
     return m_real->remove_config(d, n, e, sh, s);
   }
-  Result<bool> save_journal(const JournalEntry& e) override {
+  Result<void> save_journal(const JournalEntry& e) override {
     ++m_saves;
     for (int n : m_fail) {
       if (n == 0 || n == m_saves) return SysError{ENOSPC, e.id, ""};

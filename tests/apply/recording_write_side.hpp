@@ -31,7 +31,7 @@ class RecordingWriteSide final : public WriteSide {
   /// Operation number `n` is never done: SimulatedCrash is thrown.
   void crash_at(std::size_t n) { m_crash = n; }
 
-  Result<bool> write_live(const std::string& path, const std::string& value,
+  Result<void> write_live(const std::string& path, const std::string& value,
                           const std::optional<std::string>& raw, Step step) override {
     std::string line = "live " + name(step) + " " + path + " " + (raw ? *raw : value);
     while (!line.empty() && line.back() == '\n') line.pop_back();
@@ -47,28 +47,28 @@ class RecordingWriteSide final : public WriteSide {
     }
     return m_inner.read_back(path, step);
   }
-  Result<bool> replace_file(int dirfd, const std::string& nm, const std::string& data, mode_t mode,
+  Result<void> replace_file(int dirfd, const std::string& nm, const std::string& data, mode_t mode,
                             const Expect& expect, const std::string& shown, Step step) override {
     if (int err = begin("replace " + name(step) + " " + shown)) return SysError{err, shown, ""};
     return m_inner.replace_file(dirfd, nm, data, mode, expect, shown, step);
   }
-  Result<bool> remove_file(int dirfd, const std::string& nm, const EntryId& expected,
+  Result<void> remove_file(int dirfd, const std::string& nm, const EntryId& expected,
                            const std::string& shown, Step step) override {
     if (int err = begin("remove " + name(step) + " " + shown)) return SysError{err, shown, ""};
     return m_inner.remove_file(dirfd, nm, expected, shown, step);
   }
-  Result<bool> replace_config(int dirfd, const std::string& nm, const std::string& data,
+  Result<void> replace_config(int dirfd, const std::string& nm, const std::string& data,
                               mode_t mode, const FileOwner& owner, const Expect& expect,
                               const std::string& shown, Step step) override {
     if (int err = begin("edit " + name(step) + " " + shown)) return SysError{err, shown, ""};
     return m_inner.replace_config(dirfd, nm, data, mode, owner, expect, shown, step);
   }
-  Result<bool> remove_config(int dirfd, const std::string& nm, const EntryId& expected,
+  Result<void> remove_config(int dirfd, const std::string& nm, const EntryId& expected,
                              const std::string& shown, Step step) override {
     if (int err = begin("unmask " + name(step) + " " + shown)) return SysError{err, shown, ""};
     return m_inner.remove_config(dirfd, nm, expected, shown, step);
   }
-  Result<bool> save_journal(const JournalEntry& e) override {
+  Result<void> save_journal(const JournalEntry& e) override {
     if (int err = begin("journal " + std::string(to_string(e.state))))
       return SysError{err, e.id, ""};
     return m_inner.save_journal(e);

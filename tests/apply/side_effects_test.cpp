@@ -63,15 +63,15 @@ struct KernelRoot {
 class KernelModel final : public WriteSide {
  public:
   KernelModel(WriteSide& inner, const KernelRoot& root) : m_inner(inner), m_root(root) {}
-  Result<bool> write_live(const std::string& path, const std::string& value,
+  Result<void> write_live(const std::string& path, const std::string& value,
                           const std::optional<std::string>& raw, Step step) override {
     std::string v = raw ? *raw : value;
     while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
     if (path == "net/ipv4/tcp_fastopen") {
       m_root.set(path, std::to_string(std::strtol(v.c_str(), nullptr, 0)));
-      return true;
+      return {};
     }
-    Result<bool> w = m_inner.write_live(path, value, raw, step);
+    Result<void> w = m_inner.write_live(path, value, raw, step);
     if (!w.ok()) return w;
     if (path == "net/ipv4/ip_forward" || path == "net/ipv4/conf/all/forwarding") {
       std::string on = v == "0" ? "0" : "1";
@@ -80,27 +80,27 @@ class KernelModel final : public WriteSide {
       for (const char* dev : {"all", "default", "lo", "v0", "v1"})
         m_root.set(std::string("net/ipv4/conf/") + dev + "/forwarding", on);
     }
-    return true;
+    return {};
   }
   KeyRead read_back(const std::string& path, Step step) override {
     return m_inner.read_back(path, step);
   }
-  Result<bool> replace_file(int dirfd, const std::string& name, const std::string& data,
+  Result<void> replace_file(int dirfd, const std::string& name, const std::string& data,
                             mode_t mode, const Expect& expect, const std::string& shown,
                             Step step) override {
     return m_inner.replace_file(dirfd, name, data, mode, expect, shown, step);
   }
-  Result<bool> remove_file(int dirfd, const std::string& name, const EntryId& expected,
+  Result<void> remove_file(int dirfd, const std::string& name, const EntryId& expected,
                            const std::string& shown, Step step) override {
     return m_inner.remove_file(dirfd, name, expected, shown, step);
   }
-  Result<bool> save_journal(const JournalEntry& e) override { return m_inner.save_journal(e); }
-  Result<bool> replace_config(int dirfd, const std::string& name, const std::string& data,
+  Result<void> save_journal(const JournalEntry& e) override { return m_inner.save_journal(e); }
+  Result<void> replace_config(int dirfd, const std::string& name, const std::string& data,
                               mode_t mode, const FileOwner& owner, const Expect& expect,
                               const std::string& shown, Step step) override {
     return m_inner.replace_config(dirfd, name, data, mode, owner, expect, shown, step);
   }
-  Result<bool> remove_config(int dirfd, const std::string& name, const EntryId& expected,
+  Result<void> remove_config(int dirfd, const std::string& name, const EntryId& expected,
                              const std::string& shown, Step step) override {
     return m_inner.remove_config(dirfd, name, expected, shown, step);
   }

@@ -124,7 +124,7 @@ TEST_CASE("replace_at: atomic, mode whatever the umask, and races are noticed") 
   CHECK((st.st_mode & 0777) == 0644);
 
   SUBCASE("a file that appeared meanwhile is left alone") {
-    Result<bool> again = replace_at(dfd, "f.conf", "two\n", 0644, absent, "f.conf");
+    Result<void> again = replace_at(dfd, "f.conf", "two\n", 0644, absent, "f.conf");
     REQUIRE_FALSE(again.ok());
     CHECK(again.error().err == EEXIST);
     CHECK(r.read("/etc/sysctl.d/f.conf") == "one\n");
@@ -148,7 +148,7 @@ TEST_CASE("replace_at: atomic, mode whatever the umask, and races are noticed") 
     Expect same;
     same.kind = Expect::Kind::same_file;
     same.id = *id.value();
-    Result<bool> w = replace_at(dfd, "f.conf", "two\n", 0644, same, "f.conf");
+    Result<void> w = replace_at(dfd, "f.conf", "two\n", 0644, same, "f.conf");
     REQUIRE_FALSE(w.ok());
     CHECK(fs::is_symlink(r.path + "/etc/sysctl.d/f.conf"));
     CHECK(r.read("/victim") == "precious\n");
