@@ -40,6 +40,7 @@ class Linter {
     LintReport report;
     for (const Finding& f : m_set.findings) push(f, nullptr, 0);
     for (const Finding& f : m_set.trust) push(f, nullptr, 0);
+    program_file_errors();
     // Each real file once, in the order it is first applied.
     std::vector<int> order;
     for (const ConfigFile& f : m_set.files) {
@@ -406,6 +407,30 @@ class Linter {
       const SysctlEntry& e = entry_of(m_set, a);
       at_entry(parsed_of(m_set, a), e, "TT2005",
                "glob " + e.key + " matches no key on " + kernel_text());
+    }
+  }
+
+  // What the boot program says of a file it cannot read, when no finding names that file yet:
+  // systemd-sysctl on a directory named *.conf ("Is a directory", exit 1). (procps on a
+  // dangling link already has the read error, TT1010.)
+  void program_file_errors() {
+    const char* program =
+        m_set.semantics == Semantics::systemd ? "systemd-sysctl" : "sysctl --system";
+    for (const ConfigSet::ProgramFileError& e : m_set.program_errors) {
+      bool named = std::any_of(m_set.findings.begin(), m_set.findings.end(),
+                               [&](const Finding& f) { return f.file == e.shown; });
+      if (named) continue;
+      Finding f;
+      f.code = "TT1014";
+      f.file = e.shown;
+      f.hint =
+          "Remove or rename it: only regular files (or links to them) belong in a sysctl.d "
+          "directory";
+      f.message = cat(program, ": ", e.message,
+                      e.fails ? "; it exits 1 at boot (the unit fails), the other files are "
+                                "still applied"
+                              : "");
+      push(std::move(f), nullptr, 0);
     }
   }
 

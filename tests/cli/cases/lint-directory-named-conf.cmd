@@ -1,0 +1,1 @@
+d=$(mktemp -d) && mkdir -p "$d/etc/sysctl.d/d.conf" && printf 'net.ipv4.tcp_syncookies = 1\n' >"$d/etc/sysctl.d/50-a.conf" && { $TCPTUNE --root "$d" lint --kernel 6.1 --semantics systemd --format gcc; echo "systemd: $?"; $TCPTUNE --root "$d" lint --kernel 6.1 --semantics procps --format gcc; echo "procps: $?"; rm -rf "$d"; } 2>&1 | sed -e "s|$d|\$ROOT|g"
