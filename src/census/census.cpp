@@ -373,11 +373,13 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
     if (busy.empty()) why_one = "idle: no TIME_WAIT, handshakes or counter movement to rate";
   }
   const std::string proc_dir = fs.host_path("/proc");
+  const std::string cgroup_dir = fs.host_path("/sys/fs/cgroup");
   if (!why_one.empty()) {
     first.sample.why_one = why_one;
     if (req.owners) {
       std::vector<GroupKey> groups = select_owner_groups(first.sockets, req.owner_top);
-      InodeOwners found = lookup_sample_owners(proc_dir, groups, sampler0, first.owner_stats);
+      InodeOwners found =
+          lookup_sample_owners(proc_dir, groups, sampler0, first.owner_stats, cgroup_dir);
       first.owners = attribute_owners(groups, sampler0, found, nullptr, nullptr);
     }
     return first;
@@ -389,7 +391,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   OwnerLookupStats stats;
   if (req.owners) {
     groups0 = select_owner_groups(first.sockets, req.owner_top);
-    found0 = lookup_sample_owners(proc_dir, groups0, sampler0, stats);
+    found0 = lookup_sample_owners(proc_dir, groups0, sampler0, stats, cgroup_dir);
   }
 
   tracker.end_baseline();
@@ -470,7 +472,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   if (req.owners) {
     sampler0.mark_closed_against(sampler1);
     std::vector<GroupKey> groups = select_owner_groups(rep.sockets, req.owner_top);
-    InodeOwners found1 = lookup_sample_owners(proc_dir, groups, sampler1, stats);
+    InodeOwners found1 = lookup_sample_owners(proc_dir, groups, sampler1, stats, cgroup_dir);
     rep.owners = attribute_owners(groups, sampler1, found1, &sampler0, &found0);
     rep.owner_stats = stats;
   }

@@ -62,6 +62,22 @@ int on_error(const nlmsghdr* nlh, void* data) {
   return MNL_CB_ERROR;
 }
 
+#ifndef INET_DIAG_CGROUP_ID
+#define INET_DIAG_CGROUP_ID 21  // Linux 5.7 (include/uapi/linux/inet_diag.h)
+#endif
+
+// The attributes after the message: only INET_DIAG_CGROUP_ID is read (a u64). libmnl checks each
+// attribute's length against what is left of the message.
+int on_attribute(const nlattr* attr, void* data) {
+  if (mnl_attr_get_type(attr) == INET_DIAG_CGROUP_ID &&
+      mnl_attr_get_payload_len(attr) == sizeof(std::uint64_t)) {
+    std::uint64_t id = 0;
+    std::memcpy(&id, mnl_attr_get_payload(attr), sizeof id);
+    static_cast<SocketRecord*>(data)->cgroup_id = id;
+  }
+  return MNL_CB_OK;
+}
+
 int on_message(const nlmsghdr* nlh, void* data) {
   auto* d = static_cast<CbData*>(data);
   mark_end(nlh, d);
@@ -85,6 +101,7 @@ int on_message(const nlmsghdr* nlh, void* data) {
   r.inode = msg.idiag_inode;
   r.cookie = static_cast<std::uint64_t>(msg.id.idiag_cookie[0]) |
              (static_cast<std::uint64_t>(msg.id.idiag_cookie[1]) << 32);
+  mnl_attr_parse(nlh, sizeof(inet_diag_msg), on_attribute, &r);
   normalize_mapped(r);
   ++d->sockets;
   (*d->sink)(r);

@@ -18,7 +18,7 @@ void OwnerSampler::observe(const SocketRecord& r, const GroupKey& group,
   std::size_t same = 0;
   for (const Sample& s : v) same += s.state == r.state ? 1 : 0;
   if (same >= k_owner_samples) return;
-  v.push_back({r.inode, r.state, r.cookie, false});
+  v.push_back({r.inode, r.state, r.cookie, r.cgroup_id, false});
   if (is_open_state(r.state)) m_cookies.insert(r.cookie);
 }
 
@@ -104,7 +104,8 @@ std::vector<GroupKey> select_owner_groups(const CensusAggregator& agg, std::size
 }
 
 InodeOwners lookup_sample_owners(const std::string& proc_dir, const std::vector<GroupKey>& groups,
-                                 const OwnerSampler& sampler, OwnerLookupStats& stats) {
+                                 const OwnerSampler& sampler, OwnerLookupStats& stats,
+                                 const std::string& sys_fs_cgroup) {
   InodeOwners out;
   std::unordered_set<std::uint32_t> wanted;
   auto want = [&](const GroupKey& g) {
@@ -135,6 +136,18 @@ InodeOwners lookup_sample_owners(const std::string& proc_dir, const std::vector<
     o.cgroup = info.owner;
     out.processes.emplace(pid, std::move(o));
   }
+  // The sockets no process was found for: their own cgroup, when the kernel gave it.
+  std::unordered_set<std::uint64_t> ids;
+  for (const GroupKey& g : groups) {
+    if (const auto* v = sampler.samples(g)) {
+      for (const OwnerSampler::Sample& s : *v)
+        if (s.cgroup_id != 0 && !out.holders.contains(s.inode)) ids.insert(s.cgroup_id);
+    }
+  }
+  for (const auto& [id, path] : cgroup_paths_by_id(sys_fs_cgroup, ids)) {
+    CgroupOwner c = classify_cgroup(path);
+    if (!c.empty()) out.cgroups.emplace(id, std::move(c));
+  }
   return out;
 }
 
@@ -151,10 +164,15 @@ std::vector<SocketOwner> count_owners(const std::vector<OwnerSampler::Sample>* s
   std::vector<SocketOwner> out;
   if (samples == nullptr) return out;
   std::map<int, std::uint64_t> counts;
+  std::map<std::uint64_t, std::uint64_t> by_cgroup;  // sockets with no process seen
   for (const OwnerSampler::Sample& s : *samples) {
     if (!pick(s)) continue;
     auto it = owners.holders.find(s.inode);
-    if (it == owners.holders.end()) continue;
+    if (it == owners.holders.end()) {
+      if (basis == OwnerBasis::holds && owners.cgroups.contains(s.cgroup_id))
+        ++by_cgroup[s.cgroup_id];
+      continue;
+    }
     for (int pid : it->second) ++counts[pid];
   }
   for (const auto& [pid, n] : counts) {
@@ -163,6 +181,13 @@ std::vector<SocketOwner> count_owners(const std::vector<OwnerSampler::Sample>* s
     SocketOwner o = p->second;
     o.sockets = n;
     o.basis = basis;
+    out.push_back(std::move(o));
+  }
+  for (const auto& [id, n] : by_cgroup) {
+    SocketOwner o;
+    o.cgroup = owners.cgroups.at(id);
+    o.sockets = n;
+    o.basis = OwnerBasis::cgroup;
     out.push_back(std::move(o));
   }
   std::stable_sort(out.begin(), out.end(), [](const SocketOwner& a, const SocketOwner& b) {

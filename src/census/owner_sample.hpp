@@ -30,7 +30,8 @@ class OwnerSampler {
     std::uint32_t inode = 0;
     std::uint8_t state = 0;
     std::uint64_t cookie = 0;
-    bool closed_later = false;  ///< first snapshot: not open any more in the second
+    std::uint64_t cgroup_id = 0;  ///< INET_DIAG_CGROUP_ID (netlink), else 0
+    bool closed_later = false;    ///< first snapshot: not open any more in the second
   };
 
   /// Files `r` (already added to the aggregator that gave `group`). Listening sockets are
@@ -79,11 +80,17 @@ struct OwnerLookupStats {
 struct InodeOwners {
   std::unordered_map<std::uint32_t, std::vector<int>> holders;
   std::unordered_map<int, SocketOwner> processes;  ///< sockets = 0, basis holds
+  /// For sampled sockets the walk found no process for (not visible to this user, or closed
+  /// since): their cgroup id → what the cgroup names (only ids whose path names a unit or a
+  /// container).
+  std::unordered_map<std::uint64_t, CgroupOwner> cgroups;
 };
 
-/// Looks up, in one walk of PROC/[pid]/fd, the sampled inodes of `groups`.
+/// Looks up, in one walk of PROC/[pid]/fd, the sampled inodes of `groups`; then the cgroups
+/// (under `sys_fs_cgroup`) of the sampled sockets no process was found for.
 InodeOwners lookup_sample_owners(const std::string& proc_dir, const std::vector<GroupKey>& groups,
-                                 const OwnerSampler& sampler, OwnerLookupStats& stats);
+                                 const OwnerSampler& sampler, OwnerLookupStats& stats,
+                                 const std::string& sys_fs_cgroup = "/sys/fs/cgroup");
 
 /// The owners of one group.
 struct OwnersOfGroup {

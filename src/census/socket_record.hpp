@@ -48,6 +48,9 @@ struct SocketRecord {
   /// Identity across two snapshots: the sock_diag cookie (kept by the TIME_WAIT mini-socket
   /// that replaces a connection); from /proc/net/tcp, a hash of the 4-tuple.
   std::uint64_t cookie = 0;
+  /// netlink: INET_DIAG_CGROUP_ID, the id (on 64-bit kernels the inode) of the cgroup v2
+  /// directory the socket was created in; 0 when absent (mini-sockets, /proc/net/tcp).
+  std::uint64_t cgroup_id = 0;
 };
 
 /// The hash of census keys: an address pair and ports (the addresses 4 bytes long when `v4`,

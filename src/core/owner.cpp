@@ -12,11 +12,14 @@ std::string_view to_string(OwnerBasis b) {
       return "established";
     case OwnerBasis::listener:
       return "listener";
+    case OwnerBasis::cgroup:
+      return "cgroup";
   }
   return "holds";
 }
 
 std::string SocketOwner::text() const {
+  if (basis == OwnerBasis::cgroup) return cgroup.label() + " (the sockets' cgroup)";
   std::string out = comm.empty() ? std::string("?") : comm;
   out += " (pid " + std::to_string(pid);
   if (!cgroup.empty()) out += ", " + cgroup.label();

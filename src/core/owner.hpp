@@ -17,6 +17,7 @@ enum class OwnerBasis {
   window,       ///< inferred: it held connections of the group that closed in the sampling window
   established,  ///< inferred: it holds established connections to the same destination
   listener,     ///< inferred: it owns the listening socket of the port
+  cgroup,       ///< the sockets' own cgroup (INET_DIAG_CGROUP_ID): no process seen holding them
 };
 
 std::string_view to_string(OwnerBasis b);
@@ -27,8 +28,11 @@ struct SocketOwner {
   CgroupOwner cgroup;
   std::uint64_t sockets = 0;  ///< sockets of the group seen held by it (of those looked at)
   OwnerBasis basis = OwnerBasis::holds;
-  [[nodiscard]] bool inferred() const { return basis != OwnerBasis::holds; }
-  /// "python3 (pid 4242, myapp.service)"; "nginx (pid 7)" without a unit or container.
+  [[nodiscard]] bool inferred() const {
+    return basis != OwnerBasis::holds && basis != OwnerBasis::cgroup;
+  }
+  /// "python3 (pid 4242, myapp.service)"; "nginx (pid 7)" without a unit or container;
+  /// "myapp.service (the sockets' cgroup)" for an owner known only from the sockets (pid 0).
   [[nodiscard]] std::string text() const;
 };
 

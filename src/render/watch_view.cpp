@@ -95,7 +95,9 @@ std::string group_owner(const CensusReport& rep, const GroupKey& g,
   if (o == nullptr) return "";
   for (const SocketOwner& h : o->holders) {
     const std::string unit = owner_label_unit(h);
-    tally[unit.empty() ? h.text() : cat(h.comm, " (", unit, ")")] += h.sockets;
+    tally[unit.empty() || h.basis == OwnerBasis::cgroup ? h.text()
+                                                        : cat(h.comm, " (", unit, ")")] +=
+        h.sockets;
   }
   if (!o->holders.empty()) return o->holders.front().text();
   if (!o->time_wait.empty()) return o->time_wait.front().text() + " (inferred)";

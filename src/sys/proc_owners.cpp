@@ -33,7 +33,55 @@ std::uint32_t socket_inode(std::string_view link) {
   return v;
 }
 
+struct CgroupWalk {
+  const std::unordered_set<std::uint64_t>& wanted;
+  std::unordered_map<std::uint64_t, std::string>& found;
+  std::size_t dirs = 0;
+};
+
+void walk_cgroups(int dirfd, const std::string& path, int depth, CgroupWalk& w) {
+  if (depth > 64 || w.found.size() == w.wanted.size()) return;
+  DIR* d = ::fdopendir(dirfd);
+  if (d == nullptr) {
+    ::close(dirfd);
+    return;
+  }
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_type != DT_DIR || std::strcmp(e->d_name, ".") == 0 ||
+        std::strcmp(e->d_name, "..") == 0)
+      continue;
+    if (++w.dirs > 100000 || w.found.size() == w.wanted.size()) break;
+    const std::string child = (path == "/" ? "" : path) + "/" + e->d_name;
+    if (w.wanted.count(e->d_ino) != 0) w.found.emplace(e->d_ino, child);
+    int fd = ::openat(::dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) walk_cgroups(fd, child, depth + 1, w);
+  }
+  ::closedir(d);
+}
+
 }  // namespace
+
+std::unordered_map<std::uint64_t, std::string> cgroup_paths_by_id(
+    const std::string& sys_fs_cgroup, const std::unordered_set<std::uint64_t>& wanted) {
+  std::unordered_map<std::uint64_t, std::string> found;
+  if (wanted.empty()) return found;
+  // The unified hierarchy: /sys/fs/cgroup itself (cgroup v2), else its "unified" directory.
+  for (const std::string& root : {sys_fs_cgroup, sys_fs_cgroup + "/unified"}) {
+    int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    struct stat st {};
+    if (::faccessat(fd, "cgroup.controllers", F_OK, AT_SYMLINK_NOFOLLOW) != 0 ||
+        ::fstat(fd, &st) != 0) {
+      ::close(fd);
+      continue;
+    }
+    if (wanted.count(st.st_ino) != 0) found.emplace(st.st_ino, "/");
+    CgroupWalk w{wanted, found};
+    walk_cgroups(fd, "/", 0, w);
+    break;
+  }
+  return found;
+}
 
 Result<SocketOwners> find_socket_owners(const std::string& proc_dir,
                                         const std::unordered_set<std::uint32_t>& wanted) {

@@ -39,4 +39,13 @@ struct SocketOwners {
 Result<SocketOwners> find_socket_owners(const std::string& proc_dir,
                                         const std::unordered_set<std::uint32_t>& wanted);
 
+/// The cgroup v2 directories of the cgroup ids in `wanted` (as INET_DIAG_CGROUP_ID gives them):
+/// id → path relative to the hierarchy's root ("/system.slice/nginx.service", "/" for the root).
+/// One walk of the unified hierarchy at `sys_fs_cgroup` ("/sys/fs/cgroup", or its "unified"
+/// subdirectory on hybrid hosts), where a directory's inode number is its cgroup id (64-bit
+/// kernels); links are not followed, the walk stops once every id is found and is bounded
+/// (depth 64, 100,000 directories). Ids not found are left out; no hierarchy, an empty map.
+std::unordered_map<std::uint64_t, std::string> cgroup_paths_by_id(
+    const std::string& sys_fs_cgroup, const std::unordered_set<std::uint64_t>& wanted);
+
 }  // namespace tcptune

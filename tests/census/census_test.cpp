@@ -457,3 +457,34 @@ TEST_CASE("netlink replies: an NLMSG_ERROR after records stops the dump with its
   CHECK(a.status == DiagStatus::done);
   CHECK(a.consumed == ack.size());
 }
+
+TEST_CASE("netlink: INET_DIAG_CGROUP_ID after the message is read; a bad attribute is ignored") {
+  std::vector<std::uint8_t> buf;
+  put_diag(buf, AF_INET, 1, "127.0.0.1", 40000, "127.0.0.1", 8080);
+  // Append attributes to that message: a short one (ignored), then the cgroup id.
+  auto append_attr = [&](std::uint16_t type, const void* data, std::uint16_t len) {
+    nlattr a{};
+    a.nla_len = static_cast<std::uint16_t>(NLA_HDRLEN + len);
+    a.nla_type = type;
+    std::size_t at = buf.size();
+    buf.resize(at + NLA_ALIGN(a.nla_len), 0);
+    std::memcpy(buf.data() + at, &a, sizeof a);
+    std::memcpy(buf.data() + at + NLA_HDRLEN, data, len);
+    nlmsghdr h{};
+    std::memcpy(&h, buf.data(), sizeof h);
+    h.nlmsg_len = static_cast<std::uint32_t>(buf.size());
+    std::memcpy(buf.data(), &h, sizeof h);
+  };
+  const std::uint32_t short_id = 7;
+  append_attr(INET_DIAG_CGROUP_ID, &short_id, sizeof short_id);  // wrong size: not a u64
+  const std::uint64_t id = 0x1234'5678'9abcULL;
+  append_attr(INET_DIAG_CGROUP_ID, &id, sizeof id);
+  put_diag(buf, AF_INET, 1, "127.0.0.1", 40001, "127.0.0.1", 8080);  // no attribute
+  put_done(buf);
+  std::vector<SocketRecord> out;
+  DiagResult r = parse(buf, &out);
+  CHECK(r.status == DiagStatus::done);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].cgroup_id == id);
+  CHECK(out[1].cgroup_id == 0);
+}

@@ -162,6 +162,44 @@ def leak(port, n):
         c.close()
 
 
+def as_nobody_cgroup_owner(binary, unit):
+    """As nobody, root's /proc/PID/fd is out of reach: the owner of port 8082's sockets comes
+    from their own cgroup (INET_DIAG_CGROUP_ID), a fact, without a pid."""
+    if shutil.which("setpriv") is None:
+        return fail("close-wait: setpriv is needed to run tcptune as nobody")
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="tcptune-owners-nobody.")
+    try:
+        os.makedirs(os.path.join(tmp, "rules"))
+        shutil.copy(binary, os.path.join(tmp, "tcptune"))
+        data = os.environ.get("TCPTUNE_DATA_DIR", ".")
+        for name in os.listdir(os.path.join(data, "rules")):
+            if name.endswith((".toml", ".tsv")):
+                shutil.copy(os.path.join(data, "rules", name), os.path.join(tmp, "rules"))
+        shutil.copytree(os.path.join(data, "profiles"), os.path.join(tmp, "profiles"))
+        for d, _, files in os.walk(tmp):
+            os.chmod(d, 0o755)
+            for f in files:
+                os.chmod(os.path.join(d, f), 0o755)
+        env = dict(os.environ, NO_COLOR="1", TCPTUNE_DATA_DIR=tmp)
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            "--inh-caps=-all", os.path.join(tmp, "tcptune"), "sockets", "--format",
+                            "json", "--sample", "0"], capture_output=True, text=True, env=env,
+                           timeout=60)
+        j = as_json(r, "sockets as nobody")
+        port = [p for p in j.get("server_ports", []) if p["port"] == 8082]
+        owners = port[0].get("owners", []) if port else []
+        cg = [o for o in owners if o["basis"] == "cgroup"]
+        if not cg or cg[0]["unit"] != unit or cg[0]["pid"] != 0 or cg[0]["inferred"]:
+            return fail("close-wait as nobody: port 8082 owners %s: want unit %s from the "
+                        "sockets' cgroup (basis cgroup, pid 0)" % (owners, unit))
+        if any(o["basis"] == "holds" and o["pid"] != 0 for o in owners):
+            fail("close-wait as nobody: a holder was seen through root's /proc: %s" % owners)
+        print("  port 8082 owner as nobody:", cg[0])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def scenario_close_wait(binary):
     slice_ = "tcptune-test-%d.slice" % os.getpid()
     unit = "tcptune-owner-test-%d.service" % os.getpid()
@@ -227,6 +265,14 @@ def scenario_close_wait(binary):
         if not line or ('container="%s"' % CONTAINER_ID[:12]) not in line[0]:
             fail("close-wait: prometheus owner series of the container %s" % line)
         promtool_check(prom, "close-wait")
+        # A socket belongs to the cgroup its creator was in when it was made: a leaker that
+        # joins the unit's cgroup before it listens (the accepted sockets are the listener's).
+        early = start("import os, sys\nopen(sys.argv[3], 'w').write(str(os.getpid()))\n" + LEAKER,
+                      "early-app", "8082", os.path.join(unit_dir, "cgroup.procs"))
+        leakers.append(early)
+        leak(8082, 20)
+        time.sleep(0.3)
+        as_nobody_cgroup_owner(binary, unit)
         nop = as_json(run(binary, ["sockets", "--format", "json", "--sample", "0",
                                    "--no-owners"]), "sockets --no-owners")
         if any("owners" in p for p in nop.get("server_ports", [])) or "owner_lookup" in nop:

@@ -149,3 +149,35 @@ TEST_CASE("no owners found: no entry, no clause") {
   CHECK(o.empty());
   CHECK(owners_clause({}).empty());
 }
+
+TEST_CASE("a socket no process was found for is named by its own cgroup, as a fact") {
+  CensusAggregator agg;
+  OwnerSampler s;
+  SocketRecord cw = rec(2, k_close_wait, 8080, 50000, 11);
+  cw.cgroup_id = 4242;
+  SocketRecord cw2 = rec(3, k_close_wait, 8080, 50001, 12);
+  cw2.cgroup_id = 4242;
+  SocketRecord other = rec(5, k_close_wait, 8080, 50003, 13);
+  other.cgroup_id = 99;  // its cgroup names nothing: no owner
+  feed(agg, s, rec(1, k_listen, 8080, 0, 10));
+  feed(agg, s, cw);
+  feed(agg, s, cw2);
+  feed(agg, s, other);
+  GroupKey port = server_group(8080);
+  InodeOwners found;  // the walk saw only the listener (the others: another user's process)
+  found.holders = {{10, {42}}};
+  found.processes = {{42, proc(42, "python3")}};
+  found.cgroups[4242].unit = "myapp.service";
+  GroupOwners o = attribute_owners({port}, s, found, nullptr, nullptr);
+  REQUIRE(o.count(port) == 1);
+  REQUIRE(o[port].close_wait.size() == 1);
+  const SocketOwner& c = o[port].close_wait[0];
+  CHECK(c.basis == OwnerBasis::cgroup);
+  CHECK(c.pid == 0);
+  CHECK(c.sockets == 2);
+  CHECK_FALSE(c.inferred());
+  CHECK(owners_clause(o[port].close_wait) == ", owned by myapp.service (the sockets' cgroup)");
+  REQUIRE(o[port].holders.size() == 2);  // python3 (the listener), then the cgroup's 2
+  CHECK(o[port].holders[0].basis == OwnerBasis::cgroup);
+  CHECK(o[port].holders[1].pid == 42);
+}

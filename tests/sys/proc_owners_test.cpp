@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "test_support.hpp"
 
+using tcptune::cgroup_paths_by_id;
 using tcptune::find_socket_owners;
 using tcptune::test::symlink_at;
 using tcptune::test::TempDir;
@@ -78,4 +80,37 @@ TEST_CASE("owners on the live kernel: this process's own socket") {
   REQUIRE(r.value().holders.contains(ino));
   CHECK(r.value().holders.at(ino) == std::vector<int>{static_cast<int>(::getpid())});
   CHECK(r.value().processes.at(::getpid()).comm.rfind("tcptune_tests", 0) == 0);
+}
+
+TEST_CASE("cgroup ids to paths: a tree of directories, and this process's own cgroup") {
+  TempDir t;
+  fs::create_directories(t.path / "cg/system.slice/nginx.service");
+  fs::create_directories(t.path / "cg/user.slice");
+  std::ofstream(t.path / "cg/cgroup.controllers") << "cpu memory\n";
+  struct stat st {};
+  REQUIRE(::stat((t.path / "cg/system.slice/nginx.service").c_str(), &st) == 0);
+  const std::uint64_t nginx = st.st_ino;
+  REQUIRE(::stat((t.path / "cg").c_str(), &st) == 0);
+  const std::uint64_t root = st.st_ino;
+  auto got = cgroup_paths_by_id((t.path / "cg").string(), {nginx, root, 1});
+  CHECK(got.size() == 2);
+  CHECK(got[nginx] == "/system.slice/nginx.service");
+  CHECK(got[root] == "/");
+  // Not a cgroup v2 root (no cgroup.controllers), nor its "unified" directory: nothing.
+  CHECK(cgroup_paths_by_id((t.path / "cg/user.slice").string(), {nginx}).empty());
+
+  // The live hierarchy, where the kernel's cgroup id of a directory is its inode number.
+  std::string self;
+  std::ifstream in("/proc/self/cgroup");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("0::", 0) == 0) self = line.substr(3);
+  const std::string unified =
+      fs::exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+  if (self.empty() || ::stat((unified + (self == "/" ? "" : self)).c_str(), &st) != 0) {
+    MESSAGE("no cgroup v2 hierarchy here: the live part is not checked");
+    return;
+  }
+  auto live = cgroup_paths_by_id("/sys/fs/cgroup", {st.st_ino});
+  REQUIRE(live.size() == 1);
+  CHECK(live.begin()->second == self);
 }
