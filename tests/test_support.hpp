@@ -9,6 +9,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <map>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -151,5 +152,36 @@ inline void symlink_at(const std::string& target, const std::filesystem::path& a
   std::filesystem::create_directories(at.parent_path());
   std::filesystem::create_symlink(target, at);
 }
+
+/// A root tree under /tmp ("/tmp/tcptune-TAG-XXXXXX") with paths relative to it, removed with
+/// everything in it when the test ends.
+struct TempRoot {
+  std::string path;
+  explicit TempRoot(const std::string& tag = "root") {
+    std::string tmpl = "/tmp/tcptune-" + tag + "-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  TempRoot(const TempRoot&) = delete;
+  TempRoot& operator=(const TempRoot&) = delete;
+  ~TempRoot() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  void write(const std::string& rel, const std::string& data) const {
+    std::filesystem::create_directories(std::filesystem::path(path + rel).parent_path());
+    std::ofstream(path + rel, std::ios::binary) << data;
+  }
+  [[nodiscard]] std::string read(const std::string& rel) const {
+    std::ifstream in(path + rel, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  [[nodiscard]] bool exists(const std::string& rel) const {
+    std::error_code ec;
+    return std::filesystem::exists(std::filesystem::symlink_status(path + rel, ec));
+  }
+};
 
 }  // namespace tcptune::test

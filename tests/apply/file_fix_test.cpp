@@ -20,38 +20,15 @@
 #include "apply/transaction.hpp"
 #include "sys/proc_sys.hpp"
 #include "sys/root_fs.hpp"
+#include "test_support.hpp"
 
 using namespace tcptune;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Root {
-  std::string path;
-  Root() {
-    char tmpl[] = "/tmp/tcptune-fix-XXXXXX";
-    char* p = ::mkdtemp(tmpl);
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~Root() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& rel, const std::string& data) const {
-    fs::create_directories(fs::path(path + rel).parent_path());
-    std::ofstream(path + rel, std::ios::binary) << data;
-  }
-  [[nodiscard]] std::string read(const std::string& rel) const {
-    std::ifstream in(path + rel, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  [[nodiscard]] bool exists(const std::string& rel) const {
-    std::error_code ec;
-    return fs::exists(fs::symlink_status(path + rel, ec));
-  }
+struct Root : test::TempRoot {
+  Root() : test::TempRoot("fix") {}
   [[nodiscard]] int mode(const std::string& rel) const {
     struct stat st {};
     REQUIRE(::lstat((path + rel).c_str(), &st) == 0);

@@ -28,32 +28,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempRoot {
-  std::string path;
-  TempRoot() {
-    char tmpl[] = "/tmp/tcptune-txn-XXXXXX";
-    char* p = ::mkdtemp(tmpl);
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempRoot() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& rel, const std::string& data) const {
-    fs::create_directories(fs::path(path + rel).parent_path());
-    std::ofstream(path + rel, std::ios::binary) << data;
-  }
-  [[nodiscard]] std::string read(const std::string& rel) const {
-    std::ifstream in(path + rel, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  [[nodiscard]] bool exists(const std::string& rel) const {
-    std::error_code ec;
-    return fs::exists(fs::symlink_status(path + rel, ec));
-  }
+struct TempRoot : test::TempRoot {
+  TempRoot() : test::TempRoot("txn") {}
 };
 
 struct EnvGuard {
