@@ -83,7 +83,7 @@ inline ConfigSet make_set(const std::vector<MemFile>& files, Semantics s = Seman
     if (cf.role != FileRole::active) continue;
     for (const auto& f : files) {
       if (f.dir == cf.dir && f.name == cf.name) {
-        set.parsed.push_back(parse_sysctl_d(f.content, cf.path));
+        set.parsed.push_back(parse_sysctl_d(f.content, cf.path, s));
         cf.parsed = static_cast<int>(set.parsed.size()) - 1;
       }
     }

@@ -63,10 +63,7 @@ int cmd_config(Context& ctx, const std::vector<std::string>& args) {
                         ": the model needs the kernel's values (a captured proc/sys will do)");
   ConfigSet set = load_host_config(ctx.fs, semantics);
   for (const Finding& f : set.findings) ctx.err << f.file << ": " << f.message << "\n";
-  auto writable = [&](const std::string& path) {
-    Result<FileStat> st = ctx.fs.stat("/proc/sys/" + path);
-    return !st.ok() || (st.value().mode & S_IWUSR) != 0;
-  };
+  auto writable = [&](const std::string& path) { return proc.writable(path); };
   Catalog keys;
   CheckCatalog checks;
   ctx.load_catalogs(keys, checks);

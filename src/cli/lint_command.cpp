@@ -105,6 +105,7 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
     meta.kernel_source = "option";
   } else if (proc.available()) {
     options.live = &proc;
+    options.writable = [&proc](const std::string& path) { return proc.writable(path); };
     meta.live = true;
     meta.kernel_source = "live";
     if (std::optional<std::string> rel = kernel_release(ctx.fs)) {

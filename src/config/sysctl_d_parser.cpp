@@ -92,7 +92,8 @@ ProgramSpelling program_spelling(std::string_view raw) {
 
 class Parser {
  public:
-  Parser(std::string_view content, std::string path) : m_content(content) {
+  Parser(std::string_view content, std::string path, Semantics semantics)
+      : m_content(content), m_semantics(semantics) {
     m_out.path = std::move(path);
     m_out.raw = std::string(content);
   }
@@ -209,6 +210,65 @@ class Parser {
     }
   }
 
+  static bool blank(char c) { return c == ' ' || c == '\t'; }
+
+  /// An assignment with the '-' prefix (`body` follows it): the two programs differ on what
+  /// comes right after the '-'. procps-ng 4.0.2 strips the '-' and then one more, and keeps a
+  /// blank in the name (`- key` names "/proc/sys/ key", which it cannot stat: nothing is
+  /// written, silently); systemd-sysctl strips the '-' and then the blanks, and keeps a second
+  /// '-' in the name (`--key` names "-key", which no kernel has: nothing is written,
+  /// silently). Returns false when the line writes nothing under these semantics (said as
+  /// TT1003); may move `body` past a second '-' (procps).
+  bool read_dash_prefix(int line_no, std::string_view line, std::string_view& body) {
+    const bool procps = m_semantics == Semantics::procps;
+    std::string_view rest = body;
+    const bool two = rest.front() == '-';
+    if (two) rest.remove_prefix(1);
+    const bool blank_after = !rest.empty() && blank(rest.front());
+    std::string_view name = trim(rest.substr(0, rest.find('=')));
+    NormalizedKey nk = normalize_key(name);
+    std::string key = nk.problem == KeyProblem::none ? nk.key : printable(name);
+    // The key as written, with its '-' prefix (which precedes `body` on the line).
+    std::string written =
+        "'" + printable(trim(std::string_view(body.data() - 1, body.find('=') + 1))) + "'";
+    if (blank_after && (procps || !two)) {
+      if (!procps) {
+        add(line_no, col(line, name), "TT1014",
+            "systemd-sysctl writes " + key +
+                " (it drops the blank after the '-' prefix); sysctl --system keeps the blank "
+                "in the name, cannot stat it and writes nothing for this line",
+            Severity::info, false);
+        m_out.diagnostics.back().hint = "Remove the blank after '-'";
+        return true;
+      }
+      add(line_no, col(line, name), "TT1003",
+          "key " + written +
+              ": sysctl --system keeps the blank after the '-' prefix in the name, cannot stat "
+              "it and skips the line without a word; systemd-sysctl writes " +
+              key + "; tcptune does not read it");
+      m_out.diagnostics.back().hint = "Remove the blank after '-'";
+      return false;
+    }
+    if (!two) return true;
+    if (procps) {
+      add(line_no, col(line, name), "TT1014",
+          "sysctl --system strips a second '-' and writes " + key +
+              "; systemd-sysctl looks for a key named '-" + printable(name) +
+              "', which no kernel has, and skips the line without a word",
+          Severity::info, false);
+      m_out.diagnostics.back().hint = "Write one '-' before the key";
+      body = rest;
+      return true;
+    }
+    add(line_no, col(line, body) - 1, "TT1003",
+        "key " + written + ": systemd-sysctl looks for a key named '-" + printable(name) +
+            "', which no kernel has, and skips the line without a word (the first '-' only says "
+            "to ignore a failure); sysctl --system strips a second '-' and writes " +
+            key + "; tcptune does not read it");
+    m_out.diagnostics.back().hint = "Write one '-' before the key";
+    return false;
+  }
+
   void parse_line(int line_no, std::string_view line) {
     if (const void* nul = std::memchr(line.data(), '\0', line.size()); nul != nullptr) {
       int c = static_cast<int>(static_cast<const char*>(nul) - line.data()) + 1;
@@ -242,6 +302,10 @@ class Parser {
       body.remove_prefix(1);
     }
     std::size_t eq = body.find('=');
+    if (e.ignore_failure && eq != std::string_view::npos) {
+      if (!read_dash_prefix(line_no, line, body)) return;
+      eq = body.find('=');
+    }
     std::string_view raw_key;
     if (eq == std::string_view::npos) {
       if (!e.ignore_failure) {
@@ -273,12 +337,31 @@ class Parser {
           (ps.path.find('/') == std::string::npos ||
            normalize_key(ps.path).problem != KeyProblem::none))
         ps.kind = ProgramSpelling::neither;
+      bool writer =
+          (ps.kind == ProgramSpelling::systemd_only && m_semantics == Semantics::systemd) ||
+          (ps.kind == ProgramSpelling::procps_only && m_semantics == Semantics::procps);
       if (ps.kind == ProgramSpelling::both) {
         // Both programs write it: read it as they do, and say so.
         nk = normalize_key(ps.path);
         add(line_no, e.key_column, "TT1014",
             "systemd-sysctl and sysctl --system both write '" + printable(raw_key) + "' as " +
                 nk.key + " (" + ps.why + "); tcptune reads it the same way",
+            Severity::info, false);
+        m_out.diagnostics.back().hint = "Write the key as " + nk.key;
+      } else if (writer) {
+        // Only the program of these semantics writes it: read it as that program does, and
+        // say that the other one does not.
+        nk = normalize_key(ps.path);
+        add(line_no, e.key_column, "TT1014",
+            ps.kind == ProgramSpelling::systemd_only
+                ? "systemd-sysctl writes '" + printable(raw_key) + "' as " + nk.key + " (" +
+                      ps.why +
+                      "); tcptune reads it the same way. sysctl --system cannot stat it and "
+                      "skips it without a word"
+                : "sysctl --system writes '" + printable(raw_key) + "' as " + nk.key + " (" +
+                      ps.why +
+                      "); tcptune reads it the same way. systemd-sysctl refuses it (\"Invalid "
+                      "argument\") and fails",
             Severity::info, false);
         m_out.diagnostics.back().hint = "Write the key as " + nk.key;
       } else if (ps.kind != ProgramSpelling::neither) {
@@ -359,6 +442,7 @@ class Parser {
   }
 
   std::string_view m_content;
+  Semantics m_semantics;
   ParsedFile m_out;
   bool m_seen_entry = false;
   std::set<std::string> m_pending;
@@ -366,8 +450,8 @@ class Parser {
 
 }  // namespace
 
-ParsedFile parse_sysctl_d(std::string_view content, std::string path) {
-  return Parser(content, std::move(path)).run();
+ParsedFile parse_sysctl_d(std::string_view content, std::string path, Semantics semantics) {
+  return Parser(content, std::move(path), semantics).run();
 }
 
 }  // namespace tcptune

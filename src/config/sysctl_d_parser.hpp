@@ -15,6 +15,11 @@
 
 namespace tcptune {
 
+/// Which program reads the files at boot: systemd-sysctl 252 or procps-ng 4.0.2 `sysctl
+/// --system`. They read a few spellings differently (a trailing separator, '..', a blank or a
+/// second '-' after the '-' prefix); the parser reads each line as the chosen one does.
+enum class Semantics { systemd, procps };
+
 /// Longest line read; longer lines are reported (TT1008) and skipped. systemd-sysctl's own
 /// limit (LONG_LINE_MAX, 1 MiB): both programs apply lines over 4096 bytes.
 inline constexpr std::size_t k_max_line_bytes = 1024 * 1024;
@@ -63,7 +68,8 @@ struct ParsedFile {
   [[nodiscard]] bool suppressed(const std::string& code, int line) const;
 };
 
-/// Parses `content` (the whole file). `path` is used in diagnostics only.
-ParsedFile parse_sysctl_d(std::string_view content, std::string path);
+/// Parses `content` (the whole file) as `semantics` reads it. `path` is used in diagnostics only.
+ParsedFile parse_sysctl_d(std::string_view content, std::string path,
+                          Semantics semantics = Semantics::systemd);
 
 }  // namespace tcptune

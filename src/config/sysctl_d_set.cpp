@@ -270,7 +270,7 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
       parsed_by_real[real] = -1;
       return -1;
     }
-    set.parsed.push_back(parse_sysctl_d(content.value(), shown));
+    set.parsed.push_back(parse_sysctl_d(content.value(), shown, semantics));
     int idx = static_cast<int>(set.parsed.size()) - 1;
     parsed_by_real[real] = idx;
     return idx;
@@ -315,7 +315,8 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
       Result<std::string> content =
           budget.read([&](std::size_t limit) { return fs.read_file("/etc/sysctl.conf", limit); });
       if (content.ok()) {
-        set.parsed.push_back(parse_sysctl_d(content.value(), fs.host_path(conf_real.value())));
+        set.parsed.push_back(
+            parse_sysctl_d(content.value(), fs.host_path(conf_real.value()), semantics));
         set.sysctl_conf_parsed = static_cast<int>(set.parsed.size()) - 1;
       }
     }
@@ -359,7 +360,7 @@ ConfigSet load_explicit_config(const std::vector<std::string>& paths, Semantics 
     if (!content.ok()) {
       set.findings.push_back(read_error(p, content.error()));
     } else {
-      set.parsed.push_back(parse_sysctl_d(content.value(), p));
+      set.parsed.push_back(parse_sysctl_d(content.value(), p, semantics));
       f.parsed = static_cast<int>(set.parsed.size()) - 1;
     }
     set.files.push_back(std::move(f));
@@ -433,33 +434,41 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
 
   // systemd: an ordered map from key text (exact key or glob pattern) to its last entry; an
   // exclusion replaces an earlier assignment of the same text, so that key (or glob) is not
-  // written at all. Glob matches skip every exact key present in the map, assigned or excluded.
-  std::map<std::string, std::optional<Assignment>> last;
-  std::vector<std::string> text_order;
+  // written at all. A text assigned again with another value moves to the end of the order
+  // ("Overwriting earlier assignment": systemd-sysctl removes the old entry and appends the new
+  // one); the same value keeps its place. Glob matches skip every exact key present in the map,
+  // assigned or excluded, and a glob later in the order overrides an earlier one's matches.
+  struct Slot {
+    std::optional<Assignment> last;
+    std::size_t seq = 0;  ///< place in the order
+  };
+  std::map<std::string, Slot> last;
+  std::size_t seq = 0;
   for (const Assignment& a : order) {
     const SysctlEntry& e = entry_of(set, a);
-    auto it = last.find(e.path);
-    if (it == last.end()) {
-      text_order.push_back(e.path);
-      it = last.emplace(e.path, std::nullopt).first;
-    }
+    auto [it, fresh] = last.try_emplace(e.path);
+    Slot& slot = it->second;
     if (e.kind == EntryKind::exclude) {
-      if (it->second && !e.glob) res.keys.erase(e.path);  // cancelled: never written
-      it->second = std::nullopt;
+      if (fresh) slot.seq = seq++;
+      if (slot.last && !e.glob) res.keys.erase(e.path);  // cancelled: never written
+      slot.last = std::nullopt;
       continue;
     }
-    it->second = a;
+    if (fresh || !slot.last || entry_of(set, *slot.last).value != e.value) slot.seq = seq++;
+    slot.last = a;
     if (!e.glob) assign(e.path, e.key, e.value, a, false);
   }
-  for (const std::string& text : text_order) {
-    const std::optional<Assignment>& a = last.at(text);
-    if (!a) continue;
-    const SysctlEntry& e = entry_of(set, *a);
-    if (!e.glob) continue;
-    for (const std::string& m : expand(*a, e)) {
+  std::vector<std::pair<std::size_t, const std::string*>> globs;
+  for (const auto& [text, slot] : last)
+    if (slot.last && entry_of(set, *slot.last).glob) globs.emplace_back(slot.seq, &text);
+  std::sort(globs.begin(), globs.end());
+  for (const auto& [place, text] : globs) {
+    const Assignment& a = *last.at(*text).last;
+    const SysctlEntry& e = entry_of(set, a);
+    for (const std::string& m : expand(a, e)) {
       auto hit = last.find(m);
       if (hit != last.end()) continue;  // an exact key assigned or excluded anywhere
-      assign(m, path_to_key(m), e.value, *a, true);
+      assign(m, path_to_key(m), e.value, a, true);
     }
   }
   return res;

@@ -20,7 +20,6 @@ namespace tcptune {
 
 class RootFs;
 
-enum class Semantics { systemd, procps };
 std::string_view to_string(Semantics s);
 
 /// What the root boots with: systemd when it shows systemd (booted with it, or systemd-sysctl

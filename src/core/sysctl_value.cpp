@@ -37,4 +37,12 @@ std::string normalize_value(const std::string& value) {
   return join(parts, " ");
 }
 
+std::size_t inline_comment_start(std::string_view value) {
+  for (std::size_t i = 1; i < value.size(); ++i) {
+    if ((value[i] == '#' || value[i] == ';') && (value[i - 1] == ' ' || value[i - 1] == '\t'))
+      return i;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace tcptune

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,5 +18,9 @@ std::optional<std::vector<std::pair<int, int>>> parse_port_list(const std::strin
 
 /// Normalizes whitespace: fields separated by single spaces (the kernel's reply format).
 std::string normalize_value(const std::string& value);
+
+/// Where text that looks like an inline comment starts in a value: the first '#' or ';' after a
+/// blank (`30 # note`), or npos. Neither boot program has inline comments: they write it all.
+std::size_t inline_comment_start(std::string_view value);
 
 }  // namespace tcptune

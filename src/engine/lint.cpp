@@ -55,10 +55,17 @@ class Linter {
       m_file_rank[m_set.parsed[static_cast<std::size_t>(order[i])].path] = static_cast<int>(i);
 
     m_res = resolve_config(m_set, m_opt.live);
+    // Live mode: the boot as the program plays it over the kernel's values (write order,
+    // no-change suppression, the kernel's refusals and copies to interfaces).
+    if (m_opt.live != nullptr)
+      m_boot = simulate_boot(
+          m_set, *m_opt.live,
+          m_opt.writable ? m_opt.writable : [](const std::string&) { return true; }, &m_keys);
     for (int pi : order) check_file(m_set.parsed[static_cast<std::size_t>(pi)]);
     check_globs();
     check_cross_keys();
-    check_coupled_writes();
+    check_refused_writes();
+    check_kernel_copies();
     check_precedence();
     report_dropped();
 
@@ -72,6 +79,7 @@ class Linter {
     });
     report.findings = std::move(m_out);
     report.resolution = std::move(m_res);
+    report.boot = std::move(m_boot);
     return report;
   }
 
@@ -276,7 +284,10 @@ class Linter {
       return;
     }
     if (m_opt.live != nullptr) {
-      if (m_opt.live->exists(e.path)) return;
+      if (m_opt.live->exists(e.path)) {
+        if (m_opt.writable && !m_opt.writable(e.path)) read_only(p, e);
+        return;
+      }
       std::string iface;
       std::string default_path;
       if (is_interface_key(e.path, iface, default_path) && m_opt.live->exists(default_path)) {
@@ -317,7 +328,10 @@ class Linter {
     if (info != nullptr) {
       if (!m_opt.kernel) return;
       PresenceAnswer a = m_keys.presence(*info, *m_opt.kernel);
-      if (a.state == Presence::exists) return;
+      if (a.state == Presence::exists) {
+        if (info->read_only) read_only(p, e);
+        return;
+      }
       if (a.state == Presence::unknown) {
         at_entry(p, e, "TT2002",
                  e.key + " is in tcptune's catalog from Linux " +
@@ -341,6 +355,16 @@ class Linter {
                e.key + " is not in tcptune's catalog; whether it exists on " + kernel_text() +
                    " cannot be checked offline");
     }
+  }
+
+  // A key no one may write (mode 0444): both programs try, the kernel refuses with EACCES.
+  void read_only(const ParsedFile& p, const SysctlEntry& e) {
+    at_entry(p, e, "TT2008",
+             cat(e.key, " is read-only: the kernel refuses every write (EACCES), so the line does ",
+                 "nothing; ",
+                 m_set.semantics == Semantics::systemd
+                     ? "systemd-sysctl ignores permission errors without a word"
+                     : "sysctl --system says \"setting key\" and goes on, exit status unchanged"));
   }
 
   void check_value_of(const ParsedFile& p, const SysctlEntry& e) {
@@ -439,18 +463,27 @@ class Linter {
     return it == m_res.keys.end() ? nullptr : &it->second;
   }
 
-  // Keys the kernel checks against each other at the time of the write (ipfrag_high_thresh
-  // against ipfrag_low_thresh, ip_unprivileged_port_start against ip_local_port_range): the
-  // boot model plays the writes in the program's order over the live values. Live mode only
-  // (offline there are no values to start from); ip_local_port_range has its own check (TT4002).
-  void check_coupled_writes() {
-    if (m_opt.live == nullptr) return;
-    BootModel bm = simulate_boot(
-        m_set, *m_opt.live, [](const std::string&) { return true; }, &m_keys);
-    for (const auto& [path, k] : bm.keys) {
+  // Writes the kernel refuses at boot (live mode: the boot model plays the writes in the
+  // program's order over the live values). Keys the kernel checks against each other at the
+  // time of the write (ipfrag_high_thresh against ipfrag_low_thresh, ip_unprivileged_port_start
+  // against ip_local_port_range) are always said; any other refusal (a congestion control the
+  // kernel does not have, often `cubic # comment`) when no check has said something about the
+  // line already. A missing key is TT2001's; ip_local_port_range has its own check (TT4002).
+  void check_refused_writes() {
+    if (!m_boot) return;
+    std::set<std::pair<std::string, int>> said;
+    for (const Finding& f : m_out)
+      if (f.severity != Severity::info) said.emplace(f.file, f.line);
+    const char* program =
+        m_set.semantics == Semantics::systemd ? "systemd-sysctl" : "sysctl --system";
+    for (const auto& [path, k] : m_boot->keys) {
       if (path == "net/ipv4/ip_local_port_range") continue;
       for (const BootWrite& w : k.refused) {
-        if (w.reason.find("at the time of the write") == std::string::npos) continue;
+        if (w.reason.empty() || w.reason.front() != 'E') continue;    // not the kernel's refusal
+        if (w.reason.rfind("ENOENT: no such key", 0) == 0) continue;  // TT2001
+        if (w.reason.rfind("EACCES", 0) == 0) continue;               // TT2008
+        const bool order = w.reason.find("at the time of the write") != std::string::npos;
+        if (!order && said.count({w.file, w.line}) != 0) continue;
         const ParsedFile* file = nullptr;
         for (const ParsedFile& pf : m_set.parsed)
           if (pf.path == w.file) file = &pf;
@@ -461,12 +494,59 @@ class Linter {
         f.file = w.file;
         f.line = w.line;
         f.column = 1;
-        f.message = k.key + " = '" + w.value + "': " + w.reason.substr(w.reason.find(':') + 2) +
-                    "; the kernel rejects it with EINVAL and keeps the old value (" +
-                    (m_set.semantics == Semantics::systemd ? "systemd-sysctl" : "sysctl --system") +
-                    " write order)";
+        if (order) {
+          f.message = cat(k.key, " = '", w.value, "': ", w.reason.substr(w.reason.find(':') + 2),
+                          "; the kernel rejects it with EINVAL and keeps the old value (", program,
+                          " write order)");
+        } else {
+          f.message = cat(k.key, " = '", w.value, "': the kernel refuses the write (", w.reason,
+                          ") and keeps its value");
+          f.hint =
+              "Write a value the running kernel accepts (`tcptune config` shows each write "
+              "and the kernel's answer)";
+        }
         push(std::move(f), file, w.line);
       }
+    }
+  }
+
+  // An interface key the kernel overwrites at boot with a value it copies from conf.default,
+  // conf.all or ip_forward (live mode): the key's own assignment does not last. With systemd
+  // the trap is often the no-change suppression: an assignment of the value the kernel already
+  // holds is not written, so the interface keeps following conf.default.
+  void check_kernel_copies() {
+    if (!m_boot) return;
+    for (const auto& [path, k] : m_boot->keys) {
+      if (k.propagated_from.empty() || !k.value) continue;
+      // The key's own last write the program made or skipped as unchanged.
+      const BootWrite* own = k.winner ? &*k.winner : nullptr;
+      if (own == nullptr) {
+        for (const BootWrite& w : k.shadowed)
+          if (w.outcome == "suppressed" || w.outcome == "written") own = &w;
+      }
+      if (own == nullptr || normalize_value(own->value) == normalize_value(*k.value)) continue;
+      const ParsedFile* file = nullptr;
+      for (const ParsedFile& pf : m_set.parsed)
+        if (pf.path == own->file) file = &pf;
+      const bool skipped = own->outcome == "suppressed";
+      Finding f;
+      f.code = "TT5010";
+      f.key = k.key;
+      f.value = own->value;
+      f.file = own->file;
+      f.line = own->line;
+      f.column = 1;
+      if (file != nullptr)
+        for (const SysctlEntry& e : file->entries)
+          if (e.line == own->line && e.kind == EntryKind::assign) f.column = e.key_column;
+      f.message =
+          cat(k.key, " = ", own->value,
+              skipped ? " is not written (systemd-sysctl skips a value the kernel already "
+                        "holds), so the kernel still copies "
+                      : " is written, but the kernel then copies ",
+              k.propagated_from, " to it: ", k.key, " ends at ", *k.value, ", not ", own->value);
+      f.evidence = {{"value_at_boot", *k.value}, {"copied_from", k.propagated_from}};
+      push(std::move(f), file, own->line);
     }
   }
 
@@ -597,6 +677,7 @@ class Linter {
   const CheckCatalog& m_checks;
   const LintOptions& m_opt;
   Resolution m_res;
+  std::optional<BootModel> m_boot;
   std::vector<Finding> m_out;
   struct Dropped {
     std::size_t count = 0;

@@ -2,6 +2,7 @@
 /// `tcptune lint`: every check over a sysctl.d set (pure: the set is already read, the kernel
 /// is behind a KeySource).
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 #include "core/finding.hpp"
 #include "core/kernel_version.hpp"
 #include "core/key_source.hpp"
+#include "engine/boot_model.hpp"
 
 namespace tcptune {
 
@@ -20,6 +22,8 @@ struct LintOptions {
   std::optional<KernelVersion> kernel;
   /// The running kernel's /proc/sys (or a captured tree); nullptr when linting offline.
   const KeySource* live = nullptr;
+  /// Whether root may write a key of `live` (its mode); unset: every key.
+  std::function<bool(const std::string&)> writable;
   /// Codes not to report (--exclude).
   std::set<std::string> exclude;
 };
@@ -32,6 +36,8 @@ inline constexpr std::size_t k_max_lint_findings = 5000;
 struct LintReport {
   std::vector<Finding> findings;  ///< in file order (precedence order), then line and column
   Resolution resolution;
+  /// The boot as the program plays it over the live values (live mode only).
+  std::optional<BootModel> boot;
 };
 
 LintReport run_lint(const ConfigSet& set, const Catalog& keys, const CheckCatalog& checks,

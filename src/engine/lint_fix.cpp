@@ -46,14 +46,7 @@ std::optional<Fix> fix_parity(const ParsedFile& p, const SysctlEntry& e) {
 // kernel's integer parser stops at the blank, TT1014; a string key keeps it, TT3001). The comment
 // goes on its own line above, when the value without it is a good one.
 std::optional<Fix> move_comment(const ParsedFile& p, const SysctlEntry& e, const KeyInfo& info) {
-  std::size_t hash = std::string::npos;
-  for (std::size_t i = 1; i < e.value.size(); ++i) {
-    if ((e.value[i] == '#' || e.value[i] == ';') &&
-        (e.value[i - 1] == ' ' || e.value[i - 1] == '\t')) {
-      hash = i;
-      break;
-    }
-  }
+  const std::size_t hash = inline_comment_start(e.value);
   if (hash == std::string::npos) return std::nullopt;
   std::string head(trim(std::string_view(e.value).substr(0, hash)));
   if (head.empty() || check_value(info, head)) return std::nullopt;

@@ -95,8 +95,22 @@ std::optional<ValueProblem> check_value(const KeyInfo& k, const std::string& val
   std::string shown = "'" + value + "'";
   switch (k.type) {
     case KeyType::string:
-    case KeyType::other:
-      return std::nullopt;
+    case KeyType::other: {
+      // No inline comments in sysctl.d: both programs write the whole text.
+      const std::size_t c = inline_comment_start(value);
+      if (c == std::string::npos) return std::nullopt;
+      if (k.path == "net/ipv4/tcp_congestion_control") {
+        return ValueProblem{"TT3002", k.name + " = " + shown +
+                                          ": both programs write the whole text, and no "
+                                          "congestion control has that name; the kernel "
+                                          "refuses it with ENOENT and keeps the old value"};
+      }
+      return ValueProblem{"TT1014", k.name + " = " + shown +
+                                        ": both programs write the whole text; the kernel "
+                                        "stores it with '" +
+                                        value.substr(c) +
+                                        "' (there are no inline comments in sysctl.d)"};
+    }
     case KeyType::port_list:
       if (!parse_port_list(value)) {
         return ValueProblem{"TT3001", k.name + " = " + shown +

@@ -60,6 +60,23 @@ Json lint_json(const LintReport& report, const ConfigSet& set, const LintMeta& m
     }
     o["shadowed"] = std::move(sh);
     o["shadowed_total"] = k.shadowed.size();
+    // Live mode: what the key holds after the boot as the program plays it (suppressed and
+    // refused writes, the kernel's copies to interfaces), which may differ from `value`.
+    Json at_boot(nullptr);
+    Json copied(nullptr);
+    if (report.boot) {
+      auto b = report.boot->keys.find(path);
+      if (b != report.boot->keys.end()) {
+        const BootKey& bk = b->second;
+        if (bk.value)
+          at_boot = *bk.value;
+        else if (bk.before)
+          at_boot = *bk.before;
+        if (!bk.propagated_from.empty()) copied = bk.propagated_from;
+      }
+    }
+    o["value_at_boot"] = std::move(at_boot);
+    o["copied_from"] = std::move(copied);
     eff.push_back(std::move(o));
   }
   j["effective"] = std::move(eff);

@@ -111,6 +111,13 @@ bool ProcSys::read_only() const {
   return ::statvfs(m_base.c_str(), &sv) == 0 && (sv.f_flag & ST_RDONLY) != 0;
 }
 
+bool ProcSys::writable(std::string_view path) const {
+  Result<UniqueFd> fd = open_key(path, O_PATH | O_NOFOLLOW);
+  struct stat st {};
+  if (!fd.ok() || ::fstat(fd.value().get(), &st) != 0) return true;
+  return (st.st_mode & S_IWUSR) != 0;
+}
+
 bool ProcSys::exists(std::string_view path) const {
   Result<UniqueFd> fd = open_key(path, O_PATH | O_NOFOLLOW);
   struct stat st {};

@@ -32,6 +32,10 @@ class ProcSys final : public KeySource {
   /// Writes exactly `bytes` (a restore of what was read).
   [[nodiscard]] Result<void> write_raw(std::string_view path, const std::string& bytes) const;
 
+  /// Whether the key's mode lets its owner (root) write it; true when it cannot be told (the
+  /// write itself then decides). A captured tree keeps the modes of the kernel's files.
+  [[nodiscard]] bool writable(std::string_view path) const;
+
   /// Whether the /proc/sys tree is on a read-only mount (a container's usual /proc/sys).
   [[nodiscard]] bool read_only() const;
 

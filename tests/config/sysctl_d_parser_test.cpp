@@ -168,3 +168,35 @@ TEST_CASE("suppression directives") {
         "8:12: TT1012: unrecognised tcptune directive; expected '# tcptune: "
         "disable=TTnnnn[,TTnnnn...]'\n");
 }
+
+TEST_CASE("the '-' prefix and spellings are read as the chosen program reads them") {
+  const char* text =
+      "- net.core.somaxconn = 1\n"
+      "--net.ipv4.tcp_fin_timeout = 2\n"
+      "-net.ipv4.tcp_syncookies = 1\n"
+      "net.ipv4.tcp_rmem. = 4096 131072 6291456\n"
+      "net/ipv4/../core/netdev_max_backlog = 3\n";
+  auto keys = [](const ParsedFile& p) {
+    std::string out;
+    for (const SysctlEntry& e : p.entries) out += e.key + (e.ignore_failure ? "(-) " : " ");
+    return out;
+  };
+  auto codes = [](const ParsedFile& p) {
+    std::string out;
+    for (const Finding& f : p.diagnostics) out += std::to_string(f.line) + ":" + f.code + " ";
+    return out;
+  };
+  // systemd-sysctl 252: "- key" drops the blank; "--key" names "-key" (nothing written); a
+  // trailing separator is dropped; '..' is refused.
+  ParsedFile s = parse_sysctl_d(text, "f.conf", Semantics::systemd);
+  CHECK(keys(s) == "net.core.somaxconn(-) net.ipv4.tcp_syncookies(-) net.ipv4.tcp_rmem ");
+  CHECK(codes(s) == "1:TT1014 2:TT1003 4:TT1014 5:TT1004 ");
+  // procps-ng 4.0.2: "- key" keeps the blank (nothing written); "--key" strips both; a
+  // trailing separator cannot be stat'ed; '..' is followed.
+  ParsedFile p = parse_sysctl_d(text, "f.conf", Semantics::procps);
+  CHECK(keys(p) ==
+        "net.ipv4.tcp_fin_timeout(-) net.ipv4.tcp_syncookies(-) net.core.netdev_max_backlog ");
+  CHECK(codes(p) == "1:TT1003 2:TT1014 4:TT1003 5:TT1014 ");
+  CHECK(p.diagnostics[0].column == 3);  // the key after "- "
+  CHECK(s.diagnostics[1].column == 1);  // the first '-' of "--net..."
+}

@@ -373,6 +373,8 @@ def main(argv):
         rc_total = {"systemd": [0, 0], "procps": [0, 0]}
         rc_diffs = []
         all_diffs = []
+        lint_total = {"systemd": [0, 0], "procps": [0, 0]}
+        lint_diffs = []
         for i, t in enumerate(trees):
             for sem in ("systemd", "procps"):
                 with open(os.path.join(res, f"{i}-{sem}.json")) as f:
@@ -389,6 +391,28 @@ def main(argv):
                           f"{q.stderr.strip()[:300]}")
                     model = {"keys": []}
                 n, diffs = compare(t["name"], sem, real, model)
+                # lint's effective values at boot (live mode over the same snapshot) must agree
+                # with the program too.
+                q = subprocess.run([tcptune, "--root", root, "lint", "--semantics", sem,
+                                    "--format", "json"], capture_output=True, text=True)
+                try:
+                    eff = json.loads(q.stdout).get("effective", [])
+                except json.JSONDecodeError:
+                    print(f"FAIL: {t['name']} {sem}: tcptune lint exit {q.returncode}: "
+                          f"{q.stderr.strip()[:300]}")
+                    eff = [{"key": "?", "value_at_boot": "?"}]
+                for e in eff:
+                    path = e["key"].replace(".", "/")
+                    if e.get("value_at_boot") is None and path not in real["after"]:
+                        continue  # no such key: neither has a value
+                    lint_total[sem][0] += 1
+                    got = norm(e.get("value_at_boot") or "")
+                    if path in real["after"] and got == norm(real["after"][path]):
+                        lint_total[sem][1] += 1
+                    else:
+                        lint_diffs.append(f"{t['name']} [{sem}] {e['key']}: real "
+                                          f"{norm(real['after'].get(path, '(none)'))!r}, lint "
+                                          f"value_at_boot {got!r}")
                 rc_total[sem][0] += 1
                 if model.get("exit_status") == real["rc"]:
                     rc_total[sem][1] += 1
@@ -409,8 +433,14 @@ def main(argv):
             pct = 100.0 * agree / n if n else 100.0
             print(f"{sem}: exit status agrees on {agree}/{n} trees ({pct:.2f} %)")
             ok = ok and pct >= THRESHOLD
+        for sem, (n, agree) in lint_total.items():
+            pct = 100.0 * agree / n if n else 100.0
+            print(f"{sem}: lint's value_at_boot agrees on {agree}/{n} keys ({pct:.2f} %)")
+            ok = ok and pct >= THRESHOLD and n > 0
         for d in rc_diffs:
             print(f"  exit status differs: {d}")
+        for d in lint_diffs:
+            print(f"  lint differs: {d}")
         for d in all_diffs:
             print(f"  differs: {d['tree']} [{d['semantics']}] {d['path']}: real {d['real']!r}, "
                   f"tcptune {d['model']!r} (before {d['before']!r})")

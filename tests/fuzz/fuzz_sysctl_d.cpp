@@ -137,7 +137,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (cf.dir != k_files[i][0] || cf.name != k_files[i][1]) continue;
       const std::string& content = parts[i].first;
       ParsedFile parsed;
-      fuzz::no_throw("parse_sysctl_d", [&] { parsed = parse_sysctl_d(content, cf.path); });
+      fuzz::no_throw("parse_sysctl_d",
+                     [&] { parsed = parse_sysctl_d(content, cf.path, semantics); });
       check_parsed(parsed, content);
       set.parsed.push_back(std::move(parsed));
       cf.parsed = static_cast<int>(set.parsed.size()) - 1;
