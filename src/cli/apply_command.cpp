@@ -225,8 +225,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     throw UsageError(
         "--fix-files edits sysctl files: not with --live-only, --netns or, inside a non-initial "
         "network namespace, without --persist");
-  if (std::string problem = fragment_path_problem(fragment_opt); !problem.empty())
-    throw UsageError("--fragment " + fragment_opt + ": " + problem);
+  if (auto checked = check_fragment_path(fragment_opt); !checked.ok())
+    throw UsageError("--fragment " + fragment_opt + ": " + checked.error());
   const PathParts frag = split_in_root(fragment_opt);
   Semantics semantics = semantics_option(ctx, semantics_opt);
   Knowledge k = ctx.load_knowledge();

@@ -45,8 +45,8 @@ ToolConfig load_tool_config(const Context& ctx) {
   if (!ctx.global.config.empty()) {
     Result<std::string> text = read_plain_file(ctx.global.config);
     if (!text.ok()) throw UsageError("--config: cannot read " + text.error().message());
-    parse_tool_config(text.value(), ctx.global.config, parent_dir(absolute(ctx.global.config)),
-                      root, cfg, errors);
+    append(errors, parse_tool_config(text.value(), ctx.global.config,
+                                     parent_dir(absolute(ctx.global.config)), root, cfg));
     if (!errors.empty()) report(ctx, errors);
     return cfg;
   }
@@ -57,8 +57,8 @@ ToolConfig load_tool_config(const Context& ctx) {
     if (!text.ok()) {
       errors.push_back(config_error(shown, 0, 0, "cannot read: " + text.error().message()));
     } else {
-      parse_tool_config(text.value(), shown, absolute(ctx.fs.host_path("/etc/tcptune")), root, cfg,
-                        errors);
+      append(errors, parse_tool_config(text.value(), shown,
+                                       absolute(ctx.fs.host_path("/etc/tcptune")), root, cfg));
     }
   }
   std::string dir = current_directory();
@@ -82,7 +82,7 @@ ToolConfig load_tool_config(const Context& ctx) {
       if (!text.ok()) {
         errors.push_back(config_error(candidate, 0, 0, "cannot read: " + text.error().message()));
       } else {
-        parse_tool_config(text.value(), candidate, dir, root, cfg, errors);
+        append(errors, parse_tool_config(text.value(), candidate, dir, root, cfg));
       }
       break;
     }

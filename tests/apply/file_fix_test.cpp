@@ -277,12 +277,12 @@ TEST_CASE("what --fix-files leaves alone or refuses") {
 }
 
 TEST_CASE("edit paths") {
-  CHECK(edit_path_problem("/etc/sysctl.conf", false).empty());
-  CHECK(edit_path_problem("/etc/sysctl.d/99-x.conf", false).empty());
-  CHECK_FALSE(edit_path_problem("/usr/lib/sysctl.d/50-x.conf", false).empty());
-  CHECK_FALSE(edit_path_problem("/run/sysctl.d/50-x.conf", false).empty());
-  CHECK(edit_path_problem("/etc/sysctl.d/50-x.conf", true).empty());
-  CHECK_FALSE(edit_path_problem("/run/sysctl.d/50-x.conf", true).empty());
+  CHECK(check_edit_path("/etc/sysctl.conf", EditKind::edit).ok());
+  CHECK(check_edit_path("/etc/sysctl.d/99-x.conf", EditKind::edit).ok());
+  CHECK_FALSE(check_edit_path("/usr/lib/sysctl.d/50-x.conf", EditKind::edit).ok());
+  CHECK_FALSE(check_edit_path("/run/sysctl.d/50-x.conf", EditKind::edit).ok());
+  CHECK(check_edit_path("/etc/sysctl.d/50-x.conf", EditKind::mask).ok());
+  CHECK_FALSE(check_edit_path("/run/sysctl.d/50-x.conf", EditKind::mask).ok());
   CHECK(vendor_path("/lib/sysctl.d/a.conf"));
   CHECK(vendor_path("/usr/local/lib/sysctl.d/a.conf"));
   CHECK_FALSE(vendor_path("/etc/sysctl.d/a.conf"));

@@ -26,8 +26,7 @@ const char* const k_generated =
 
 Catalog generated() {
   Catalog c;
-  std::vector<Finding> errors;
-  load_generated_catalog(k_generated, "kernel_keys.tsv", c, errors);
+  std::vector<Finding> errors = load_generated_catalog(k_generated, "kernel_keys.tsv", c);
   REQUIRE(errors.empty());
   return c;
 }
@@ -137,8 +136,7 @@ TEST_CASE("did you mean: only bounded candidates, keeping the interface name") {
 
 TEST_CASE("generated catalog: malformed lines are findings with file:line") {
   Catalog c;
-  std::vector<Finding> errors;
-  load_generated_catalog(
+  std::vector<Finding> errors = load_generated_catalog(
       "kernel/a\tint\t-\t-\t1\t-\t6.1\n"
       "kernel/b\tinteger\t-\t-\t1\t-\t6.1\n"
       "kernel/c\tint\t-\t-\t0\t-\t6.1\n"
@@ -146,7 +144,7 @@ TEST_CASE("generated catalog: malformed lines are findings with file:line") {
       "kernel/e\tint\t-\t-\t1\t-\tsix\n"
       "../etc/passwd\tint\t-\t-\t1\t-\t6.1\n"
       "kernel/f\tint\n",
-      "k.tsv", c, errors);
+      "k.tsv", c);
   REQUIRE(errors.size() == 6);
   CHECK(errors[0].line == 2);
   CHECK(errors[0].message == "unknown type 'integer'");
@@ -158,10 +156,10 @@ TEST_CASE("generated catalog: malformed lines are findings with file:line") {
 
 TEST_CASE("the shipped generated catalog loads, and keys.toml merges over it") {
   Catalog c;
-  std::vector<Finding> errors;
-  load_generated_catalog(tcptune::test::data_file("rules/kernel_keys.tsv"), "rules/kernel_keys.tsv",
-                         c, errors);
-  load_key_catalog(tcptune::test::data_file("rules/keys.toml"), "rules/keys.toml", c, errors);
+  std::vector<Finding> errors = load_generated_catalog(
+      tcptune::test::data_file("rules/kernel_keys.tsv"), "rules/kernel_keys.tsv", c);
+  append(errors,
+         load_key_catalog(tcptune::test::data_file("rules/keys.toml"), "rules/keys.toml", c));
   CHECK(errors.empty());
   CHECK(c.all().size() > 900);
   CHECK(c.find("net/ipv6/conf/default/accept_redirects") != nullptr);

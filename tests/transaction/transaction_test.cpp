@@ -221,14 +221,14 @@ TEST_CASE("fragment text, marker and body") {
 }
 
 TEST_CASE("fragment paths") {
-  CHECK(fragment_path_problem("/etc/sysctl.d/99-tcptune.conf").empty());
-  CHECK(fragment_path_problem("/usr/lib/sysctl.d/50-x.conf").empty());
-  CHECK_FALSE(fragment_path_problem("etc/sysctl.d/x.conf").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/sysctl.d/../passwd.conf").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/x.conf").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/sysctl.d/x.txt").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/sysctl.d/.hidden.conf").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/sysctl.d/sub/x.conf").empty());
+  CHECK(check_fragment_path("/etc/sysctl.d/99-tcptune.conf").ok());
+  CHECK(check_fragment_path("/usr/lib/sysctl.d/50-x.conf").ok());
+  CHECK_FALSE(check_fragment_path("etc/sysctl.d/x.conf").ok());
+  CHECK_FALSE(check_fragment_path("/etc/sysctl.d/../passwd.conf").ok());
+  CHECK_FALSE(check_fragment_path("/etc/x.conf").ok());
+  CHECK_FALSE(check_fragment_path("/etc/sysctl.d/x.txt").ok());
+  CHECK_FALSE(check_fragment_path("/etc/sysctl.d/.hidden.conf").ok());
+  CHECK_FALSE(check_fragment_path("/etc/sysctl.d/sub/x.conf").ok());
 }
 
 TEST_CASE("shadowing: later files, same-name replacement, procps tail and globs") {
