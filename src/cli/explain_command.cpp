@@ -93,7 +93,7 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
       ctx.out << (k->enforced ? " (enforced by the kernel)" : "")
               << (k->read_only ? ", read-only" : "") << "\n";
       if (!k->unit.empty()) ctx.out << "  unit: " << k->unit << "\n";
-      ctx.out << "  per network namespace: " << k->netns << "\n";
+      ctx.out << "  per network namespace: " << (k->netns ? to_string(*k->netns) : "") << "\n";
       std::vector<std::string> seen;
       for (const auto& v : k->seen) seen.push_back(v.str(VersionForm::short_form));
       ctx.out << "  seen in Linux " << join(seen, ", ")
@@ -126,7 +126,7 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
                 << k->removed->str(VersionForm::short_form) << "\n";
       }
       if (!k->vendor.empty()) ctx.out << "  only in " << k->vendor << " kernels\n";
-      ctx.out << "  per network namespace: " << k->netns
+      ctx.out << "  per network namespace: " << (k->netns ? to_string(*k->netns) : "")
               << (k->netns_since
                       ? " (since Linux " + k->netns_since->str(VersionForm::short_form) + ")"
                       : "")

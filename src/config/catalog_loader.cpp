@@ -140,13 +140,13 @@ std::vector<Finding> load_generated_catalog(std::string_view text, const std::st
       k.kernel.max = k.max;
     }
     if (k.path.rfind("net/", 0) != 0) {
-      k.netns = "n/a";
+      k.netns = NetnsScope::not_net;
     } else if (has('c')) {
-      k.netns = "readonly";
+      k.netns = NetnsScope::read_only;
     } else if (has('n')) {
-      k.netns = "yes";
+      k.netns = NetnsScope::per_namespace;
     } else {
-      k.netns = "no";
+      k.netns = NetnsScope::host_wide;
     }
     bool versions_ok = true;
     for (std::string_view rest = f[6]; versions_ok;) {
@@ -248,10 +248,9 @@ std::vector<Finding> load_key_catalog(const std::string& text, const std::string
     k.removed = version_field(r, "removed");
     k.vendor = r.string("vendor", Field::optional).value_or("");
     if (auto n = r.string("netns", Field::required)) {
-      if (*n != "yes" && *n != "no" && *n != "readonly" && *n != "n/a") {
+      k.netns = parse_netns_scope(*n);
+      if (!k.netns)
         r.error(r.table().get("netns"), "'netns' must be \"yes\", \"no\", \"readonly\" or \"n/a\"");
-      }
-      k.netns = *n;
     }
     k.netns_since = version_field(r, "netns_since");
     if (auto ni = r.string("netns_init", Field::optional)) {

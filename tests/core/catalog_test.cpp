@@ -33,15 +33,25 @@ Catalog generated() {
 
 }  // namespace
 
+TEST_CASE("netns scope: the catalog's words round-trip") {
+  for (NetnsScope s : {NetnsScope::per_namespace, NetnsScope::host_wide, NetnsScope::read_only,
+                       NetnsScope::not_net})
+    CHECK(parse_netns_scope(to_string(s)) == s);
+  CHECK(to_string(NetnsScope::per_namespace) == "yes");
+  CHECK(to_string(NetnsScope::not_net) == "n/a");
+  CHECK_FALSE(parse_netns_scope("Yes"));
+  CHECK_FALSE(parse_netns_scope(""));
+}
+
 TEST_CASE("generated catalog: exact keys and patterns") {
   Catalog c = generated();
   REQUIRE(c.find("kernel/printk") != nullptr);
   CHECK(c.find("kernel/printk")->type == KeyType::vector);
   CHECK(c.find("kernel/printk")->partial_vector);
   CHECK(c.find("net/ipv4/tcp_mem")->element == KeyType::ulong_);
-  CHECK(c.find("net/ipv4/tcp_mem")->netns == "no");
+  CHECK(c.find("net/ipv4/tcp_mem")->netns == NetnsScope::host_wide);
   CHECK(c.find("vm/overcommit_memory")->unit == "pages");
-  CHECK(c.find("vm/overcommit_memory")->netns == "n/a");
+  CHECK(c.find("vm/overcommit_memory")->netns == NetnsScope::not_net);
   // Any interface name, all and default, VLAN names with dots.
   for (const char* p : {"net/ipv4/conf/eth0/rp_filter", "net/ipv4/conf/all/rp_filter",
                         "net/ipv4/conf/default/rp_filter", "net/ipv4/conf/eth0.100/rp_filter"}) {

@@ -42,8 +42,7 @@ void check_key(const KeyInfo& k) {
       where + ": name/path '" + k.path + "'");
   TCPTUNE_FUZZ_CHECK(k.count >= 1 && k.count <= 16, where + ": count");
   TCPTUNE_FUZZ_CHECK(!k.min || !k.max || *k.min <= *k.max, where + ": min > max");
-  TCPTUNE_FUZZ_CHECK(
-      k.netns == "yes" || k.netns == "no" || k.netns == "readonly" || k.netns == "n/a", where);
+  TCPTUNE_FUZZ_CHECK(k.netns.has_value(), where);
   TCPTUNE_FUZZ_CHECK(k.netns_init.empty() || k.netns_init == "default" || k.netns_init == "copy",
                      where);
   (void)k.default_for(std::nullopt);
