@@ -13,6 +13,7 @@
 #include "engine/owner_findings.hpp"
 #include "engine/profiles.hpp"
 #include "engine/rules.hpp"
+#include "engine/trust_findings.hpp"
 #include "render/check_render.hpp"
 #include "sys/netns.hpp"
 #include "sys/proc_sys.hpp"
@@ -201,7 +202,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   if (census) annotate_owners(report.findings, k.rules, *census);
   // Who can write the configuration (TT5008, TT5009) is a finding of check too; read errors
   // only make the persisted picture incomplete, and are said on stderr below.
-  report.findings.insert(report.findings.end(), set.trust.begin(), set.trust.end());
+  append(report.findings, trust_findings(set, k.checks));
   report.plan = make_plan(profile, facts);
   // tcp_tw_reuse = 1 is for outgoing connections to other hosts: when every outgoing connection
   // is on loopback, the default 2 already lets connect() reuse TIME_WAIT ports.
