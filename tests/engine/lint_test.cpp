@@ -393,6 +393,8 @@ TEST_CASE("every lint check fires and stays quiet as tests/engine/lint_cases.tom
     for (const toml::node& n : *ew) {
       const toml::table& e = *n.as_table();
       std::string code = e["code"].value_or(std::string());
+      CHECK_MESSAGE(!e["reason"].value_or(std::string()).empty(),
+                    code << " is in [[elsewhere]] without a reason");
       const toml::array* tests = e["tests"].as_array();
       REQUIRE_MESSAGE(tests != nullptr, code);
       for (const toml::node& t : *tests) {
