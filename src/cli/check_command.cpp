@@ -88,19 +88,10 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   std::string sample_opt;
   SettingOptions cli;
   opts.add_options()("help,h", "show this help")("profile", po::value(&profile_opt),
-                                                 "the profile to check against")(
-      "kernel", po::value(&cli.kernel), "evaluate for kernel X.Y[.Z]")("no-sockets",
-                                                                       "skip the socket census")(
+                                                 "the profile to check against");
+  add_setting_options(opts, cli, "evaluate for kernel X.Y[.Z]");
+  opts.add_options()("no-sockets", "skip the socket census")(
       "netns", po::value(&netns), "network namespace: a name under /run/netns or a path")(
-      "fail-on", po::value(&cli.fail_on),
-      "lowest severity that fails: error, warning (default), info")(
-      "semantics", po::value(&cli.semantics), "systemd or procps (default: what the host uses)")(
-      "severity", po::value(&cli.severity),
-      "lowest severity shown: error, warning, info (default)")(
-      "include", po::value(&cli.include)->composing(),
-      "only these codes, comma-separated (repeatable)")(
-      "exclude", po::value(&cli.exclude)->composing(),
-      "codes not to report, comma-separated (repeatable)")(
       "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)")(
       "no-owners", "do not look up the processes owning the sockets findings are about")(
       "all-netns", "every network namespace: a section each, a summary, tuning they miss");

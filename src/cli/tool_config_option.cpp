@@ -1,6 +1,7 @@
 // The configuration file and the options that filter what a command shows: --config,
 // --no-config, --severity, --include, --exclude (see config/tool_config.hpp).
 
+#include <boost/program_options.hpp>
 #include <ostream>
 
 #include "cli/commands.hpp"
@@ -155,6 +156,21 @@ ResolvedSettings resolve_settings(const Context& ctx, const ToolConfig& cfg,
   }
   if (!errors.empty()) report(ctx, errors);
   return s;
+}
+
+void add_setting_options(boost::program_options::options_description& opts, SettingOptions& cli,
+                         const char* kernel_help) {
+  namespace po = boost::program_options;
+  opts.add_options()("kernel", po::value(&cli.kernel), kernel_help)(
+      "semantics", po::value(&cli.semantics), "systemd or procps (default: what the host uses)")(
+      "fail-on", po::value(&cli.fail_on),
+      "lowest severity that fails: error, warning (default), info")(
+      "severity", po::value(&cli.severity),
+      "lowest severity shown: error, warning, info (default)")(
+      "include", po::value(&cli.include)->composing(),
+      "only these codes, comma-separated (repeatable)")(
+      "exclude", po::value(&cli.exclude)->composing(),
+      "codes not to report, comma-separated (repeatable)");
 }
 
 }  // namespace tcptune
