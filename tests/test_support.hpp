@@ -102,9 +102,10 @@ inline const Catalog& shipped_keys() {
     Catalog k;
     std::vector<Finding> errors;
     // As the program loads it: the generated catalog, the curated one merged over it.
-    load_generated_catalog(data_file("rules/kernel_keys.tsv"), "rules/kernel_keys.tsv", k, errors);
-    load_key_catalog(data_file("rules/keys.toml"), "rules/keys.toml", k, errors);
-    load_services(data_file("rules/services.toml"), "rules/services.toml", k, errors);
+    append(errors,
+           load_generated_catalog(data_file("rules/kernel_keys.tsv"), "rules/kernel_keys.tsv", k));
+    append(errors, load_key_catalog(data_file("rules/keys.toml"), "rules/keys.toml", k));
+    append(errors, load_services(data_file("rules/services.toml"), "rules/services.toml", k));
     return k;
   }();
   return c;
@@ -113,8 +114,8 @@ inline const Catalog& shipped_keys() {
 inline const CheckCatalog& shipped_checks() {
   static const CheckCatalog c = [] {
     CheckCatalog k;
-    std::vector<Finding> errors;
-    load_check_catalog(data_file("rules/lint.toml"), "rules/lint.toml", k, errors);
+    std::vector<Finding> errors =
+        load_check_catalog(data_file("rules/lint.toml"), "rules/lint.toml", k);
     return k;
   }();
   return c;

@@ -122,16 +122,16 @@ bool vendor_path(std::string_view in_root) {
   return false;
 }
 
-std::string edit_path_problem(std::string_view in_root, bool mask) {
-  if (!mask && in_root == "/etc/sysctl.conf") return "";
-  if (std::string p = fragment_path_problem(in_root); !p.empty()) return p;
+Result<void, std::string> check_edit_path(std::string_view in_root, EditKind kind) {
+  if (kind == EditKind::edit && in_root == "/etc/sysctl.conf") return {};
+  TCPTUNE_TRY(check_fragment_path(in_root));
   PathParts parts = split_in_root(in_root);
-  if (mask) {
-    if (parts.dir != "/etc/sysctl.d") return "a mask is written only in /etc/sysctl.d";
+  if (kind == EditKind::mask) {
+    if (parts.dir != "/etc/sysctl.d") return std::string("a mask is written only in /etc/sysctl.d");
   } else if (vendor_path(in_root)) {
-    return "a vendor file is never edited (it is masked from /etc/sysctl.d)";
+    return std::string("a vendor file is never edited (it is masked from /etc/sysctl.d)");
   }
-  return "";
+  return {};
 }
 
 namespace {
@@ -262,9 +262,9 @@ FileFixPlan plan_file_edits(const std::vector<CondemnedLine>& condemned, const F
     pe.lines = list;
     if (vendor_path(snap.real)) {
       std::string mask = "/etc/sysctl.d/" + base_name(entry);
-      if (std::string p = edit_path_problem(mask, true); !p.empty()) {
+      if (auto p = check_edit_path(mask, EditKind::mask); !p.ok()) {
         out.refusals.push_back("--fix-files: cannot mask " + snap.shown + " with " + mask + ": " +
-                               p);
+                               p.error());
         continue;
       }
       FileSnapshot there = read(mask);
@@ -284,8 +284,8 @@ FileFixPlan plan_file_edits(const std::vector<CondemnedLine>& condemned, const F
       pe.shown = there.shown;
       pe.masks_shown = snap.shown;
     } else {
-      if (std::string p = edit_path_problem(snap.real, false); !p.empty()) {
-        out.refusals.push_back("--fix-files: " + snap.shown + ": " + p);
+      if (auto p = check_edit_path(snap.real, EditKind::edit); !p.ok()) {
+        out.refusals.push_back("--fix-files: " + snap.shown + ": " + p.error());
         continue;
       }
       pe.edit.path = snap.real;

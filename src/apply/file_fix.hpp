@@ -28,8 +28,9 @@ bool vendor_path(std::string_view in_root);
 
 /// Checks a path --fix-files may write (and a journal may name): /etc/sysctl.conf or a *.conf
 /// file directly in an administrator's sysctl.d directory (/etc, /run); a mask only in
-/// /etc/sysctl.d. "" when fine, else the problem.
-std::string edit_path_problem(std::string_view in_root, bool mask);
+/// /etc/sysctl.d. The error says what is wrong.
+enum class EditKind { edit, mask };
+Result<void, std::string> check_edit_path(std::string_view in_root, EditKind kind);
 
 /// One line to comment out.
 struct DisabledLine {
@@ -109,7 +110,7 @@ struct FileFixPlan {
 /// Groups `condemned` by the real file, reads each through `read`, and decides: an
 /// administrator's file is edited in place, a vendor file (vendor_path()) is masked by
 /// /etc/sysctl.d/NAME (which must not exist). A line whose text is not what was parsed
-/// (the file changed meanwhile), a file with a `problem`, a path edit_path_problem() rejects:
+/// (the file changed meanwhile), a file with a `problem`, a path check_edit_path() rejects:
 /// refusals.
 FileFixPlan plan_file_edits(const std::vector<CondemnedLine>& condemned, const FileReader& read,
                             const std::string& txn);

@@ -69,24 +69,25 @@ PathParts split_in_root(std::string_view in_root) {
           std::string(in_root.substr(slash + 1))};
 }
 
-std::string fragment_path_problem(std::string_view in_root) {
-  if (in_root.empty() || in_root.front() != '/') return "must be an absolute path";
+Result<void, std::string> check_fragment_path(std::string_view in_root) {
+  if (in_root.empty() || in_root.front() != '/') return std::string("must be an absolute path");
   if (in_root.find('\0') != std::string_view::npos || in_root.find('\n') != std::string_view::npos)
-    return "must not contain NUL or newline characters";
+    return std::string("must not contain NUL or newline characters");
   auto [dir, name] = split_in_root(in_root);
   for (std::string_view part : split(in_root, '/')) {
-    if (part == "..") return "must not contain '..'";
+    if (part == "..") return std::string("must not contain '..'");
   }
   std::set<std::string> dirs;
   for (Semantics s : {Semantics::systemd, Semantics::procps}) {
     for (const std::string& d : sysctl_d_directories(s)) dirs.insert(d);
   }
   if (dirs.count(dir) == 0)
-    return "must be a file directly in a sysctl.d directory (" +
-           join(std::vector<std::string>(dirs.begin(), dirs.end()), ", ") + ")";
+    return cat("must be a file directly in a sysctl.d directory (",
+               join(std::vector<std::string>(dirs.begin(), dirs.end()), ", "), ")");
   if (name.size() <= 5 || name.compare(name.size() - 5, 5, ".conf") != 0 || name.front() == '.')
-    return "the file name must end in .conf and not start with '.' (sysctl.d reads *.conf only)";
-  return "";
+    return std::string(
+        "the file name must end in .conf and not start with '.' (sysctl.d reads *.conf only)");
+  return {};
 }
 
 std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir, const std::string& name,

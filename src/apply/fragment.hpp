@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/sysctl_d_set.hpp"
+#include "core/result.hpp"
 
 namespace tcptune {
 
@@ -48,8 +49,8 @@ struct PathParts {
 PathParts split_in_root(std::string_view in_root);
 
 /// Checks an in-root fragment path: absolute, no "..", inside one of the sysctl.d
-/// directories of either semantics, a plain "*.conf" name. "" when fine, else the problem.
-std::string fragment_path_problem(std::string_view in_root);
+/// directories of either semantics, a plain "*.conf" name. The error says what is wrong.
+Result<void, std::string> check_fragment_path(std::string_view in_root);
 
 /// A later assignment that would override a key of the fragment at boot.
 struct Shadow {

@@ -14,6 +14,7 @@
 #include "apply/file_fix.hpp"
 #include "apply/fragment.hpp"
 #include "core/sysctl_key.hpp"
+#include "core/text_util.hpp"
 #include "sys/root_fs.hpp"
 #include "sys/safe_fs.hpp"
 
@@ -33,27 +34,28 @@ bool valid_id(std::string_view id) {
 
 // A journal is read back by a process running as root: its paths must be what apply could
 // have written (keys inside /proc/sys, a fragment in a sysctl.d directory).
-std::string invalid_paths(const JournalEntry& e) {
+Result<void, std::string> check_paths(const JournalEntry& e) {
   for (const JournalKey& k : e.keys) {
     NormalizedKey nk = normalize_key(k.path);
     if (nk.problem != KeyProblem::none || nk.glob || nk.path != k.path)
-      return "key path '" + k.path + "' is not a valid /proc/sys path";
+      return cat("key path '", k.path, "' is not a valid /proc/sys path");
   }
   for (const JournalSide& s : e.side) {
     NormalizedKey nk = normalize_key(s.path);
     if (nk.problem != KeyProblem::none || nk.glob || nk.path != s.path)
-      return "side path '" + s.path + "' is not a valid /proc/sys path";
+      return cat("side path '", s.path, "' is not a valid /proc/sys path");
   }
   if (e.fragment) {
-    if (std::string p = fragment_path_problem(e.fragment->path); !p.empty())
-      return "fragment path '" + e.fragment->path + "': " + p;
+    if (auto p = check_fragment_path(e.fragment->path); !p.ok())
+      return cat("fragment path '", e.fragment->path, "': ", p.error());
   }
   for (const JournalFileEdit& f : e.edits) {
-    if (std::string p = edit_path_problem(f.path, f.kind == "mask"); !p.empty())
-      return "edited file '" + f.path + "': " + p;
-    if (f.kind == "mask" && f.previous) return "mask '" + f.path + "' had previous bytes";
+    if (auto p = check_edit_path(f.path, f.kind == "mask" ? EditKind::mask : EditKind::edit);
+        !p.ok())
+      return cat("edited file '", f.path, "': ", p.error());
+    if (f.kind == "mask" && f.previous) return cat("mask '", f.path, "' had previous bytes");
   }
-  return "";
+  return {};
 }
 
 }  // namespace
@@ -130,8 +132,8 @@ Result<std::vector<Journal::Item>> Journal::list() const {
         it.error = e.error().message();
       } else if (e.value().id != id) {
         it.error = it.file + ": its id '" + e.value().id + "' does not match the file name";
-      } else if (std::string bad = invalid_paths(e.value()); !bad.empty()) {
-        it.error = it.file + ": " + bad;
+      } else if (auto checked = check_paths(e.value()); !checked.ok()) {
+        it.error = it.file + ": " + checked.error();
       } else {
         it.entry = std::move(e.value());
       }

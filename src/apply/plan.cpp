@@ -109,10 +109,12 @@ ApplyPlan plan_apply(const PlanInput& in) {
     bool show = (c.live && !persist_only) || (c.persist && !live_only);
     if (netns && c.live) {
       const KeyInfo* info = in.keys != nullptr ? in.keys->find(c.path) : nullptr;
-      if (info == nullptr || info->netns != "yes") {
+      if (info == nullptr || info->netns != NetnsScope::per_namespace) {
+        std::string scope = info == nullptr ? "unknown"
+                            : info->netns   ? std::string(to_string(*info->netns))
+                                            : "";
         out.notes.push_back({c.key,
-                             "skipped: not a per-network-namespace key here (" +
-                                 (info ? info->netns : std::string("unknown")) +
+                             "skipped: not a per-network-namespace key here (" + scope +
                                  "); writing it would change the whole host",
                              NoteReason::not_per_netns});
         continue;

@@ -64,7 +64,7 @@ std::string write_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& i
 
 // Puts one --fix-files file back: the previous bytes, mode and owner of an edited file; a mask
 // removed. Adds to the report.
-void restore_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& io, bool force,
+void restore_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& io, Force force,
                   RestoreReport& rep) {
   std::string shown = fs.host_path(fe.path);
   PathParts sp = split_in_root(fe.path);
@@ -84,7 +84,7 @@ void restore_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& io, bo
     problem = now.error().message();
   } else if (now.value().bytes == fe.previous) {
     return;  // already as before
-  } else if (now.value().bytes != fe.written && !force) {
+  } else if (now.value().bytes != fe.written && force == Force::no) {
     problem = now.value().bytes ? "its content changed since the transaction (--force restores it)"
                                 : "it was removed since the transaction (--force restores it)";
   } else if (!dir.ok()) {
@@ -239,26 +239,25 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
   // 6. Failure: undo everything.
   out.errors.push_back(failure);
   entry.errors.push_back(failure);
-  std::string save_error;
-  RestoreReport r = roll_back(entry, fs, proc, io, false, "apply", save_error);
-  out.left = r.left;
-  if (!save_error.empty())
+  RollBackOutcome r = roll_back(entry, fs, proc, io, Force::no, "apply");
+  out.left = r.report.left;
+  if (!r.saved.ok())
     out.errors.push_back("cannot record the rollback in the journal (the entry stays pending): " +
-                         save_error);
+                         r.saved.error().message());
   out.state = entry.state;
   return out;
 }
 
-RestoreReport roll_back(JournalEntry& entry, const RootFs& fs, const ProcSys& proc, WriteSide& io,
-                        bool force, const std::string& by, std::string& save_error) {
+RollBackOutcome roll_back(JournalEntry& entry, const RootFs& fs, const ProcSys& proc, WriteSide& io,
+                          Force force, const std::string& by) {
   RestoreReport r = restore(entry, fs, proc, io, force);
   entry.left = r.left;
   entry.notes.insert(entry.notes.end(), r.notes.begin(), r.notes.end());
   entry.state = r.left.empty() ? TxnState::rolled_back : TxnState::rollback_failed;
   entry.rolled_back_by = by;
   entry.finished = utc_now();
-  if (Result<void> s = io.save_journal(entry); !s.ok()) save_error = s.error().message();
-  return r;
+  Result<void> saved = io.save_journal(entry);
+  return {std::move(r), std::move(saved)};
 }
 
 std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs& fs,
@@ -311,7 +310,7 @@ std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs&
 }
 
 RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
-                      WriteSide& io, bool force) {
+                      WriteSide& io, Force force) {
   RestoreReport rep;
   // Read before anything is written back: writing a key back makes the kernel copy it over
   // every interface again.
@@ -373,7 +372,7 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
       // Someone else's file: nothing of tcptune's is there to undo, and it is never touched.
       rep.notes.push_back("fragment " + shown +
                           " was replaced by a file tcptune did not write; it is left alone");
-    } else if (now.value().bytes && now.value().bytes != jf.written && !force) {
+    } else if (now.value().bytes && now.value().bytes != jf.written && force == Force::no) {
       problem = "its content changed since the transaction (--force restores it)";
     } else {
       Result<UniqueFd> dir = jf.previous ? ensure_dir_in_root(fs.root(), sp.dir, 0755)

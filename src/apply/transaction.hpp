@@ -49,6 +49,9 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
 std::vector<std::string> rollback_drift(const JournalEntry& entry, const RootFs& fs,
                                         const ProcSys& proc);
 
+/// Whether a rollback restores what changed since the transaction (`rollback --force`).
+enum class Force { no, yes };
+
 struct RestoreReport {
   std::vector<std::string> restored;  ///< "key: 42 -> 7", "fragment: removed" ...
   std::vector<std::string> left;      ///< what is still not as before, exactly
@@ -56,16 +59,22 @@ struct RestoreReport {
 };
 
 /// Restores the before-values in reverse order, then the fragment (a file tcptune did not
-/// write is never touched, even with `force`), then the files --fix-files edited (previous
+/// write is never touched, even with Force::yes), then the files --fix-files edited (previous
 /// bytes, mode and owner) and the masks it created (removed), in reverse order.
 RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys& proc,
-                      WriteSide& io, bool force);
+                      WriteSide& io, Force force);
+
+/// What roll_back() restored, and whether the entry's final state reached the journal.
+struct RollBackOutcome {
+  RestoreReport report;
+  /// The journal write of the final state; an error leaves the entry as it was on disk.
+  Result<void> saved;
+};
 
 /// restore(), then the entry's final state (rolled-back, or rollback-failed with what is
-/// left) saved in the journal. `by` is "apply" or "rollback"; `save_error` gets the reason
-/// when the journal could not be written (the entry then stays as it was on disk).
-RestoreReport roll_back(JournalEntry& entry, const RootFs& fs, const ProcSys& proc, WriteSide& io,
-                        bool force, const std::string& by, std::string& save_error);
+/// left) saved in the journal. `by` is "apply" or "rollback".
+RollBackOutcome roll_back(JournalEntry& entry, const RootFs& fs, const ProcSys& proc, WriteSide& io,
+                          Force force, const std::string& by);
 
 /// What `tcptune rollback --dry-run` would restore, decided as restore() decides, read-only.
 struct RollbackPreview {

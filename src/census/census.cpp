@@ -300,9 +300,12 @@ std::string busy_reason(const CensusReport& rep, const std::map<std::string, std
 // kernel's counters: ActiveOpens for the client side, PassiveOpens for the server side. When
 // one group carries a side's traffic the difference is that group's; otherwise the side's
 // rates are lower bounds when the census saw less than 90 % of the counter.
-void reconcile(RateTracker& t, bool server, std::int64_t opened,
+// Which side's opens a counter counts: connect()s (ActiveOpens) or accept()s (PassiveOpens).
+enum class Side { client, server };
+
+void reconcile(RateTracker& t, Side side, std::int64_t opened,
                const std::bitset<65536>& listening) {
-  if (server && listening.count() == 1) {
+  if (side == Side::server && listening.count() == 1) {
     // One listening port: it is where every accepted connection went, seen or not.
     GroupKey g;
     g.server = true;
@@ -317,7 +320,7 @@ void reconcile(RateTracker& t, bool server, std::int64_t opened,
   int groups = 0;
   std::uint32_t only = 0;
   for (const auto& [key, idx] : t.groups()) {
-    if (key.server != server) continue;
+    if (key.server != (side == Side::server)) continue;
     ++groups;
     only = idx;
     const GroupCounts& c = t.counts(idx);
@@ -437,8 +440,8 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   std::int64_t active = opened("Tcp.ActiveOpens");
   std::int64_t passive = opened("Tcp.PassiveOpens");
   std::bitset<65536> listening = first_listening | rep.sockets.listening_ports();
-  reconcile(tracker, false, active, listening);
-  reconcile(tracker, true, passive, listening);
+  reconcile(tracker, Side::client, active, listening);
+  reconcile(tracker, Side::server, passive, listening);
 
   std::uint64_t seen_client = 0;
   std::uint64_t seen_server = 0;

@@ -103,8 +103,11 @@ const char* k_history_usage =
 
 constexpr std::chrono::milliseconds k_lock_wait{2000};
 
+// Whether the command writes live values (then /proc/sys must be writable) or files only.
+enum class LiveWrites { no, yes };
+
 // Root, a writable /proc/sys: checked before anything is touched.
-void preflight(const Context& ctx, const ProcSys& proc, bool live) {
+void preflight(const Context& ctx, const ProcSys& proc, LiveWrites live) {
   if (ctx.fs.is_host_root() && ::geteuid() != 0) {
     throw SystemFailure(
         "this changes kernel settings and /etc/sysctl.d: it needs root (running "
@@ -113,7 +116,7 @@ void preflight(const Context& ctx, const ProcSys& proc, bool live) {
   }
   if (!proc.available())
     throw SystemFailure("no /proc/sys under " + ctx.fs.root() + "; nothing was changed");
-  if (live && proc.read_only())
+  if (live == LiveWrites::yes && proc.read_only())
     throw SystemFailure(ctx.fs.host_path("/proc/sys") +
                         " is mounted read-only (a container without the right to change "
                         "sysctls?); nothing was changed");
@@ -225,8 +228,8 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     throw UsageError(
         "--fix-files edits sysctl files: not with --live-only, --netns or, inside a non-initial "
         "network namespace, without --persist");
-  if (std::string problem = fragment_path_problem(fragment_opt); !problem.empty())
-    throw UsageError("--fragment " + fragment_opt + ": " + problem);
+  if (auto checked = check_fragment_path(fragment_opt); !checked.ok())
+    throw UsageError("--fragment " + fragment_opt + ": " + checked.error());
   const PathParts frag = split_in_root(fragment_opt);
   Semantics semantics = semantics_option(ctx, semantics_opt);
   Knowledge k = ctx.load_knowledge();
@@ -255,7 +258,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
     // A refusal before anything is read (not root, read-only /proc/sys, the lock, an unfinished
     // transaction) is exit 3 like the others, and with --format json a tcptune.apply/1 report.
     try {
-      preflight(ctx, proc, !persist_only);
+      preflight(ctx, proc, persist_only ? LiveWrites::no : LiveWrites::yes);
       lock.emplace(take_lock(ctx));
       journal.remove_stale_temp_files();
     } catch (const SystemFailure& e) {
@@ -466,7 +469,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   if (dry_run) {
     if (!proc.available()) throw SystemFailure("no /proc/sys under " + ctx.fs.root());
   } else {
-    preflight(ctx, proc, false);
+    preflight(ctx, proc, LiveWrites::no);
     lock.emplace(take_lock(ctx));
   }
   Journal journal(ctx.fs.root());
@@ -611,9 +614,10 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   if (Result<void> s = io->save_journal(entry); !s.ok())
     throw SystemFailure("cannot write the journal: " + s.error().message() +
                         "; nothing was changed");
-  std::string save_error;
-  RestoreReport r = roll_back(entry, ctx.fs, proc, *io, force, "rollback", save_error);
-  if (save_error.empty()) {
+  RollBackOutcome outcome =
+      roll_back(entry, ctx.fs, proc, *io, force ? Force::yes : Force::no, "rollback");
+  const RestoreReport& r = outcome.report;
+  if (outcome.saved.ok()) {
     for (Journal::Item& it : items) {
       if (it.id == entry.id) it.entry = entry;
     }
@@ -623,12 +627,12 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   report.left = r.left;
   report.restored.insert(report.restored.end(), r.notes.begin(), r.notes.end());
   if (!r.left.empty()) return finish("rollback-failed", ExitCode::rollback_incomplete);
-  if (!save_error.empty()) {
+  if (!outcome.saved.ok()) {
     // Restored, but the journal still says pending: not a success. The next `tcptune
     // rollback` finds every value as before and records it.
-    report.notes.push_back("cannot record the rollback in the journal: " + save_error +
-                           "; the entry stays pending until `tcptune rollback " + entry.id +
-                           "` records it");
+    report.notes.push_back(
+        "cannot record the rollback in the journal: " + outcome.saved.error().message() +
+        "; the entry stays pending until `tcptune rollback " + entry.id + "` records it");
     return finish("rolled-back", ExitCode::system_error);
   }
   return finish("rolled-back", ExitCode::ok);

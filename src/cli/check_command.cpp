@@ -13,6 +13,7 @@
 #include "engine/owner_findings.hpp"
 #include "engine/profiles.hpp"
 #include "engine/rules.hpp"
+#include "engine/trust_findings.hpp"
 #include "render/check_render.hpp"
 #include "sys/netns.hpp"
 #include "sys/proc_sys.hpp"
@@ -87,19 +88,10 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   std::string sample_opt;
   SettingOptions cli;
   opts.add_options()("help,h", "show this help")("profile", po::value(&profile_opt),
-                                                 "the profile to check against")(
-      "kernel", po::value(&cli.kernel), "evaluate for kernel X.Y[.Z]")("no-sockets",
-                                                                       "skip the socket census")(
+                                                 "the profile to check against");
+  add_setting_options(opts, cli, "evaluate for kernel X.Y[.Z]");
+  opts.add_options()("no-sockets", "skip the socket census")(
       "netns", po::value(&netns), "network namespace: a name under /run/netns or a path")(
-      "fail-on", po::value(&cli.fail_on),
-      "lowest severity that fails: error, warning (default), info")(
-      "semantics", po::value(&cli.semantics), "systemd or procps (default: what the host uses)")(
-      "severity", po::value(&cli.severity),
-      "lowest severity shown: error, warning, info (default)")(
-      "include", po::value(&cli.include)->composing(),
-      "only these codes, comma-separated (repeatable)")(
-      "exclude", po::value(&cli.exclude)->composing(),
-      "codes not to report, comma-separated (repeatable)")(
       "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)")(
       "no-owners", "do not look up the processes owning the sockets findings are about")(
       "all-netns", "every network namespace: a section each, a summary, tuning they miss");
@@ -201,7 +193,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   if (census) annotate_owners(report.findings, k.rules, *census);
   // Who can write the configuration (TT5008, TT5009) is a finding of check too; read errors
   // only make the persisted picture incomplete, and are said on stderr below.
-  report.findings.insert(report.findings.end(), set.trust.begin(), set.trust.end());
+  append(report.findings, trust_findings(set, k.checks));
   report.plan = make_plan(profile, facts);
   // tcp_tw_reuse = 1 is for outgoing connections to other hosts: when every outgoing connection
   // is on loopback, the default 2 already lets connect() reuse TIME_WAIT ports.

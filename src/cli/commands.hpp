@@ -12,6 +12,10 @@
 #include "engine/finding_filter.hpp"
 #include "engine/host_facts.hpp"
 
+namespace boost::program_options {
+class options_description;
+}
+
 namespace tcptune {
 
 int cmd_lint(Context& ctx, const std::vector<std::string>& args);
@@ -62,6 +66,12 @@ struct SettingOptions {
   std::vector<std::string> include;  ///< comma-separated lists, as given
   std::vector<std::string> exclude;
 };
+
+/// Adds the options of those settings to a command's `opts`, stored in `cli`: --kernel (its
+/// help `kernel_help` says what the command does with it), --semantics, --fail-on, --severity,
+/// --include, --exclude.
+void add_setting_options(boost::program_options::options_description& opts, SettingOptions& cli,
+                         const char* kernel_help);
 
 /// The settings in force: the command line over the configuration file over the defaults.
 /// `--exclude` adds to the file's exclude; `--include` and `--severity` replace the file's,

@@ -69,11 +69,11 @@ void Context::load_catalogs(Catalog& keys, CheckCatalog& checks) const {
     Result<std::string> text = read_plain_file(generated);
     if (!text.ok())
       throw SystemFailure("cannot read tcptune's data file " + text.error().message());
-    load_generated_catalog(text.value(), generated, keys, errors);
+    append(errors, load_generated_catalog(text.value(), generated, keys));
   }
-  load_key_catalog(texts[0], dir + "/rules/keys.toml", keys, errors);
-  load_check_catalog(texts[1], dir + "/rules/lint.toml", checks, errors);
-  load_services(texts[2], dir + "/rules/services.toml", keys, errors);
+  append(errors, load_key_catalog(texts[0], dir + "/rules/keys.toml", keys));
+  append(errors, load_check_catalog(texts[1], dir + "/rules/lint.toml", checks));
+  append(errors, load_services(texts[2], dir + "/rules/services.toml", keys));
   if (!errors.empty()) {
     for (const Finding& f : errors) err << render_finding_gcc(f);
     throw ReportedError(ExitCode::invalid_input);
@@ -97,13 +97,13 @@ Knowledge Context::load_knowledge(bool user_profiles) const {
   Result<std::string> rules = read_plain_file(rules_path);
   if (!rules.ok())
     throw SystemFailure("cannot read tcptune's data file " + rules.error().message());
-  load_rules(rules.value(), rules_path, k.keys, k.rules, k.checks, errors);
+  append(errors, load_rules(rules.value(), rules_path, k.keys, k.rules, k.checks));
   Result<std::vector<std::string>> shipped = list_conf_files(dir + "/profiles", ".toml");
   if (!shipped.ok()) throw SystemFailure("cannot list " + shipped.error().message());
   for (const std::string& path : shipped.value()) {
     Result<std::string> text = read_plain_file(path);
     if (!text.ok()) throw SystemFailure("cannot read " + text.error().message());
-    load_profile(text.value(), path, "shipped", k.keys, k.profiles, errors);
+    append(errors, load_profile(text.value(), path, "shipped", k.keys, k.profiles));
   }
   const char* user_dir = "/etc/tcptune/profiles";
   if (user_profiles && fs.is_directory(user_dir)) {
@@ -122,7 +122,8 @@ Knowledge Context::load_knowledge(bool user_profiles) const {
               load_error(fs.host_path(in_root), "cannot read profile: " + text.error().message()));
           continue;
         }
-        load_profile(text.value(), fs.host_path(in_root), "user", k.keys, k.profiles, errors);
+        append(errors,
+               load_profile(text.value(), fs.host_path(in_root), "user", k.keys, k.profiles));
       }
     }
   }

@@ -1,12 +1,11 @@
 #include <boost/program_options.hpp>
 #include <ostream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.hpp"
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
 #include "core/version.hpp"
+#include "render/explain_render.hpp"
 #include "render/findings_render.hpp"
 #include "render/man_render.hpp"
 
@@ -93,7 +92,7 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
       ctx.out << (k->enforced ? " (enforced by the kernel)" : "")
               << (k->read_only ? ", read-only" : "") << "\n";
       if (!k->unit.empty()) ctx.out << "  unit: " << k->unit << "\n";
-      ctx.out << "  per network namespace: " << k->netns << "\n";
+      ctx.out << "  per network namespace: " << (k->netns ? to_string(*k->netns) : "") << "\n";
       std::vector<std::string> seen;
       for (const auto& v : k->seen) seen.push_back(v.str(VersionForm::short_form));
       ctx.out << "  seen in Linux " << join(seen, ", ")
@@ -126,7 +125,7 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
                 << k->removed->str(VersionForm::short_form) << "\n";
       }
       if (!k->vendor.empty()) ctx.out << "  only in " << k->vendor << " kernels\n";
-      ctx.out << "  per network namespace: " << k->netns
+      ctx.out << "  per network namespace: " << (k->netns ? to_string(*k->netns) : "")
               << (k->netns_since
                       ? " (since Linux " + k->netns_since->str(VersionForm::short_form) + ")"
                       : "")
@@ -170,14 +169,7 @@ int cmd_rules(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   if (format == OutputFormat::json) {
-    Json arr = Json::array();
-    for (const auto& [code, c] : checks.all()) {
-      arr.push_back({{"code", c.code},
-                     {"name", c.name},
-                     {"severity", to_string(c.severity)},
-                     {"title", c.title}});
-    }
-    ctx.out << dump_json(Json{{"schema", "tcptune.rules/1"}, {"rules", arr}});
+    ctx.out << render_rules_json(checks);
     return 0;
   }
   for (const auto& [code, c] : checks.all()) {
@@ -204,16 +196,7 @@ int cmd_profiles(Context& ctx, const std::vector<std::string>& args) {
   Knowledge kn = ctx.load_knowledge();
   if (words.empty()) {
     if (format == OutputFormat::json) {
-      Json arr = Json::array();
-      for (const Profile& p : kn.profiles) {
-        arr.push_back({{"name", p.name},
-                       {"extends", p.extends.empty() ? Json(nullptr) : Json(p.extends)},
-                       {"origin", p.origin},
-                       {"file", p.file},
-                       {"summary", p.summary},
-                       {"settings", p.settings.size()}});
-      }
-      ctx.out << dump_json(Json{{"schema", "tcptune.profiles/1"}, {"profiles", arr}});
+      ctx.out << render_profiles_json(kn.profiles);
       return 0;
     }
     for (const Profile& p : kn.profiles) {
@@ -227,22 +210,7 @@ int cmd_profiles(Context& ctx, const std::vector<std::string>& args) {
   if (!r.ok()) throw UsageError(r.error());
   const ResolvedProfile& p = r.value();
   if (format == OutputFormat::json) {
-    Json arr = Json::array();
-    for (const ProfileSetting& s : p.settings) {
-      arr.push_back({{"key", s.key},
-                     {"op", std::string(to_string(s.op))},
-                     {"value", s.op == TargetOp::absent ? Json(nullptr) : Json(s.value)},
-                     {"kernel", s.kernel ? Json(s.kernel->text) : Json(nullptr)},
-                     {"rationale", s.rationale},
-                     {"reference", s.reference},
-                     {"from", s.profile},
-                     {"source", s.source}});
-    }
-    ctx.out << dump_json(Json{{"schema", "tcptune.profile/1"},
-                              {"name", p.name},
-                              {"summary", p.summary},
-                              {"chain", p.chain},
-                              {"settings", arr}});
+    ctx.out << render_profile_json(p);
     return 0;
   }
   ctx.out << ctx.style.bold(p.name) << " (" << join(p.chain, " < ") << ")\n"

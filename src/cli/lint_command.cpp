@@ -56,18 +56,10 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("lint options");
   std::vector<std::string> paths;
   SettingOptions cli;
-  opts.add_options()("help,h", "show this help")("kernel", po::value(&cli.kernel),
-                                                 "lint offline for kernel X.Y[.Z]")(
-      "semantics", po::value(&cli.semantics), "systemd or procps (default: what the host uses)")(
-      "fail-on", po::value(&cli.fail_on),
-      "lowest severity that fails: error, warning (default), info")(
-      "severity", po::value(&cli.severity),
-      "lowest severity shown: error, warning, info (default)")(
-      "include", po::value(&cli.include)->composing(),
-      "only these codes, comma-separated (repeatable)")(
-      "exclude", po::value(&cli.exclude)->composing(),
-      "codes not to report, comma-separated (repeatable)")(
-      "whole-tree", "judge PATHs within the whole tree laid out like a root that holds them")(
+  opts.add_options()("help,h", "show this help");
+  add_setting_options(opts, cli, "lint offline for kernel X.Y[.Z]");
+  opts.add_options()("whole-tree",
+                     "judge PATHs within the whole tree laid out like a root that holds them")(
       "path", po::value(&paths)->composing(), "files or directories");
   po::positional_options_description pos;
   pos.add("path", -1);

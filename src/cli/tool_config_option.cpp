@@ -1,6 +1,7 @@
 // The configuration file and the options that filter what a command shows: --config,
 // --no-config, --severity, --include, --exclude (see config/tool_config.hpp).
 
+#include <boost/program_options.hpp>
 #include <ostream>
 
 #include "cli/commands.hpp"
@@ -45,8 +46,8 @@ ToolConfig load_tool_config(const Context& ctx) {
   if (!ctx.global.config.empty()) {
     Result<std::string> text = read_plain_file(ctx.global.config);
     if (!text.ok()) throw UsageError("--config: cannot read " + text.error().message());
-    parse_tool_config(text.value(), ctx.global.config, parent_dir(absolute(ctx.global.config)),
-                      root, cfg, errors);
+    append(errors, parse_tool_config(text.value(), ctx.global.config,
+                                     parent_dir(absolute(ctx.global.config)), root, cfg));
     if (!errors.empty()) report(ctx, errors);
     return cfg;
   }
@@ -57,8 +58,8 @@ ToolConfig load_tool_config(const Context& ctx) {
     if (!text.ok()) {
       errors.push_back(config_error(shown, 0, 0, "cannot read: " + text.error().message()));
     } else {
-      parse_tool_config(text.value(), shown, absolute(ctx.fs.host_path("/etc/tcptune")), root, cfg,
-                        errors);
+      append(errors, parse_tool_config(text.value(), shown,
+                                       absolute(ctx.fs.host_path("/etc/tcptune")), root, cfg));
     }
   }
   std::string dir = current_directory();
@@ -82,7 +83,7 @@ ToolConfig load_tool_config(const Context& ctx) {
       if (!text.ok()) {
         errors.push_back(config_error(candidate, 0, 0, "cannot read: " + text.error().message()));
       } else {
-        parse_tool_config(text.value(), candidate, dir, root, cfg, errors);
+        append(errors, parse_tool_config(text.value(), candidate, dir, root, cfg));
       }
       break;
     }
@@ -155,6 +156,21 @@ ResolvedSettings resolve_settings(const Context& ctx, const ToolConfig& cfg,
   }
   if (!errors.empty()) report(ctx, errors);
   return s;
+}
+
+void add_setting_options(boost::program_options::options_description& opts, SettingOptions& cli,
+                         const char* kernel_help) {
+  namespace po = boost::program_options;
+  opts.add_options()("kernel", po::value(&cli.kernel), kernel_help)(
+      "semantics", po::value(&cli.semantics), "systemd or procps (default: what the host uses)")(
+      "fail-on", po::value(&cli.fail_on),
+      "lowest severity that fails: error, warning (default), info")(
+      "severity", po::value(&cli.severity),
+      "lowest severity shown: error, warning, info (default)")(
+      "include", po::value(&cli.include)->composing(),
+      "only these codes, comma-separated (repeatable)")(
+      "exclude", po::value(&cli.exclude)->composing(),
+      "codes not to report, comma-separated (repeatable)");
 }
 
 }  // namespace tcptune

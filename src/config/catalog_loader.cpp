@@ -46,8 +46,9 @@ std::optional<std::int64_t> tsv_int(std::string_view f) {
 
 }  // namespace
 
-void load_generated_catalog(std::string_view text, const std::string& file, Catalog& out,
-                            std::vector<Finding>& errors) {
+std::vector<Finding> load_generated_catalog(std::string_view text, const std::string& file,
+                                            Catalog& out) {
+  std::vector<Finding> errors;
   std::size_t pos = 0;
   int line_no = 0;
   auto fail = [&](const std::string& message) {
@@ -139,13 +140,13 @@ void load_generated_catalog(std::string_view text, const std::string& file, Cata
       k.kernel.max = k.max;
     }
     if (k.path.rfind("net/", 0) != 0) {
-      k.netns = "n/a";
+      k.netns = NetnsScope::not_net;
     } else if (has('c')) {
-      k.netns = "readonly";
+      k.netns = NetnsScope::read_only;
     } else if (has('n')) {
-      k.netns = "yes";
+      k.netns = NetnsScope::per_namespace;
     } else {
-      k.netns = "no";
+      k.netns = NetnsScope::host_wide;
     }
     bool versions_ok = true;
     for (std::string_view rest = f[6]; versions_ok;) {
@@ -166,12 +167,15 @@ void load_generated_catalog(std::string_view text, const std::string& file, Cata
     if (nf == 8) k.unit = std::string(f[7]);
     out.add(std::move(k));
   }
+  return errors;
 }
 
-void load_key_catalog(const std::string& text, const std::string& file, Catalog& out,
-                      std::vector<Finding>& errors) {
-  std::optional<toml::table> doc = parse_toml(text, file, errors);
-  if (!doc) return;
+std::vector<Finding> load_key_catalog(const std::string& text, const std::string& file,
+                                      Catalog& out) {
+  std::vector<Finding> errors;
+  Result<toml::table, Finding> parsed = parse_toml(text, file);
+  if (!parsed.ok()) return {parsed.error()};
+  const toml::table* doc = &parsed.value();
   TableReader top(*doc, file, errors);
   std::set<std::string> seen;
   top.tables("key", Field::required, [&](TableReader& r) {
@@ -244,10 +248,9 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
     k.removed = version_field(r, "removed");
     k.vendor = r.string("vendor", Field::optional).value_or("");
     if (auto n = r.string("netns", Field::required)) {
-      if (*n != "yes" && *n != "no" && *n != "readonly" && *n != "n/a") {
+      k.netns = parse_netns_scope(*n);
+      if (!k.netns)
         r.error(r.table().get("netns"), "'netns' must be \"yes\", \"no\", \"readonly\" or \"n/a\"");
-      }
-      k.netns = *n;
     }
     k.netns_since = version_field(r, "netns_since");
     if (auto ni = r.string("netns_init", Field::optional)) {
@@ -263,6 +266,7 @@ void load_key_catalog(const std::string& text, const std::string& file, Catalog&
     if (errors.size() == errors_before && !k.path.empty()) out.add(std::move(k));
   });
   top.finish();
+  return errors;
 }
 
 CheckInfo read_check_info(TableReader& r, std::set<std::string>& seen, const CheckCatalog& known) {
@@ -288,10 +292,12 @@ CheckInfo read_check_info(TableReader& r, std::set<std::string>& seen, const Che
   return c;
 }
 
-void load_check_catalog(const std::string& text, const std::string& file, CheckCatalog& out,
-                        std::vector<Finding>& errors) {
-  std::optional<toml::table> doc = parse_toml(text, file, errors);
-  if (!doc) return;
+std::vector<Finding> load_check_catalog(const std::string& text, const std::string& file,
+                                        CheckCatalog& out) {
+  std::vector<Finding> errors;
+  Result<toml::table, Finding> parsed = parse_toml(text, file);
+  if (!parsed.ok()) return {parsed.error()};
+  const toml::table* doc = &parsed.value();
   TableReader top(*doc, file, errors);
   std::set<std::string> seen;
   top.tables("check", Field::required, [&](TableReader& r) {
@@ -300,12 +306,14 @@ void load_check_catalog(const std::string& text, const std::string& file, CheckC
     if (errors.size() == errors_before) out.add(std::move(c));
   });
   top.finish();
+  return errors;
 }
 
-void load_services(const std::string& text, const std::string& file, Catalog& out,
-                   std::vector<Finding>& errors) {
-  std::optional<toml::table> doc = parse_toml(text, file, errors);
-  if (!doc) return;
+std::vector<Finding> load_services(const std::string& text, const std::string& file, Catalog& out) {
+  std::vector<Finding> errors;
+  Result<toml::table, Finding> parsed = parse_toml(text, file);
+  if (!parsed.ok()) return {parsed.error()};
+  const toml::table* doc = &parsed.value();
   TableReader top(*doc, file, errors);
   std::map<std::string, std::string> fixes;
   top.tables("kind", Field::required, [&](TableReader& r) {
@@ -341,6 +349,7 @@ void load_services(const std::string& text, const std::string& file, Catalog& ou
     s.fix = f->second;
     out.add_service(std::move(s));
   });
+  return errors;
 }
 
 }  // namespace tcptune

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <optional>
 #include <set>
 
@@ -86,7 +85,7 @@ class ReadBudget {
 // of its parents, or a file in it can inject settings.
 class TrustCheck {
  public:
-  TrustCheck(const RootFs& fs, std::vector<Finding>& out) : m_fs(fs), m_out(out) {
+  TrustCheck(const RootFs& fs, std::vector<TrustProblem>& out) : m_fs(fs), m_out(out) {
     if (Result<FileStat> st = fs.stat("/"); st.ok() && !fs.is_host_root()) {
       m_uid = st.value().uid;
       m_gid = st.value().gid;
@@ -104,50 +103,44 @@ class TrustCheck {
     }
     for (const std::string& d : chain) {
       if (!m_seen.insert(d).second) continue;
-      if (Result<FileStat> st = m_fs.stat(d); st.ok()) {
-        if (std::string why = problem(st.value()); !why.empty()) {
-          report("TT5008", d,
-                 "directory " + why + ": that user could add or replace files in " + real_dir +
-                     " that are applied as root at boot");
-        }
-      }
+      if (Result<FileStat> st = m_fs.stat(d); st.ok())
+        record(TrustProblem::Target::directory, d, real_dir, st.value());
     }
   }
 
   void file(const std::string& real_file) {
     if (!m_seen.insert(real_file).second) return;
-    if (Result<FileStat> st = m_fs.stat(real_file); st.ok() && S_ISREG(st.value().mode)) {
-      if (std::string why = problem(st.value()); !why.empty())
-        report("TT5009", real_file, "file " + why + ": its settings are applied as root at boot");
-    }
+    if (Result<FileStat> st = m_fs.stat(real_file); st.ok() && S_ISREG(st.value().mode))
+      record(TrustProblem::Target::file, real_file, "", st.value());
   }
 
  private:
   [[nodiscard]] bool trusted_uid(std::uint32_t uid) const { return uid == 0 || uid == m_uid; }
   [[nodiscard]] bool trusted_gid(std::uint32_t gid) const { return gid == 0 || gid == m_gid; }
 
-  [[nodiscard]] std::string problem(const FileStat& st) const {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", st.mode & 07777u);
-    if ((st.mode & S_IWOTH) != 0)
-      return "is writable by every user (mode " + std::string(mode) + ")";
-    if ((st.mode & S_IWGRP) != 0 && !trusted_gid(st.gid))
-      return "is writable by group " + std::to_string(st.gid) + " (mode " + mode + ")";
-    if (!trusted_uid(st.uid)) return "is owned by uid " + std::to_string(st.uid) + ", not root";
-    return {};
-  }
-
-  void report(const char* code, const std::string& in_root, std::string message) {
-    Finding f;
-    f.code = code;
-    f.severity = Severity::warning;
-    f.file = m_fs.host_path(in_root);
-    f.message = std::move(message);
-    m_out.push_back(std::move(f));
+  void record(TrustProblem::Target target, const std::string& in_root,
+              const std::string& config_dir, const FileStat& st) {
+    TrustProblem t;
+    if ((st.mode & S_IWOTH) != 0) {
+      t.reason = TrustProblem::Reason::writable_by_all;
+    } else if ((st.mode & S_IWGRP) != 0 && !trusted_gid(st.gid)) {
+      t.reason = TrustProblem::Reason::writable_by_group;
+    } else if (!trusted_uid(st.uid)) {
+      t.reason = TrustProblem::Reason::foreign_owner;
+    } else {
+      return;
+    }
+    t.target = target;
+    t.path = m_fs.host_path(in_root);
+    t.config_dir = config_dir;
+    t.mode = st.mode & 07777u;
+    t.uid = st.uid;
+    t.gid = st.gid;
+    m_out.push_back(std::move(t));
   }
 
   const RootFs& m_fs;
-  std::vector<Finding>& m_out;
+  std::vector<TrustProblem>& m_out;
   std::uint32_t m_uid = 0;
   std::uint32_t m_gid = 0;
   std::set<std::string> m_seen;

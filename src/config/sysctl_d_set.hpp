@@ -7,6 +7,7 @@
 /// /etc/sysctl.conf only through a sysctl.d link (Debian's 99-sysctl.conf). procps `sysctl
 /// --system` (§8.4): the same plus /lib/sysctl.d, and /etc/sysctl.conf read again at the very end.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -60,13 +61,32 @@ struct ConfigFile {
 /// memory stays bounded whatever the number of files (each is at most k_max_config_bytes).
 inline constexpr std::size_t k_max_set_bytes = 8u << 20;  // 8 MiB
 
+/// A part of the configuration that someone other than root (and the owner of the --root tree)
+/// can write: a fact about its owner and mode. The lint engine makes the finding of it
+/// (engine/trust_findings.hpp: TT5008 for a directory, TT5009 for a file).
+struct TrustProblem {
+  enum class Target { directory, file };
+  enum class Reason {
+    writable_by_all,    ///< mode has o+w
+    writable_by_group,  ///< mode has g+w, and the group is not root's (nor the tree's)
+    foreign_owner,      ///< owned by a user other than root (or the tree's owner)
+  };
+  Target target = Target::file;
+  Reason reason = Reason::foreign_owner;
+  std::string path;        ///< as shown (host path)
+  std::string config_dir;  ///< a directory: the sysctl.d directory it leads to (in-root)
+  std::uint32_t mode = 0;  ///< permission bits (07777)
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
 struct ConfigSet {
   Semantics semantics = Semantics::systemd;
-  bool explicit_paths = false;     ///< files given on the command line (no directory scan)
-  std::vector<ConfigFile> files;   ///< active files in application order, then inactive ones
-  std::vector<ParsedFile> parsed;  ///< each real file once
-  std::vector<Finding> findings;   ///< read errors (TT1009, TT1010)
-  std::vector<Finding> trust;      ///< who can write the configuration (TT5008, TT5009)
+  bool explicit_paths = false;      ///< files given on the command line (no directory scan)
+  std::vector<ConfigFile> files;    ///< active files in application order, then inactive ones
+  std::vector<ParsedFile> parsed;   ///< each real file once
+  std::vector<Finding> findings;    ///< read errors (TT1009, TT1010)
+  std::vector<TrustProblem> trust;  ///< who can write the configuration
   /// /etc/sysctl.conf: whether it exists (as a regular file), has assignments, and whether a
   /// sysctl.d entry links to it.
   bool sysctl_conf_exists = false;

@@ -10,14 +10,11 @@ Finding toml_error(const std::string& file, const toml::source_region& where,
                     message);
 }
 
-std::optional<toml::table> parse_toml(const std::string& text, const std::string& file,
-                                      std::vector<Finding>& errors) {
+Result<toml::table, Finding> parse_toml(const std::string& text, const std::string& file) {
   try {
     return toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    errors.push_back(
-        toml_error(file, e.source(), "TOML syntax error: " + std::string(e.description())));
-    return std::nullopt;
+    return toml_error(file, e.source(), "TOML syntax error: " + std::string(e.description()));
   }
 }
 

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "core/finding.hpp"
+#include "core/result.hpp"
 
 namespace tcptune {
 
@@ -55,9 +56,8 @@ class TableReader {
 Finding toml_error(const std::string& file, const toml::source_region& where,
                    const std::string& message);
 
-/// Parses a TOML document; on a syntax error, records it and returns nullopt.
-std::optional<toml::table> parse_toml(const std::string& text, const std::string& file,
-                                      std::vector<Finding>& errors);
+/// Parses a TOML document; a syntax error is a TT0001 finding at its position.
+Result<toml::table, Finding> parse_toml(const std::string& text, const std::string& file);
 
 template <class F>
 void TableReader::tables(const char* name, Field presence, F&& each) {

@@ -134,12 +134,16 @@ Finding config_error(const std::string& file, int line, int column, const std::s
   return f;
 }
 
-void parse_tool_config(const std::string& text, const std::string& file, const std::string& dir,
-                       const std::string& root, ToolConfig& into, std::vector<Finding>& errors) {
-  std::vector<Finding> syntax;
-  std::optional<toml::table> doc = parse_toml(text, file, syntax);
-  for (Finding& f : syntax) errors.push_back(config_error(f.file, f.line, f.column, f.message));
-  if (!doc) return;
+std::vector<Finding> parse_tool_config(const std::string& text, const std::string& file,
+                                       const std::string& dir, const std::string& root,
+                                       ToolConfig& into) {
+  std::vector<Finding> errors;
+  Result<toml::table, Finding> parsed = parse_toml(text, file);
+  if (!parsed.ok()) {
+    const Finding& f = parsed.error();
+    return {config_error(f.file, f.line, f.column, f.message)};
+  }
+  const toml::table* doc = &parsed.value();
   into.files.push_back(file);
   Reader r(file, errors);
   r.check_keys(*doc, top_fields(), "");
@@ -158,11 +162,11 @@ void parse_tool_config(const std::string& text, const std::string& file, const s
   if (auto v = r.codes(*doc, "exclude")) into.exclude = v;
   if (auto v = r.codes(*doc, "include")) into.include = v;
   const toml::node* ov = doc->get("overrides");
-  if (ov == nullptr) return;
+  if (ov == nullptr) return errors;
   const toml::array* arr = ov->as_array();
   if (arr == nullptr) {
     r.error(ov->source(), "'overrides' must be an array of tables ([[overrides]])");
-    return;
+    return errors;
   }
   for (const toml::node& el : *arr) {
     const toml::table* t = el.as_table();
@@ -197,6 +201,7 @@ void parse_tool_config(const std::string& text, const std::string& file, const s
     o.severity = r.string(*t, "severity", k_severities);
     if (ok) into.overrides.push_back(std::move(o));
   }
+  return errors;
 }
 
 }  // namespace tcptune

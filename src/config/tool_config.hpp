@@ -59,8 +59,11 @@ struct ToolConfig {
 /// for none) and merges it over `into`: each setting it has replaces the earlier one, its
 /// overrides are appended. Values are checked here (severities, semantics, kernel versions,
 /// the TTnnnn form of codes); whether a code exists is the caller's (it has the catalog).
-void parse_tool_config(const std::string& text, const std::string& file, const std::string& dir,
-                       const std::string& root, ToolConfig& into, std::vector<Finding>& errors);
+/// Returns the problems as TT0002 findings; empty when none.
+[[nodiscard]] std::vector<Finding> parse_tool_config(const std::string& text,
+                                                     const std::string& file,
+                                                     const std::string& dir,
+                                                     const std::string& root, ToolConfig& into);
 
 /// A TT0002 finding at a position of a configuration file.
 Finding config_error(const std::string& file, int line, int column, const std::string& message);

@@ -9,6 +9,28 @@
 
 namespace tcptune {
 
+std::string_view to_string(NetnsScope s) {
+  switch (s) {
+    case NetnsScope::per_namespace:
+      return "yes";
+    case NetnsScope::host_wide:
+      return "no";
+    case NetnsScope::read_only:
+      return "readonly";
+    case NetnsScope::not_net:
+      return "n/a";
+  }
+  return "";
+}
+
+std::optional<NetnsScope> parse_netns_scope(std::string_view text) {
+  for (NetnsScope s : {NetnsScope::per_namespace, NetnsScope::host_wide, NetnsScope::read_only,
+                       NetnsScope::not_net}) {
+    if (text == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
 std::string_view to_string(KeyType t) {
   switch (t) {
     case KeyType::int_:

@@ -19,6 +19,19 @@ enum class KeyType { int_, uint_, ulong_, enum_, bitmask, vector, string, port_l
 
 std::string_view to_string(KeyType t);
 
+/// How a key behaves in a network namespace other than the initial one.
+enum class NetnsScope {
+  per_namespace,  ///< "yes": each namespace has its own value
+  host_wide,      ///< "no": one value for the host, the same in every namespace
+  read_only,      ///< "readonly": visible in a child namespace, but not writable there
+  not_net,        ///< "n/a": not a net.* key
+};
+
+/// The catalog's word for a scope: "yes", "no", "readonly", "n/a".
+std::string_view to_string(NetnsScope s);
+/// The scope a catalog word names; nullopt for any other text.
+std::optional<NetnsScope> parse_netns_scope(std::string_view text);
+
 struct DefaultChange {
   KernelVersion before;  ///< on kernels older than this ...
   std::string value;     ///< ... the default was this
@@ -67,7 +80,7 @@ struct KeyInfo {
   std::optional<KernelVersion> added;
   std::optional<KernelVersion> removed;
   std::string vendor;
-  std::string netns;  ///< "yes" | "no" | "readonly" | "n/a"
+  std::optional<NetnsScope> netns;  ///< nullopt: the catalog does not say
   std::optional<KernelVersion> netns_since;
   std::string netns_init;
   std::string unit;

@@ -1,6 +1,7 @@
 #include "core/finding.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 namespace tcptune {
@@ -34,6 +35,11 @@ Finding data_error(const std::string& file, int line, int column, const std::str
   f.column = column;
   f.invalid_input = true;
   return f;
+}
+
+void append(std::vector<Finding>& into, std::vector<Finding> more) {
+  into.insert(into.end(), std::make_move_iterator(more.begin()),
+              std::make_move_iterator(more.end()));
 }
 
 }  // namespace tcptune

@@ -65,4 +65,8 @@ struct Finding {
 /// an error, marked invalid input (exit 2). `line`/`column` 0 when unknown.
 Finding data_error(const std::string& file, int line, int column, const std::string& message);
 
+/// Moves `more` (a loader's problems) to the end of `into`, for a caller that collects the
+/// problems of several documents before it reports them.
+void append(std::vector<Finding>& into, std::vector<Finding> more);
+
 }  // namespace tcptune

@@ -26,7 +26,10 @@ int read_number(std::string_view s, std::size_t& pos) {
   return pos == start ? -1 : value;
 }
 
-std::optional<KernelVersion> parse(std::string_view s, bool strict) {
+// A release string may carry a suffix ("6.1.0-18-amd64"); a version a user writes may not.
+enum class Suffix { allowed, refused };
+
+std::optional<KernelVersion> parse(std::string_view s, Suffix suffix) {
   std::size_t pos = 0;
   KernelVersion v;
   v.major = read_number(s, pos);
@@ -41,7 +44,7 @@ std::optional<KernelVersion> parse(std::string_view s, bool strict) {
     if (v.patch < 0) return std::nullopt;
   }
   if (pos == s.size()) return v;
-  if (strict) return std::nullopt;
+  if (suffix == Suffix::refused) return std::nullopt;
   // A suffix must not continue the number ("5.15x" is fine? no: a letter right after the
   // number is suspicious but real releases like "4.4.0rc1" exist) - accept any suffix that
   // does not start with a digit or a dot.
@@ -55,11 +58,11 @@ std::optional<KernelVersion> parse_kernel_release(std::string_view release) {
   while (!release.empty() && std::isspace(static_cast<unsigned char>(release.back())) != 0) {
     release.remove_suffix(1);
   }
-  return parse(release, false);
+  return parse(release, Suffix::allowed);
 }
 
 std::optional<KernelVersion> parse_kernel_version(std::string_view text) {
-  return parse(text, true);
+  return parse(text, Suffix::refused);
 }
 
 }  // namespace tcptune

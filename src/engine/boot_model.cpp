@@ -311,13 +311,17 @@ std::string swap_if_dotted(std::string_view k) {
   return s;
 }
 
-// Splits a path into components; `dots` resolves '..' as the kernel's path lookup does.
-std::vector<std::string> components(const std::string& p, bool resolve_dotdot, bool& escaped) {
+// What a '..' component is: a name like any other (systemd refuses the path elsewhere), or a
+// step up, as the kernel's path lookup takes it.
+enum class DotDot { keep, resolve };
+
+// Splits a path into components; DotDot::resolve resolves '..' as the kernel's path lookup does.
+std::vector<std::string> components(const std::string& p, DotDot dotdot, bool& escaped) {
   std::vector<std::string> out;
   escaped = false;
   for (std::string_view c : split(p, '/')) {
     if (c.empty() || c == ".") continue;
-    if (c == ".." && resolve_dotdot) {
+    if (c == ".." && dotdot == DotDot::resolve) {
       if (out.empty()) {
         escaped = true;
       } else {
@@ -397,7 +401,7 @@ std::optional<ProgramEntry> read_systemd(int line, const std::string& text) {
   e.raw_key = key;
   std::string swapped = swap_if_dotted(key);
   bool escaped = false;
-  std::vector<std::string> comps = components(swapped, false, escaped);
+  std::vector<std::string> comps = components(swapped, DotDot::keep, escaped);
   // path_simplify(): no '//', no '.' components, no trailing '/'; a leading '/' stays in the
   // map key. sysctl_write() refuses a path with '..' (not normalized).
   // sysctl_normalize() also kills the leading '/': "/net/x" and "net.x" are one map key.
@@ -421,7 +425,7 @@ std::optional<ProgramEntry> read_procps(int line, const std::string& text) {
     std::string name = strip(t.substr(1));
     e.raw_key = name;
     bool escaped = false;
-    e.path = join_path(components(swap_if_dotted(name), true, escaped));
+    e.path = join_path(components(swap_if_dotted(name), DotDot::resolve, escaped));
     e.id = e.path;
     return e;
   }
@@ -450,7 +454,7 @@ std::optional<ProgramEntry> read_procps(int line, const std::string& text) {
   }
   std::string swapped = swap_if_dotted(name);
   bool escaped = false;
-  std::vector<std::string> comps = components(swapped, true, escaped);
+  std::vector<std::string> comps = components(swapped, DotDot::resolve, escaped);
   e.path = join_path(comps);
   e.id = e.path;
   e.glob = has_glob(e.path);

@@ -251,8 +251,8 @@ std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& e
       const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find(path) : nullptr;
       if (info == nullptr) return std::nullopt;
       if (ref.kind == FactKind::netns) {
-        if (info->netns.empty()) return std::nullopt;
-        return FactValue{info->netns};
+        if (!info->netns) return std::nullopt;
+        return FactValue{std::string(to_string(*info->netns))};
       }
       if (ref.kind == FactKind::netns_init) {
         return FactValue{info->netns_init.empty() ? std::string("default") : info->netns_init};

@@ -8,6 +8,7 @@
 #include "core/text_util.hpp"
 #include "engine/boot_model.hpp"
 #include "engine/lint_fix.hpp"
+#include "engine/trust_findings.hpp"
 #include "engine/value_check.hpp"
 
 namespace tcptune {
@@ -39,7 +40,7 @@ class Linter {
   LintReport run() {
     LintReport report;
     for (const Finding& f : m_set.findings) push(f, nullptr, 0);
-    for (const Finding& f : m_set.trust) push(f, nullptr, 0);
+    for (const Finding& f : trust_findings(m_set, m_checks)) push(f, nullptr, 0);
     program_file_errors();
     // Each real file once, in the order it is first applied.
     std::vector<int> order;

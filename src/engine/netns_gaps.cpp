@@ -23,7 +23,7 @@ std::vector<std::string> per_netns_persisted_keys(
   std::vector<std::string> out;
   for (const auto& [path, v] : persisted) {
     const KeyInfo* k = keys.find(path);
-    if (k != nullptr && k->netns == "yes") out.push_back(path);
+    if (k != nullptr && k->netns == NetnsScope::per_namespace) out.push_back(path);
   }
   return out;
 }
@@ -35,7 +35,7 @@ std::vector<NetnsGap> netns_gaps(const Catalog& keys,
   for (const auto& [path, live] : ns_live) {
     auto p = persisted.find(path);
     const KeyInfo* k = keys.find(path);
-    if (p == persisted.end() || k == nullptr || k->netns != "yes") continue;
+    if (p == persisted.end() || k == nullptr || k->netns != NetnsScope::per_namespace) continue;
     if (collapsed(p->second.value) == collapsed(live)) continue;
     NetnsGap g;
     g.key = path_to_key(path);

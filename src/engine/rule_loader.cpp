@@ -189,10 +189,12 @@ std::string source_of(const std::string& file, const toml::table& t) {
 
 }  // namespace
 
-void load_rules(const std::string& text, const std::string& file, const Catalog& keys,
-                std::vector<Rule>& out, CheckCatalog& checks, std::vector<Finding>& errors) {
-  std::optional<toml::table> doc = parse_toml(text, file, errors);
-  if (!doc) return;
+std::vector<Finding> load_rules(const std::string& text, const std::string& file,
+                                const Catalog& keys, std::vector<Rule>& out, CheckCatalog& checks) {
+  std::vector<Finding> errors;
+  Result<toml::table, Finding> parsed = parse_toml(text, file);
+  if (!parsed.ok()) return {parsed.error()};
+  const toml::table* doc = &parsed.value();
   TableReader top(*doc, file, errors);
   RuleReader reader(file, keys, errors);
   std::set<std::string> seen;
@@ -271,12 +273,16 @@ void load_rules(const std::string& text, const std::string& file, const Catalog&
     out.push_back(std::move(rule));
   });
   top.finish();
+  return errors;
 }
 
-void load_profile(const std::string& text, const std::string& file, const std::string& origin,
-                  const Catalog& keys, std::vector<Profile>& out, std::vector<Finding>& errors) {
-  std::optional<toml::table> doc = parse_toml(text, file, errors);
-  if (!doc) return;
+std::vector<Finding> load_profile(const std::string& text, const std::string& file,
+                                  const std::string& origin, const Catalog& keys,
+                                  std::vector<Profile>& out) {
+  std::vector<Finding> errors;
+  Result<toml::table, Finding> parsed = parse_toml(text, file);
+  if (!parsed.ok()) return {parsed.error()};
+  const toml::table* doc = &parsed.value();
   TableReader top(*doc, file, errors);
   std::size_t before = errors.size();
   Profile p;
@@ -379,6 +385,7 @@ void load_profile(const std::string& text, const std::string& file, const std::s
   });
   top.finish();
   if (errors.size() == before) out.push_back(std::move(p));
+  return errors;
 }
 
 }  // namespace tcptune

@@ -14,13 +14,16 @@
 
 namespace tcptune {
 
-/// Parses a rule document. Each rule is also added to `checks` (for explain, rules, SARIF);
-/// a code already in `checks` is an error.
-void load_rules(const std::string& text, const std::string& file, const Catalog& keys,
-                std::vector<Rule>& out, CheckCatalog& checks, std::vector<Finding>& errors);
+/// Parses a rule document into `out`. Each rule is also added to `checks` (for explain, rules,
+/// SARIF); a code already in `checks` is an error. Returns the problems; empty when none.
+[[nodiscard]] std::vector<Finding> load_rules(const std::string& text, const std::string& file,
+                                              const Catalog& keys, std::vector<Rule>& out,
+                                              CheckCatalog& checks);
 
-/// Parses one profile document; `origin` is "shipped" or "user".
-void load_profile(const std::string& text, const std::string& file, const std::string& origin,
-                  const Catalog& keys, std::vector<Profile>& out, std::vector<Finding>& errors);
+/// Parses one profile document into `out`; `origin` is "shipped" or "user". Returns the
+/// problems; empty when none.
+[[nodiscard]] std::vector<Finding> load_profile(const std::string& text, const std::string& file,
+                                                const std::string& origin, const Catalog& keys,
+                                                std::vector<Profile>& out);
 
 }  // namespace tcptune

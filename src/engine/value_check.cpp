@@ -34,10 +34,13 @@ std::string range_text(const KeyInfo& k) {
   return "";
 }
 
+// Whether the kernel refuses a value outside the range (TT3002) or takes it (TT3003).
+enum class Refused { no, yes };
+
 std::optional<ValueProblem> out_of_range(const KeyInfo& k, const std::string& shown,
-                                         bool enforced) {
+                                         Refused refused) {
   std::string want = range_text(k);
-  if (enforced) {
+  if (refused == Refused::yes) {
     return ValueProblem{"TT3002",
                         k.name + " = " + shown + " is out of range: it must be " + want +
                             "; the kernel rejects it with EINVAL and keeps the old value"};
@@ -81,7 +84,8 @@ std::optional<ValueProblem> kernel_check(const KeyInfo& k, const std::string& va
     std::vector<std::string> kept(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
     std::string rest(f[n].data(), value.data() + value.size() - f[n].data());
     for (const std::string& x : kept)
-      if (auto i = parse_kernel_int(x); i && !in_range(k, *i)) return out_of_range(k, shown, false);
+      if (auto i = parse_kernel_int(x); i && !in_range(k, *i))
+        return out_of_range(k, shown, Refused::no);
     std::string head = k.name + " = " + shown + ": both programs write the whole text; the kernel ";
     return ValueProblem{"TT1014", head + "keeps " + join(kept, " ") + " and ignores '" + rest +
                                       "' (there are no inline comments in sysctl.d)"};
@@ -160,7 +164,9 @@ std::optional<ValueProblem> check_value(const KeyInfo& k, const std::string& val
     // With the handler's data, the kernel check above has already refused what the kernel
     // refuses: a value outside the range here is one the kernel takes.
     if (!in_range(k, *v))
-      return out_of_range(k, shown, k.enforced && !(integer_kind(k.kernel.kind) && !k.pattern));
+      return out_of_range(
+          k, shown,
+          k.enforced && !(integer_kind(k.kernel.kind) && !k.pattern) ? Refused::yes : Refused::no);
   }
   return std::nullopt;
 }

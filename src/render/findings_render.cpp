@@ -44,7 +44,10 @@ std::string expand_tabs(std::string_view s, int column, int& caret) {
   return out;
 }
 
-std::string gh_escape(std::string_view s, bool property) {
+// A workflow command's message, or one of its properties (which escapes ':' and ',' too).
+enum class GhText { message, property };
+
+std::string gh_escape(std::string_view s, GhText what) {
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -58,10 +61,10 @@ std::string gh_escape(std::string_view s, bool property) {
         out += "%0A";
         break;
       case ':':
-        out += property ? "%3A" : ":";
+        out += what == GhText::property ? "%3A" : ":";
         break;
       case ',':
-        out += property ? "%2C" : ",";
+        out += what == GhText::property ? "%2C" : ",";
         break;
       default:
         out += c;
@@ -151,21 +154,20 @@ const char* sarif_level(Severity s) {
 
 }  // namespace
 
-std::string render_finding_text(const Finding& f, const Style& style, bool with_source) {
+std::string render_finding_text(const Finding& f, const Style& style) {
   std::string out = style.bold(location(f)) + ": " +
                     style.severity(f.severity, std::string(to_string(f.severity))) + ": " +
                     f.message + " " + style.dim("[" + f.code + "]") + "\n";
-  if (with_source && f.line > 0 && !f.source_line.empty()) {
+  if (f.line > 0 && !f.source_line.empty()) {
     int caret = 0;
     std::string line = expand_tabs(f.source_line, f.column, caret);
     out += "    " + line + "\n";
     if (f.column > 0)
       out += "    " + std::string(static_cast<std::size_t>(caret), ' ') + style.green("^") + "\n";
   }
-  if (with_source && !f.hint.empty()) out += "    " + style.dim("hint: ") + f.hint + "\n";
+  if (!f.hint.empty()) out += "    " + style.dim("hint: ") + f.hint + "\n";
   // A mechanical fix is one `lint --format diff` away: say so where the finding is read.
-  if (with_source && f.fix)
-    out += "    " + style.dim("fix (--format diff): ") + f.fix->description + "\n";
+  if (f.fix) out += "    " + style.dim("fix (--format diff): ") + f.fix->description + "\n";
   return out;
 }
 
@@ -211,13 +213,14 @@ std::string render_finding_github(const Finding& f) {
                         : (f.severity == Severity::warning ? "warning" : "notice");
   std::string props;
   if (!f.file.empty()) {
-    props += "file=" + gh_escape(f.file, true);
+    props += "file=" + gh_escape(f.file, GhText::property);
     if (f.line > 0) props += ",line=" + std::to_string(f.line);
     if (f.column > 0) props += ",col=" + std::to_string(f.column);
     props += ",";
   }
-  props += "title=" + gh_escape("tcptune " + f.code, true);
-  return std::string("::") + cmd + " " + props + "::" + gh_escape(f.message, false) + "\n";
+  props += "title=" + gh_escape("tcptune " + f.code, GhText::property);
+  return std::string("::") + cmd + " " + props + "::" + gh_escape(f.message, GhText::message) +
+         "\n";
 }
 
 Json finding_json(const Finding& f) {

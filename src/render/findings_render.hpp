@@ -17,9 +17,9 @@ namespace tcptune {
 
 using Json = nlohmann::ordered_json;
 
-/// `path:line:col: severity: message [TTnnnn]`, then the source line with a caret and the
-/// hint (text format) — or the bare first line (gcc format: "note" for info).
-std::string render_finding_text(const Finding& f, const Style& style, bool with_source);
+/// `path:line:col: severity: message [TTnnnn]`, then the source line with a caret, the hint
+/// and the fix's description (text format).
+std::string render_finding_text(const Finding& f, const Style& style);
 /// gcc format: every line is `file:line:col: severity: message [TTnnnn]`, so that editors'
 /// gcc parsers (vim's errorformat, VS Code's $gcc) take every line. A finding about a whole
 /// file gets line 1, column 1. A finding without a file is located where its evidence can be

@@ -122,7 +122,7 @@ std::string render_lint(const LintReport& report, const ConfigSet& set, const Ch
   }
   for (const Finding& f : report.findings) {
     if (meta.quiet && f.severity == Severity::info) continue;
-    out += render_finding_text(f, style, true);
+    out += render_finding_text(f, style);
   }
   if (!meta.quiet) {
     std::size_t applied = 0;

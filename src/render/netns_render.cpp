@@ -41,10 +41,12 @@ std::string describe(const NetnsSection& s) {
   return out + ")";
 }
 
-std::string pad(std::string s, std::size_t w, bool right = false) {
+enum class Align { left, right };
+
+std::string pad(std::string s, std::size_t w, Align align = Align::left) {
   if (s.size() >= w) return s + " ";
-  return right ? std::string(w - s.size(), ' ') + s + " "
-               : s + std::string(w - s.size(), ' ') + " ";
+  return align == Align::right ? std::string(w - s.size(), ' ') + s + " "
+                               : s + std::string(w - s.size(), ' ') + " ";
 }
 
 // One exposition from every namespace's: each family once (its HELP and TYPE from the first
@@ -226,9 +228,11 @@ std::string render_all_netns(const AllNetnsReport& r, OutputFormat format, const
     if (!s.err.empty()) out += s.err;
   }
   out += "\n" + st.bold("summary") + "\n";
-  out += "  " + pad("namespace", 28) + pad("sockets", 8, true) + pad("ESTAB", 7, true) +
-         pad("TIME_WAIT", 10, true) + pad("CLOSE_WAIT", 11, true) + pad("LISTEN", 7, true);
-  if (r.command == "check") out += pad("err/warn/info", 14, true) + pad("changes", 8, true);
+  out += "  " + pad("namespace", 28) + pad("sockets", 8, Align::right) +
+         pad("ESTAB", 7, Align::right) + pad("TIME_WAIT", 10, Align::right) +
+         pad("CLOSE_WAIT", 11, Align::right) + pad("LISTEN", 7, Align::right);
+  if (r.command == "check")
+    out += pad("err/warn/info", 14, Align::right) + pad("changes", 8, Align::right);
   out += "exit\n";
   for (const NetnsSection& s : r.sections) {
     std::string name = s.name.size() > 27 ? s.name.substr(0, 26) + "~" : s.name;
@@ -237,12 +241,13 @@ std::string render_all_netns(const AllNetnsReport& r, OutputFormat format, const
       out += (s.gone ? "gone" : "not read: " + s.error) + "\n";
       continue;
     }
-    out += pad(num(s, "total"), 8, true) + pad(num(s, "ESTABLISHED"), 7, true) +
-           pad(num(s, "TIME_WAIT"), 10, true) + pad(num(s, "CLOSE_WAIT"), 11, true) +
-           pad(num(s, "LISTEN"), 7, true);
+    out += pad(num(s, "total"), 8, Align::right) + pad(num(s, "ESTABLISHED"), 7, Align::right) +
+           pad(num(s, "TIME_WAIT"), 10, Align::right) +
+           pad(num(s, "CLOSE_WAIT"), 11, Align::right) + pad(num(s, "LISTEN"), 7, Align::right);
     if (r.command == "check")
-      out += pad(num(s, "errors") + "/" + num(s, "warnings") + "/" + num(s, "infos"), 14, true) +
-             pad(num(s, "changes"), 8, true);
+      out += pad(num(s, "errors") + "/" + num(s, "warnings") + "/" + num(s, "infos"), 14,
+                 Align::right) +
+             pad(num(s, "changes"), 8, Align::right);
     out += std::to_string(s.exit_code) + "\n";
   }
   if (gaps > 0) {

@@ -23,18 +23,24 @@ std::uint64_t sum(const StateCounts& c) {
   return s;
 }
 
-Json states_json(const StateCounts& c, bool skip_zero) {
+// Whether a state with no socket is listed (as 0) or left out.
+enum class Zeros { keep, skip };
+
+Json states_json(const StateCounts& c, Zeros zeros) {
   Json o = Json::object();
   for (int st = 1; st <= 11; ++st) {
-    if (skip_zero && c[static_cast<std::size_t>(st)] == 0) continue;
+    if (zeros == Zeros::skip && c[static_cast<std::size_t>(st)] == 0) continue;
     o[std::string(state_name(st))] = c[static_cast<std::size_t>(st)];
   }
   return o;
 }
 
-std::string pad(std::string s, std::size_t w, bool right = false) {
+enum class Align { left, right };
+
+std::string pad(std::string s, std::size_t w, Align align = Align::left) {
   if (s.size() >= w) return s;
-  return right ? std::string(w - s.size(), ' ') + s : s + std::string(w - s.size(), ' ');
+  return align == Align::right ? std::string(w - s.size(), ' ') + s
+                               : s + std::string(w - s.size(), ' ');
 }
 
 std::string rate_text(double r) {
@@ -194,12 +200,13 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
       rates[shortname] = it == rep.rates.end() ? Json(nullptr) : rate_json(it->second);
     }
     j["rates"] = std::move(rates);
-    j["states"] = states_json(all, false);
+    j["states"] = states_json(all, Zeros::keep);
     j["total"] = a.total();
     j["families"] = {
-        {"ipv4", {{"states", states_json(a.states(true), false)}, {"total", sum(a.states(true))}}},
+        {"ipv4",
+         {{"states", states_json(a.states(true), Zeros::keep)}, {"total", sum(a.states(true))}}},
         {"ipv6",
-         {{"states", states_json(a.states(false), false)}, {"total", sum(a.states(false))}}}};
+         {{"states", states_json(a.states(false), Zeros::keep)}, {"total", sum(a.states(false))}}}};
     Json listeners = Json::array();
     for (const Listener& l : a.listeners()) {
       listeners.push_back(
@@ -214,7 +221,7 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     for (const PortUse& p : a.server_ports()) {
       GroupRate g = rep.rate_of(p);
       ports.push_back({{"port", p.port},
-                       {"states", states_json(p.states, true)},
+                       {"states", states_json(p.states, Zeros::skip)},
                        {"connections", sum(p.states)},
                        {"connects_per_s", rate_json(g.connects_per_s)},
                        {"closes_per_s", rate_json(g.closes_per_s)},
@@ -230,7 +237,7 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
           {{"local", address_text(d.key.local, d.key.v4)},
            {"remote", address_text(d.key.remote, d.key.v4)},
            {"remote_port", d.key.remote_port},
-           {"states", states_json(d.states, true)},
+           {"states", states_json(d.states, Zeros::skip)},
            {"ports_in_use", d.sockets},
            {"port_capacity", capacity},
            {"headroom", capacity - static_cast<std::int64_t>(d.sockets)},
@@ -448,15 +455,16 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
            "): rates are lower bounds (TIME_WAIT / 60 s)\n";
   }
   out += "\n" +
-         style.bold(pad("state", 14) + pad("IPv4", 10, true) + pad("IPv6", 10, true) +
-                    pad("total", 10, true)) +
+         style.bold(pad("state", 14) + pad("IPv4", 10, Align::right) +
+                    pad("IPv6", 10, Align::right) + pad("total", 10, Align::right)) +
          "\n";
   for (int st = 1; st <= 11; ++st) {
     auto i = static_cast<std::size_t>(st);
     if (all[i] == 0) continue;
-    out += pad(std::string(state_name(st)), 14) + pad(std::to_string(a.states(true)[i]), 10, true) +
-           pad(std::to_string(a.states(false)[i]), 10, true) +
-           pad(std::to_string(all[i]), 10, true) + "\n";
+    out += pad(std::string(state_name(st)), 14) +
+           pad(std::to_string(a.states(true)[i]), 10, Align::right) +
+           pad(std::to_string(a.states(false)[i]), 10, Align::right) +
+           pad(std::to_string(all[i]), 10, Align::right) + "\n";
   }
   std::uint64_t tw = all[static_cast<std::size_t>(TcpState::time_wait)];
   out += "\nTIME_WAIT pool: " + std::to_string(tw) + " TIME_WAIT + " +
@@ -464,8 +472,9 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
          (sockstat_tw >= 0 ? "; /proc/net/sockstat tw " + std::to_string(sockstat_tw) : "") + "\n";
   if (!a.listeners().empty()) {
     out += "\n" +
-           style.bold(pad("listening on", 26) + pad("accept queue", 14, true) +
-                      pad("conn/s", 9, true) + pad("closes/s", 10, true) + "  connections") +
+           style.bold(pad("listening on", 26) + pad("accept queue", 14, Align::right) +
+                      pad("conn/s", 9, Align::right) + pad("closes/s", 10, Align::right) +
+                      "  connections") +
            "\n";
     std::vector<PortUse> ports = a.server_ports();
     std::size_t shown = 0;
@@ -490,18 +499,18 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
       }
       GroupRate g = rep.rate_of(pu);
       std::string mark = g.measured ? "" : ">=";
-      out += pad(endpoint_text(l.address, l.v4, l.port), 26) + pad(q, 14, true) +
-             pad(mark + rate_text(g.connects_per_s), 9, true) +
-             pad(mark + rate_text(g.closes_per_s), 10, true) + "  " +
+      out += pad(endpoint_text(l.address, l.v4, l.port), 26) + pad(q, 14, Align::right) +
+             pad(mark + rate_text(g.connects_per_s), 9, Align::right) +
+             pad(mark + rate_text(g.closes_per_s), 10, Align::right) + "  " +
              (conns.empty() ? "-" : conns) + "\n";
     }
   }
   if (!dests.empty()) {
     out += "\n" +
-           style.bold(pad("client side: to", 26) + pad("sockets", 9, true) +
-                      pad("TIME_WAIT", 11, true) + pad("ports used", 12, true) +
-                      pad("headroom", 10, true) + pad("conn/s", 9, true) +
-                      pad("closes/s", 10, true) + pad("ports out in", 14, true)) +
+           style.bold(pad("client side: to", 26) + pad("sockets", 9, Align::right) +
+                      pad("TIME_WAIT", 11, Align::right) + pad("ports used", 12, Align::right) +
+                      pad("headroom", 10, Align::right) + pad("conn/s", 9, Align::right) +
+                      pad("closes/s", 10, Align::right) + pad("ports out in", 14, Align::right)) +
            "\n";
     for (std::size_t i = 0; i < dests.size() && i < meta.top; ++i) {
       const Destination& d = dests[i];
@@ -509,15 +518,16 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
       GroupRate g = rep.rate_of(d);
       char pct[16];
       std::snprintf(pct, sizeof pct, "%.0f%%", headroom_pct(capacity, d.sockets));
-      out +=
-          pad(endpoint_text(d.key.remote, d.key.v4, d.key.remote_port), 26) +
-          pad(std::to_string(d.sockets), 9, true) + pad(std::to_string(dtw), 11, true) +
-          pad(std::to_string(d.sockets) + "/" + std::to_string(capacity), 12, true) +
-          pad(pct, 10, true) +
-          pad((g.measured ? "" : ">=") + rate_text(g.connects_per_s), 9, true) +
-          pad((g.measured ? "" : ">=") + rate_text(g.closes_per_s), 10, true) +
-          pad(g.seconds_to_exhaustion ? duration_text(*g.seconds_to_exhaustion) : "-", 14, true) +
-          (is_loopback(d.key.remote, d.key.v4) ? "  (local)" : "") + "\n";
+      out += pad(endpoint_text(d.key.remote, d.key.v4, d.key.remote_port), 26) +
+             pad(std::to_string(d.sockets), 9, Align::right) +
+             pad(std::to_string(dtw), 11, Align::right) +
+             pad(std::to_string(d.sockets) + "/" + std::to_string(capacity), 12, Align::right) +
+             pad(pct, 10, Align::right) +
+             pad((g.measured ? "" : ">=") + rate_text(g.connects_per_s), 9, Align::right) +
+             pad((g.measured ? "" : ">=") + rate_text(g.closes_per_s), 10, Align::right) +
+             pad(g.seconds_to_exhaustion ? duration_text(*g.seconds_to_exhaustion) : "-", 14,
+                 Align::right) +
+             (is_loopback(d.key.remote, d.key.v4) ? "  (local)" : "") + "\n";
     }
     if (dests.size() > meta.top)
       out += "(" + std::to_string(dests.size() - meta.top) + " more destinations; --top N)\n";

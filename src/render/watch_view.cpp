@@ -46,10 +46,13 @@ std::string rpad(const std::string& s, std::size_t width) {
   return n >= width ? cut(s, width) : std::string(width - n, ' ') + s;
 }
 
-/// v with `decimals` digits after the point; a leading '+' on positive values when `sign`.
-std::string fixed(double v, int decimals, bool sign = false) {
+/// Whether a positive value gets a leading '+'.
+enum class Sign { if_negative, always };
+
+/// v with `decimals` digits after the point; a leading '+' on positive values with Sign::always.
+std::string fixed(double v, int decimals, Sign sign = Sign::if_negative) {
   char buf[64];
-  if (sign) {
+  if (sign == Sign::always) {
     std::snprintf(buf, sizeof buf, "%+.*f", decimals, v);
   } else {
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
@@ -227,7 +230,7 @@ std::vector<std::string> render_watch(const WatchFrame& f, int width_in, int hei
       }  // a listening port has no capacity: no bar, and room for its owner
       row += cat("  TW ", rpad(std::to_string(g.time_wait), 6));
       if (g.close_wait > 0) row += cat("  CW ", std::to_string(g.close_wait));
-      if (g.growth_per_s) row += cat("  ", fixed(*g.growth_per_s, 1, true), "/s");
+      if (g.growth_per_s) row += cat("  ", fixed(*g.growth_per_s, 1, Sign::always), "/s");
       if (g.seconds_to_exhaustion) row += cat("  full in ", duration(*g.seconds_to_exhaustion));
       if (!g.owner.empty()) row += "  " + g.owner;
       add(row);

@@ -277,12 +277,12 @@ TEST_CASE("what --fix-files leaves alone or refuses") {
 }
 
 TEST_CASE("edit paths") {
-  CHECK(edit_path_problem("/etc/sysctl.conf", false).empty());
-  CHECK(edit_path_problem("/etc/sysctl.d/99-x.conf", false).empty());
-  CHECK_FALSE(edit_path_problem("/usr/lib/sysctl.d/50-x.conf", false).empty());
-  CHECK_FALSE(edit_path_problem("/run/sysctl.d/50-x.conf", false).empty());
-  CHECK(edit_path_problem("/etc/sysctl.d/50-x.conf", true).empty());
-  CHECK_FALSE(edit_path_problem("/run/sysctl.d/50-x.conf", true).empty());
+  CHECK(check_edit_path("/etc/sysctl.conf", EditKind::edit).ok());
+  CHECK(check_edit_path("/etc/sysctl.d/99-x.conf", EditKind::edit).ok());
+  CHECK_FALSE(check_edit_path("/usr/lib/sysctl.d/50-x.conf", EditKind::edit).ok());
+  CHECK_FALSE(check_edit_path("/run/sysctl.d/50-x.conf", EditKind::edit).ok());
+  CHECK(check_edit_path("/etc/sysctl.d/50-x.conf", EditKind::mask).ok());
+  CHECK_FALSE(check_edit_path("/run/sysctl.d/50-x.conf", EditKind::mask).ok());
   CHECK(vendor_path("/lib/sysctl.d/a.conf"));
   CHECK(vendor_path("/usr/local/lib/sysctl.d/a.conf"));
   CHECK_FALSE(vendor_path("/etc/sysctl.d/a.conf"));
@@ -376,7 +376,7 @@ TEST_CASE("a transaction with --fix-files edits: journal first, rollback byte fo
   CHECK(rollback_drift(t.e, t.rfs, t.proc).empty());
   SUBCASE("rollback restores every file byte for byte and removes the mask") {
     io.log.clear();
-    RestoreReport rep = restore(t.e, t.rfs, t.proc, io, false);
+    RestoreReport rep = restore(t.e, t.rfs, t.proc, io, Force::no);
     CHECK(rep.left.empty());
     CHECK(io.log ==
           std::vector<std::string>{"live rollback net/core/somaxconn 4096",
@@ -391,10 +391,10 @@ TEST_CASE("a transaction with --fix-files edits: journal first, rollback byte fo
     std::vector<std::string> drift = rollback_drift(t.e, t.rfs, t.proc);
     REQUIRE(drift.size() == 1);
     CHECK(drift[0].find("edited file " + R + "/etc/sysctl.conf") == 0);
-    RestoreReport rep = restore(t.e, t.rfs, t.proc, io, false);
+    RestoreReport rep = restore(t.e, t.rfs, t.proc, io, Force::no);
     REQUIRE(rep.left.size() == 1);
     CHECK(t.r.read("/etc/sysctl.conf") == "# the admin again\n");
-    RestoreReport forced = restore(t.e, t.rfs, t.proc, io, true);
+    RestoreReport forced = restore(t.e, t.rfs, t.proc, io, Force::yes);
     CHECK(forced.left.empty());
     t.check_as_before();
   }
@@ -427,7 +427,7 @@ TEST_CASE("fault matrix over the --fix-files writes: every failure rolls back by
     CHECK_FALSE(o.left.empty());
     // A second rollback (as `tcptune rollback` would) with a working write side.
     SystemWriteSide again(t.proc, t.journal);
-    RestoreReport rep = restore(t.e, t.rfs, t.proc, again, false);
+    RestoreReport rep = restore(t.e, t.rfs, t.proc, again, Force::no);
     CHECK(rep.left.empty());
     t.check_as_before();
   }
@@ -450,10 +450,10 @@ TEST_CASE("a crash after each --fix-files write: the unfinished entry restores t
     REQUIRE(pending.edits.size() == 2);
     CHECK(rollback_drift(pending, t.rfs, t.proc).empty());
     SystemWriteSide after(t.proc, t.journal);
-    std::string save_error;
-    RestoreReport rep = roll_back(pending, t.rfs, t.proc, after, false, "rollback", save_error);
+    RollBackOutcome out = roll_back(pending, t.rfs, t.proc, after, Force::no, "rollback");
+    const RestoreReport& rep = out.report;
     CHECK(rep.left.empty());
-    CHECK(save_error.empty());
+    CHECK(out.saved.ok());
     t.check_as_before();
   }
 }

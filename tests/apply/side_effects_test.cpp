@@ -188,10 +188,10 @@ TEST_CASE("side effects: apply ip_forward = 1, rollback: every interface as befo
   REQUIRE(j);
   CHECK(j->side.size() == 6);  // journaled, and read back from the file
   CHECK(rollback_drift(*j, root, proc).empty());
-  std::string save_error;
-  RestoreReport rep = roll_back(*j, root, proc, io, false, "rollback", save_error);
+  RollBackOutcome out = roll_back(*j, root, proc, io, Force::no, "rollback");
+  const RestoreReport& rep = out.report;
   CHECK(rep.left.empty());
-  CHECK(save_error.empty());
+  CHECK(out.saved.ok());
   check_forwarding_as_before(r);
   CHECK(std::find(io.log.begin(), io.log.end(), "live rollback net/ipv4/conf/v0/forwarding 1") !=
         io.log.end());
@@ -210,8 +210,8 @@ TEST_CASE("side effects: an interface changed after the apply keeps its value at
   r.set("net/ipv4/conf/v1/forwarding", "0");  // the administrator, after the apply
   std::optional<JournalEntry> j = only_entry(journal);
   REQUIRE(j);
-  std::string save_error;
-  RestoreReport rep = roll_back(*j, root, proc, kernel, false, "rollback", save_error);
+  RollBackOutcome out = roll_back(*j, root, proc, kernel, Force::no, "rollback");
+  const RestoreReport& rep = out.report;
   CHECK(rep.left.empty());
   CHECK(r.get("net/ipv4/conf/v1/forwarding") == "0");
   CHECK(r.get("net/ipv4/conf/v0/forwarding") == "1");
@@ -258,8 +258,8 @@ TEST_CASE("side effects: a crash mid-apply, then rollback: every interface as be
   REQUIRE(j);
   CHECK(j->state == TxnState::pending);
   CHECK(rollback_drift(*j, root, proc).empty());
-  std::string save_error;
-  RestoreReport rep = roll_back(*j, root, proc, kernel, false, "rollback", save_error);
+  RollBackOutcome out = roll_back(*j, root, proc, kernel, Force::no, "rollback");
+  const RestoreReport& rep = out.report;
   CHECK(rep.left.empty());
   check_forwarding_as_before(r);
 }
@@ -289,8 +289,8 @@ TEST_CASE("read-back: a crash in the apply's own rollback of a rewritten value (
   CHECK(j->keys[0].after == std::optional<std::string>("1543"));
   // The next `tcptune rollback` accepts it without --force, and restores it.
   CHECK(rollback_drift(*j, root, proc).empty());
-  std::string save_error;
-  RestoreReport rep = roll_back(*j, root, proc, kernel, false, "rollback", save_error);
+  RollBackOutcome out = roll_back(*j, root, proc, kernel, Force::no, "rollback");
+  const RestoreReport& rep = out.report;
   CHECK(rep.left.empty());
   CHECK(r.get("net/ipv4/tcp_fastopen") == "1");
 }

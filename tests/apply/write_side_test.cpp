@@ -211,10 +211,10 @@ TEST_CASE("write side: a failed restore is left exactly, and a later rollback fi
         CHECK(j->state == TxnState::rollback_failed);
         // `tcptune rollback` with the real write side finishes it.
         CHECK(rollback_drift(*j, root, proc).empty());
-        std::string save_error;
-        RestoreReport rep = roll_back(*j, root, proc, real, false, "rollback", save_error);
+        RollBackOutcome out = roll_back(*j, root, proc, real, Force::no, "rollback");
+        const RestoreReport& rep = out.report;
         CHECK(rep.left.empty());
-        CHECK(save_error.empty());
+        CHECK(out.saved.ok());
         CHECK(r.state() == before);
         CHECK(only_entry(journal)->state == TxnState::rolled_back);
       }
@@ -248,8 +248,8 @@ TEST_CASE("write side: a crash at every operation; the next rollback restores ev
       REQUIRE(j);
       CHECK(j->state == TxnState::pending);
       CHECK(rollback_drift(*j, root, proc).empty());
-      std::string save_error;
-      RestoreReport rep = roll_back(*j, root, proc, real, false, "rollback", save_error);
+      RollBackOutcome out = roll_back(*j, root, proc, real, Force::no, "rollback");
+      const RestoreReport& rep = out.report;
       CHECK(rep.left.empty());
       CHECK(r.state() == before);
       CHECK(only_entry(journal)->state == TxnState::rolled_back);

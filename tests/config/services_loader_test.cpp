@@ -10,8 +10,8 @@ using namespace tcptune;
 
 TEST_CASE("services: the shipped table loads, with a fix for every service") {
   Catalog c;
-  std::vector<Finding> errors;
-  load_services(test::data_file("rules/services.toml"), "rules/services.toml", c, errors);
+  std::vector<Finding> errors =
+      load_services(test::data_file("rules/services.toml"), "rules/services.toml", c);
   for (const Finding& e : errors) FAIL_CHECK(e.line << ": " << e.message);
   REQUIRE(c.service(3306) != nullptr);
   CHECK(c.service(3306)->kind == "database");
@@ -31,8 +31,7 @@ TEST_CASE("services: malformed tables are reported with their line") {
       "[[service]]\nport = 70000\nname = \"big\"\nkind = \"database\"\n\n"
       "[[service]]\nport = 5432\nname = \"PostgreSQL\"\nkind = \"dbase\"\n";
   Catalog c;
-  std::vector<Finding> errors;
-  load_services(text, "services.toml", c, errors);
+  std::vector<Finding> errors = load_services(text, "services.toml", c);
   REQUIRE(errors.size() == 3);
   CHECK(errors[0].line == 11);
   CHECK(errors[0].message.find("duplicate port 3306") != std::string::npos);

@@ -14,8 +14,7 @@ struct Parsed {
 Parsed parse(const std::string& text, ToolConfig base = {}) {
   Parsed p;
   p.cfg = std::move(base);
-  std::vector<Finding> errors;
-  parse_tool_config(text, "/repo/.tcptune.toml", "/repo", "/", p.cfg, errors);
+  std::vector<Finding> errors = parse_tool_config(text, "/repo/.tcptune.toml", "/repo", "/", p.cfg);
   for (const Finding& f : errors) {
     CHECK(f.code == "TT0002");
     CHECK(f.invalid_input);
@@ -50,11 +49,13 @@ TEST_CASE("tool config: every setting, with its position") {
 TEST_CASE("tool config: overrides make patterns absolute (relative to the file, or the root)") {
   std::vector<Finding> errors;
   ToolConfig cfg;
-  parse_tool_config(
-      "[[overrides]]\npaths = [\"etc/sysctl.d/50-*.conf\", \"/etc/sysctl.conf\", \"../x/./y\"]\n"
-      "severity = \"error\"\nexclude = [\"TT4001\"]\n[[overrides]]\npaths = [\"a\"]\n"
-      "include = [\"TT2003\"]\n",
-      "/repo/.tcptune.toml", "/repo", "/srv/image", cfg, errors);
+  append(errors,
+         parse_tool_config(
+             "[[overrides]]\npaths = [\"etc/sysctl.d/50-*.conf\", \"/etc/sysctl.conf\", "
+             "\"../x/./y\"]\n"
+             "severity = \"error\"\nexclude = [\"TT4001\"]\n[[overrides]]\npaths = [\"a\"]\n"
+             "include = [\"TT2003\"]\n",
+             "/repo/.tcptune.toml", "/repo", "/srv/image", cfg));
   CHECK(errors.empty());
   REQUIRE(cfg.overrides.size() == 2);
   CHECK(cfg.overrides[0].patterns == std::vector<std::string>{"/repo/etc/sysctl.d/50-*.conf",

@@ -26,13 +26,22 @@ const char* const k_generated =
 
 Catalog generated() {
   Catalog c;
-  std::vector<Finding> errors;
-  load_generated_catalog(k_generated, "kernel_keys.tsv", c, errors);
+  std::vector<Finding> errors = load_generated_catalog(k_generated, "kernel_keys.tsv", c);
   REQUIRE(errors.empty());
   return c;
 }
 
 }  // namespace
+
+TEST_CASE("netns scope: the catalog's words round-trip") {
+  for (NetnsScope s : {NetnsScope::per_namespace, NetnsScope::host_wide, NetnsScope::read_only,
+                       NetnsScope::not_net})
+    CHECK(parse_netns_scope(to_string(s)) == s);
+  CHECK(to_string(NetnsScope::per_namespace) == "yes");
+  CHECK(to_string(NetnsScope::not_net) == "n/a");
+  CHECK_FALSE(parse_netns_scope("Yes"));
+  CHECK_FALSE(parse_netns_scope(""));
+}
 
 TEST_CASE("generated catalog: exact keys and patterns") {
   Catalog c = generated();
@@ -40,9 +49,9 @@ TEST_CASE("generated catalog: exact keys and patterns") {
   CHECK(c.find("kernel/printk")->type == KeyType::vector);
   CHECK(c.find("kernel/printk")->partial_vector);
   CHECK(c.find("net/ipv4/tcp_mem")->element == KeyType::ulong_);
-  CHECK(c.find("net/ipv4/tcp_mem")->netns == "no");
+  CHECK(c.find("net/ipv4/tcp_mem")->netns == NetnsScope::host_wide);
   CHECK(c.find("vm/overcommit_memory")->unit == "pages");
-  CHECK(c.find("vm/overcommit_memory")->netns == "n/a");
+  CHECK(c.find("vm/overcommit_memory")->netns == NetnsScope::not_net);
   // Any interface name, all and default, VLAN names with dots.
   for (const char* p : {"net/ipv4/conf/eth0/rp_filter", "net/ipv4/conf/all/rp_filter",
                         "net/ipv4/conf/default/rp_filter", "net/ipv4/conf/eth0.100/rp_filter"}) {
@@ -137,8 +146,7 @@ TEST_CASE("did you mean: only bounded candidates, keeping the interface name") {
 
 TEST_CASE("generated catalog: malformed lines are findings with file:line") {
   Catalog c;
-  std::vector<Finding> errors;
-  load_generated_catalog(
+  std::vector<Finding> errors = load_generated_catalog(
       "kernel/a\tint\t-\t-\t1\t-\t6.1\n"
       "kernel/b\tinteger\t-\t-\t1\t-\t6.1\n"
       "kernel/c\tint\t-\t-\t0\t-\t6.1\n"
@@ -146,7 +154,7 @@ TEST_CASE("generated catalog: malformed lines are findings with file:line") {
       "kernel/e\tint\t-\t-\t1\t-\tsix\n"
       "../etc/passwd\tint\t-\t-\t1\t-\t6.1\n"
       "kernel/f\tint\n",
-      "k.tsv", c, errors);
+      "k.tsv", c);
   REQUIRE(errors.size() == 6);
   CHECK(errors[0].line == 2);
   CHECK(errors[0].message == "unknown type 'integer'");
@@ -158,10 +166,10 @@ TEST_CASE("generated catalog: malformed lines are findings with file:line") {
 
 TEST_CASE("the shipped generated catalog loads, and keys.toml merges over it") {
   Catalog c;
-  std::vector<Finding> errors;
-  load_generated_catalog(tcptune::test::data_file("rules/kernel_keys.tsv"), "rules/kernel_keys.tsv",
-                         c, errors);
-  load_key_catalog(tcptune::test::data_file("rules/keys.toml"), "rules/keys.toml", c, errors);
+  std::vector<Finding> errors = load_generated_catalog(
+      tcptune::test::data_file("rules/kernel_keys.tsv"), "rules/kernel_keys.tsv", c);
+  append(errors,
+         load_key_catalog(tcptune::test::data_file("rules/keys.toml"), "rules/keys.toml", c));
   CHECK(errors.empty());
   CHECK(c.all().size() > 900);
   CHECK(c.find("net/ipv6/conf/default/accept_redirects") != nullptr);

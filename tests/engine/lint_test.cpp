@@ -92,14 +92,15 @@ const Finding& first(const Run& r, const std::string& code) {
 TEST_CASE("the shipped catalogs load without errors and describe every code used") {
   std::vector<Finding> errors;
   Catalog keys;
-  load_key_catalog(tcptune::test::data_file("rules/keys.toml"), "rules/keys.toml", keys, errors);
-  load_services(tcptune::test::data_file("rules/services.toml"), "rules/services.toml", keys,
-                errors);
+  append(errors,
+         load_key_catalog(tcptune::test::data_file("rules/keys.toml"), "rules/keys.toml", keys));
+  append(errors, load_services(tcptune::test::data_file("rules/services.toml"),
+                               "rules/services.toml", keys));
   CHECK(keys.service(3306) != nullptr);
   CHECK(keys.service(9000)->kind == "fastcgi");
   CheckCatalog checks;
-  load_check_catalog(tcptune::test::data_file("rules/lint.toml"), "rules/lint.toml", checks,
-                     errors);
+  append(errors, load_check_catalog(tcptune::test::data_file("rules/lint.toml"), "rules/lint.toml",
+                                    checks));
   for (const Finding& e : errors)
     FAIL_CHECK(e.file << ":" << e.line << ":" << e.column << ": " << e.message);
   CHECK(keys.all().size() >= 60);
@@ -292,9 +293,8 @@ TEST_CASE("man/tcptune-codes.7 is generated from the rules data and documents ev
   // The whole catalog: the lint codes and the check rules, as `tcptune rules` loads them.
   CheckCatalog checks = test::shipped_checks();
   std::vector<Rule> rules;
-  std::vector<Finding> errors;
-  load_rules(test::data_file("rules/check.toml"), "rules/check.toml", test::shipped_keys(), rules,
-             checks, errors);
+  std::vector<Finding> errors = load_rules(test::data_file("rules/check.toml"), "rules/check.toml",
+                                           test::shipped_keys(), rules, checks);
   REQUIRE(errors.empty());
   REQUIRE(checks.all().size() >= 60);
 
@@ -393,6 +393,8 @@ TEST_CASE("every lint check fires and stays quiet as tests/engine/lint_cases.tom
     for (const toml::node& n : *ew) {
       const toml::table& e = *n.as_table();
       std::string code = e["code"].value_or(std::string());
+      CHECK_MESSAGE(!e["reason"].value_or(std::string()).empty(),
+                    code << " is in [[elsewhere]] without a reason");
       const toml::array* tests = e["tests"].as_array();
       REQUIRE_MESSAGE(tests != nullptr, code);
       for (const toml::node& t : *tests) {

@@ -14,7 +14,7 @@ Catalog catalog() {
     KeyInfo k;
     k.name = name;
     k.path = path;
-    k.netns = netns;
+    k.netns = parse_netns_scope(netns);
     k.netns_init = init;
     c.add(k);
   };

@@ -110,8 +110,8 @@ struct Shipped {
 const Shipped& shipped_rules() {
   static const Shipped s = [] {
     Shipped out;
-    load_rules(test::data_file("rules/check.toml"), "rules/check.toml", test::shipped_keys(),
-               out.rules, out.checks, out.errors);
+    append(out.errors, load_rules(test::data_file("rules/check.toml"), "rules/check.toml",
+                                  test::shipped_keys(), out.rules, out.checks));
     return out;
   }();
   return s;
@@ -120,8 +120,7 @@ const Shipped& shipped_rules() {
 std::vector<Finding> load_errors(const std::string& text) {
   std::vector<Rule> rules;
   CheckCatalog checks;
-  std::vector<Finding> errors;
-  load_rules(text, "t.toml", test::shipped_keys(), rules, checks, errors);
+  std::vector<Finding> errors = load_rules(text, "t.toml", test::shipped_keys(), rules, checks);
   return errors;
 }
 
@@ -300,7 +299,7 @@ TEST_CASE("malformed rules are load errors with file:line:col, never a silently 
     std::string text =
         k_rule_head + "message = \"m\"\nwhen = { fact = \"kernel\", op = \"present\" }\n";
     text.replace(text.find("TT6999"), 6, "TT2003");
-    load_rules(text, "t.toml", test::shipped_keys(), rules, checks, errors);
+    append(errors, load_rules(text, "t.toml", test::shipped_keys(), rules, checks));
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].message.find("duplicate code") != std::string::npos);
   }
@@ -317,7 +316,7 @@ std::vector<Profile> profiles_from(const std::vector<std::pair<std::string, std:
                                    std::vector<Finding>& errors) {
   std::vector<Profile> out;
   for (const auto& [file, text] : docs)
-    load_profile(text, file, "shipped", test::shipped_keys(), out, errors);
+    append(errors, load_profile(text, file, "shipped", test::shipped_keys(), out));
   return out;
 }
 

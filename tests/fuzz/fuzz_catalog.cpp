@@ -42,8 +42,7 @@ void check_key(const KeyInfo& k) {
       where + ": name/path '" + k.path + "'");
   TCPTUNE_FUZZ_CHECK(k.count >= 1 && k.count <= 16, where + ": count");
   TCPTUNE_FUZZ_CHECK(!k.min || !k.max || *k.min <= *k.max, where + ": min > max");
-  TCPTUNE_FUZZ_CHECK(
-      k.netns == "yes" || k.netns == "no" || k.netns == "readonly" || k.netns == "n/a", where);
+  TCPTUNE_FUZZ_CHECK(k.netns.has_value(), where);
   TCPTUNE_FUZZ_CHECK(k.netns_init.empty() || k.netns_init == "default" || k.netns_init == "copy",
                      where);
   (void)k.default_for(std::nullopt);
@@ -66,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Catalog keys;
   std::vector<Finding> key_errors;
   fuzz::no_throw("load_key_catalog",
-                 [&] { load_key_catalog(text, "rules/keys.toml", keys, key_errors); });
+                 [&] { append(key_errors, load_key_catalog(text, "rules/keys.toml", keys)); });
   check_errors(key_errors, "rules/keys.toml");
   for (const auto& [path, k] : keys.all()) {
     TCPTUNE_FUZZ_CHECK(path == k.path && keys.find(path) == &k, "catalog index " + path);
@@ -77,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CheckCatalog checks;
   std::vector<Finding> lint_errors;
   fuzz::no_throw("load_check_catalog",
-                 [&] { load_check_catalog(text, "rules/lint.toml", checks, lint_errors); });
+                 [&] { append(lint_errors, load_check_catalog(text, "rules/lint.toml", checks)); });
   check_errors(lint_errors, "rules/lint.toml");
   for (const auto& [code, c] : checks.all()) {
     bool shape = code.size() == 6 && code.compare(0, 2, "TT") == 0 &&

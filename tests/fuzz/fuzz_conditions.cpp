@@ -206,7 +206,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CheckCatalog checks = fuzz::shipped_checks();
     std::vector<Finding> errors;
     fuzz::no_throw("load_rules", [&] {
-      load_rules(parts[1].first, "rules/fuzz.toml", fuzz::shipped_keys(), rules, checks, errors);
+      append(errors,
+             load_rules(parts[1].first, "rules/fuzz.toml", fuzz::shipped_keys(), rules, checks));
     });
     for (const Rule& r : rules) fuzz::check_condition_shape(r.when, r.source);
     check_templates(rules);

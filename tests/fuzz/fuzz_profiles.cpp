@@ -124,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t before_profiles = profiles.size();
     const std::size_t before_errors = errors.size();
     fuzz::no_throw("load_profile", [&] {
-      load_profile(parts[i].first, file, origin, fuzz::shipped_keys(), profiles, errors);
+      append(errors, load_profile(parts[i].first, file, origin, fuzz::shipped_keys(), profiles));
     });
     TCPTUNE_FUZZ_CHECK(
         profiles.size() - before_profiles == (errors.size() == before_errors ? 1 : 0),

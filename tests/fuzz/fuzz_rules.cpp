@@ -82,8 +82,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CheckCatalog checks = fuzz::shipped_checks();
   const std::size_t known_codes = checks.all().size();
   std::vector<Finding> errors;
-  fuzz::no_throw("load_rules",
-                 [&] { load_rules(text, file, fuzz::shipped_keys(), rules, checks, errors); });
+  fuzz::no_throw("load_rules", [&] {
+    append(errors, load_rules(text, file, fuzz::shipped_keys(), rules, checks));
+  });
   for (const Finding& e : errors) {
     TCPTUNE_FUZZ_CHECK(e.code == "TT0001" && e.file == file && e.invalid_input &&
                            e.severity == Severity::error && !e.message.empty(),

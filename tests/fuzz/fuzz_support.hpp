@@ -105,8 +105,8 @@ inline std::string read_data(const std::string& rel) {
 inline const Catalog& shipped_keys() {
   static const Catalog c = [] {
     Catalog k;
-    std::vector<Finding> errors;
-    load_key_catalog(read_data("rules/keys.toml"), "rules/keys.toml", k, errors);
+    std::vector<Finding> errors =
+        load_key_catalog(read_data("rules/keys.toml"), "rules/keys.toml", k);
     if (!errors.empty() || k.all().empty())
       fail(__FILE__, __LINE__, "rules/keys.toml", errors.empty() ? "no keys" : errors[0].message);
     return k;
@@ -117,8 +117,8 @@ inline const Catalog& shipped_keys() {
 inline const CheckCatalog& shipped_checks() {
   static const CheckCatalog c = [] {
     CheckCatalog k;
-    std::vector<Finding> errors;
-    load_check_catalog(read_data("rules/lint.toml"), "rules/lint.toml", k, errors);
+    std::vector<Finding> errors =
+        load_check_catalog(read_data("rules/lint.toml"), "rules/lint.toml", k);
     if (!errors.empty() || k.all().empty())
       fail(__FILE__, __LINE__, "rules/lint.toml", errors.empty() ? "no checks" : errors[0].message);
     return k;
@@ -130,9 +130,8 @@ inline const std::vector<Rule>& shipped_rules() {
   static const std::vector<Rule> rules = [] {
     std::vector<Rule> out;
     CheckCatalog checks = shipped_checks();
-    std::vector<Finding> errors;
-    load_rules(read_data("rules/check.toml"), "rules/check.toml", shipped_keys(), out, checks,
-               errors);
+    std::vector<Finding> errors =
+        load_rules(read_data("rules/check.toml"), "rules/check.toml", shipped_keys(), out, checks);
     if (!errors.empty() || out.empty())
       fail(__FILE__, __LINE__, "rules/check.toml", errors.empty() ? "no rules" : errors[0].message);
     return out;

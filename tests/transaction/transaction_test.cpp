@@ -221,14 +221,14 @@ TEST_CASE("fragment text, marker and body") {
 }
 
 TEST_CASE("fragment paths") {
-  CHECK(fragment_path_problem("/etc/sysctl.d/99-tcptune.conf").empty());
-  CHECK(fragment_path_problem("/usr/lib/sysctl.d/50-x.conf").empty());
-  CHECK_FALSE(fragment_path_problem("etc/sysctl.d/x.conf").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/sysctl.d/../passwd.conf").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/x.conf").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/sysctl.d/x.txt").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/sysctl.d/.hidden.conf").empty());
-  CHECK_FALSE(fragment_path_problem("/etc/sysctl.d/sub/x.conf").empty());
+  CHECK(check_fragment_path("/etc/sysctl.d/99-tcptune.conf").ok());
+  CHECK(check_fragment_path("/usr/lib/sysctl.d/50-x.conf").ok());
+  CHECK_FALSE(check_fragment_path("etc/sysctl.d/x.conf").ok());
+  CHECK_FALSE(check_fragment_path("/etc/sysctl.d/../passwd.conf").ok());
+  CHECK_FALSE(check_fragment_path("/etc/x.conf").ok());
+  CHECK_FALSE(check_fragment_path("/etc/sysctl.d/x.txt").ok());
+  CHECK_FALSE(check_fragment_path("/etc/sysctl.d/.hidden.conf").ok());
+  CHECK_FALSE(check_fragment_path("/etc/sysctl.d/sub/x.conf").ok());
 }
 
 TEST_CASE("shadowing: later files, same-name replacement, procps tail and globs") {
@@ -327,7 +327,7 @@ TEST_CASE("a transaction on a fixture root: commit, read-back failure, rollback"
     std::vector<std::string> drift = rollback_drift(e, root, proc);
     REQUIRE(drift.size() == 1);
     CHECK(drift[0].find("net.core.somaxconn") == 0);
-    RestoreReport rep = restore(e, root, proc, io, true);
+    RestoreReport rep = restore(e, root, proc, io, Force::yes);
     CHECK(rep.left.empty());
     CHECK(r.read("/proc/sys/net/core/somaxconn") == "4096\n");
     CHECK(r.read("/etc/sysctl.d/99-tcptune.conf") == *f.previous);
@@ -433,7 +433,7 @@ TEST_CASE("preview_rollback says what restore() would do, and writes nothing") {
     CHECK(p.notes[0].find("tcptune did not write") != std::string::npos);
   }
   SUBCASE("after the rollback itself: nothing left") {
-    RestoreReport rep = restore(e, root, proc, io, false);
+    RestoreReport rep = restore(e, root, proc, io, Force::no);
     CHECK(rep.left.empty());
     RollbackPreview p = preview_rollback(e, root, proc);
     CHECK(p.keys.empty());
