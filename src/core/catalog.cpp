@@ -259,7 +259,15 @@ std::string Catalog::suggest(std::string_view key) const {
   // Another family's pattern with the user's names in its placeholders (ipv4 for ipv6,
   // "conff" for "conf"): whole paths compared, one reused buffer.
   {
-    std::vector<std::string_view> parts = split(path, '/');
+    // split(path, '/') into a reused vector: no allocation per call.
+    thread_local std::vector<std::string_view> parts;
+    parts.clear();
+    for (std::string_view rest = path;;) {
+      std::size_t slash = rest.find('/');
+      parts.push_back(rest.substr(0, slash));
+      if (slash == std::string_view::npos) break;
+      rest.remove_prefix(slash + 1);
+    }
     std::size_t path_allowed = suggestion_distance(path.size());
     thread_local std::string cand;
     std::string best_path;
