@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <optional>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include <sys/stat.h>
 
@@ -434,8 +436,10 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
   // systemd: an ordered map from key text (exact key or glob pattern) to its last entry; an
   // exclusion replaces an earlier assignment of the same text, so that key (or glob) is not
   // written at all. Glob matches skip every exact key present in the map, assigned or excluded.
-  std::map<std::string, std::optional<Assignment>> last;
-  std::vector<std::string> text_order;
+  // Hashed, by views of the entries' own paths (the set outlives this call): a file of many
+  // distinct keys costs no string copies and no ordered-tree compares; text_order keeps the order.
+  std::unordered_map<std::string_view, std::optional<Assignment>> last;
+  std::vector<std::string_view> text_order;
   for (const Assignment& a : order) {
     const SysctlEntry& e = entry_of(set, a);
     auto it = last.find(e.path);
@@ -451,7 +455,7 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
     it->second = a;
     if (!e.glob) assign(e.path, e.key, e.value, a, false);
   }
-  for (const std::string& text : text_order) {
+  for (std::string_view text : text_order) {
     const std::optional<Assignment>& a = last.at(text);
     if (!a) continue;
     const SysctlEntry& e = entry_of(set, *a);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/sysctl_key.hpp"
 #include "core/sysctl_value.hpp"
@@ -229,7 +231,7 @@ class Linter {
         push(std::move(f), &p, 0);
       }
     }
-    std::map<std::string, int> first_line;
+    std::unordered_map<std::string_view, int> first_line;  // by views of the entries' paths
     for (const SysctlEntry& e : p.entries) {
       if (e.kind != EntryKind::assign) continue;
       if (!e.glob) {
