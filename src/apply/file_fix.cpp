@@ -191,7 +191,8 @@ std::vector<CondemnedLine> condemned_lines(const FixFilesInput& in) {
         c.line.line = e.line;
         c.line.key = e.key;
         std::size_t idx = static_cast<std::size_t>(e.line - 1);
-        c.line.text = idx < pf.lines.size() ? pf.lines[idx] : e.key + " = " + e.value;
+        c.line.text =
+            idx < pf.line_count() ? std::string(pf.line_text(e.line)) : e.key + " = " + e.value;
         c.line.reason = one_line(reason);
         out.push_back(std::move(c));
       }

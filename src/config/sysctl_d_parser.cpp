@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "core/sysctl_key.hpp"
@@ -9,10 +10,10 @@
 
 namespace tcptune {
 
-const std::string& ParsedFile::line_text(int line) const {
-  static const std::string empty;
-  if (line < 1 || static_cast<std::size_t>(line) > lines.size()) return empty;
-  return lines[static_cast<std::size_t>(line) - 1];
+std::string_view ParsedFile::line_text(int line) const {
+  if (line < 1 || static_cast<std::size_t>(line) > line_spans.size()) return {};
+  const LineSpan& s = line_spans[static_cast<std::size_t>(line) - 1];
+  return std::string_view(raw).substr(s.begin, s.size);
 }
 
 bool ParsedFile::suppressed(const std::string& code, int line) const {
@@ -92,10 +93,13 @@ ProgramSpelling program_spelling(std::string_view raw) {
 
 class Parser {
  public:
+  // Lines are kept as 32-bit offsets into the content: a file is at most k_max_config_bytes
+  // (4 MiB) when read, and nothing past 4 GiB is parsed in any case.
   Parser(std::string_view content, std::string path, Semantics semantics)
-      : m_content(content), m_semantics(semantics) {
+      : m_content(content.substr(0, std::numeric_limits<std::uint32_t>::max())),
+        m_semantics(semantics) {
     m_out.path = std::move(path);
-    m_out.raw = std::string(content);
+    m_out.raw = std::string(m_content);
   }
 
   ParsedFile run() {
@@ -119,6 +123,15 @@ class Parser {
       m_out.lines_exact = false;
       return std::move(m_out);
     }
+    // Reserved once (an upper bound: every entry's line has an '=' or starts with '-'), so that
+    // a long file's vectors are not grown by doubling, each step a copy and twice the memory.
+    std::size_t newlines =
+        static_cast<std::size_t>(std::count(m_content.begin(), m_content.end(), '\n'));
+    m_out.line_spans.reserve(newlines + 1);
+    m_out.entries.reserve(
+        std::min(newlines + 1,
+                 static_cast<std::size_t>(std::count(m_content.begin(), m_content.end(), '=') +
+                                          std::count(m_content.begin(), m_content.end(), '-'))));
     std::size_t pos = 0;
     int line_no = 0;
     while (pos < m_content.size()) {
@@ -142,14 +155,14 @@ class Parser {
       std::string_view lead = trim(line.substr(0, 64));
       bool comment = !lead.empty() && (lead.front() == '#' || lead.front() == ';');
       if (line.size() > k_max_line_bytes && !comment) {
-        m_out.lines.emplace_back(line.substr(0, 200));
+        add_line(line.substr(0, 200));
         m_out.lines_exact = false;
         add(line_no, 1, "TT1008",
             "line is " + std::to_string(line.size()) + " bytes long, over the limit of " +
                 std::to_string(k_max_line_bytes) + "; it was not read");
         continue;
       }
-      m_out.lines.emplace_back(line);
+      add_line(line);
       parse_line(line_no, line);
     }
     // A directive at the end of the file with no entry after it has nothing to apply to.
@@ -157,6 +170,12 @@ class Parser {
   }
 
  private:
+  // A line of m_content (a view into it), by its place in the copy in m_out.raw.
+  void add_line(std::string_view line) {
+    m_out.line_spans.push_back({static_cast<std::uint32_t>(line.data() - m_content.data()),
+                                static_cast<std::uint32_t>(line.size())});
+  }
+
   void add(int line, int column, const char* code, std::string message,
            Severity sev = Severity::error, bool invalid = true) {
     Finding f;

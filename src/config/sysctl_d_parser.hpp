@@ -5,6 +5,7 @@
 /// parsing goes on with the next line. Positions are 1-based; columns count bytes.
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -47,9 +48,15 @@ struct ParsedFile {
   std::string raw;   ///< the file's bytes (the boot model reads them as each program does)
   std::vector<SysctlEntry> entries;
   std::vector<Finding> diagnostics;  ///< TT1xxx findings, in line order
-  std::vector<std::string> lines;    ///< the file's lines (CR stripped), for caret display
-  /// `lines` are the file byte for byte (no CR stripped, no line cut short, the whole file read,
-  /// not binary): only then can a fix be written as a diff against it.
+  /// Where each of the file's lines is in `raw` (CR stripped; a line over k_max_line_bytes cut
+  /// to its first 200 bytes), for caret display and fixes: 8 bytes a line, not a copy of it.
+  struct LineSpan {
+    std::uint32_t begin = 0;
+    std::uint32_t size = 0;
+  };
+  std::vector<LineSpan> line_spans;
+  /// The lines are the file byte for byte (no CR stripped, no line cut short, the whole file
+  /// read, not binary): only then can a fix be written as a diff against it.
   bool lines_exact = true;
   bool final_newline = true;                ///< the last line ends with '\n' (or the file is empty)
   std::set<std::string> file_suppressions;  ///< codes disabled for the whole file
@@ -62,8 +69,10 @@ struct ParsedFile {
   };
   std::vector<DirectiveCode> directive_codes;
 
-  /// The text of a 1-based line, or "" when out of range.
-  [[nodiscard]] const std::string& line_text(int line) const;
+  /// How many lines were read.
+  [[nodiscard]] std::size_t line_count() const { return line_spans.size(); }
+  /// The text of a 1-based line (a view into `raw`), or "" when out of range.
+  [[nodiscard]] std::string_view line_text(int line) const;
   /// Whether `code` is disabled for an entry on `line`.
   [[nodiscard]] bool suppressed(const std::string& code, int line) const;
 };

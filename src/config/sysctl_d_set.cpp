@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <optional>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include <sys/stat.h>
 
@@ -431,11 +433,13 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
   // ("Overwriting earlier assignment": systemd-sysctl removes the old entry and appends the new
   // one); the same value keeps its place. Glob matches skip every exact key present in the map,
   // assigned or excluded, and a glob later in the order overrides an earlier one's matches.
+  // Hashed, by views of the entries' own paths (the set outlives this call): a file of many
+  // distinct keys costs no string copies and no ordered-tree compares.
   struct Slot {
     std::optional<Assignment> last;
     std::size_t seq = 0;  ///< place in the order
   };
-  std::map<std::string, Slot> last;
+  std::unordered_map<std::string_view, Slot> last;
   std::size_t seq = 0;
   for (const Assignment& a : order) {
     const SysctlEntry& e = entry_of(set, a);
@@ -451,12 +455,12 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
     slot.last = a;
     if (!e.glob) assign(e.path, e.key, e.value, a, false);
   }
-  std::vector<std::pair<std::size_t, const std::string*>> globs;
+  std::vector<std::pair<std::size_t, std::string_view>> globs;
   for (const auto& [text, slot] : last)
-    if (slot.last && entry_of(set, *slot.last).glob) globs.emplace_back(slot.seq, &text);
+    if (slot.last && entry_of(set, *slot.last).glob) globs.emplace_back(slot.seq, text);
   std::sort(globs.begin(), globs.end());
   for (const auto& [place, text] : globs) {
-    const Assignment& a = *last.at(*text).last;
+    const Assignment& a = *last.at(text).last;
     const SysctlEntry& e = entry_of(set, a);
     for (const std::string& m : expand(a, e)) {
       auto hit = last.find(m);

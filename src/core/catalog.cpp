@@ -1,7 +1,6 @@
 #include "core/catalog.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <limits>
 
 #include "core/sysctl_key.hpp"
@@ -78,33 +77,6 @@ bool is_placeholder(std::string_view seg) {
 }
 
 KernelVersion minor_of(const KernelVersion& v) { return KernelVersion{v.major, v.minor, 0}; }
-
-std::size_t bucket(char c) {
-  if (c >= 'a' && c <= 'z') return static_cast<std::size_t>(c - 'a');
-  if (c >= '0' && c <= '9') return 26 + static_cast<std::size_t>(c - '0');
-  if (c == '_') return 36;
-  if (c == '.') return 37;
-  if (c == '-') return 38;
-  return 39;
-}
-
-template <std::size_t N>
-std::uint64_t presence_bits(const std::array<std::uint8_t, N>& h) {
-  std::uint64_t bits = 0;
-  for (std::size_t b = 0; b < N; ++b) {
-    if (h[b] != 0) bits |= std::uint64_t{1} << b;
-  }
-  return bits;
-}
-
-template <std::size_t N>
-void count_chars(std::string_view s, std::array<std::uint8_t, N>& out) {
-  out.fill(0);
-  for (char c : s) {
-    std::uint8_t& n = out[bucket(c)];
-    if (n < 255) ++n;
-  }
-}
 
 }  // namespace
 
@@ -276,25 +248,10 @@ PresenceAnswer Catalog::presence(const KeyInfo& info, const KernelVersion& k) co
 }
 
 void Catalog::build_index() const {
-  m_sorted.clear();
-  m_sorted.reserve(m_keys.size());
-  for (const auto& [path, info] : m_keys) m_sorted.push_back(info.name);
-  auto top = [](std::string_view n) { return n.substr(0, n.find('.')); };
-  std::sort(m_sorted.begin(), m_sorted.end(), [&](const std::string& a, const std::string& b) {
-    return std::make_tuple(top(a), a.size(), std::string_view(a)) <
-           std::make_tuple(top(b), b.size(), std::string_view(b));
-  });
-  m_hist.resize(m_sorted.size());
-  m_present.resize(m_sorted.size());
-  m_top_end.resize(m_sorted.size());
-  for (std::size_t i = 0; i < m_sorted.size(); ++i) {
-    count_chars(m_sorted[i], m_hist[i]);
-    m_present[i] = presence_bits(m_hist[i]);
-  }
-  for (std::size_t i = m_sorted.size(); i-- > 0;) {
-    bool same = i + 1 < m_sorted.size() && top(m_sorted[i]) == top(m_sorted[i + 1]);
-    m_top_end[i] = same ? m_top_end[i + 1] : i + 1;
-  }
+  std::vector<std::string> names;
+  names.reserve(m_keys.size());
+  for (const auto& [path, info] : m_keys) names.push_back(info.name);
+  m_index = NameIndex(std::move(names));
   m_indexed = true;
 }
 
@@ -302,7 +259,6 @@ std::string Catalog::suggest(std::string_view key) const {
   std::size_t allowed = suggestion_distance(key.size());
   std::size_t best = std::numeric_limits<std::size_t>::max();
   std::string_view best_word;
-  std::string prefix;
   // A key inside a pattern family (net.ipv6.conf.eth0.accept_redirect): compare the leaf with
   // the family's leaves and keep the user's interface name.
   std::string path = normalize_key(key).path;
@@ -325,7 +281,15 @@ std::string Catalog::suggest(std::string_view key) const {
   // Another family's pattern with the user's names in its placeholders (ipv4 for ipv6,
   // "conff" for "conf"): whole paths compared, one reused buffer.
   {
-    std::vector<std::string_view> parts = split(path, '/');
+    // split(path, '/') into a reused vector: no allocation per call.
+    thread_local std::vector<std::string_view> parts;
+    parts.clear();
+    for (std::string_view rest = path;;) {
+      std::size_t slash = rest.find('/');
+      parts.push_back(rest.substr(0, slash));
+      if (slash == std::string_view::npos) break;
+      rest.remove_prefix(slash + 1);
+    }
     std::size_t path_allowed = suggestion_distance(path.size());
     thread_local std::string cand;
     std::string best_path;
@@ -359,45 +323,7 @@ std::string Catalog::suggest(std::string_view key) const {
     if (!best_path.empty()) return path_to_key(best_path);
   }
   if (!m_indexed) build_index();
-  std::string_view top = key.substr(0, key.find('.'));
-  std::size_t lo_len = key.size() > allowed ? key.size() - allowed : 0;
-  auto top_of = [](std::string_view n) { return n.substr(0, n.find('.')); };
-  auto first = std::lower_bound(
-      m_sorted.begin(), m_sorted.end(), std::make_pair(top, lo_len),
-      [&](const std::string& n, const std::pair<std::string_view, std::size_t>& want) {
-        return std::make_pair(top_of(n), n.size()) < want;
-      });
-  std::array<std::uint8_t, k_buckets> mine{};
-  count_chars(key, mine);
-  const std::uint64_t mine_bits = presence_bits(mine);
-  std::size_t start = static_cast<std::size_t>(first - m_sorted.begin());
-  std::size_t end =
-      start < m_sorted.size() && top_of(m_sorted[start]) == top ? m_top_end[start] : start;
-  for (std::size_t i = start; i < end; ++i) {
-    const std::string& cand = m_sorted[i];
-    if (cand.size() > key.size() + allowed) break;
-    std::size_t bound = std::min(allowed, best);
-    // A character kind one has and the other lacks needs an edit each; then the counts.
-    if (static_cast<std::size_t>(std::popcount(mine_bits & ~m_present[i])) > bound ||
-        static_cast<std::size_t>(std::popcount(m_present[i] & ~mine_bits)) > bound) {
-      continue;
-    }
-    const auto& theirs = m_hist[i];
-    std::size_t extra = 0;
-    std::size_t lacking = 0;
-    for (std::size_t b = 0; b < k_buckets; ++b) {
-      if (mine[b] > theirs[b]) extra += mine[b] - theirs[b];
-      if (theirs[b] > mine[b]) lacking += theirs[b] - mine[b];
-    }
-    if (std::max(extra, lacking) > bound || cand == key) continue;
-    auto it = m_sorted.begin() + static_cast<std::ptrdiff_t>(i);
-    std::size_t d = edit_distance_within(key, *it, std::min(allowed, best));
-    if (d <= allowed && d < best) {
-      best = d;
-      best_word = *it;
-    }
-  }
-  return std::string(best_word);
+  return std::string(m_index.closest(key, allowed));
 }
 
 void CheckCatalog::add(CheckInfo info) {

@@ -2,7 +2,6 @@
 /// The key catalog (rules/keys.toml) and the check catalog (rules/lint.toml): the knowledge
 /// tcptune ships. Loaded by src/config; queried everywhere else.
 
-#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -11,6 +10,7 @@
 
 #include "core/finding.hpp"
 #include "core/kernel_version.hpp"
+#include "core/name_index.hpp"
 
 namespace tcptune {
 
@@ -179,14 +179,8 @@ class Catalog {
   std::map<std::string, KeyInfo> m_patterns;  // by path with <...> segments
   std::vector<Family> m_families;
   std::vector<KernelVersion> m_source_versions;
-  // Dotted names sorted by (first component, length, name), built on the first suggest().
-  mutable std::vector<std::string> m_sorted;
-  // Character counts of each m_sorted name (letters, digits, a few symbols): a cheap lower
-  // bound of the edit distance that skips most candidates before the dynamic programming.
-  static constexpr std::size_t k_buckets = 40;
-  mutable std::vector<std::array<std::uint8_t, k_buckets>> m_hist;
-  mutable std::vector<std::uint64_t> m_present;  // which buckets occur, one bit each
-  mutable std::vector<std::size_t> m_top_end;    // index past the last name with the same top
+  // The exact keys' dotted names for the flat "did you mean" pass, built on the first suggest().
+  mutable NameIndex m_index;
   mutable bool m_indexed = false;
 };
 

@@ -1,6 +1,7 @@
 #include "core/text_util.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 namespace tcptune {
@@ -118,10 +119,53 @@ std::size_t find_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
+namespace {
+
+// Hyyrö's bit-parallel optimal-string-alignment distance ("A bit-vector algorithm for computing
+// Levenshtein and Damerau edit distances", 2003): one column of the table in two words per
+// character of `text`, for a `pattern` of 1 to 64 characters. Stops once the distance can no
+// longer come down to `limit` (each remaining character lowers it by at most one).
+std::size_t osa_bit_parallel(std::string_view pattern, std::string_view text, std::size_t limit) {
+  // Which positions of the pattern hold each byte; cleared again before returning.
+  thread_local std::array<std::uint64_t, 256> peq{};
+  for (std::size_t i = 0; i < pattern.size(); ++i)
+    peq[static_cast<unsigned char>(pattern[i])] |= std::uint64_t{1} << i;
+  const std::uint64_t last = std::uint64_t{1} << (pattern.size() - 1);
+  std::uint64_t vp = ~std::uint64_t{0};
+  std::uint64_t vn = 0;
+  std::uint64_t d0 = 0;
+  std::uint64_t pm_before = 0;
+  std::size_t dist = pattern.size();
+  std::size_t left = text.size();
+  for (char c : text) {
+    const std::uint64_t pm = peq[static_cast<unsigned char>(c)];
+    const std::uint64_t tr = ((~d0 & pm) << 1) & pm_before;
+    d0 = (((pm & vp) + vp) ^ vp) | pm | vn | tr;
+    std::uint64_t hp = vn | ~(d0 | vp);
+    std::uint64_t hn = d0 & vp;
+    if ((hp & last) != 0) ++dist;
+    if ((hn & last) != 0) --dist;
+    hp = (hp << 1) | 1;
+    hn <<= 1;
+    vp = hn | ~(d0 | hp);
+    vn = hp & d0;
+    pm_before = pm;
+    --left;
+    if (dist > limit + left) break;
+  }
+  for (char c : pattern) peq[static_cast<unsigned char>(c)] = 0;
+  return dist > limit ? limit + 1 : dist;
+}
+
+}  // namespace
+
 std::size_t edit_distance_within(std::string_view a, std::string_view b, std::size_t limit) {
   const std::size_t n = a.size();
   const std::size_t m = b.size();
   if ((n > m ? n - m : m - n) > limit) return limit + 1;
+  if (n == 0 || m == 0) return std::max(n, m);
+  if (n <= 64) return osa_bit_parallel(a, b, limit);
+  if (m <= 64) return osa_bit_parallel(b, a, limit);
   // Three rolling rows (i-2, i-1, i) of the optimal-string-alignment table, and only the band
   // |i - j| <= limit of each: a cell outside it is above the limit anyway.
   const std::size_t big = limit + 1;

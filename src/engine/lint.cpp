@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/sysctl_key.hpp"
 #include "core/sysctl_value.hpp"
@@ -140,6 +142,7 @@ class Linter {
 
   void at_entry(const ParsedFile& p, const SysctlEntry& e, const char* code, std::string message,
                 Evidence evidence = {}, bool at_value = false, const std::string& suggestion = {}) {
+    if (count_if_cut(p, code, e.line)) return;
     Finding f;
     f.code = code;
     f.message = std::move(message);
@@ -151,6 +154,21 @@ class Linter {
     f.evidence = std::move(evidence);
     f.fix = lint_fix(f, p, e, m_keys, m_opt.kernel, suggestion);
     push(std::move(f), &p, e.line);
+  }
+
+  // What push() does with a finding past the per-file limit, before the finding and its fix are
+  // built: a file of 100,000 lines would otherwise build 100,000 of them only to count them.
+  bool count_if_cut(const ParsedFile& p, const char* code, int line) {
+    auto it = m_per_file.find(p.path);
+    if (it == m_per_file.end() || it->second < k_max_findings_per_file) return false;
+    const std::string c = code;
+    if (m_opt.exclude.count(c) != 0 || p.suppressed(c, line)) return true;
+    ++it->second;
+    Dropped& d = m_dropped[p.path];
+    ++d.count;
+    const CheckInfo* info = m_checks.find(c);
+    d.worst = std::max(d.worst, info != nullptr ? info->severity : Finding().severity);
+    return true;
   }
 
   void at_file(const std::string& shown, const char* code, std::string message,
@@ -238,7 +256,7 @@ class Linter {
         push(std::move(f), &p, 0);
       }
     }
-    std::map<std::string, int> first_line;
+    std::unordered_map<std::string_view, int> first_line;  // by views of the entries' paths
     for (const SysctlEntry& e : p.entries) {
       if (e.kind != EntryKind::assign) continue;
       if (!e.glob) {

@@ -9,19 +9,20 @@ namespace tcptune {
 namespace {
 
 Fix delete_line(const ParsedFile& p, int line, std::string description) {
-  return Fix{std::move(description), {LineEdit{line, p.line_text(line), {}}}};
+  return Fix{std::move(description), {LineEdit{line, std::string(p.line_text(line)), {}}}};
 }
 
 // Replaces the entry's value (as written, at value_column) by `value`.
 std::optional<Fix> set_value(const ParsedFile& p, const SysctlEntry& e, const std::string& value,
                              std::string description) {
-  const std::string& line = p.line_text(e.line);
+  const std::string_view line = p.line_text(e.line);
   if (e.value_column < 1 ||
       line.compare(static_cast<std::size_t>(e.value_column) - 1, e.value.size(), e.value) != 0) {
     return std::nullopt;
   }
-  return Fix{std::move(description),
-             {LineEdit{e.line, line, {splice(line, e.value_column, e.value.size(), value)}}}};
+  return Fix{
+      std::move(description),
+      {LineEdit{e.line, std::string(line), {splice(line, e.value_column, e.value.size(), value)}}}};
 }
 
 // `ip_local_port_range` with the high end moved by one so that the ends differ in parity:
@@ -50,9 +51,9 @@ std::optional<Fix> move_comment(const ParsedFile& p, const SysctlEntry& e, const
   if (hash == std::string::npos) return std::nullopt;
   std::string head(trim(std::string_view(e.value).substr(0, hash)));
   if (head.empty() || check_value(info, head)) return std::nullopt;
-  const std::string& line = p.line_text(e.line);
+  const std::string_view line = p.line_text(e.line);
   std::size_t indent = line.find_first_not_of(" \t");
-  std::string lead = line.substr(0, indent == std::string::npos ? 0 : indent);
+  std::string lead(line.substr(0, indent == std::string_view::npos ? 0 : indent));
   std::optional<Fix> f =
       set_value(p, e, head, "Move the inline comment to its own line (the value is " + head + ")");
   if (!f) return std::nullopt;
@@ -63,10 +64,12 @@ std::optional<Fix> move_comment(const ParsedFile& p, const SysctlEntry& e, const
 
 }  // namespace
 
-std::string splice(const std::string& line, int column, std::size_t length,
-                   const std::string& text) {
+std::string splice(std::string_view line, int column, std::size_t length, std::string_view text) {
   std::size_t at = static_cast<std::size_t>(column) - 1;
-  return line.substr(0, at) + text + line.substr(std::min(line.size(), at + length));
+  std::string out(line.substr(0, at));
+  out += text;
+  out += line.substr(std::min(line.size(), at + length));
+  return out;
 }
 
 namespace {
@@ -74,19 +77,20 @@ namespace {
 std::optional<Fix> find_fix(const Finding& f, const ParsedFile& p, const SysctlEntry& e,
                             const Catalog& keys, const std::optional<KernelVersion>& kernel,
                             const std::string& suggestion) {
-  if (!p.lines_exact || e.line < 1 || static_cast<std::size_t>(e.line) > p.lines.size())
+  if (!p.lines_exact || e.line < 1 || static_cast<std::size_t>(e.line) > p.line_count())
     return std::nullopt;
   const std::string& code = f.code;
   const KeyInfo* info = keys.find(e.path);
   if ((code == "TT2006" || code == "TT2001") && !suggestion.empty()) {
-    const std::string& line = p.line_text(e.line);
+    const std::string_view line = p.line_text(e.line);
     if (e.key_column < 1 || line.compare(static_cast<std::size_t>(e.key_column) - 1,
                                          e.raw_key.size(), e.raw_key) != 0) {
       return std::nullopt;
     }
-    return Fix{
-        "Correct the key to " + suggestion,
-        {LineEdit{e.line, line, {splice(line, e.key_column, e.raw_key.size(), suggestion)}}}};
+    return Fix{"Correct the key to " + suggestion,
+               {LineEdit{e.line,
+                         std::string(line),
+                         {splice(line, e.key_column, e.raw_key.size(), suggestion)}}}};
   }
   if (code == "TT2003") return delete_line(p, e.line, "Delete the line");
   if (code == "TT2004") return delete_line(p, e.line, "Delete the line (a vendor-only key)");
@@ -127,7 +131,7 @@ std::optional<Fix> lint_fix(const Finding& f, const ParsedFile& p, const SysctlE
   std::optional<Fix> fix = find_fix(f, p, e, keys, kernel, suggestion);
   if (fix) {
     for (LineEdit& edit : fix->edits)
-      edit.final_newline = p.final_newline || static_cast<std::size_t>(edit.line) < p.lines.size();
+      edit.final_newline = p.final_newline || static_cast<std::size_t>(edit.line) < p.line_count();
   }
   return fix;
 }

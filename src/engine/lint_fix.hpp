@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/sysctl_d_parser.hpp"
 #include "core/catalog.hpp"
@@ -21,7 +22,6 @@ std::optional<Fix> lint_fix(const Finding& f, const ParsedFile& p, const SysctlE
                             const std::string& suggestion);
 
 /// The text of `line` with `length` bytes from 1-based byte `column` replaced by `text`.
-std::string splice(const std::string& line, int column, std::size_t length,
-                   const std::string& text);
+std::string splice(std::string_view line, int column, std::size_t length, std::string_view text);
 
 }  // namespace tcptune

@@ -51,7 +51,7 @@ std::string range(int start, int count) {
 }
 
 void file_diff(const ParsedFile& p, const std::map<int, const LineEdit*>& edits, std::string& out) {
-  const int n = static_cast<int>(p.lines.size());
+  const int n = static_cast<int>(p.line_count());
   std::vector<Hunk> hunks;
   for (const auto& [line, edit] : edits) {
     int first = std::max(1, line - k_context);
@@ -71,17 +71,17 @@ void file_diff(const ParsedFile& p, const std::map<int, const LineEdit*>& edits,
     int old_count = 0;
     int new_count = 0;
     for (int i = h.first; i <= h.last; ++i) {
-      const std::string& text = p.lines[static_cast<std::size_t>(i) - 1];
+      const std::string_view text = p.line_text(i);
       bool at_end = i == n && !p.final_newline;
       auto it = edits.find(i);
       if (it == edits.end()) {
-        body += " " + text + "\n";
+        body.append(" ").append(text).append("\n");
         if (at_end) body += no_newline;
         ++old_count;
         ++new_count;
         continue;
       }
-      body += "-" + text + "\n";
+      body.append("-").append(text).append("\n");
       if (at_end) body += no_newline;
       ++old_count;
       const std::vector<std::string>& repl = it->second->replacement;
@@ -134,8 +134,8 @@ std::string render_fix_diff(const std::vector<Finding>& findings, const ConfigSe
       if (!p.lines_exact) break;
       bool current = true;
       for (const auto& [line, e] : edits[file]) {
-        current = current && line >= 1 && static_cast<std::size_t>(line) <= p.lines.size() &&
-                  p.lines[static_cast<std::size_t>(line) - 1] == e->original;
+        current = current && line >= 1 && static_cast<std::size_t>(line) <= p.line_count() &&
+                  p.line_text(line) == e->original;
       }
       if (current) file_diff(p, edits[file], out);
       break;

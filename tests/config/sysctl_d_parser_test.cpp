@@ -144,7 +144,7 @@ TEST_CASE("CRLF and a missing final newline") {
   REQUIRE(p.entries.size() == 2);
   CHECK(p.entries[0].value == "1");
   CHECK(p.entries[1].value == "2");
-  CHECK(p.lines.size() == 2);
+  CHECK(p.line_count() == 2);
 }
 
 TEST_CASE("suppression directives") {

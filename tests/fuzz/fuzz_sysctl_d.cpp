@@ -32,7 +32,7 @@ const char* const k_files[][2] = {{"/etc/sysctl.d", "10-fuzz.conf"},
                                   {"/etc/sysctl.d", "99-fuzz.conf"}};
 
 std::string where(const ParsedFile& f, int line) {
-  return f.path + ":" + std::to_string(line) + ": '" + f.line_text(line) + "'";
+  return f.path + ":" + std::to_string(line) + ": '" + std::string(f.line_text(line)) + "'";
 }
 
 bool is_code(const std::string& c, char range) {
@@ -46,12 +46,12 @@ bool is_code(const std::string& c, char range) {
 void check_parsed(const ParsedFile& f, std::string_view content) {
   std::size_t newlines = 0;
   for (char c : content) newlines += c == '\n' ? 1 : 0;
-  TCPTUNE_FUZZ_CHECK(f.lines.size() <= newlines + 1, f.path + ": more lines than in the text");
+  TCPTUNE_FUZZ_CHECK(f.line_count() <= newlines + 1, f.path + ": more lines than in the text");
   TCPTUNE_FUZZ_CHECK(f.diagnostics.size() <= 201, f.path + ": unbounded diagnostics");
-  const int nlines = static_cast<int>(f.lines.size());
+  const int nlines = static_cast<int>(f.line_count());
   int prev_line = 0;
   for (const SysctlEntry& e : f.entries) {
-    const std::string& line = f.line_text(e.line);
+    const std::string_view line = f.line_text(e.line);
     const auto width = static_cast<int>(line.size());
     TCPTUNE_FUZZ_CHECK(e.line > prev_line && e.line <= nlines, where(f, e.line));
     prev_line = e.line;
@@ -163,7 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     TCPTUNE_FUZZ_CHECK(in != nullptr, f.code + " in unknown file " + f.file);
     // A binary file keeps no lines; its one diagnostic names the line of the NUL byte.
     TCPTUNE_FUZZ_CHECK(
-        f.line >= 0 && (in->lines.empty() || f.line <= static_cast<int>(in->lines.size()) + 1),
+        f.line >= 0 && (in->line_count() == 0 || f.line <= static_cast<int>(in->line_count()) + 1),
         f.code + " at " + f.file + ":" + std::to_string(f.line) + ": " + f.message);
   }
   return 0;
