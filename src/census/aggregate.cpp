@@ -1,5 +1,7 @@
 #include "census/aggregate.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -93,6 +95,7 @@ void CensusAggregator::add(const SocketRecord& r) {
     l.port = r.local_port;
     l.queue = r.rqueue;
     l.queue_max = r.wqueue;
+    l.family = r.family;
     m_listeners.push_back(l);
     return;
   }
@@ -141,6 +144,11 @@ void CensusAggregator::add(const SocketRecord& r) {
     if (group == k_no_group) group = m_tracker->group(GroupKey{false, k});
     m_tracker->observe_group(r.cookie, group, r.state);
   }
+}
+
+void CensusAggregator::order_listeners() {
+  std::stable_partition(m_listeners.begin(), m_listeners.end(),
+                        [](const Listener& l) { return l.family != AF_INET6; });
 }
 
 std::vector<PortUse> CensusAggregator::server_ports() const {

@@ -488,3 +488,30 @@ TEST_CASE("netlink: INET_DIAG_CGROUP_ID after the message is read; a bad attribu
   CHECK(out[0].cgroup_id == id);
   CHECK(out[1].cgroup_id == 0);
 }
+
+TEST_CASE("listeners: a dump of both families in one walk is ordered as a dump per family") {
+  // The legacy request interleaves the families' listeners; order_listeners puts IPv4 first,
+  // each family in arrival order (a v4-mapped IPv6 listener stays with IPv6).
+  CensusAggregator agg;
+  auto listener = [&](int family, std::uint16_t port, std::uint8_t first_byte) {
+    SocketRecord r;
+    r.family = static_cast<std::uint8_t>(family);
+    r.v4 = family == AF_INET || port == 7;
+    r.state = static_cast<std::uint8_t>(TcpState::listen);
+    r.local_port = port;
+    r.local[0] = first_byte;
+    agg.add(r);
+  };
+  listener(AF_INET6, 1, 0);
+  listener(AF_INET, 2, 10);
+  listener(AF_INET6, 7, 127);  // v4-mapped: v4 after normalization, but the IPv6 dump's
+  listener(AF_INET, 3, 11);
+  listener(AF_INET6, 4, 0);
+  agg.order_listeners();
+  std::vector<std::uint16_t> ports;
+  for (const Listener& l : agg.listeners()) ports.push_back(l.port);
+  CHECK(ports == std::vector<std::uint16_t>{2, 3, 1, 7, 4});
+  CHECK(agg.listeners()[0].address[0] == 10);
+  CHECK(agg.listeners()[0].family == AF_INET);
+  CHECK(agg.listeners()[2].family == AF_INET6);
+}
