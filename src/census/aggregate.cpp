@@ -1,5 +1,7 @@
 #include "census/aggregate.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -33,6 +35,18 @@ bool CensusAggregator::is_server_side(std::uint16_t local_port, std::uint16_t re
 
 namespace {
 constexpr std::uint32_t k_no_group = 0xffffffffu;
+
+// DestinationKey equality in 64-bit words (the defaulted operator== calls memcmp per array).
+inline bool same_key(const DestinationKey& a, const DestinationKey& b) {
+  if (a.v4 != b.v4 || a.remote_port != b.remote_port) return false;
+  std::uint64_t x[4];
+  std::uint64_t y[4];
+  std::memcpy(x, a.local.data(), 16);
+  std::memcpy(x + 2, a.remote.data(), 16);
+  std::memcpy(y, b.local.data(), 16);
+  std::memcpy(y + 2, b.remote.data(), 16);
+  return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+}
 }  // namespace
 
 void CensusAggregator::reset() {
@@ -75,7 +89,8 @@ std::uint32_t CensusAggregator::destination_row(const DestinationKey& k, std::ui
       m_dest_group.push_back(k_no_group);
       return slot.row_plus_1 - 1;
     }
-    if (slot.hash_hi == hi && m_dest[slot.row_plus_1 - 1].key == k) return slot.row_plus_1 - 1;
+    if (slot.hash_hi == hi && same_key(m_dest[slot.row_plus_1 - 1].key, k))
+      return slot.row_plus_1 - 1;
     i = (i + 1) & mask;
   }
 }
@@ -93,6 +108,7 @@ void CensusAggregator::add(const SocketRecord& r) {
     l.port = r.local_port;
     l.queue = r.rqueue;
     l.queue_max = r.wqueue;
+    l.family = r.family;
     m_listeners.push_back(l);
     return;
   }
@@ -141,6 +157,11 @@ void CensusAggregator::add(const SocketRecord& r) {
     if (group == k_no_group) group = m_tracker->group(GroupKey{false, k});
     m_tracker->observe_group(r.cookie, group, r.state);
   }
+}
+
+void CensusAggregator::order_listeners() {
+  std::stable_partition(m_listeners.begin(), m_listeners.end(),
+                        [](const Listener& l) { return l.family != AF_INET6; });
 }
 
 std::vector<PortUse> CensusAggregator::server_ports() const {

@@ -28,6 +28,7 @@ struct Listener {
   std::uint16_t port = 0;
   std::uint32_t queue = 0;      ///< connections waiting for accept()
   std::uint32_t queue_max = 0;  ///< the backlog (0 when unknown: /proc/net/tcp)
+  std::uint8_t family = 0;      ///< AF_INET or AF_INET6, as the kernel reported it
 };
 
 struct DestinationKey {
@@ -81,6 +82,9 @@ class CensusAggregator {
   }
   [[nodiscard]] std::uint64_t total() const { return m_total; }
   [[nodiscard]] const std::vector<Listener>& listeners() const { return m_listeners; }
+  /// Puts the IPv4 listeners first, each family in arrival order: a dump of both families in
+  /// one walk lists them as a dump per family would.
+  void order_listeners();
   /// Connections per listening port (server side), sorted by port.
   [[nodiscard]] std::vector<PortUse> server_ports() const;
   /// Client-side groups, largest first.

@@ -101,8 +101,14 @@ int on_message(const nlmsghdr* nlh, void* data) {
   r.inode = msg.idiag_inode;
   r.cookie = static_cast<std::uint64_t>(msg.id.idiag_cookie[0]) |
              (static_cast<std::uint64_t>(msg.id.idiag_cookie[1]) << 32);
-  mnl_attr_parse(nlh, sizeof(inet_diag_msg), on_attribute, &r);
-  normalize_mapped(r);
+  // TIME_WAIT and request sockets carry no attributes: nothing to walk.
+  if (mnl_nlmsg_get_payload_len(nlh) > MNL_ALIGN(sizeof(inet_diag_msg)))
+    mnl_attr_parse(nlh, sizeof(inet_diag_msg), on_attribute, &r);
+  if (r.family == AF_INET) {
+    r.v4 = true;  // what normalize_mapped does for IPv4, without the call
+  } else {
+    normalize_mapped(r);
+  }
   ++d->sockets;
   (*d->sink)(r);
   return MNL_CB_OK;
@@ -140,8 +146,26 @@ DiagResult parse_diag_buffer(const std::uint8_t* buf, std::size_t len, std::uint
   errno = 0;
   // libmnl walks only the whole messages; a bad length after them is reported below, as a
   // message that does not end at the end of the buffer.
-  int rc = mnl_cb_run2(buf, whole_messages(buf, len), seq, portid, on_message, &data, control,
-                       NLMSG_MIN_TYPE);
+  const std::size_t whole = whole_messages(buf, len);
+  // The sockets at the front of the buffer go to on_message directly, as mnl_cb_run2 would send
+  // them (from the right port and sequence, the dump not interrupted); libmnl walks the rest
+  // from the first message that is anything else (NLMSG_DONE, an error, a check that fails).
+  std::size_t off = 0;
+  int rc = MNL_CB_OK;
+  while (whole - off >= sizeof(nlmsghdr)) {
+    const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf + off);
+    if (nlh->nlmsg_type < NLMSG_MIN_TYPE || (nlh->nlmsg_flags & NLM_F_DUMP_INTR) != 0 ||
+        (portid != 0 && nlh->nlmsg_pid != 0 && nlh->nlmsg_pid != portid) ||
+        (seq != 0 && nlh->nlmsg_seq != 0 && nlh->nlmsg_seq != seq))
+      break;
+    rc = on_message(nlh, &data);
+    if (rc != MNL_CB_OK) break;
+    off += std::min(whole - off, static_cast<std::size_t>(MNL_ALIGN(nlh->nlmsg_len)));
+  }
+  if (rc == MNL_CB_OK && whole - off >= sizeof(nlmsghdr)) {
+    rc = mnl_cb_run2(buf + off, whole - off, seq, portid, on_message, &data, control,
+                     NLMSG_MIN_TYPE);
+  }
   if (data.done != nullptr) {
     // A final NLMSG_DONE may lack its alignment padding: never count bytes past the buffer.
     res.consumed = std::min(

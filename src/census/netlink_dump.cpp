@@ -21,6 +21,7 @@ namespace {
 
 constexpr std::size_t k_recv_buffer = 1u << 20;  // one recv() may carry many messages
 constexpr int k_socket_buffer = 32 << 20;
+constexpr std::uint16_t k_tcpdiag_getsock = 18;  // TCPDIAG_GETSOCK (linux/inet_diag.h)
 
 struct Socket {
   mnl_socket* nl = nullptr;
@@ -59,12 +60,21 @@ Outcome dump_once(int family, std::uint32_t states,
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   std::uint32_t seq = 1;
   nlh->nlmsg_seq = seq;
-  auto* req =
-      static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
-  req->sdiag_family = static_cast<std::uint8_t>(family);
-  req->sdiag_protocol = IPPROTO_TCP;
-  req->idiag_ext = 0;
-  req->idiag_states = states;
+  if (family == AF_UNSPEC) {
+    // The legacy request: the kernel answers for both families in one walk of its tables.
+    nlh->nlmsg_type = k_tcpdiag_getsock;
+    auto* req = static_cast<inet_diag_req*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req)));
+    req->idiag_family = AF_INET;  // ignored by a dump
+    req->idiag_ext = 0;
+    req->idiag_states = states;
+  } else {
+    auto* req =
+        static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+    req->sdiag_family = static_cast<std::uint8_t>(family);
+    req->sdiag_protocol = IPPROTO_TCP;
+    req->idiag_ext = 0;
+    req->idiag_states = states;
+  }
   if (mnl_socket_sendto(s.nl, nlh, nlh->nlmsg_len) < 0) {
     err = errno;
     return Outcome::failed;
@@ -99,15 +109,20 @@ Outcome dump_once(int family, std::uint32_t states,
 
 }  // namespace
 
-Result<DumpStats> netlink_dump(
-    int family, std::uint32_t states, const std::function<void(const SocketRecord&)>& sink,
-    const std::function<void(const std::uint8_t*, std::size_t)>* record) {
+Result<DumpStats> netlink_dump(int family, std::uint32_t states,
+                               const std::function<void(const SocketRecord&)>& sink,
+                               const std::function<void(const std::uint8_t*, std::size_t)>* record,
+                               std::size_t* delivered) {
   DumpStats stats;
   int err = 0;
   Outcome o = dump_once(family, states, sink, record, stats, err);
+  if (delivered != nullptr) *delivered = stats.sockets;
   if (o == Outcome::ok) return stats;
   if (o == Outcome::nobufs) err = ENOBUFS;
-  return SysError{err, "NETLINK_SOCK_DIAG", family == AF_INET ? "IPv4 TCP dump" : "IPv6 TCP dump"};
+  return SysError{err, "NETLINK_SOCK_DIAG",
+                  family == AF_INET    ? "IPv4 TCP dump"
+                  : family == AF_INET6 ? "IPv6 TCP dump"
+                                       : "TCP dump"};
 }
 
 }  // namespace tcptune

@@ -8,9 +8,12 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "census/census.hpp"
@@ -487,4 +490,83 @@ TEST_CASE("netlink: INET_DIAG_CGROUP_ID after the message is read; a bad attribu
   REQUIRE(out.size() == 2);
   CHECK(out[0].cgroup_id == id);
   CHECK(out[1].cgroup_id == 0);
+}
+
+TEST_CASE("listeners: a dump of both families in one walk is ordered as a dump per family") {
+  // The legacy request interleaves the families' listeners; order_listeners puts IPv4 first,
+  // each family in arrival order (a v4-mapped IPv6 listener stays with IPv6).
+  CensusAggregator agg;
+  auto listener = [&](int family, std::uint16_t port, std::uint8_t first_byte) {
+    SocketRecord r;
+    r.family = static_cast<std::uint8_t>(family);
+    r.v4 = family == AF_INET || port == 7;
+    r.state = static_cast<std::uint8_t>(TcpState::listen);
+    r.local_port = port;
+    r.local[0] = first_byte;
+    agg.add(r);
+  };
+  listener(AF_INET6, 1, 0);
+  listener(AF_INET, 2, 10);
+  listener(AF_INET6, 7, 127);  // v4-mapped: v4 after normalization, but the IPv6 dump's
+  listener(AF_INET, 3, 11);
+  listener(AF_INET6, 4, 0);
+  agg.order_listeners();
+  std::vector<std::uint16_t> ports;
+  for (const Listener& l : agg.listeners()) ports.push_back(l.port);
+  CHECK(ports == std::vector<std::uint16_t>{2, 3, 1, 7, 4});
+  CHECK(agg.listeners()[0].address[0] == 10);
+  CHECK(agg.listeners()[0].family == AF_INET);
+  CHECK(agg.listeners()[2].family == AF_INET6);
+}
+
+TEST_CASE("client-side groups: the aggregator's table agrees with a std::map on random sockets") {
+  // Few addresses and ports, so that groups repeat and the open-addressing index grows past
+  // several sizes; IPv4 and IPv6 keys with equal bytes must stay apart.
+  std::uint64_t seed = 0x2545f4914f6cdd1dull;
+  auto next = [&]() {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  using Key =
+      std::tuple<bool, std::array<std::uint8_t, 16>, std::array<std::uint8_t, 16>, std::uint16_t>;
+  std::map<Key, std::pair<StateCounts, std::uint64_t>> want;
+  CensusAggregator agg;
+  const std::uint16_t remote_ports[] = {80, 443, 3306, 5432, 6379};
+  for (int i = 0; i < 50000; ++i) {
+    SocketRecord r;
+    r.v4 = (next() & 1) != 0;
+    r.family = r.v4 ? AF_INET : AF_INET6;
+    r.state = static_cast<std::uint8_t>(1 + next() % 9);  // ESTABLISHED..LAST_ACK, no LISTEN
+    if (r.state == static_cast<std::uint8_t>(TcpState::time_wait)) r.timer = k_timer_timewait;
+    r.local[0] = 10;  // the same bytes in both families
+    r.local[3] = static_cast<std::uint8_t>(next() % 6);
+    r.remote[0] = 10;
+    r.remote[2] = static_cast<std::uint8_t>(next() % 9);
+    r.remote[15] = static_cast<std::uint8_t>(r.v4 ? 0 : next() % 3);
+    r.local_port = static_cast<std::uint16_t>(32768 + next() % 28000);  // ephemeral: client side
+    r.remote_port = remote_ports[next() % 5];
+    r.cookie = next();
+    agg.add(r);
+    auto& w = want[Key{r.v4, r.local, r.remote, r.remote_port}];
+    ++w.first[r.state];
+    ++w.second;
+  }
+  std::vector<Destination> got = agg.destinations();
+  REQUIRE(got.size() == want.size());
+  CHECK(want.size() > 200);
+  std::uint64_t total = 0;
+  for (const Destination& d : got) {
+    auto it = want.find(Key{d.key.v4, d.key.local, d.key.remote, d.key.remote_port});
+    REQUIRE(it != want.end());
+    CHECK(d.states == it->second.first);
+    CHECK(d.sockets == it->second.second);
+    total += d.sockets;
+  }
+  CHECK(total == 50000);
+  CHECK(agg.total() == 50000);
+  // reset empties the groups (the index keeps its memory for a second snapshot).
+  agg.reset();
+  CHECK(agg.destinations().empty());
 }

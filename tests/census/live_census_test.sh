@@ -96,6 +96,11 @@ for src in ("netlink", "proc", "replay"):
     check(f"{src} listeners", sorted((l["address"], l["port"]) for l in j["listeners"]),
           [("127.0.0.1", 5000), ("127.0.0.1", 5001), ("::1", 5002)])
 check("netlink source", json.load(open(f"{tmp}/netlink.json"))["source"], "netlink")
+# The census walks both families at once; the recording holds a dump per family. The listeners
+# come out in the same order (IPv4 first).
+check("netlink listeners in the order of a dump per family",
+      [(l["address"], l["port"]) for l in json.load(open(f"{tmp}/netlink.json"))["listeners"]],
+      [(l["address"], l["port"]) for l in json.load(open(f"{tmp}/replay.json"))["listeners"]])
 check("proc source", json.load(open(f"{tmp}/proc.json"))["source"], "proc")
 text = open(f"{tmp}/text.out").read()
 check("text mentions the server-side closer", "2 TIME_WAIT on server ports" in text, True)
