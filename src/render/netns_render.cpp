@@ -41,7 +41,8 @@ std::string describe(const NetnsSection& s) {
   return out + ")";
 }
 
-std::string pad(std::string s, std::size_t w, bool right = false) {
+// A table cell: s padded to w columns (right-aligned when asked), then the column separator.
+std::string cell(std::string s, std::size_t w, bool right = false) {
   if (s.size() >= w) return s + " ";
   return right ? std::string(w - s.size(), ' ') + s + " "
                : s + std::string(w - s.size(), ' ') + " ";
@@ -226,23 +227,23 @@ std::string render_all_netns(const AllNetnsReport& r, OutputFormat format, const
     if (!s.err.empty()) out += s.err;
   }
   out += "\n" + st.bold("summary") + "\n";
-  out += "  " + pad("namespace", 28) + pad("sockets", 8, true) + pad("ESTAB", 7, true) +
-         pad("TIME_WAIT", 10, true) + pad("CLOSE_WAIT", 11, true) + pad("LISTEN", 7, true);
-  if (r.command == "check") out += pad("err/warn/info", 14, true) + pad("changes", 8, true);
+  out += "  " + cell("namespace", 28) + cell("sockets", 8, true) + cell("ESTAB", 7, true) +
+         cell("TIME_WAIT", 10, true) + cell("CLOSE_WAIT", 11, true) + cell("LISTEN", 7, true);
+  if (r.command == "check") out += cell("err/warn/info", 14, true) + cell("changes", 8, true);
   out += "exit\n";
   for (const NetnsSection& s : r.sections) {
     std::string name = s.name.size() > 27 ? s.name.substr(0, 26) + "~" : s.name;
-    out += "  " + pad(name, 28);
+    out += "  " + cell(name, 28);
     if (!s.error.empty()) {
       out += (s.gone ? "gone" : "not read: " + s.error) + "\n";
       continue;
     }
-    out += pad(num(s, "total"), 8, true) + pad(num(s, "ESTABLISHED"), 7, true) +
-           pad(num(s, "TIME_WAIT"), 10, true) + pad(num(s, "CLOSE_WAIT"), 11, true) +
-           pad(num(s, "LISTEN"), 7, true);
+    out += cell(num(s, "total"), 8, true) + cell(num(s, "ESTABLISHED"), 7, true) +
+           cell(num(s, "TIME_WAIT"), 10, true) + cell(num(s, "CLOSE_WAIT"), 11, true) +
+           cell(num(s, "LISTEN"), 7, true);
     if (r.command == "check")
-      out += pad(num(s, "errors") + "/" + num(s, "warnings") + "/" + num(s, "infos"), 14, true) +
-             pad(num(s, "changes"), 8, true);
+      out += cell(num(s, "errors") + "/" + num(s, "warnings") + "/" + num(s, "infos"), 14, true) +
+             cell(num(s, "changes"), 8, true);
     out += std::to_string(s.exit_code) + "\n";
   }
   if (gaps > 0) {
