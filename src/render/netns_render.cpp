@@ -41,12 +41,13 @@ std::string describe(const NetnsSection& s) {
   return out + ")";
 }
 
-enum class Align { left, right };
+// A table cell: s padded to w columns (right-aligned when asked), then the column separator.
+enum class CellAlign { left, right };
 
-std::string pad(std::string s, std::size_t w, Align align = Align::left) {
+std::string cell(std::string s, std::size_t w, CellAlign align = CellAlign::left) {
   if (s.size() >= w) return s + " ";
-  return align == Align::right ? std::string(w - s.size(), ' ') + s + " "
-                               : s + std::string(w - s.size(), ' ') + " ";
+  return align == CellAlign::right ? std::string(w - s.size(), ' ') + s + " "
+                                   : s + std::string(w - s.size(), ' ') + " ";
 }
 
 // One exposition from every namespace's: each family once (its HELP and TYPE from the first
@@ -228,26 +229,28 @@ std::string render_all_netns(const AllNetnsReport& r, OutputFormat format, const
     if (!s.err.empty()) out += s.err;
   }
   out += "\n" + st.bold("summary") + "\n";
-  out += "  " + pad("namespace", 28) + pad("sockets", 8, Align::right) +
-         pad("ESTAB", 7, Align::right) + pad("TIME_WAIT", 10, Align::right) +
-         pad("CLOSE_WAIT", 11, Align::right) + pad("LISTEN", 7, Align::right);
+  out += "  " + cell("namespace", 28) + cell("sockets", 8, CellAlign::right) +
+         cell("ESTAB", 7, CellAlign::right) + cell("TIME_WAIT", 10, CellAlign::right) +
+         cell("CLOSE_WAIT", 11, CellAlign::right) + cell("LISTEN", 7, CellAlign::right);
   if (r.command == "check")
-    out += pad("err/warn/info", 14, Align::right) + pad("changes", 8, Align::right);
+    out += cell("err/warn/info", 14, CellAlign::right) + cell("changes", 8, CellAlign::right);
   out += "exit\n";
   for (const NetnsSection& s : r.sections) {
     std::string name = s.name.size() > 27 ? s.name.substr(0, 26) + "~" : s.name;
-    out += "  " + pad(name, 28);
+    out += "  " + cell(name, 28);
     if (!s.error.empty()) {
       out += (s.gone ? "gone" : "not read: " + s.error) + "\n";
       continue;
     }
-    out += pad(num(s, "total"), 8, Align::right) + pad(num(s, "ESTABLISHED"), 7, Align::right) +
-           pad(num(s, "TIME_WAIT"), 10, Align::right) +
-           pad(num(s, "CLOSE_WAIT"), 11, Align::right) + pad(num(s, "LISTEN"), 7, Align::right);
+    out += cell(num(s, "total"), 8, CellAlign::right) +
+           cell(num(s, "ESTABLISHED"), 7, CellAlign::right) +
+           cell(num(s, "TIME_WAIT"), 10, CellAlign::right) +
+           cell(num(s, "CLOSE_WAIT"), 11, CellAlign::right) +
+           cell(num(s, "LISTEN"), 7, CellAlign::right);
     if (r.command == "check")
-      out += pad(num(s, "errors") + "/" + num(s, "warnings") + "/" + num(s, "infos"), 14,
-                 Align::right) +
-             pad(num(s, "changes"), 8, Align::right);
+      out += cell(num(s, "errors") + "/" + num(s, "warnings") + "/" + num(s, "infos"), 14,
+                  CellAlign::right) +
+             cell(num(s, "changes"), 8, CellAlign::right);
     out += std::to_string(s.exit_code) + "\n";
   }
   if (gaps > 0) {

@@ -14,12 +14,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "apply/only_entry.hpp"
 #include "apply/recording_write_side.hpp"
 #include "apply/transaction.hpp"
 #include "sys/proc_sys.hpp"
 #include "sys/root_fs.hpp"
 
 using namespace tcptune;
+using test::only_entry;
 namespace fs = std::filesystem;
 
 namespace {
@@ -126,15 +128,6 @@ JournalKey key(const char* name, const char* path, const char* before, const cha
   k.before = before;
   k.target = target;
   return k;
-}
-
-std::optional<JournalEntry> only_entry(const Journal& journal) {
-  Result<std::vector<Journal::Item>> items = journal.list();
-  REQUIRE(items.ok());
-  if (items.value().empty()) return std::nullopt;
-  REQUIRE(items.value().size() == 1);
-  REQUIRE(items.value()[0].entry);
-  return items.value()[0].entry;
 }
 
 void check_forwarding_as_before(const KernelRoot& r) {

@@ -14,22 +14,24 @@
 #include <map>
 #include <sstream>
 
+#include "apply/only_entry.hpp"
 #include "apply/recording_write_side.hpp"
 #include "apply/transaction.hpp"
 #include "sys/proc_sys.hpp"
 #include "sys/root_fs.hpp"
 
 using namespace tcptune;
+using test::only_entry;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr const char* k_frag = "/etc/sysctl.d/99-tcptune.conf";
 
-struct Root {
+struct FragmentRoot {
   std::string path;
   bool had_fragment;
-  explicit Root(bool with_fragment) : had_fragment(with_fragment) {
+  explicit FragmentRoot(bool with_fragment) : had_fragment(with_fragment) {
     char tmpl[] = "/tmp/tcptune-ws-XXXXXX";
     char* p = ::mkdtemp(tmpl);
     REQUIRE(p != nullptr);
@@ -39,7 +41,7 @@ struct Root {
     fs::create_directories(path + "/etc/sysctl.d");
     if (with_fragment) write(k_frag, "# Written by tcptune old\nnet.core.somaxconn = 1\n");
   }
-  ~Root() {
+  ~FragmentRoot() {
     std::error_code ec;
     fs::remove_all(path, ec);
   }
@@ -66,7 +68,7 @@ struct Root {
   }
 };
 
-JournalEntry entry_for(const Root& r, const Journal& journal) {
+JournalEntry entry_for(const FragmentRoot& r, const Journal& journal) {
   RootFs root(r.path);
   Result<FragmentState> before = inspect_fragment(root, k_frag);
   REQUIRE(before.ok());
@@ -84,18 +86,9 @@ JournalEntry entry_for(const Root& r, const Journal& journal) {
   return e;
 }
 
-std::optional<JournalEntry> only_entry(const Journal& journal) {
-  Result<std::vector<Journal::Item>> items = journal.list();
-  REQUIRE(items.ok());
-  if (items.value().empty()) return std::nullopt;
-  REQUIRE(items.value().size() == 1);
-  REQUIRE(items.value()[0].entry);
-  return items.value()[0].entry;
-}
-
 // The operations of a clean apply.
 std::vector<std::string> clean_log(bool with_fragment) {
-  Root r(with_fragment);
+  FragmentRoot r(with_fragment);
   RootFs root(r.path);
   ProcSys proc(root);
   Journal journal(r.path);
@@ -129,7 +122,7 @@ TEST_CASE("write side: every operation of an apply fails with each errno; all is
         CAPTURE(with_fragment);
         CAPTURE(at);
         CAPTURE(err);
-        Root r(with_fragment);
+        FragmentRoot r(with_fragment);
         const auto before = r.state();
         RootFs root(r.path);
         ProcSys proc(root);
@@ -169,7 +162,7 @@ TEST_CASE("write side: every operation of an apply fails with each errno; all is
 TEST_CASE("write side: a failed restore is left exactly, and a later rollback finishes it") {
   for (bool with_fragment : {false, true}) {
     // Fail the commit, then each restore step after it with each errno.
-    Root probe(with_fragment);
+    FragmentRoot probe(with_fragment);
     std::vector<std::string> rollback_ops;
     {
       RootFs root(probe.path);
@@ -191,7 +184,7 @@ TEST_CASE("write side: a failed restore is left exactly, and a later rollback fi
         CAPTURE(with_fragment);
         CAPTURE(at);
         CAPTURE(err);
-        Root r(with_fragment);
+        FragmentRoot r(with_fragment);
         const auto before = r.state();
         RootFs root(r.path);
         ProcSys proc(root);
@@ -228,7 +221,7 @@ TEST_CASE("write side: a crash at every operation; the next rollback restores ev
     for (std::size_t at = 0; at < ops; ++at) {
       CAPTURE(with_fragment);
       CAPTURE(at);
-      Root r(with_fragment);
+      FragmentRoot r(with_fragment);
       const auto before = r.state();
       RootFs root(r.path);
       ProcSys proc(root);

@@ -7,9 +7,14 @@
 #include <doctest/doctest.h>
 
 #include "census/aggregate.hpp"
+#include "census/tcp_states.hpp"
 #include "core/owner.hpp"
 
 using namespace tcptune;
+using test::k_close_wait;
+using test::k_est;
+using test::k_listen;
+using test::k_tw;
 
 namespace {
 
@@ -27,8 +32,6 @@ SocketRecord rec(std::uint64_t cookie, std::uint8_t state, std::uint16_t lport, 
   r.inode = inode;
   return r;
 }
-
-constexpr std::uint8_t k_est = 1, k_tw = 6, k_close_wait = 8, k_listen = 10;
 
 void feed(CensusAggregator& agg, OwnerSampler& s, const SocketRecord& r,
           const OwnerSampler* earlier = nullptr) {

@@ -7,8 +7,14 @@
 
 #include "census/aggregate.hpp"
 #include "census/socket_record.hpp"
+#include "census/tcp_states.hpp"
 
 using namespace tcptune;
+using test::k_close_wait;
+using test::k_est;
+using test::k_listen;
+using test::k_syn_recv;
+using test::k_tw;
 
 namespace {
 
@@ -26,9 +32,7 @@ SocketRecord conn(std::uint64_t cookie, std::uint8_t state, std::uint16_t lport,
   return r;
 }
 
-constexpr std::uint8_t k_est = 1, k_syn_recv = 3, k_tw = 6, k_close_wait = 8, k_listen = 10;
-
-GroupKey dest_key(std::uint16_t rport) {
+GroupKey dest_to(std::uint16_t rport) {
   GroupKey g;
   g.dest.v4 = true;
   g.dest.local = {127, 0, 0, 1};
@@ -58,7 +62,7 @@ TEST_CASE("rates: new connections and closes by cookie, per destination") {
   b.add(conn(21, k_tw, 40006, 3306));   // new and closed within the window
   b.add(conn(22, k_tw, 40002, 3306));   // new on a reused port (same 4-tuple as 12)
   t.end_compare();
-  const GroupCounts& c = t.counts(t.groups().at(dest_key(3306)));
+  const GroupCounts& c = t.counts(t.groups().at(dest_to(3306)));
   CHECK(c.connects == 3);
   CHECK(c.closes == 4);  // 11, 12 (gone), 21, 22
   CHECK(c.before == 5);
@@ -155,7 +159,7 @@ TEST_CASE("aggregator: thousands of groups, then a reset that reuses the tables"
   CHECK(ports[7].loopback == 2);
   CHECK(a.server_connections() == 400);
   CHECK(t.groups().size() == 3200);
-  CHECK(t.counts(t.group(dest_key(9001))).before == 1);  // d = 1: 127.0.0.1:9001, one socket
+  CHECK(t.counts(t.group(dest_to(9001))).before == 1);  // d = 1: 127.0.0.1:9001, one socket
 
   // A reset forgets the sockets; the same groups come back with fresh counts.
   a.reset();
