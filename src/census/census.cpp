@@ -372,6 +372,11 @@ void reconcile(RateTracker& t, Side side, std::int64_t opened,
   }
 }
 
+std::vector<GroupKey> owner_groups(const SampleRequest& req, const CensusReport& snapshot) {
+  return req.owner_groups ? req.owner_groups(snapshot)
+                          : select_owner_groups(snapshot.sockets, req.owner_top);
+}
+
 }  // namespace
 
 Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys,
@@ -412,7 +417,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   if (!why_one.empty()) {
     first.sample.why_one = why_one;
     if (req.owners) {
-      std::vector<GroupKey> groups = select_owner_groups(first.sockets, req.owner_top);
+      std::vector<GroupKey> groups = owner_groups(req, first);
       InodeOwners found =
           lookup_sample_owners(proc_dir, groups, sampler0, first.owner_stats, cgroup_dir);
       first.owners = attribute_owners(groups, sampler0, found, nullptr, nullptr);
@@ -425,7 +430,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   InodeOwners found0;
   OwnerLookupStats stats;
   if (req.owners) {
-    groups0 = select_owner_groups(first.sockets, req.owner_top);
+    groups0 = owner_groups(req, first);
     found0 = lookup_sample_owners(proc_dir, groups0, sampler0, stats, cgroup_dir);
   }
 
@@ -506,7 +511,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   rep.sample.seconds = window;
   if (req.owners) {
     sampler0.mark_closed_against(sampler1);
-    std::vector<GroupKey> groups = select_owner_groups(rep.sockets, req.owner_top);
+    std::vector<GroupKey> groups = owner_groups(req, rep);
     InodeOwners found1 = lookup_sample_owners(proc_dir, groups, sampler1, stats, cgroup_dir);
     rep.owners = attribute_owners(groups, sampler1, found1, &sampler0, &found0);
     rep.owner_stats = stats;

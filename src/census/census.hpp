@@ -92,6 +92,10 @@ struct SampleRequest {
   /// Look up the owners of the groups a report shows (the `owner_top` largest of each kind).
   bool owners = false;
   std::size_t owner_top = 10;
+  /// Which groups' owners to look up, from the snapshot; unset: the `owner_top` largest of each
+  /// kind (select_owner_groups). `check` asks only for the groups its findings can name, so an
+  /// idle host with none of them costs no walk of /proc.
+  std::function<std::vector<GroupKey>(const CensusReport&)> owner_groups;
 };
 
 /// How `take_sampled_census` waits (tests replace it); seconds.

@@ -112,6 +112,12 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   std::optional<KernelVersion> kernel_override = kernel_option(settings.kernel);
   SampleRequest sample = sample_option(sample_opt);
   sample.owners = vm.count("no-owners") == 0;
+  // Only the groups a finding can name (annotate_owners below): no walk of /proc for the rest.
+  sample.owner_groups = [](const CensusReport& snapshot) {
+    std::vector<GroupKey> groups;
+    for (const auto& [role, group] : focus_groups(snapshot)) groups.push_back(group);
+    return groups;
+  };
   if (vm.count("all-netns") != 0)
     return run_all_netns(ctx, "check", cmd_check, without_all_netns(args),
                          threshold <= Severity::warning);
