@@ -6,6 +6,10 @@ Writes into OUTDIR:
                       valid: the key's own small default-ish value)
   unknown-LINES.conf  LINES assignments of keys no catalog has: a one-letter typo of a known
                       key (so "did you mean" finds a candidate), ~40k distinct
+  known-distinct-LINES.conf
+                      LINES assignments of distinct known keys: interface keys
+                      net.ipv4.conf.ifN.LEAF (catalog patterns), as many distinct keys as the
+                      unknown file has, cycled alike, so the two compare key for key
   empty.conf          one comment line (the fixed cost of a run)
 Deterministic: the same files every time.
 """
@@ -34,6 +38,18 @@ def keys():
     return out
 
 
+def conf_leaves():
+    out = []
+    with open(TSV, encoding="utf-8") as f:
+        for line in f:
+            f_ = line.rstrip("\n").split("\t")
+            if line.startswith("#") or len(f_) < 6 or not f_[0].startswith("net/ipv4/conf/<if>/"):
+                continue
+            if f_[1] in ("int", "uint") and f_[4] == "1" and "r" not in f_[5]:
+                out.append(f_[0][len("net/ipv4/conf/<if>/"):])
+    return out
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
@@ -46,18 +62,27 @@ def main():
         for i in range(n):
             # the same few keys again and again: later assignments override earlier ones
             f.write(f"{ks[i % len(ks)]} = 1\n")
+    unknown = []
+    for i in range(n):
+        # a one-letter typo in the leaf (the did-you-mean search has a near candidate to
+        # find): key, position and letter cycle, so about a quarter of the lines are distinct
+        k = ks[i % len(ks)]
+        j = i // len(ks)
+        leaf0 = len("net.ipv4.tcp_")
+        pos = leaf0 + j % (len(k) - leaf0)
+        letter = "abcdefghijklmnopqrstuvwxyz"[(j // (len(k) - leaf0)) % 26]
+        if letter == k[pos]:
+            letter = "q" if k[pos] != "q" else "z"
+        unknown.append(f"{k[:pos]}{letter}{k[pos + 1:]} = 1\n")
     with open(os.path.join(out, f"unknown-{n}.conf"), "w") as f:
+        f.writelines(unknown)
+    # As many distinct known keys as the unknown file has, cycled the same way.
+    distinct = len(set(unknown))
+    leaves = conf_leaves()
+    with open(os.path.join(out, f"known-distinct-{n}.conf"), "w") as f:
         for i in range(n):
-            # a one-letter typo in the leaf (the did-you-mean search has a near candidate to
-            # find): key, position and letter cycle, so about 40k of the lines are distinct
-            k = ks[i % len(ks)]
-            j = i // len(ks)
-            leaf0 = len("net.ipv4.tcp_")
-            pos = leaf0 + j % (len(k) - leaf0)
-            letter = "abcdefghijklmnopqrstuvwxyz"[(j // (len(k) - leaf0)) % 26]
-            if letter == k[pos]:
-                letter = "q" if k[pos] != "q" else "z"
-            f.write(f"{k[:pos]}{letter}{k[pos + 1:]} = 1\n")
+            d = i % distinct
+            f.write(f"net.ipv4.conf.if{d // len(leaves)}.{leaves[d % len(leaves)]} = 0\n")
     with open(os.path.join(out, "empty.conf"), "w") as f:
         f.write("# nothing\n")
     return 0
