@@ -22,6 +22,9 @@ inline std::uint64_t count_of(const StateCounts& counts, TcpState state) {
   return counts[static_cast<std::size_t>(state)];
 }
 
+/// The address family of a census count.
+enum class IpFamily { v4, v6 };
+
 struct Listener {
   bool v4 = true;
   std::array<std::uint8_t, 16> address{};
@@ -74,7 +77,9 @@ class CensusAggregator {
   /// Every non-listening socket is also reported to `t` (null: none). Not owned.
   void set_tracker(RateTracker* t) { m_tracker = t; }
 
-  [[nodiscard]] const StateCounts& states(bool v4) const { return v4 ? m_v4 : m_v6; }
+  [[nodiscard]] const StateCounts& states(IpFamily f) const {
+    return f == IpFamily::v4 ? m_v4 : m_v6;
+  }
   /// IPv4 and IPv6 together, for one state (1..11).
   [[nodiscard]] std::uint64_t state_total(int state) const {
     auto i = static_cast<std::size_t>(state);

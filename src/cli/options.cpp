@@ -81,8 +81,8 @@ void note_census(const CensusReport& census, std::map<std::string, std::string>&
   const CensusAggregator& a = census.sockets;
   summary["total"] = std::to_string(a.total());
   for (int st = 1; st < static_cast<int>(k_state_slots); ++st) {
-    std::uint64_t n = a.states(true)[static_cast<std::size_t>(st)] +
-                      a.states(false)[static_cast<std::size_t>(st)];
+    std::uint64_t n = a.states(IpFamily::v4)[static_cast<std::size_t>(st)] +
+                      a.states(IpFamily::v6)[static_cast<std::size_t>(st)];
     summary[std::string(state_name(st))] = std::to_string(n);
   }
 }

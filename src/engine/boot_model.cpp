@@ -489,7 +489,7 @@ class Simulation {
     };
     std::vector<Item> items;
     for (const ConfigSet::ProgramFileError& e : m_set.program_errors)
-      note(e.shown, 0, e.message, e.fails);
+      note(e.shown, 0, e.message, e.fails ? Fails::yes : Fails::no);
     for (const ConfigFile& f : m_set.files) {
       if (f.role != FileRole::active || f.parsed < 0) continue;
       const ParsedFile& pf = m_set.parsed[static_cast<std::size_t>(f.parsed)];
@@ -515,7 +515,7 @@ class Simulation {
       for (const Item& it : items) {
         if (!it.e.refuse.empty()) {
           if (!it.e.silent && !it.e.ignore_failure)
-            note(it.file->shown, it.e.line, it.e.refuse, !it.e.soft);
+            note(it.file->shown, it.e.line, it.e.refuse, it.e.soft ? Fails::no : Fails::yes);
           continue;
         }
         if (!it.e.value) continue;
@@ -593,8 +593,11 @@ class Simulation {
     return s;
   }
 
-  // `fails`: the program counts it in its exit status.
-  void note(const std::string& file, int line, const std::string& message, bool fails = true) {
+  // Whether the program counts a note in its exit status.
+  enum class Fails { no, yes };
+
+  void note(const std::string& file, int line, const std::string& message,
+            Fails fails = Fails::yes) {
     Finding f;
     f.code = "TT1014";
     f.severity = Severity::info;
@@ -604,7 +607,7 @@ class Simulation {
         std::string(m_set.semantics == Semantics::systemd ? "systemd-sysctl" : "sysctl --system") +
         ": " + message;
     m_model.notes.push_back(std::move(f));
-    if (fails) m_model.exit_status = 1;
+    if (fails == Fails::yes) m_model.exit_status = 1;
   }
 
   // The first line of the key's file as the program reads it back: vectors are tab-separated.
@@ -637,7 +640,7 @@ class Simulation {
       w.reason = "ENOENT: no such key on this kernel";
       k.refused.push_back(w);
       // systemd-sysctl ignores a missing key; `sysctl --system` implies -e.
-      if (!ignore_failure) note(w.file, w.line, "no such key: " + k.key, false);
+      if (!ignore_failure) note(w.file, w.line, "no such key: " + k.key, Fails::no);
       return;
     }
     std::string cur = current(path);
@@ -659,7 +662,7 @@ class Simulation {
                      : "setting key \"" + k.key +
                            "\" (a read-only key): not written; the exit "
                            "status does not count it",
-             false);
+             Fails::no);
       return;
     }
     const KeyInfo* info = m_catalog == nullptr ? nullptr : m_catalog->find(path);
@@ -681,7 +684,7 @@ class Simulation {
       if (!systemd) ignore_failure = false;
       if (!ignore_failure)
         note(w.file, w.line, "the kernel refuses " + k.key + " = " + w.value + " (" + v.error + ")",
-             !soft);
+             soft ? Fails::no : Fails::yes);
       if (v.value) set(path, *v.value, w);
       return;
     }

@@ -33,6 +33,9 @@ bool is_interface_key(const std::string& path, std::string& iface, std::string& 
   return true;
 }
 
+// Where a finding about an entry points: the key's column or the value's.
+enum class Column { key, value };
+
 class Linter {
  public:
   Linter(const ConfigSet& set, const Catalog& keys, const CheckCatalog& checks,
@@ -141,7 +144,8 @@ class Linter {
   }
 
   void at_entry(const ParsedFile& p, const SysctlEntry& e, const char* code, std::string message,
-                Evidence evidence = {}, bool at_value = false, const std::string& suggestion = {}) {
+                Evidence evidence = {}, Column column = Column::key,
+                const std::string& suggestion = {}) {
     if (count_if_cut(p, code, e.line)) return;
     Finding f;
     f.code = code;
@@ -150,7 +154,7 @@ class Linter {
     if (e.kind == EntryKind::assign) f.value = e.value;
     f.file = p.path;
     f.line = e.line;
-    f.column = at_value ? e.value_column : e.key_column;
+    f.column = column == Column::value ? e.value_column : e.key_column;
     f.evidence = std::move(evidence);
     f.fix = lint_fix(f, p, e, m_keys, m_opt.kernel, suggestion);
     push(std::move(f), &p, e.line);
@@ -334,13 +338,13 @@ class Linter {
                        "stat\", exit 1)" +
                        tail);
         } else if (!sug.empty()) {
-          at_entry(p, e, "TT2006", e.key + " does not exist on " + kernel_text() + tail, {}, false,
-                   sug);
+          at_entry(p, e, "TT2006", e.key + " does not exist on " + kernel_text() + tail, {},
+                   Column::key, sug);
         }
         return;
       }
       at_entry(p, e, "TT2001", e.key + " does not exist on " + kernel_text() + why + tail, {},
-               false, sug);
+               Column::key, sug);
       return;
     }
     // Offline: the catalog is all we know.
@@ -368,7 +372,7 @@ class Linter {
     std::string sug = m_keys.suggest(e.key);
     if (!sug.empty()) {
       at_entry(p, e, "TT2006", e.key + " is not a key tcptune knows; did you mean " + sug + "?", {},
-               false, sug);
+               Column::key, sug);
     } else {
       at_entry(p, e, "TT2002",
                e.key + " is not in tcptune's catalog; whether it exists on " + kernel_text() +
@@ -390,7 +394,7 @@ class Linter {
     const KeyInfo* info = m_keys.find(e.path);
     if (info == nullptr || e.value.empty()) return;
     if (auto problem = check_value(*info, e.value)) {
-      at_entry(p, e, problem->code.c_str(), problem->message, {}, true);
+      at_entry(p, e, problem->code.c_str(), problem->message, {}, Column::value);
     }
   }
 
@@ -408,13 +412,13 @@ class Linter {
                                   " is low: above it, closing connections skip TIME_WAIT (no "
                                   "protection against stray segments of an old connection) and "
                                   "TCPTimeWaitOverflow counts them; it does not clean TIME_WAIT up";
-      at_entry(p, e, "TT4004", msg, {{"value", v}}, true);
+      at_entry(p, e, "TT4004", msg, {{"value", v}}, Column::value);
     } else if (e.path == "net/ipv4/tcp_fin_timeout" && v < 60) {
       at_entry(p, e, "TT4005",
                "tcp_fin_timeout = " + e.value +
                    " does not shorten TIME_WAIT (fixed at 60 s in the kernel); it only limits how "
                    "long an orphaned connection stays in FIN_WAIT2",
-               {{"value", v}}, true);
+               {{"value", v}}, Column::value);
     } else if (e.path == "net/core/somaxconn") {
       const KeyInfo* info = m_keys.find(e.path);
       std::optional<std::string> def =
@@ -425,13 +429,13 @@ class Linter {
                  "net.core.somaxconn = " + e.value + " is below the kernel default of " + *def +
                      (m_opt.kernel ? " on " + kernel_text() : " (since Linux 5.4)") +
                      ": it caps every listen() backlog lower than the kernel would",
-                 {{"value", v}, {"default", *d}}, true);
+                 {{"value", v}, {"default", *d}}, Column::value);
       }
     } else if (e.path == "net/ipv4/tcp_timestamps" && v == 0) {
       at_entry(p, e, "TT4008",
                "tcp_timestamps = 0 turns off TCP timestamps: no PAWS protection, coarser RTT "
                "estimates, and tcp_tw_reuse can never reuse a TIME_WAIT port",
-               {}, true);
+               {}, Column::value);
     } else if (e.path == "net/ipv4/ip_local_port_range" && ints->size() == 2) {
       std::int64_t lo = (*ints)[0];
       std::int64_t hi = (*ints)[1];
@@ -440,7 +444,7 @@ class Linter {
                  "ip_local_port_range " + std::to_string(lo) + " " + std::to_string(hi) +
                      ": both ends have the same parity; the kernel logs \"prefer different parity "
                      "for start/end values\" and one end port is effectively unused",
-                 {{"low", lo}, {"high", hi}}, true);
+                 {{"low", lo}, {"high", hi}}, Column::value);
       }
     }
   }
@@ -583,7 +587,7 @@ class Linter {
                    "ip_local_port_range starts at " + std::to_string(lo) +
                        ", below ip_unprivileged_port_start (" + std::to_string(unpriv) +
                        "): the kernel rejects the write with EINVAL",
-                   {{"low", lo}, {"ip_unprivileged_port_start", unpriv}}, true);
+                   {{"low", lo}, {"ip_unprivileged_port_start", unpriv}}, Column::value);
         }
         std::vector<std::pair<int, int>> reserved;
         if (auto r = value_of("net/ipv4/ip_local_reserved_ports")) {
@@ -612,7 +616,7 @@ class Linter {
                   join(shown, ", ") + (hit.size() > 6 ? ", ..." : "") +
                   "; a service that starts later can fail with EADDRINUSE",
               {{"low", lo}, {"high", hi}, {"unreserved_service_ports", std::int64_t(hit.size())}},
-              true);
+              Column::value);
         }
       }
     }
@@ -624,7 +628,7 @@ class Linter {
                  "tcp_tw_reuse = " + reuse->value +
                      " has no effect while tcp_timestamps = 0: reuse of a TIME_WAIT port needs the "
                      "old connection's timestamps",
-                 {{"tcp_tw_reuse", v->front()}, {"tcp_timestamps", *ts}}, true);
+                 {{"tcp_tw_reuse", v->front()}, {"tcp_timestamps", *ts}}, Column::value);
       }
     }
   }

@@ -202,11 +202,12 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     j["rates"] = std::move(rates);
     j["states"] = states_json(all, Zeros::keep);
     j["total"] = a.total();
-    j["families"] = {
-        {"ipv4",
-         {{"states", states_json(a.states(true), Zeros::keep)}, {"total", sum(a.states(true))}}},
-        {"ipv6",
-         {{"states", states_json(a.states(false), Zeros::keep)}, {"total", sum(a.states(false))}}}};
+    j["families"] = {{"ipv4",
+                      {{"states", states_json(a.states(IpFamily::v4), Zeros::keep)},
+                       {"total", sum(a.states(IpFamily::v4))}}},
+                     {"ipv6",
+                      {{"states", states_json(a.states(IpFamily::v6), Zeros::keep)},
+                       {"total", sum(a.states(IpFamily::v6))}}}};
     Json listeners = Json::array();
     for (const Listener& l : a.listeners()) {
       listeners.push_back(
@@ -281,11 +282,11 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     out +=
         "# HELP tcptune_sockets TCP sockets by state and address family.\n# TYPE tcptune_sockets "
         "gauge\n";
-    for (bool v4 : {true, false}) {
+    for (IpFamily family : {IpFamily::v4, IpFamily::v6}) {
       for (int st = 1; st <= 11; ++st) {
-        out += "tcptune_sockets{family=\"" + std::string(v4 ? "ipv4" : "ipv6") + "\",state=\"" +
-               std::string(state_name(st)) + "\"} " +
-               std::to_string(a.states(v4)[static_cast<std::size_t>(st)]) + "\n";
+        out += "tcptune_sockets{family=\"" + std::string(family == IpFamily::v4 ? "ipv4" : "ipv6") +
+               "\",state=\"" + std::string(state_name(st)) + "\"} " +
+               std::to_string(a.states(family)[static_cast<std::size_t>(st)]) + "\n";
       }
     }
     out +=
@@ -442,8 +443,9 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
   // text
   std::string out;
   out += style.bold("TCP sockets: " + std::to_string(a.total())) + " (IPv4 " +
-         std::to_string(sum(a.states(true))) + ", IPv6 " + std::to_string(sum(a.states(false))) +
-         ")  source: " + rep.source + (meta.netns.empty() ? "" : "  netns: " + meta.netns) + "\n";
+         std::to_string(sum(a.states(IpFamily::v4))) + ", IPv6 " +
+         std::to_string(sum(a.states(IpFamily::v6))) + ")  source: " + rep.source +
+         (meta.netns.empty() ? "" : "  netns: " + meta.netns) + "\n";
   if (!rep.fallback_reason.empty()) out += "note: " + rep.fallback_reason + "\n";
   if (rep.sample.two_snapshots) {
     char buf[96];
@@ -462,8 +464,8 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
     auto i = static_cast<std::size_t>(st);
     if (all[i] == 0) continue;
     out += pad(std::string(state_name(st)), 14) +
-           pad(std::to_string(a.states(true)[i]), 10, Align::right) +
-           pad(std::to_string(a.states(false)[i]), 10, Align::right) +
+           pad(std::to_string(a.states(IpFamily::v4)[i]), 10, Align::right) +
+           pad(std::to_string(a.states(IpFamily::v6)[i]), 10, Align::right) +
            pad(std::to_string(all[i]), 10, Align::right) + "\n";
   }
   std::uint64_t tw = all[static_cast<std::size_t>(TcpState::time_wait)];

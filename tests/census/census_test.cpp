@@ -99,13 +99,13 @@ std::string census_mix() { return test::fixture("census-mix"); }
 void check_mix(const CensusReport& rep) {
   const CensusAggregator& s = rep.sockets;
   CHECK(s.total() == 21);
-  CHECK(s.states(true)[1] == 6);   // ESTABLISHED IPv4
-  CHECK(s.states(false)[1] == 2);  // ESTABLISHED IPv6
-  CHECK(s.states(true)[5] == 2);   // FIN_WAIT2 (orphans, in the TIME_WAIT pool)
-  CHECK(s.states(true)[6] == 6);   // TIME_WAIT
-  CHECK(s.states(true)[8] == 2);   // CLOSE_WAIT
-  CHECK(s.states(true)[10] == 2);  // LISTEN
-  CHECK(s.states(false)[10] == 1);
+  CHECK(s.states(IpFamily::v4)[1] == 6);   // ESTABLISHED IPv4
+  CHECK(s.states(IpFamily::v6)[1] == 2);   // ESTABLISHED IPv6
+  CHECK(s.states(IpFamily::v4)[5] == 2);   // FIN_WAIT2 (orphans, in the TIME_WAIT pool)
+  CHECK(s.states(IpFamily::v4)[6] == 6);   // TIME_WAIT
+  CHECK(s.states(IpFamily::v4)[8] == 2);   // CLOSE_WAIT
+  CHECK(s.states(IpFamily::v4)[10] == 2);  // LISTEN
+  CHECK(s.states(IpFamily::v6)[10] == 1);
   CHECK(s.timewait_pool() == 8);
   CHECK(s.orphan_fin_wait2() == 2);
   CHECK(s.server_time_wait() == 2);
