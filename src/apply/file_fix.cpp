@@ -231,8 +231,8 @@ FileFixPlan plan_file_edits(const std::vector<CondemnedLine>& condemned, const F
   std::set<std::string> done;  // real paths
   for (const std::string& entry : order) {
     FileSnapshot snap = read(entry);
-    if (!snap.problem.empty()) {
-      out.refusals.push_back("--fix-files: " + snap.problem);
+    if (snap.problem) {
+      out.refusals.push_back("--fix-files: " + *snap.problem);
       continue;
     }
     if (!snap.bytes) {
@@ -269,9 +269,9 @@ FileFixPlan plan_file_edits(const std::vector<CondemnedLine>& condemned, const F
         continue;
       }
       FileSnapshot there = read(mask);
-      if (!there.problem.empty() || there.bytes) {
+      if (there.problem || there.bytes) {
         out.refusals.push_back("--fix-files: cannot mask " + snap.shown + ": " +
-                               (there.problem.empty() ? there.shown + " exists" : there.problem));
+                               (there.problem ? *there.problem : there.shown + " exists"));
         continue;
       }
       pe.edit.path = mask;

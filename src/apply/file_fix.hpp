@@ -89,7 +89,8 @@ struct FileSnapshot {
   int mode = 0644;
   long uid = 0;
   long gid = 0;
-  std::string problem;  ///< non-empty: the file must not be touched (link, owner, unreadable)
+  /// Set: why the file must not be touched (link, owner, unreadable).
+  std::optional<std::string> problem;
 };
 using FileReader = std::function<FileSnapshot(const std::string& in_root)>;
 

@@ -84,7 +84,7 @@ ApplyPlan plan_apply(const PlanInput& in) {
   const PathParts frag = split_in_root(in.fragment_path);
   // A fragment that cannot be used is refused below; its content is not relied on.
   const bool fragment_usable =
-      live_only || (in.fragment_problem.empty() && in.fragment_name_clashes.empty());
+      live_only || (!in.fragment_problem && in.fragment_name_clashes.empty());
   const std::optional<std::string> frag_bytes =
       fragment_usable ? in.fragment_bytes : std::optional<std::string>();
 
@@ -223,8 +223,8 @@ ApplyPlan plan_apply(const PlanInput& in) {
     }
   }
   if (!live_only) {
-    if (!in.fragment_problem.empty()) {
-      out.refusals.push_back(in.fragment_problem);
+    if (in.fragment_problem) {
+      out.refusals.push_back(*in.fragment_problem);
     } else if (!in.fragment_name_clashes.empty()) {
       out.refusals.push_back("--fragment " + in.fragment_path + " has the name of " +
                              in.fragment_name_clashes.front() +

@@ -65,7 +65,7 @@ struct PlanInput {
   /// The fragment file now: absent, or its bytes. `fragment_problem` when it cannot be used
   /// (a link, not tcptune's, unreadable): a refusal.
   std::optional<std::string> fragment_bytes;
-  std::string fragment_problem;
+  std::optional<std::string> fragment_problem;
   /// Host paths of same-name files in the other sysctl.d directories (either semantics).
   std::vector<std::string> fragment_name_clashes;
   FragmentHeader header;  ///< version, profile, transaction id, time for the fragment text

@@ -20,37 +20,38 @@ std::string show_value(const std::optional<std::string>& v) {
   return v ? "'" + *v + "'" : "(absent)";
 }
 
-// Writes `value` and reads it back. "" when the kernel holds exactly the value, else why not.
+// Writes `value` and reads it back: done when the kernel holds exactly the value, else why not.
 // `held` gets what the kernel holds after the write, when it could be read back.
-std::string write_verified(WriteSide& io, const std::string& path, const std::string& key,
-                           const std::string& value, Step step,
-                           const std::optional<std::string>& raw = std::nullopt,
-                           std::optional<std::string>* held = nullptr) {
+Result<void, std::string> write_verified(WriteSide& io, const std::string& path,
+                                         const std::string& key, const std::string& value,
+                                         Step step,
+                                         const std::optional<std::string>& raw = std::nullopt,
+                                         std::optional<std::string>* held = nullptr) {
   Result<void> w = io.write_live(path, value, raw, step);
-  if (!w.ok()) return key + ": the kernel refused '" + value + "': " + w.error().message();
+  if (!w.ok()) return cat(key, ": the kernel refused '", value, "': ", w.error().message());
   KeyRead r = io.read_back(path, step);
   if (r.status != KeyStatus::value)
-    return key + ": cannot read it back: " +
-           (r.status == KeyStatus::absent ? std::string("the key is gone") : r.error.message());
+    return cat(key, ": cannot read it back: ",
+               r.status == KeyStatus::absent ? std::string("the key is gone") : r.error.message());
   if (held != nullptr) *held = r.value;
   if (!same_value(r.value, value))
-    return key + ": wrote '" + value + "', the kernel holds '" + r.value +
-           "' (it clamped or rewrote the value)";
-  return "";
+    return cat(key, ": wrote '", value, "', the kernel holds '", r.value,
+               "' (it clamped or rewrote the value)");
+  return {};
 }
 
-// Writes one --fix-files edit (or creates a mask): "" when done, else why not.
-std::string write_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& io) {
+// Writes one --fix-files edit (or creates a mask): done, or why not.
+Result<void, std::string> write_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& io) {
   PathParts sp = split_in_root(fe.path);
   std::string shown = fs.host_path(fe.path);
   // A mask may be the first file of /etc/sysctl.d.
   Result<UniqueFd> dir = fe.kind == "mask"
                              ? ensure_dir_in_root(fs.root(), sp.dir, 0755)
                              : open_in_root(fs.root(), sp.dir, O_RDONLY | O_DIRECTORY);
-  if (!dir.ok()) return shown + ": " + dir.error().message();
+  if (!dir.ok()) return cat(shown, ": ", dir.error().message());
   Result<FragmentState> now = inspect_fragment(fs, fe.path);
   if (!now.ok()) return now.error().message();
-  if (now.value().bytes != fe.previous) return shown + " changed after tcptune read it";
+  if (now.value().bytes != fe.previous) return cat(shown, " changed after tcptune read it");
   Expect ex;
   ex.kind = now.value().id ? Expect::Kind::same_file : Expect::Kind::absent;
   if (now.value().id) ex.id = *now.value().id;
@@ -59,7 +60,7 @@ std::string write_edit(const JournalFileEdit& fe, const RootFs& fs, WriteSide& i
       io.replace_config(dir.value().get(), sp.name, fe.written,
                         static_cast<mode_t>(fe.previous_mode), owner, ex, shown, Step::apply);
   if (!w.ok()) return w.error().message();
-  return "";
+  return {};
 }
 
 // Puts one --fix-files file back: the previous bytes, mode and owner of an edited file; a mask
@@ -178,7 +179,7 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
   // 2. The files --fix-files edits (and the masks it creates), each atomically.
   for (const JournalFileEdit& fe : entry.edits) {
     if (!failure.empty()) break;
-    failure = write_edit(fe, fs, io);
+    if (Result<void, std::string> w = write_edit(fe, fs, io); !w.ok()) failure = w.error();
   }
 
   // 3. The fragment, atomically.
@@ -209,10 +210,14 @@ TxnOutcome run_transaction(JournalEntry& entry, const RootFs& fs, const ProcSys&
   // 4. Live values, each read back.
   for (JournalKey& k : entry.keys) {
     if (!failure.empty()) break;
-    failure = write_verified(io, k.path, k.key, k.target, Step::apply, std::nullopt, &k.after);
-    if (failure.empty()) {
+    Result<void, std::string> w =
+        write_verified(io, k.path, k.key, k.target, Step::apply, std::nullopt, &k.after);
+    if (w.ok()) {
       out.written.push_back(k.key);
-    } else if (k.after && !same_value(*k.after, k.target)) {
+      continue;
+    }
+    failure = w.error();
+    if (k.after && !same_value(*k.after, k.target)) {
       // The kernel rewrote the value ("0x607" reads "1543"): journal what it holds before the
       // rollback starts, so that a crash during it leaves an entry the next rollback accepts.
       if (Result<void> s = io.save_journal(entry); !s.ok())
@@ -320,24 +325,24 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
     if (!k.before) continue;  // the key did not exist: nothing was written
     KeyRead now = proc.read(k.path);
     if (now.status == KeyStatus::value && same_value(now.value, *k.before)) continue;
-    std::string problem =
+    Result<void, std::string> w =
         write_verified(io, k.path, k.key, *k.before, Step::rollback, k.before_raw);
-    if (problem.empty()) {
+    if (w.ok()) {
       rep.restored.push_back(k.key + " = " + *k.before);
     } else {
       KeyRead after = proc.read(k.path);
       rep.left.push_back(
           k.key + " is " +
           (after.status == KeyStatus::value ? "'" + after.value + "'" : std::string("unreadable")) +
-          ", was " + show_value(k.before) + " before the transaction (" + problem + ")");
+          ", was " + show_value(k.before) + " before the transaction (" + w.error() + ")");
     }
   }
   for (const SideRestore& s : side) {
     KeyRead now = proc.read(s.path);
     if (now.status != KeyStatus::value || same_value(now.value, s.target)) continue;
     std::string key = path_to_key(s.path);
-    std::string problem = write_verified(io, s.path, key, s.target, Step::rollback);
-    if (problem.empty()) {
+    Result<void, std::string> w = write_verified(io, s.path, key, s.target, Step::rollback);
+    if (w.ok()) {
       rep.restored.push_back(key + " = " + s.target + " (the kernel rewrote it with " + s.cause +
                              ")");
     } else {
@@ -345,7 +350,7 @@ RestoreReport restore(const JournalEntry& entry, const RootFs& fs, const ProcSys
       rep.left.push_back(
           key + " is " +
           (after.status == KeyStatus::value ? "'" + after.value + "'" : std::string("unreadable")) +
-          ", was '" + s.target + "' (the kernel rewrote it with " + s.cause + "): " + problem);
+          ", was '" + s.target + "' (the kernel rewrote it with " + s.cause + "): " + w.error());
     }
   }
   if (entry.fragment && entry.fragment->written) {
