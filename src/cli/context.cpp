@@ -88,7 +88,7 @@ Finding load_error(const std::string& file, const std::string& message) {
 
 }  // namespace
 
-Knowledge Context::load_knowledge(bool user_profiles) const {
+Knowledge Context::load_knowledge(UserProfiles user_profiles) const {
   Knowledge k;
   load_catalogs(k.keys, k.checks);
   std::string dir = data_dir();
@@ -106,7 +106,7 @@ Knowledge Context::load_knowledge(bool user_profiles) const {
     append(errors, load_profile(text.value(), path, "shipped", k.keys, k.profiles));
   }
   const char* user_dir = "/etc/tcptune/profiles";
-  if (user_profiles && fs.is_directory(user_dir)) {
+  if (user_profiles == UserProfiles::yes && fs.is_directory(user_dir)) {
     Result<std::vector<DirEntry>> entries = fs.list_dir(user_dir);
     if (!entries.ok()) {
       errors.push_back(load_error(fs.host_path(user_dir),

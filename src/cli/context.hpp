@@ -57,7 +57,9 @@ struct Context {
   /// /etc/tcptune/profiles/*.toml under --root. Malformed → exit 2 with file:line:col.
   /// `user_profiles` false: only what tcptune ships (explain, rules: a broken user profile
   /// must not stop them).
-  [[nodiscard]] Knowledge load_knowledge(bool user_profiles = true) const;
+  /// UserProfiles::no: the shipped profiles only (explain shows what tcptune ships).
+  enum class UserProfiles { no, yes };
+  [[nodiscard]] Knowledge load_knowledge(UserProfiles user_profiles = UserProfiles::yes) const;
   /// The --format value checked against what the command supports.
   [[nodiscard]] OutputFormat format(const std::vector<std::string>& allowed) const;
 };

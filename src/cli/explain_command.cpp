@@ -60,7 +60,7 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   if (help) return 0;
   if (words.size() != 1) throw UsageError("explain takes one finding code or sysctl key");
   (void)ctx.format({"text"});
-  Knowledge kn = ctx.load_knowledge(false);
+  Knowledge kn = ctx.load_knowledge(Context::UserProfiles::no);
   const Catalog& keys = kn.keys;
   const CheckCatalog& checks = kn.checks;
   const std::string& w = words.front();
@@ -158,7 +158,7 @@ int cmd_rules(Context& ctx, const std::vector<std::string>& args) {
   if (help) return 0;
   if (!words.empty()) throw UsageError("rules takes no arguments (use tcptune explain CODE)");
   OutputFormat format = ctx.format({"text", "json", "man", "markdown"});
-  Knowledge kn = ctx.load_knowledge(false);
+  Knowledge kn = ctx.load_knowledge(Context::UserProfiles::no);
   const CheckCatalog& checks = kn.checks;
   if (format == OutputFormat::man) {
     ctx.out << codes_man_page(checks, version());

@@ -176,8 +176,11 @@ class Parser {
                                 static_cast<std::uint32_t>(line.size())});
   }
 
+  // Invalid::yes: the line is not read (Finding::invalid_input).
+  enum class Invalid { no, yes };
+
   void add(int line, int column, const char* code, std::string message,
-           Severity sev = Severity::error, bool invalid = true) {
+           Severity sev = Severity::error, Invalid invalid = Invalid::yes) {
     Finding f;
     f.code = code;
     f.severity = sev;
@@ -185,7 +188,7 @@ class Parser {
     f.file = m_out.path;
     f.line = line;
     f.column = column;
-    f.invalid_input = invalid;
+    f.invalid_input = invalid == Invalid::yes;
     m_out.diagnostics.push_back(std::move(f));
   }
 
@@ -203,7 +206,7 @@ class Parser {
     if (rest.substr(0, disable.size()) != disable) {
       add(line_no, col(line, rest.empty() ? comment : rest), "TT1012",
           "unrecognised tcptune directive; expected '# tcptune: disable=TTnnnn[,TTnnnn...]'",
-          Severity::warning, false);
+          Severity::warning, Invalid::no);
       return;
     }
     std::string_view list = rest.substr(disable.size());
@@ -216,7 +219,7 @@ class Parser {
         add(line_no, col(line, item), "TT1012",
             "malformed code '" + std::string(code) +
                 "' in tcptune directive; codes look like TT2003",
-            Severity::warning, false);
+            Severity::warning, Invalid::no);
         continue;
       }
       codes.insert(std::string(code));
@@ -256,7 +259,7 @@ class Parser {
             "systemd-sysctl writes " + key +
                 " (it drops the blank after the '-' prefix); sysctl --system keeps the blank "
                 "in the name, cannot stat it and writes nothing for this line",
-            Severity::info, false);
+            Severity::info, Invalid::no);
         m_out.diagnostics.back().hint = "Remove the blank after '-'";
         return true;
       }
@@ -274,7 +277,7 @@ class Parser {
           "sysctl --system strips a second '-' and writes " + key +
               "; systemd-sysctl looks for a key named '-" + printable(name) +
               "', which no kernel has, and skips the line without a word",
-          Severity::info, false);
+          Severity::info, Invalid::no);
       m_out.diagnostics.back().hint = "Write one '-' before the key";
       body = rest;
       return true;
@@ -365,7 +368,7 @@ class Parser {
         add(line_no, e.key_column, "TT1014",
             "systemd-sysctl and sysctl --system both write '" + printable(raw_key) + "' as " +
                 nk.key + " (" + ps.why + "); tcptune reads it the same way",
-            Severity::info, false);
+            Severity::info, Invalid::no);
         m_out.diagnostics.back().hint = "Write the key as " + nk.key;
       } else if (writer) {
         // Only the program of these semantics writes it: read it as that program does, and
@@ -381,7 +384,7 @@ class Parser {
                       ps.why +
                       "); tcptune reads it the same way. systemd-sysctl refuses it (\"Invalid "
                       "argument\") and fails",
-            Severity::info, false);
+            Severity::info, Invalid::no);
         m_out.diagnostics.back().hint = "Write the key as " + nk.key;
       } else if (ps.kind != ProgramSpelling::neither) {
         std::string writes =
@@ -427,7 +430,7 @@ class Parser {
       if (e.value.empty()) {
         add(line_no, e.value_column, "TT1011",
             "empty value for " + e.key + ": an empty string is written, which most keys reject",
-            Severity::warning, false);
+            Severity::warning, Invalid::no);
       }
     }
     m_seen_entry = true;

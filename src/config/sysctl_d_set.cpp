@@ -374,8 +374,9 @@ const ParsedFile& parsed_of(const ConfigSet& set, const Assignment& a) {
 
 Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
   Resolution res;
+  enum class Via { key, glob };
   auto assign = [&](const std::string& path, const std::string& key, const std::string& value,
-                    Assignment a, bool from_glob) {
+                    Assignment a, Via via) {
     auto [it, inserted] = res.keys.try_emplace(path);
     EffectiveKey& k = it->second;
     if (!inserted) k.shadowed.push_back(k.winner);
@@ -383,7 +384,7 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
     k.key = key;
     k.value = value;
     k.winner = a;
-    k.from_glob = from_glob;
+    k.from_glob = via == Via::glob;
   };
   auto expand = [&](const Assignment& a, const SysctlEntry& e) {
     if (live == nullptr) {
@@ -417,11 +418,11 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
       const SysctlEntry& e = entry_of(set, a);
       if (e.kind == EntryKind::exclude) continue;
       if (!e.glob) {
-        assign(e.path, e.key, e.value, a, false);
+        assign(e.path, e.key, e.value, a, Via::key);
         continue;
       }
       for (const std::string& m : expand(a, e)) {
-        if (explicit_or_excluded.count(m) == 0) assign(m, path_to_key(m), e.value, a, true);
+        if (explicit_or_excluded.count(m) == 0) assign(m, path_to_key(m), e.value, a, Via::glob);
       }
     }
     return res;
@@ -453,7 +454,7 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
     }
     if (fresh || !slot.last || entry_of(set, *slot.last).value != e.value) slot.seq = seq++;
     slot.last = a;
-    if (!e.glob) assign(e.path, e.key, e.value, a, false);
+    if (!e.glob) assign(e.path, e.key, e.value, a, Via::key);
   }
   std::vector<std::pair<std::size_t, std::string_view>> globs;
   for (const auto& [text, slot] : last)
@@ -465,7 +466,7 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
     for (const std::string& m : expand(a, e)) {
       auto hit = last.find(m);
       if (hit != last.end()) continue;  // an exact key assigned or excluded anywhere
-      assign(m, path_to_key(m), e.value, a, true);
+      assign(m, path_to_key(m), e.value, a, Via::glob);
     }
   }
   return res;

@@ -566,12 +566,12 @@ class Simulation {
         continue;
       }
       if (!it->e.glob) {
-        write(it->e.path, write_of(*it, *it->e.value), it->e.ignore_failure, true);
+        write(it->e.path, write_of(*it, *it->e.value), it->e.ignore_failure, Suppress::yes);
         continue;
       }
       for (const std::string& m : m_live.glob(it->e.path)) {
         if (pos.count(m) != 0) continue;  // an exact key of the set, assigned or excluded
-        write(m, write_of(*it, *it->e.value), it->e.ignore_failure, true);
+        write(m, write_of(*it, *it->e.value), it->e.ignore_failure, Suppress::yes);
       }
     }
     return finish();
@@ -632,7 +632,11 @@ class Simulation {
     return k;
   }
 
-  void write(const std::string& path, BootWrite w, bool ignore_failure, bool suppress = false) {
+  // Suppress::yes: systemd-sysctl's "No change in value, suppressing write".
+  enum class Suppress { no, yes };
+
+  void write(const std::string& path, BootWrite w, bool ignore_failure,
+             Suppress suppress = Suppress::no) {
     BootKey& k = touch(path);
     const bool systemd = m_set.semantics == Semantics::systemd;
     if (!m_live.exists(path)) {
@@ -644,7 +648,8 @@ class Simulation {
       return;
     }
     std::string cur = current(path);
-    if (suppress && w.value == kernel_text(path)) {  // "No change in value, suppressing write"
+    if (suppress == Suppress::yes &&
+        w.value == kernel_text(path)) {  // "No change in value, suppressing write"
       w.outcome = "suppressed";
       w.reason = "the kernel already holds this value: systemd-sysctl does not write it";
       k.shadowed.push_back(w);

@@ -14,7 +14,7 @@ namespace tcptune {
 
 FdOutBuf::FdOutBuf(int fd) : m_fd(fd) { setp(m_buf.data(), m_buf.data() + m_buf.size()); }
 
-FdOutBuf::~FdOutBuf() { (void)drain(true); }
+FdOutBuf::~FdOutBuf() { (void)drain(Drain::all); }
 
 bool FdOutBuf::write_all(const char* p, std::size_t left) {
   while (left > 0) {
@@ -34,10 +34,11 @@ bool FdOutBuf::write_all(const char* p, std::size_t left) {
   return true;
 }
 
-bool FdOutBuf::drain(bool all) {
+bool FdOutBuf::drain(Drain how) {
   const char* p = pbase();
   std::size_t left = static_cast<std::size_t>(pptr() - pbase());
   setp(m_buf.data(), m_buf.data() + m_buf.size());
+  const bool all = how == Drain::all;
   if (m_error != 0) return false;
   if (m_wrap == 0) return write_all(p, left);
   m_partial.append(p, left);
@@ -49,7 +50,7 @@ bool FdOutBuf::drain(bool all) {
   return write_all(text.data(), text.size());
 }
 FdOutBuf::int_type FdOutBuf::overflow(int_type c) {
-  if (!drain(false)) return traits_type::eof();
+  if (!drain(Drain::some)) return traits_type::eof();
   if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
   *pptr() = traits_type::to_char_type(c);
   pbump(1);
@@ -61,7 +62,7 @@ std::streamsize FdOutBuf::xsputn(const char* s, std::streamsize n) {
   while (done < n) {
     std::streamsize room = epptr() - pptr();
     if (room == 0) {
-      if (!drain(false)) return done;
+      if (!drain(Drain::some)) return done;
       continue;
     }
     std::streamsize chunk = std::min(room, n - done);
@@ -72,7 +73,7 @@ std::streamsize FdOutBuf::xsputn(const char* s, std::streamsize n) {
   return done;
 }
 
-int FdOutBuf::sync() { return drain(true) ? 0 : -1; }
+int FdOutBuf::sync() { return drain(Drain::all) ? 0 : -1; }
 
 std::size_t terminal_columns(int fd) {
   if (::isatty(fd) != 1) return 0;

@@ -33,7 +33,10 @@ class FdOutBuf final : public std::streambuf {
   int sync() override;
 
  private:
-  bool drain(bool all);
+  enum class Drain { some, all };
+  /// Writes out the buffer; when wrapping, `some` keeps a last incomplete line back for the
+  /// next call, `all` writes that too.
+  bool drain(Drain how);
   bool write_all(const char* p, std::size_t n);
   int m_fd;
   int m_error = 0;
