@@ -254,7 +254,9 @@ def scenario_load_tester(binary, tmp, reuse):
 
 
 def scenario_close_wait(binary, tmp):
-    p, prog = start_gen(tmp, "close-wait", 5000, 200, 3.0)
+    # Long enough that the check below still sees the CLOSE_WAIT sockets when the sockets sample
+    # before it is slow (a sanitizer build takes well over its one second).
+    p, prog = start_gen(tmp, "close-wait", 5000, 200, 6.0)
     time.sleep(1.0)
     j, before, after = sample(binary, "sockets")
     time.sleep(1.0)
