@@ -456,12 +456,12 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
     slot.last = a;
     if (!e.glob) assign(e.path, e.key, e.value, a, Via::key);
   }
-  std::vector<std::pair<std::size_t, std::string_view>> globs;
+  std::vector<std::pair<std::size_t, const Assignment*>> globs;  // by place in the order
   for (const auto& [text, slot] : last)
-    if (slot.last && entry_of(set, *slot.last).glob) globs.emplace_back(slot.seq, text);
+    if (slot.last && entry_of(set, *slot.last).glob) globs.emplace_back(slot.seq, &*slot.last);
   std::sort(globs.begin(), globs.end());
-  for (const auto& [place, text] : globs) {
-    const Assignment& a = *last.at(text).last;
+  for (const auto& [place, glob] : globs) {
+    const Assignment& a = *glob;
     const SysctlEntry& e = entry_of(set, a);
     for (const std::string& m : expand(a, e)) {
       auto hit = last.find(m);

@@ -59,6 +59,7 @@ class Linter {
     }
     for (std::size_t i = 0; i < order.size(); ++i)
       m_file_rank[m_set.parsed[static_cast<std::size_t>(order[i])].path] = static_cast<int>(i);
+    m_order = order;
 
     m_res = resolve_config(m_set, m_opt.live);
     // Live mode: the boot as the program plays it over the kernel's values (write order,
@@ -486,6 +487,21 @@ class Linter {
     return it == m_res.keys.end() ? nullptr : &it->second;
   }
 
+  // The file the boot model names by its shown path, and the entry the parser read at `line`
+  // of it (null when none: the program counts lines its own way, systemd also at a CR).
+  // Entries are in line order: a binary search, not a walk, for each of a file's many writes.
+  std::pair<const ParsedFile*, const SysctlEntry*> entry_at(const std::string& path,
+                                                            int line) const {
+    auto rank = m_file_rank.find(path);
+    if (rank == m_file_rank.end()) return {nullptr, nullptr};
+    const ParsedFile& file =
+        m_set.parsed[static_cast<std::size_t>(m_order[static_cast<std::size_t>(rank->second)])];
+    auto it = std::lower_bound(file.entries.begin(), file.entries.end(), line,
+                               [](const SysctlEntry& e, int l) { return e.line < l; });
+    if (it == file.entries.end() || it->line != line) return {&file, nullptr};
+    return {&file, &*it};
+  }
+
   // Writes the kernel refuses at boot (live mode: the boot model plays the writes in the
   // program's order over the live values). Keys the kernel checks against each other at the
   // time of the write (ipfrag_high_thresh against ipfrag_low_thresh, ip_unprivileged_port_start
@@ -507,14 +523,8 @@ class Linter {
         if (w.reason.rfind("EACCES", 0) == 0) continue;               // TT2008
         const bool order = w.reason.find("at the time of the write") != std::string::npos;
         if (!order && said.count({w.file, w.line}) != 0) continue;
-        const ParsedFile* file = nullptr;
-        for (const ParsedFile& pf : m_set.parsed)
-          if (pf.path == w.file) file = &pf;
-        // The program's line count (systemd also ends a line at a CR) may differ from the
-        // parser's: only a line the parser read as an entry is named.
-        if (file == nullptr || std::none_of(file->entries.begin(), file->entries.end(),
-                                            [&](const SysctlEntry& e) { return e.line == w.line; }))
-          continue;
+        auto [file, entry] = entry_at(w.file, w.line);
+        if (entry == nullptr) continue;  // only a line the parser read as an entry is named
         Finding f;
         f.code = "TT3002";
         f.key = k.key;
@@ -553,13 +563,8 @@ class Linter {
           if (w.outcome == "suppressed" || w.outcome == "written") own = &w;
       }
       if (own == nullptr || normalize_value(own->value) == normalize_value(*k.value)) continue;
-      const ParsedFile* file = nullptr;
-      for (const ParsedFile& pf : m_set.parsed)
-        if (pf.path == own->file) file = &pf;
-      if (file == nullptr ||
-          std::none_of(file->entries.begin(), file->entries.end(),
-                       [&](const SysctlEntry& e) { return e.line == own->line; }))
-        continue;  // a line the parser counts differently (see check_refused_writes)
+      auto [file, entry] = entry_at(own->file, own->line);
+      if (entry == nullptr) continue;  // only a line the parser read as an entry is named
       const bool skipped = own->outcome == "suppressed";
       Finding f;
       f.code = "TT5010";
@@ -567,10 +572,7 @@ class Linter {
       f.value = own->value;
       f.file = own->file;
       f.line = own->line;
-      f.column = 1;
-      if (file != nullptr)
-        for (const SysctlEntry& e : file->entries)
-          if (e.line == own->line && e.kind == EntryKind::assign) f.column = e.key_column;
+      f.column = entry->kind == EntryKind::assign ? entry->key_column : 1;
       f.message =
           cat(k.key, " = ", own->value,
               skipped ? " is not written (systemd-sysctl skips a value the kernel already "
@@ -720,6 +722,7 @@ class Linter {
   Dropped m_over_total;
   std::set<std::string> m_over_total_files;
   std::map<std::string, int> m_file_rank;
+  std::vector<int> m_order;  ///< indices into m_set.parsed, by rank
 };
 
 }  // namespace

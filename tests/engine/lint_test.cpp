@@ -415,3 +415,24 @@ TEST_CASE("every lint check fires and stays quiet as tests/engine/lint_cases.tom
     CHECK_MESSAGE(quiet_cases[code] > 0, code << " has no case where it must stay quiet");
   }
 }
+
+TEST_CASE("findings from the boot model name only lines the parser read (systemd splits at CR)") {
+  // systemd-sysctl ends a line at a CR, so its second write below is on its line 2; the parser
+  // reads one line (TT1005). The refused write must not become a finding on a line 2 that the
+  // file does not have (fuzz_sysctl_d found it).
+  std::map<std::string, std::string> keys = live618_keys();
+  keys["net/ipv4/tcp_congestion_control"] = "cubic";
+  keys["net/ipv4/tcp_available_congestion_control"] = "reno cubic";
+  FakeKeySource live(keys);
+  LintOptions o;
+  o.live = &live;
+  o.kernel = KernelVersion{6, 18, 44};
+  ConfigSet set = make_set({{"/etc/sysctl.d", "90-t.conf",
+                             "net.core.somaxconn = 1\rnet.ipv4.tcp_congestion_control = nope\n"}});
+  LintReport r = run_lint(set, tcptune::test::shipped_keys(), tcptune::test::shipped_checks(), o);
+  REQUIRE(r.boot.has_value());
+  bool refused = false;
+  for (const auto& [path, k] : r.boot->keys) refused = refused || !k.refused.empty();
+  CHECK(refused);  // the boot model does see the refused write on its line 2
+  for (const Finding& f : r.findings) CHECK_MESSAGE(f.line <= 1, f.code << " at line " << f.line);
+}
