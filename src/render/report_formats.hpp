@@ -1,6 +1,6 @@
 #pragma once
 /// Findings for other tools' report formats: GitLab Code Quality (Code Climate JSON) and
-/// Checkstyle XML (libxml2's writer, so that every name and message is escaped as XML).
+/// Checkstyle XML (every name and message escaped as XML attribute text).
 
 #include <string>
 #include <vector>

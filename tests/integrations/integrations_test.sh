@@ -759,7 +759,7 @@ def bad(msg): fails.append(msg); print("FAIL: e. " + msg)
 
 ci_packages = set(open(os.path.join(src, ".ci/packages")).read().split())
 build_deps = {"cmake", "ninja-build", "g++", "pkg-config", "libboost-program-options-dev",
-              "nlohmann-json3-dev", "libtomlplusplus-dev", "libmnl-dev", "libxml2-dev"}
+              "nlohmann-json3-dev", "libtomlplusplus-dev", "libmnl-dev", "libncurses-dev"}
 def apt_packages(script):
     script = script.replace("\\\n", " ")
     pkgs = set()

@@ -107,7 +107,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 depends=$(field Depends)
 echo "Depends: $depends"
 # Every shared library the binary needs directly (its DT_NEEDED entries; what those load in
-# turn, such as libxml2's libicu, is their packages' Depends, as dpkg-shlibdeps has it) comes
+# turn, such as libstdc++'s libgcc_s, is their packages' Depends, as dpkg-shlibdeps has it) comes
 # from a package named in Depends.
 needed=" $(objdump -p "$build/tcptune" | awk '$1 == "NEEDED" {printf "%s ", $2}')"
 for lib in $(ldd "$build/tcptune" | awk -v needed="$needed" '/=>/ && index(needed, " " $1 " ") {print $3}'); do
