@@ -125,12 +125,7 @@ void CensusAggregator::add(const SocketRecord& r) {
     }
     ServerRow& row = m_server[slot - 1];
     if (m_tracker != nullptr) {
-      if (row.group == k_no_group) {
-        GroupKey g;
-        g.server = true;
-        g.dest.remote_port = r.local_port;
-        row.group = m_tracker->group(g);
-      }
+      if (row.group == k_no_group) row.group = m_tracker->group(server_group(r.local_port));
       m_tracker->observe_group(r.cookie, row.group, r.state);
     }
     ++row.use.states[r.state];
@@ -154,7 +149,7 @@ void CensusAggregator::add(const SocketRecord& r) {
   ++d.sockets;
   if (m_tracker != nullptr) {
     std::uint32_t& group = m_dest_group[row];
-    if (group == k_no_group) group = m_tracker->group(GroupKey{false, k});
+    if (group == k_no_group) group = m_tracker->group(client_group(k));
     m_tracker->observe_group(r.cookie, group, r.state);
   }
 }

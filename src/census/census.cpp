@@ -341,7 +341,7 @@ void reconcile(RateTracker& t, Side side, std::int64_t opened,
   if (side == Side::server && listening.count() == 1) {
     // One listening port: it is where every accepted connection went, seen or not.
     GroupKey g;
-    g.server = true;
+    g.side = GroupSide::server;
     for (std::size_t p = 0; p < listening.size(); ++p) {
       if (listening.test(p)) g.dest.remote_port = static_cast<std::uint16_t>(p);
     }
@@ -353,7 +353,7 @@ void reconcile(RateTracker& t, Side side, std::int64_t opened,
   int groups = 0;
   std::uint32_t only = 0;
   for (const auto& [key, idx] : t.groups()) {
-    if (key.server != (side == Side::server)) continue;
+    if ((key.side == GroupSide::server) != (side == Side::server)) continue;
     ++groups;
     only = idx;
     const GroupCounts& c = t.counts(idx);
@@ -483,7 +483,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   std::uint64_t seen_client = 0;
   std::uint64_t seen_server = 0;
   for (const auto& [key, idx] : tracker.groups())
-    (key.server ? seen_server : seen_client) += tracker.counts(idx).connects;
+    (key.side == GroupSide::server ? seen_server : seen_client) += tracker.counts(idx).connects;
   // Below 90 % of what the kernel counted, the census missed connections it cannot attribute.
   auto complete = [](std::uint64_t seen, std::int64_t counted) {
     return counted <= 0 || static_cast<double>(seen) >= 0.9 * static_cast<double>(counted);
@@ -496,8 +496,8 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
     GroupRate g;
     g.connects_per_s = static_cast<double>(c.connects) / window;
     g.closes_per_s = static_cast<double>(c.closes) / window;
-    g.measured = key.server ? server_ok : client_ok;
-    if (key.server) {
+    g.measured = key.side == GroupSide::server ? server_ok : client_ok;
+    if (key.side == GroupSide::server) {
       rep.port_rates[key.dest.remote_port] = g;
       continue;
     }

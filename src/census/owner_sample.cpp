@@ -47,13 +47,11 @@ std::size_t OwnerSampler::bytes() const {
 }
 
 GroupKey group_of(const CensusAggregator& agg, const SocketRecord& r) {
-  GroupKey g;
   if (r.state == static_cast<std::uint8_t>(TcpState::listen) ||
       agg.is_server_side(r.local_port, r.remote_port)) {
-    g.server = true;
-    g.dest.remote_port = r.local_port;
-    return g;
+    return server_group(r.local_port);
   }
+  GroupKey g;
   g.dest.v4 = r.v4;
   g.dest.local = r.local;
   g.dest.remote = r.remote;
@@ -67,7 +65,7 @@ std::vector<GroupKey> select_owner_groups(const CensusAggregator& agg, std::size
     if (std::find(out.begin(), out.end(), g) == out.end()) out.push_back(g);
   };
   std::vector<Destination> dests = agg.destinations();  // largest first
-  for (std::size_t i = 0; i < dests.size() && i < top; ++i) add({false, dests[i].key});
+  for (std::size_t i = 0; i < dests.size() && i < top; ++i) add(client_group(dests[i].key));
   auto by_state = [&](TcpState st) {
     std::vector<const Destination*> v;
     for (const Destination& d : dests) {
@@ -76,7 +74,7 @@ std::vector<GroupKey> select_owner_groups(const CensusAggregator& agg, std::size
     std::stable_sort(v.begin(), v.end(), [&](const Destination* a, const Destination* b) {
       return count_of(a->states, st) > count_of(b->states, st);
     });
-    for (std::size_t i = 0; i < v.size() && i < top; ++i) add({false, v[i]->key});
+    for (std::size_t i = 0; i < v.size() && i < top; ++i) add(client_group(v[i]->key));
   };
   by_state(TcpState::time_wait);
   by_state(TcpState::close_wait);
@@ -92,10 +90,7 @@ std::vector<GroupKey> select_owner_groups(const CensusAggregator& agg, std::size
     std::stable_sort(v.begin(), v.end(),
                      [&](const PortUse* a, const PortUse* b) { return key(*a) > key(*b); });
     for (std::size_t i = 0; i < v.size() && i < top; ++i) {
-      GroupKey g;
-      g.server = true;
-      g.dest.remote_port = v[i]->port;
-      add(g);
+      add(server_group(v[i]->port));
     }
   };
   port_by(total);
@@ -234,14 +229,14 @@ GroupOwners attribute_owners(const std::vector<GroupKey>& groups, const OwnerSam
                                  [](const OwnerSampler::Sample& s) { return s.closed_later; });
     }
     if (o.time_wait.empty()) {
-      if (g.server) {
+      if (g.side == GroupSide::server) {
         o.time_wait = count_owners(now.samples(g), now_owners, OwnerBasis::listener,
                                    [](const OwnerSampler::Sample& s) {
                                      return s.state == static_cast<std::uint8_t>(TcpState::listen);
                                    });
       } else {
         for (const GroupKey& h : groups) {
-          if (h.server || !same_remote(h.dest, g.dest)) continue;
+          if (h.side == GroupSide::server || !same_remote(h.dest, g.dest)) continue;
           merge_into(o.time_wait, count_owners(now.samples(h), now_owners, OwnerBasis::established,
                                                established));
         }

@@ -23,25 +23,34 @@
 
 namespace tcptune {
 
-/// A client-side destination (server == false) or a listening port (server == true,
+/// Which end of the connections a group is: the client side (a destination the host connects
+/// to) or the server side (a listening port's accepted connections).
+enum class GroupSide : std::uint8_t { client, server };
+
+/// A client-side destination (side client) or a listening port (side server,
 /// dest.remote_port = the local port, the rest zero).
 struct GroupKey {
-  bool server = false;
+  GroupSide side = GroupSide::client;
   DestinationKey dest;
   bool operator==(const GroupKey&) const = default;
 };
 
+/// The group of the connections to a destination (client side).
+inline GroupKey client_group(const DestinationKey& dest) {
+  return GroupKey{GroupSide::client, dest};
+}
+
 /// The group of a listening port's connections (server side): only the port is set.
 inline GroupKey server_group(std::uint16_t port) {
   GroupKey g;
-  g.server = true;
+  g.side = GroupSide::server;
   g.dest.remote_port = port;
   return g;
 }
 
 struct GroupKeyHash {
   std::size_t operator()(const GroupKey& k) const noexcept {
-    return DestinationKeyHash{}(k.dest) ^ (k.server ? 0x9e3779b97f4a7c15ull : 0);
+    return DestinationKeyHash{}(k.dest) ^ (k.side == GroupSide::server ? 0x9e3779b97f4a7c15ull : 0);
   }
 };
 

@@ -8,12 +8,6 @@ std::vector<std::pair<std::string, GroupKey>> focus_groups(const CensusReport& r
   std::vector<std::pair<std::string, GroupKey>> out;
   const CensusAggregator& s = rep.sockets;
   const std::vector<Destination> dests = s.destinations();
-  auto server = [](std::uint16_t port) {
-    GroupKey g;
-    g.server = true;
-    g.dest.remote_port = port;
-    return g;
-  };
   // The same choices as census_metrics (host_facts.cpp): strict maxima in the same order.
   std::optional<GroupKey> cw;
   std::uint64_t cw_count = 0;
@@ -22,17 +16,17 @@ std::vector<std::pair<std::string, GroupKey>> focus_groups(const CensusReport& r
   for (const PortUse& p : s.server_ports()) {
     if (count_of(p.states, TcpState::close_wait) > cw_count) {
       cw_count = count_of(p.states, TcpState::close_wait);
-      cw = server(p.port);
+      cw = server_group(p.port);
     }
     if (count_of(p.states, TcpState::time_wait) > tw_count) {
       tw_count = count_of(p.states, TcpState::time_wait);
-      server_tw = server(p.port);
+      server_tw = server_group(p.port);
     }
   }
   for (const Destination& d : dests) {
     if (count_of(d.states, TcpState::close_wait) > cw_count) {
       cw_count = count_of(d.states, TcpState::close_wait);
-      cw = GroupKey{false, d.key};
+      cw = client_group(d.key);
     }
   }
   if (cw) out.emplace_back("top_close_wait", *cw);
@@ -44,8 +38,8 @@ std::vector<std::pair<std::string, GroupKey>> focus_groups(const CensusReport& r
          count_of(d.states, TcpState::time_wait) > count_of(top_tw->states, TcpState::time_wait)))
       top_tw = &d;
   }
-  if (top_tw != nullptr) out.emplace_back("top_tw", GroupKey{false, top_tw->key});
-  if (!dests.empty()) out.emplace_back("worst", GroupKey{false, dests.front().key});
+  if (top_tw != nullptr) out.emplace_back("top_tw", client_group(top_tw->key));
+  if (!dests.empty()) out.emplace_back("worst", client_group(dests.front().key));
   const Destination* soonest = nullptr;
   double soonest_s = 0;
   for (const Destination& d : dests) {
@@ -56,7 +50,7 @@ std::vector<std::pair<std::string, GroupKey>> focus_groups(const CensusReport& r
       soonest_s = *g.seconds_to_exhaustion;
     }
   }
-  if (soonest != nullptr) out.emplace_back("exhaustion", GroupKey{false, soonest->key});
+  if (soonest != nullptr) out.emplace_back("exhaustion", client_group(soonest->key));
   return out;
 }
 

@@ -81,8 +81,9 @@ void add_owners(Json& row, const CensusReport& rep, const GroupKey& g) {
 }
 
 std::string group_text(const GroupKey& g) {
-  return g.server ? "port " + std::to_string(g.dest.remote_port)
-                  : "to " + endpoint_text(g.dest.remote, g.dest.v4, g.dest.remote_port);
+  return g.side == GroupSide::server
+             ? "port " + std::to_string(g.dest.remote_port)
+             : "to " + endpoint_text(g.dest.remote, g.dest.v4, g.dest.remote_port);
 }
 
 // The owners of the groups the tables show, in table order.
@@ -95,7 +96,7 @@ std::vector<GroupKey> shown_groups(const CensusReport& rep, const std::vector<De
     if (rep.owners_of(server_group(p.port)) != nullptr) out.push_back(server_group(p.port));
   }
   for (std::size_t i = 0; i < dests.size() && i < top; ++i) {
-    GroupKey g{false, dests[i].key};
+    GroupKey g = client_group(dests[i].key);
     if (rep.owners_of(g) != nullptr) out.push_back(g);
   }
   return out;
@@ -119,9 +120,9 @@ std::string owners_text(const CensusReport& rep, const std::vector<Destination>&
       for (const SocketOwner& h : o->holders) held = held || h.pid == t.pid;
       tw_new = tw_new || !held;
     }
-    if (!o->time_wait.empty() && (o->holders.empty() || tw_new || g.server == false)) {
+    if (!o->time_wait.empty() && (o->holders.empty() || tw_new || g.side == GroupSide::client)) {
       std::uint64_t tw = 0;
-      if (g.server) {
+      if (g.side == GroupSide::server) {
         for (const PortUse& p : rep.sockets.server_ports())
           if (p.port == g.dest.remote_port) tw = count_of(p.states, TcpState::time_wait);
       } else {
@@ -147,13 +148,14 @@ std::string owners_prometheus(const CensusReport& rep, const std::vector<Destina
   for (const GroupKey& g : shown_groups(rep, dests, top)) {
     const OwnersOfGroup* o = rep.owners_of(g);
     auto add = [&](const SocketOwner& s) {
-      std::string labels = g.server ? "side=\"server\",local=\"\",remote=\"\",port=\"" +
-                                          std::to_string(g.dest.remote_port) + "\""
-                                    : "side=\"client\",local=\"" +
-                                          prometheus_label(address_text(g.dest.local, g.dest.v4)) +
-                                          "\",remote=\"" +
-                                          prometheus_label(address_text(g.dest.remote, g.dest.v4)) +
-                                          "\",port=\"" + std::to_string(g.dest.remote_port) + "\"";
+      std::string labels = g.side == GroupSide::server
+                               ? "side=\"server\",local=\"\",remote=\"\",port=\"" +
+                                     std::to_string(g.dest.remote_port) + "\""
+                               : "side=\"client\",local=\"" +
+                                     prometheus_label(address_text(g.dest.local, g.dest.v4)) +
+                                     "\",remote=\"" +
+                                     prometheus_label(address_text(g.dest.remote, g.dest.v4)) +
+                                     "\",port=\"" + std::to_string(g.dest.remote_port) + "\"";
       labels += ",comm=\"" + prometheus_label(s.comm) + "\",unit=\"" +
                 prometheus_label(s.cgroup.unit) + "\",container=\"" +
                 prometheus_label(s.cgroup.container.substr(0, 12)) + "\",inferred=\"" +
@@ -249,7 +251,7 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
            {"loopback", is_loopback(d.key.remote, d.key.v4)},
            {"seconds_to_exhaustion",
             g.seconds_to_exhaustion ? rate_json(*g.seconds_to_exhaustion) : Json(nullptr)}});
-      add_owners(ds.back(), rep, GroupKey{false, d.key});
+      add_owners(ds.back(), rep, client_group(d.key));
     }
     j["destinations"] = std::move(ds);
     j["closers"] = {{"server_side_time_wait", a.server_time_wait()},

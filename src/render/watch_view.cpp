@@ -312,7 +312,7 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
     g.capacity = cap;
     g.time_wait = d.states[static_cast<std::size_t>(TcpState::time_wait)];
     g.close_wait = d.states[static_cast<std::size_t>(TcpState::close_wait)];
-    g.owner = group_owner(now, GroupKey{false, d.key}, tally);
+    g.owner = group_owner(now, client_group(d.key), tally);
     growth(g);
     f.destinations.push_back(std::move(g));
   }

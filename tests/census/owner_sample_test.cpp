@@ -79,7 +79,7 @@ TEST_CASE("holders, CLOSE_WAIT holders and the listener of a server port") {
   feed(agg, s, rec(3, k_close_wait, 8080, 50001, 12));
   feed(agg, s, rec(4, k_tw, 8080, 50002, 0));
   GroupKey port;
-  port.server = true;
+  port.side = GroupSide::server;
   port.dest.remote_port = 8080;
   std::vector<GroupKey> groups = select_owner_groups(agg, 10);
   REQUIRE(std::find(groups.begin(), groups.end(), port) != groups.end());

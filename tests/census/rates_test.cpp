@@ -83,7 +83,7 @@ TEST_CASE("rates: a vanished SYN_RECV is not a close; a server port group is kep
   b.add(conn(32, k_close_wait, 9000, 40002));
   t.end_compare();
   GroupKey g;
-  g.server = true;
+  g.side = GroupSide::server;
   g.dest.remote_port = 9000;
   const GroupCounts& c = t.counts(t.groups().at(g));
   CHECK(c.connects == 1);
