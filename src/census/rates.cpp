@@ -26,15 +26,35 @@ void RateTracker::observe_group(std::uint64_t cookie, std::uint32_t g, std::uint
   }
   GroupCounts& c = m_counts[g];
   ++c.after;
-  auto it = std::lower_bound(m_base.begin(), m_base.end(), cookie,
-                             [](const Entry& e, std::uint64_t k) { return e.cookie < k; });
-  if (it != m_base.end() && it->cookie == cookie) {
-    it->seen = 1;
-    if (is_open_state(it->state) && !is_open_state(state)) ++c.closes;
+  if (Entry* e = find_base(cookie)) {
+    e->seen = 1;
+    if (is_open_state(e->state) && !is_open_state(state)) ++c.closes;
     return;
   }
   ++c.connects;
   if (!is_open_state(state)) ++c.closes;
+}
+
+// The kernel hands out socket cookies from one counter, the first time a socket's cookie is
+// asked for (here: the first dump that meets it), and dumps its tables in the same bucket order
+// each time. So the second snapshot meets the first one's sockets mostly in cookie order: the
+// entry after the last one found is checked first, with a few after it (sockets that closed in
+// between), before a binary search. A cookie above the first snapshot's largest is new.
+RateTracker::Entry* RateTracker::find_base(std::uint64_t cookie) {
+  if (m_base.empty() || cookie > m_base.back().cookie) return nullptr;
+  const std::size_t n = m_base.size();
+  for (std::size_t i = m_cursor; i < n && i < m_cursor + 4; ++i) {
+    if (m_base[i].cookie == cookie) {
+      m_cursor = i + 1;
+      return &m_base[i];
+    }
+    if (m_base[i].cookie > cookie) break;
+  }
+  auto it = std::lower_bound(m_base.begin(), m_base.end(), cookie,
+                             [](const Entry& e, std::uint64_t k) { return e.cookie < k; });
+  if (it == m_base.end() || it->cookie != cookie) return nullptr;
+  m_cursor = static_cast<std::size_t>(it - m_base.begin()) + 1;
+  return &*it;
 }
 
 void RateTracker::restart() {
@@ -46,11 +66,15 @@ void RateTracker::restart() {
   }
   for (Entry& e : m_base) e.seen = 0;
   for (GroupCounts& c : m_counts) c.connects = c.closes = c.after = 0;
+  m_cursor = 0;
 }
 
 void RateTracker::end_baseline() {
-  std::sort(m_base.begin(), m_base.end(),
-            [](const Entry& a, const Entry& b) { return a.cookie < b.cookie; });
+  // Often already in cookie order (see find_base): then one pass instead of a sort.
+  auto by_cookie = [](const Entry& a, const Entry& b) { return a.cookie < b.cookie; };
+  if (!std::is_sorted(m_base.begin(), m_base.end(), by_cookie))
+    std::sort(m_base.begin(), m_base.end(), by_cookie);
+  m_cursor = 0;
   m_compare = true;
 }
 

@@ -98,7 +98,9 @@ class RateTracker {
     std::uint8_t seen;
   };
   std::uint32_t group_of(const GroupKey& g);
+  Entry* find_base(std::uint64_t cookie);
   std::vector<Entry> m_base;
+  std::size_t m_cursor = 0;  ///< where find_base looks first: after the last entry it found
   std::unordered_map<GroupKey, std::uint32_t, GroupKeyHash> m_index;
   std::vector<GroupCounts> m_counts;
   bool m_compare = false;

@@ -5,6 +5,12 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
 #include "census/aggregate.hpp"
 #include "census/socket_record.hpp"
 #include "census/tcp_states.hpp"
@@ -176,4 +182,75 @@ TEST_CASE("aggregator: thousands of groups, then a reset that reuses the tables"
   CHECK(a.server_ports()[0].port == 1005);
   CHECK(a.server_ports()[0].states[k_est] == 1);
   a.set_tracker(nullptr);
+}
+
+// The second snapshot finds the first one's sockets by cookie, looking after the last one found
+// before searching (census/rates.cpp): the counts must not depend on the order the sockets come
+// in. A reference counts the same sockets with a std::map, for orders from sorted to shuffled,
+// with sockets gone, new ones (cookies above and between the old ones) and reused tuples.
+TEST_CASE("rates: counts do not depend on the order of either snapshot") {
+  std::mt19937_64 rng(20261207);
+  for (int round = 0; round < 40; ++round) {
+    const int n = 200 + static_cast<int>(rng() % 3000);
+    const int shuffle_mode = round % 4;  // 0 sorted, 1 a few swaps, 2 shuffled, 3 reversed
+    std::vector<std::pair<std::uint64_t, std::uint8_t>> first;
+    std::uint64_t cookie = 1000;
+    for (int i = 0; i < n; ++i) {
+      cookie += 2 + rng() % 3;  // gaps: cookies of sockets other tools met
+      first.emplace_back(cookie, rng() % 3 == 0 ? k_tw : k_est);
+    }
+    auto arrange = [&](auto& v) {
+      if (shuffle_mode == 1) {
+        for (std::size_t k = 0; k < v.size() / 20; ++k)
+          std::swap(v[rng() % v.size()], v[rng() % v.size()]);
+      } else if (shuffle_mode == 2) {
+        std::shuffle(v.begin(), v.end(), rng);
+      } else if (shuffle_mode == 3) {
+        std::reverse(v.begin(), v.end());
+      }
+    };
+    arrange(first);
+    std::vector<std::pair<std::uint64_t, std::uint8_t>> second;
+    std::uint64_t next_new = cookie + 1;
+    for (const auto& [c, st] : first) {
+      const auto roll = rng() % 10;
+      if (roll == 0) continue;                           // gone
+      second.emplace_back(c, roll == 1 ? k_tw : st);     // stays, or closes
+      if (roll == 2) second.emplace_back(c - 1, k_est);  // new, between old cookies
+      if (roll == 3) second.emplace_back(next_new += 1 + rng() % 1000, k_tw);  // new
+    }
+    arrange(second);
+
+    RateTracker t;
+    std::uint32_t g = t.group(dest_to(3306));
+    for (const auto& [c, st] : first) t.observe_group(c, g, st);
+    t.end_baseline();
+    for (const auto& [c, st] : second) t.observe_group(c, g, st);
+    t.end_compare();
+
+    std::map<std::uint64_t, std::uint8_t> base(first.begin(), first.end());
+    std::set<std::uint64_t> seen;
+    std::uint64_t connects = 0;
+    std::uint64_t closes = 0;
+    auto open = [](std::uint8_t st) { return st == k_est; };
+    for (const auto& [c, st] : second) {
+      auto it = base.find(c);
+      if (it != base.end()) {
+        seen.insert(c);
+        if (open(it->second) && !open(st)) ++closes;
+      } else {
+        ++connects;
+        if (!open(st)) ++closes;
+      }
+    }
+    for (const auto& [c, st] : base) {
+      if (seen.count(c) == 0 && open(st)) ++closes;
+    }
+    const GroupCounts& got = t.counts(g);
+    CAPTURE(round);
+    CHECK(got.before == first.size());
+    CHECK(got.after == second.size());
+    CHECK(got.connects == connects);
+    CHECK(got.closes == closes);
+  }
 }
