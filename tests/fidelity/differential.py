@@ -22,6 +22,7 @@ create the namespaces. The test fails when agreement is under 99.5 % for either 
 the keys' values or on the programs' exit statuses (per tree).
 """
 
+import concurrent.futures
 import fnmatch
 import json
 import os
@@ -234,19 +235,31 @@ def write_tree(tree, base="/"):
             f.write(body.encode() if isinstance(body, str) else body)
 
 
-def dump_net():
+def dump_net(with_modes=True):
     values = {}
     modes = {}
     for dirpath, _, files in os.walk("/proc/sys/net"):
         for name in files:
             p = os.path.join(dirpath, name)
             rel = p[len("/proc/sys/"):]
+            # One lookup of the path (the costly part in /proc/sys), the mode from the open file.
             try:
-                modes[rel] = stat.S_IMODE(os.stat(p).st_mode)
-                with open(p, "rb") as f:
-                    values[rel] = f.read(65536).decode("latin-1")
+                fd = os.open(p, os.O_RDONLY)
             except OSError:
+                if with_modes:  # e.g. write-only: the mode still counts
+                    try:
+                        modes[rel] = stat.S_IMODE(os.stat(p).st_mode)
+                    except OSError:
+                        pass
                 continue
+            try:
+                if with_modes:
+                    modes[rel] = stat.S_IMODE(os.fstat(fd).st_mode)
+                values[rel] = os.read(fd, 65536).decode("latin-1")
+            except OSError:
+                values.pop(rel, None)
+            finally:
+                os.close(fd)
     return values, modes
 
 
@@ -259,7 +272,7 @@ def run_one(semantics, out):
     check_place()
     cmd = [SYSTEMD_SYSCTL] if semantics == "systemd" else [PROCPS_SYSCTL, "--system"]
     p = subprocess.run(cmd, capture_output=True, timeout=30)
-    after, _ = dump_net()
+    after, _ = dump_net(with_modes=False)
     with open(out, "w") as f:
         json.dump({"before": before, "after": after, "modes": modes, "rc": p.returncode,
                    "stderr": p.stderr.decode("latin-1")[-4000:]}, f)
@@ -375,6 +388,10 @@ def main(argv):
         all_diffs = []
         lint_total = {"systemd": [0, 0], "procps": [0, 0]}
         lint_diffs = []
+        # Each tree's snapshot is written first, then tcptune runs over all of them, a few at a
+        # time (the runs are independent: each reads its own --root), then the comparison goes
+        # in order.
+        jobs = []
         for i, t in enumerate(trees):
             for sem in ("systemd", "procps"):
                 with open(os.path.join(res, f"{i}-{sem}.json")) as f:
@@ -382,48 +399,56 @@ def main(argv):
                 root = os.path.join(work, f"root-{i}-{sem}")
                 write_tree(t["tree"], root)
                 snapshot_root(root, real)
-                q = subprocess.run([tcptune, "--root", root, "config", "--semantics", sem,
+                jobs.append((t, sem, real, root))
+
+        def run_tcptune(job):
+            _, sem, _, root = job
+            return [subprocess.run([tcptune, "--root", root, command, "--semantics", sem,
                                     "--format", "json"], capture_output=True, text=True)
-                try:
-                    model = json.loads(q.stdout)
-                except json.JSONDecodeError:
-                    print(f"FAIL: {t['name']} {sem}: tcptune config exit {q.returncode}: "
-                          f"{q.stderr.strip()[:300]}")
-                    model = {"keys": []}
-                n, diffs = compare(t["name"], sem, real, model)
-                # lint's effective values at boot (live mode over the same snapshot) must agree
-                # with the program too.
-                q = subprocess.run([tcptune, "--root", root, "lint", "--semantics", sem,
-                                    "--format", "json"], capture_output=True, text=True)
-                try:
-                    eff = json.loads(q.stdout).get("effective", [])
-                except json.JSONDecodeError:
-                    print(f"FAIL: {t['name']} {sem}: tcptune lint exit {q.returncode}: "
-                          f"{q.stderr.strip()[:300]}")
-                    eff = [{"key": "?", "value_at_boot": "?"}]
-                for e in eff:
-                    path = e["key"].replace(".", "/")
-                    if e.get("value_at_boot") is None and path not in real["after"]:
-                        continue  # no such key: neither has a value
-                    lint_total[sem][0] += 1
-                    got = norm(e.get("value_at_boot") or "")
-                    if path in real["after"] and got == norm(real["after"][path]):
-                        lint_total[sem][1] += 1
-                    else:
-                        lint_diffs.append(f"{t['name']} [{sem}] {e['key']}: real "
-                                          f"{norm(real['after'].get(path, '(none)'))!r}, lint "
-                                          f"value_at_boot {got!r}")
-                rc_total[sem][0] += 1
-                if model.get("exit_status") == real["rc"]:
-                    rc_total[sem][1] += 1
+                    for command in ("config", "lint")]
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            outputs = list(pool.map(run_tcptune, jobs))
+        for (t, sem, real, root), (q, q_lint) in zip(jobs, outputs):
+            try:
+                model = json.loads(q.stdout)
+            except json.JSONDecodeError:
+                print(f"FAIL: {t['name']} {sem}: tcptune config exit {q.returncode}: "
+                      f"{q.stderr.strip()[:300]}")
+                model = {"keys": []}
+            n, diffs = compare(t["name"], sem, real, model)
+            # lint's effective values at boot (live mode over the same snapshot) must agree
+            # with the program too.
+            q = q_lint
+            try:
+                eff = json.loads(q.stdout).get("effective", [])
+            except json.JSONDecodeError:
+                print(f"FAIL: {t['name']} {sem}: tcptune lint exit {q.returncode}: "
+                      f"{q.stderr.strip()[:300]}")
+                eff = [{"key": "?", "value_at_boot": "?"}]
+            for e in eff:
+                path = e["key"].replace(".", "/")
+                if e.get("value_at_boot") is None and path not in real["after"]:
+                    continue  # no such key: neither has a value
+                lint_total[sem][0] += 1
+                got = norm(e.get("value_at_boot") or "")
+                if path in real["after"] and got == norm(real["after"][path]):
+                    lint_total[sem][1] += 1
                 else:
-                    rc_diffs.append(f"{t['name']} [{sem}]: real exit {real['rc']}, tcptune says "
-                                    f"{model.get('exit_status')}; stderr: "
-                                    f"{real['stderr'].strip()[-300:]!r}")
-                totals[sem][0] += n
-                totals[sem][1] += n - len(diffs)
-                all_diffs += diffs
-                shutil.rmtree(root)
+                    lint_diffs.append(f"{t['name']} [{sem}] {e['key']}: real "
+                                      f"{norm(real['after'].get(path, '(none)'))!r}, lint "
+                                      f"value_at_boot {got!r}")
+            rc_total[sem][0] += 1
+            if model.get("exit_status") == real["rc"]:
+                rc_total[sem][1] += 1
+            else:
+                rc_diffs.append(f"{t['name']} [{sem}]: real exit {real['rc']}, tcptune says "
+                                f"{model.get('exit_status')}; stderr: "
+                                f"{real['stderr'].strip()[-300:]!r}")
+            totals[sem][0] += n
+            totals[sem][1] += n - len(diffs)
+            all_diffs += diffs
+            shutil.rmtree(root)
         ok = True
         for sem, (n, agree) in totals.items():
             pct = 100.0 * agree / n if n else 100.0
