@@ -33,6 +33,7 @@ done
 build="build-fuzz"
 echo "== configure and build $build (clang, libFuzzer + ASan + UBSan)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
   -DTCPTUNE_FUZZ=ON -DTCPTUNE_BUILD_TESTS=OFF >/dev/null || exit 2
 cmake --build "$build" --parallel "${FUZZ_BUILD_JOBS:-2}" \
   --target "${targets[@]/#/fuzz_}" || exit 2
