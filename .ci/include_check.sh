@@ -11,6 +11,8 @@ cmake -S . -B "$dir" -G Ninja -DTCPTUNE_UNITY_BUILD=OFF -DTCPTUNE_BUILD_TESTS=OF
 python3 - "$dir/compile_commands.json" >"$dir/syntax_commands" <<'PY'
 import json, shlex, sys
 for c in json.load(open(sys.argv[1])):
+    if c["file"].startswith(c["directory"] + "/"):
+        continue  # generated in the build directory (the knowledge snapshot): nothing to check
     words, out, skip = shlex.split(c["command"]), [], False
     for w in words:
         if skip:

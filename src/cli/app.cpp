@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/knowledge_snapshot.hpp"
 #include "core/text_util.hpp"
 #include "core/version.hpp"
 #include "render/findings_render.hpp"
@@ -18,6 +19,19 @@ namespace po = boost::program_options;
 namespace tcptune {
 
 namespace {
+
+/// The --version line on the shipped knowledge: the built-in snapshot or the parsed files.
+std::string knowledge_source(const std::string& dir) {
+  std::string_view snapshot = embedded_snapshot();
+  if (snapshot.empty()) return "parsed from the data directory (this build has no snapshot)";
+  try {
+    if (snapshot_matches(snapshot, read_data_files(dir, true)))
+      return "the built-in snapshot (the data directory holds the files it was made from)";
+    return "parsed from the data directory (its files differ from the built-in snapshot's)";
+  } catch (const SystemFailure& e) {
+    return std::string("unreadable: ") + e.what();
+  }
+}
 
 struct Command {
   const char* name;
@@ -73,7 +87,8 @@ std::string global_help() {
        "  --no-config         read no configuration file\n"
        "  -q, --quiet         print less: no summary, no info findings in text output\n"
        "  -h, --help          this help; `tcptune COMMAND --help` for a command\n"
-       "  -V, --version       print the version, the data directory and the help pages in use\n"
+       "  -V, --version       print the version, the data directory and the help pages in\n"
+       "                      use, and whether the built-in knowledge snapshot is used\n"
        "\nexit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or invalid input,\n"
        "3 system error, 4 apply failed and was rolled back, 5 rollback incomplete.\n"
        "See tcptune(8).\n";
@@ -212,7 +227,8 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
     if (show_version) {
       out << "tcptune " << version() << "\n"
           << "data directory: " << ctx.data_dir() << "\n"
-          << "help pages: " << help_uri("") << "\n";
+          << "help pages: " << help_uri("") << "\n"
+          << "knowledge: " << knowledge_source(ctx.data_dir()) << "\n";
       return 0;
     }
     if (command == "help") {

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <ostream>
 
-#include "config/catalog_loader.hpp"
+#include "cli/knowledge_snapshot.hpp"
 #include "core/text_util.hpp"
 #include "engine/rule_loader.hpp"
 #include "render/findings_render.hpp"
@@ -51,33 +51,14 @@ std::string Context::data_dir() const {
 
 void Context::load_catalogs(Catalog& keys, CheckCatalog& checks) const {
   std::string dir = data_dir();
-  std::vector<Finding> errors;
-  std::vector<std::string> texts;
-  for (const char* name : {"keys.toml", "lint.toml", "services.toml"}) {
-    std::string path = dir + "/rules/" + name;
-    Result<std::string> text = read_plain_file(path);
-    if (!text.ok()) {
-      throw SystemFailure("cannot read tcptune's data file " + text.error().message() +
-                          " (set --data-dir or TCPTUNE_DATA_DIR to the directory holding rules/)");
-    }
-    texts.push_back(std::move(text.value()));
-  }
-  // The generated catalog first, the curated keys.toml merged over it. A data directory
-  // without kernel_keys.tsv (a user's own rules/) has the curated keys only.
-  std::string generated = dir + "/rules/kernel_keys.tsv";
-  if (host_path_exists(generated)) {
-    Result<std::string> text = read_plain_file(generated);
-    if (!text.ok())
-      throw SystemFailure("cannot read tcptune's data file " + text.error().message());
-    append(errors, load_generated_catalog(text.value(), generated, keys));
-  }
-  append(errors, load_key_catalog(texts[0], dir + "/rules/keys.toml", keys));
-  append(errors, load_check_catalog(texts[1], dir + "/rules/lint.toml", checks));
-  append(errors, load_services(texts[2], dir + "/rules/services.toml", keys));
+  Knowledge k;
+  std::vector<Finding> errors = load_data_files(read_data_files(dir, false), dir, k);
   if (!errors.empty()) {
     for (const Finding& f : errors) err << render_finding_gcc(f);
     throw ReportedError(ExitCode::invalid_input);
   }
+  keys = std::move(k.keys);
+  checks = std::move(k.checks);
 }
 
 namespace {
@@ -89,21 +70,16 @@ Finding load_error(const std::string& file, const std::string& message) {
 }  // namespace
 
 Knowledge Context::load_knowledge(UserProfiles user_profiles) const {
-  Knowledge k;
-  load_catalogs(k.keys, k.checks);
   std::string dir = data_dir();
+  std::vector<DataFile> files = read_data_files(dir, true);
+  // The snapshot built into the program when the files are the ones it was made from (the
+  // same knowledge, without parsing the TOML); the files themselves otherwise.
   std::vector<Finding> errors;
-  std::string rules_path = dir + "/rules/check.toml";
-  Result<std::string> rules = read_plain_file(rules_path);
-  if (!rules.ok())
-    throw SystemFailure("cannot read tcptune's data file " + rules.error().message());
-  append(errors, load_rules(rules.value(), rules_path, k.keys, k.rules, k.checks));
-  Result<std::vector<std::string>> shipped = list_conf_files(dir + "/profiles", ".toml");
-  if (!shipped.ok()) throw SystemFailure("cannot list " + shipped.error().message());
-  for (const std::string& path : shipped.value()) {
-    Result<std::string> text = read_plain_file(path);
-    if (!text.ok()) throw SystemFailure("cannot read " + text.error().message());
-    append(errors, load_profile(text.value(), path, "shipped", k.keys, k.profiles));
+  Knowledge k;
+  if (std::optional<Knowledge> built_in = open_snapshot(embedded_snapshot(), files, dir)) {
+    k = std::move(*built_in);
+  } else {
+    errors = load_data_files(files, dir, k);
   }
   const char* user_dir = "/etc/tcptune/profiles";
   if (user_profiles == UserProfiles::yes && fs.is_directory(user_dir)) {

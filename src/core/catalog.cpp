@@ -143,6 +143,12 @@ void Catalog::add(KeyInfo info) {
   into.emplace_hint(hint, std::move(path), std::move(info));
 }
 
+bool Catalog::operator==(const Catalog& other) const {
+  return m_services == other.m_services && m_kind_fix == other.m_kind_fix &&
+         m_keys == other.m_keys && m_patterns == other.m_patterns &&
+         m_families == other.m_families && m_source_versions == other.m_source_versions;
+}
+
 void Catalog::index_pattern(const std::string& path) {
   std::vector<std::string_view> parts = split(path, '/');
   std::size_t last = 0;

@@ -35,6 +35,8 @@ std::optional<NetnsScope> parse_netns_scope(std::string_view text);
 struct DefaultChange {
   KernelVersion before;  ///< on kernels older than this ...
   std::string value;     ///< ... the default was this
+
+  bool operator==(const DefaultChange&) const = default;
 };
 
 /// What the catalog says about a key on one kernel version (offline answers).
@@ -61,6 +63,8 @@ struct KernelLimits {
   int count = 1;                    ///< integers parsed from a write (more are ignored)
   std::optional<std::int64_t> min;  ///< EINVAL below (nullopt: the kind's own limit)
   std::optional<std::int64_t> max;  ///< EINVAL above
+
+  bool operator==(const KernelLimits&) const = default;
 };
 
 struct KeyInfo {
@@ -103,6 +107,8 @@ struct KeyInfo {
   [[nodiscard]] std::optional<std::string> default_for(const std::optional<KernelVersion>& k) const;
   /// Whether the key exists in mainline kernel k according to added/removed (true if unknown).
   [[nodiscard]] bool exists_on(const KernelVersion& k) const;
+
+  bool operator==(const KeyInfo&) const = default;
 };
 
 /// A well-known service port (rules/services.toml).
@@ -111,6 +117,8 @@ struct Service {
   std::string name;  ///< "MySQL"
   std::string kind;  ///< database | cache | queue | fastcgi | web | other
   std::string fix;   ///< the fix for short connections to it (from its kind)
+
+  bool operator==(const Service&) const = default;
 };
 /// The kernel document that describes keys under `path` ("Documentation/networking/
 /// ip-sysctl.rst"), or "" when there is none to point at.
@@ -128,6 +136,7 @@ class Catalog {
   [[nodiscard]] const std::vector<Service>& services() const { return m_services; }
   /// The fix for a kind of service ("other" for ports the table does not know).
   void add_kind_fix(std::string kind, std::string fix) { m_kind_fix[kind] = std::move(fix); }
+  [[nodiscard]] const std::map<std::string, std::string>& kind_fixes() const { return m_kind_fix; }
   [[nodiscard]] std::string kind_fix(const std::string& kind) const {
     auto it = m_kind_fix.find(kind);
     return it == m_kind_fix.end() ? std::string() : it->second;
@@ -164,12 +173,18 @@ class Catalog {
   /// distance. No copies of the catalog and no allocation per candidate.
   [[nodiscard]] std::string suggest(std::string_view key) const;
 
+  /// The same keys, services, fixes, pattern families and source versions (the suggestion
+  /// index, built on demand, is not compared).
+  bool operator==(const Catalog& other) const;
+
  private:
+  friend struct CatalogSnapshot;  // cli/knowledge_snapshot.cpp: writes and restores every member
   std::vector<Service> m_services;
   std::map<std::string, std::string> m_kind_fix;
   struct Family {
     std::vector<std::string> dir;     // segments, "<...>" matches any one
     std::vector<std::string> leaves;  // names below the pattern directory
+    bool operator==(const Family&) const = default;
   };
   void index_pattern(const std::string& path);
   [[nodiscard]] const Family* family_of(std::string_view path, std::size_t& dir_len) const;
@@ -192,6 +207,8 @@ struct CheckInfo {
   std::string explain;
   std::string hint;
   std::vector<std::string> references;
+
+  bool operator==(const CheckInfo&) const = default;
 };
 
 class CheckCatalog {

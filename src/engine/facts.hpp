@@ -64,6 +64,8 @@ struct FactRef {
   bool each = false;         ///< `$`: the key of the foreach iteration
   std::optional<int> index;  ///< vector field
   std::string text;          ///< as written, for messages
+
+  bool operator==(const FactRef&) const = default;
 };
 
 /// Parses a fact reference. Key facts must name a catalog key (or `$` when `allow_each`);

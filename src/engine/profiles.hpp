@@ -24,6 +24,8 @@ struct KernelConstraint {
   KernelVersion version;
   std::string text;  ///< ">= 4.19"
   [[nodiscard]] bool matches(const KernelVersion& k) const;
+
+  bool operator==(const KernelConstraint&) const = default;
 };
 
 struct ProfileSetting {
@@ -37,6 +39,8 @@ struct ProfileSetting {
   bool required = false;  ///< apply refuses when the key does not exist on this kernel
   std::string profile;    ///< the profile that sets it
   std::string source;     ///< "file:line"
+
+  bool operator==(const ProfileSetting&) const = default;
 };
 
 struct Profile {
@@ -47,6 +51,8 @@ struct Profile {
   std::string file;
   int line = 0;
   std::vector<ProfileSetting> settings;
+
+  bool operator==(const Profile&) const = default;
 };
 
 struct ResolvedProfile {

@@ -26,6 +26,8 @@ struct Condition {
   CompareOp op = CompareOp::present;
   std::vector<FactValue> values;  ///< one value; several for `in`
   std::optional<FactRef> other;   ///< compare with another fact instead of a value
+
+  bool operator==(const Condition&) const = default;
 };
 
 enum class Tri { no, yes, unknown };
@@ -45,6 +47,8 @@ struct Rule {
   std::vector<std::pair<std::string, FactRef>> evidence;
   Condition when;
   std::string source;  ///< "file:line"
+
+  bool operator==(const Rule&) const = default;
 };
 
 /// One comparison (==, !=, <, <=, >, >=) of two values: numbers as numbers, versions as

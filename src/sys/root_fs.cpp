@@ -43,23 +43,28 @@ Result<std::string> read_fd(int fd, const std::string& shown, std::size_t max_by
                     "file is " + std::to_string(st.st_size) + " bytes, over the limit of " +
                         std::to_string(max_bytes)};
   }
+  // Sized by fstat; a file that is still growing is read on in 4 KiB steps. The end-of-file
+  // probe goes into a small buffer, so a file read whole is not doubled and zero-filled.
   std::string data;
   data.resize(static_cast<std::size_t>(st.st_size));
   std::size_t got = 0;
+  char probe[4096];
   while (true) {
-    if (got == data.size()) {
-      if (data.size() > max_bytes) {
-        return SysError{EFBIG, shown,
-                        "file grew over the limit of " + std::to_string(max_bytes) + " bytes"};
-      }
-      data.resize(std::max<std::size_t>(data.size() * 2, 4096));
-    }
-    ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+    char* into = got < data.size() ? data.data() + got : probe;
+    std::size_t room = got < data.size() ? data.size() - got : sizeof probe;
+    ssize_t n = ::read(fd, into, room);
     if (n < 0) {
       if (errno == EINTR) continue;
       return SysError{errno, shown, ""};
     }
     if (n == 0) break;
+    if (into == probe) {
+      if (got + static_cast<std::size_t>(n) > max_bytes) {
+        return SysError{EFBIG, shown,
+                        "file grew over the limit of " + std::to_string(max_bytes) + " bytes"};
+      }
+      data.append(probe, static_cast<std::size_t>(n));
+    }
     got += static_cast<std::size_t>(n);
   }
   data.resize(got);

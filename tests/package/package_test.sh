@@ -35,8 +35,8 @@ for f in sbin/tcptune share/tcptune/rules/keys.toml share/tcptune/rules/lint.tom
   if [[ -f $prefix/$f ]]; then ok "installed $f"; else bad "cmake --install did not install $f"; fi
 done
 v=$(timeout 20 "$prefix/sbin/tcptune" --version 2>&1)
-if [[ $v == *"data directory: $prefix/share/tcptune"* ]]; then
-  ok "installed tcptune --version names the installed data: $(echo "$v" | tr '\n' ' ')"
+if [[ $v == *"data directory: $prefix/share/tcptune"* && $v == *"knowledge: the built-in snapshot"* ]]; then
+  ok "installed tcptune --version names the installed data, the snapshot stands for it: $(echo "$v" | tr '\n' ' ')"
 else
   bad "installed tcptune --version: $v"
 fi
@@ -166,8 +166,8 @@ mkdir -p "$un"
 dpkg-deb -x "$deb" "$un" || bad "dpkg-deb -x failed"
 bin=$un/usr/sbin/tcptune
 v=$(timeout 20 "$bin" --version 2>&1)
-if [[ $v == *"data directory: $un/usr/share/tcptune"* ]]; then
-  ok "unpacked --version uses the unpacked data: $(echo "$v" | tr '\n' ' ')"
+if [[ $v == *"data directory: $un/usr/share/tcptune"* && $v == *"knowledge: the built-in snapshot"* ]]; then
+  ok "unpacked --version uses the unpacked data through the snapshot: $(echo "$v" | tr '\n' ' ')"
 else
   bad "unpacked --version: $v"
 fi

@@ -1,0 +1,473 @@
+#include "cli/knowledge_snapshot.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <utility>
+
+#include "config/catalog_loader.hpp"
+#include "engine/rule_loader.hpp"
+#include "sys/root_fs.hpp"
+#include "sys/self.hpp"
+
+// The snapshot tools/make_snapshot.cpp made for this program (its build links it in); the test
+// programs have none, and the weak references are then null.
+extern "C" {
+extern const char tcptune_knowledge_snapshot[] __attribute__((weak));
+extern const std::size_t tcptune_knowledge_snapshot_size __attribute__((weak));
+}
+
+namespace tcptune {
+
+// ---- reading and parsing the data files --------------------------------------------------
+
+std::vector<DataFile> read_data_files(const std::string& dir, bool rules_and_profiles) {
+  std::vector<DataFile> files;
+  auto read = [&](const std::string& name) {
+    Result<std::string> text = read_plain_file(dir + "/" + name);
+    if (!text.ok()) {
+      throw SystemFailure("cannot read tcptune's data file " + text.error().message() +
+                          " (set --data-dir or TCPTUNE_DATA_DIR to the directory holding rules/)");
+    }
+    files.push_back({name, std::move(text.value())});
+  };
+  // The generated catalog first, the curated keys.toml merged over it. A data directory
+  // without kernel_keys.tsv (a user's own rules/) has the curated keys only.
+  if (host_path_exists(dir + "/rules/kernel_keys.tsv")) read("rules/kernel_keys.tsv");
+  for (const char* name : {"rules/keys.toml", "rules/lint.toml", "rules/services.toml"}) read(name);
+  if (!rules_and_profiles) return files;
+  read("rules/check.toml");
+  Result<std::vector<std::string>> shipped = list_conf_files(dir + "/profiles", ".toml");
+  if (!shipped.ok()) throw SystemFailure("cannot list " + shipped.error().message());
+  for (const std::string& path : shipped.value()) {
+    Result<std::string> text = read_plain_file(path);
+    if (!text.ok()) throw SystemFailure("cannot read " + text.error().message());
+    files.push_back({path.substr(dir.size() + 1), std::move(text.value())});
+  }
+  return files;
+}
+
+std::vector<Finding> load_data_files(const std::vector<DataFile>& files, const std::string& dir,
+                                     Knowledge& k) {
+  std::vector<Finding> errors;
+  for (const DataFile& f : files) {
+    std::string path = dir + "/" + f.name;
+    if (f.name == "rules/kernel_keys.tsv") {
+      append(errors, load_generated_catalog(f.text, path, k.keys));
+    } else if (f.name == "rules/keys.toml") {
+      append(errors, load_key_catalog(f.text, path, k.keys));
+    } else if (f.name == "rules/lint.toml") {
+      append(errors, load_check_catalog(f.text, path, k.checks));
+    } else if (f.name == "rules/services.toml") {
+      append(errors, load_services(f.text, path, k.keys));
+    } else if (f.name == "rules/check.toml") {
+      // The rules and profiles name catalog keys: a catalog with errors stops here.
+      if (!errors.empty()) return errors;
+      append(errors, load_rules(f.text, path, k.keys, k.rules, k.checks));
+    } else {
+      append(errors, load_profile(f.text, path, "shipped", k.keys, k.profiles));
+    }
+  }
+  return errors;
+}
+
+// ---- the binary form ---------------------------------------------------------------------
+//
+// "TTKS" and a format number, the data files (name and bytes), then the knowledge: lengths and
+// counts as LEB128, integers as 8 little-endian bytes, each struct's fields in declaration
+// order. One field list per struct (TCPTUNE_SNAPSHOT_FIELDS below) serves both directions.
+
+namespace {
+
+constexpr std::string_view k_magic = "TTKS";
+constexpr std::uint64_t k_format = 1;
+
+class Writer {
+ public:
+  std::string out;
+
+  void count(std::uint64_t n) {
+    do {
+      auto byte = static_cast<unsigned char>(n & 0x7f);
+      n >>= 7;
+      if (n != 0) byte = static_cast<unsigned char>(byte | 0x80);
+      out.push_back(static_cast<char>(byte));
+    } while (n != 0);
+  }
+  void fixed(std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  void bytes(std::string_view s) {
+    count(s.size());
+    out.append(s);
+  }
+};
+
+class Reader {
+ public:
+  Reader(std::string_view in, std::string dir) : m_in(in), m_dir(std::move(dir)) {}
+
+  bool ok = true;
+
+  std::uint64_t count() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (m_pos >= m_in.size()) return fail();
+      auto byte = static_cast<unsigned char>(m_in[m_pos++]);
+      v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return v;
+    }
+    return fail();
+  }
+  std::uint64_t fixed() {
+    if (m_in.size() - m_pos < 8) return fail();
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(m_in[m_pos + i])) << (8 * i);
+    m_pos += 8;
+    return v;
+  }
+  std::string_view bytes() {
+    std::uint64_t n = count();
+    if (!ok || n > m_in.size() - m_pos) {
+      fail();
+      return {};
+    }
+    std::string_view s = m_in.substr(m_pos, n);
+    m_pos += n;
+    return s;
+  }
+  /// `n` bytes as they are (the magic).
+  std::string_view bytes_raw(std::size_t n) {
+    if (n > m_in.size() - m_pos) {
+      fail();
+      return {};
+    }
+    std::string_view s = m_in.substr(m_pos, n);
+    m_pos += n;
+    return s;
+  }
+  /// A string of the knowledge: a leading k_snapshot_dir becomes the data directory.
+  std::string text() {
+    std::string_view s = bytes();
+    if (s.substr(0, k_snapshot_dir.size()) == k_snapshot_dir) {
+      std::string out = m_dir;
+      out.append(s.substr(k_snapshot_dir.size()));
+      return out;
+    }
+    return std::string(s);
+  }
+  /// A count of elements that each take at least one byte (a damaged count fails here
+  /// instead of reserving memory for it).
+  std::uint64_t elements() {
+    std::uint64_t n = count();
+    if (n > m_in.size() - m_pos) return fail();
+    return n;
+  }
+  [[nodiscard]] bool at_end() const { return m_pos == m_in.size(); }
+
+ private:
+  std::uint64_t fail() {
+    ok = false;
+    m_pos = m_in.size();
+    return 0;
+  }
+  std::string_view m_in;
+  std::size_t m_pos = 0;
+  std::string m_dir;
+};
+
+// io(archive, value): writes `value` (Writer) or reads it into `value` (Reader). Every overload
+// is declared here, before the templates that call them (a template finds the overloads
+// declared before it; argument-dependent lookup does not look into this unnamed namespace).
+
+void io(Writer& w, const std::string& s);
+void io(Reader& r, std::string& s);
+void io(Writer& w, const bool& b);
+void io(Reader& r, bool& b);
+void io(Writer& w, const double& d);
+void io(Reader& r, double& d);
+void io(Writer& w, const FactValue& v);
+void io(Reader& r, FactValue& v);
+template <class T>
+requires std::is_integral_v<T> || std::is_enum_v<T>
+void io(Writer& w, const T& v);
+template <class T>
+requires std::is_integral_v<T> || std::is_enum_v<T>
+void io(Reader& r, T& v);
+template <class T>
+void io(Writer& w, const std::optional<T>& o);
+template <class T>
+void io(Reader& r, std::optional<T>& o);
+template <class T>
+void io(Writer& w, const std::vector<T>& v);
+template <class T>
+void io(Reader& r, std::vector<T>& v);
+template <class A, class B>
+void io(Writer& w, const std::pair<A, B>& p);
+template <class A, class B>
+void io(Reader& r, std::pair<A, B>& p);
+// The structs: one field list each (TCPTUNE_SNAPSHOT_FIELDS below), in declaration order. The unit
+// test compares a snapshot's knowledge with the parsed files through the structs' operator==.
+#define TCPTUNE_SNAPSHOT_STRUCT(T) \
+  void io(Writer& w, const T& v);  \
+  void io(Reader& r, T& v);
+TCPTUNE_SNAPSHOT_STRUCT(KernelVersion)
+TCPTUNE_SNAPSHOT_STRUCT(DefaultChange)
+TCPTUNE_SNAPSHOT_STRUCT(KernelLimits)
+TCPTUNE_SNAPSHOT_STRUCT(KeyInfo)
+TCPTUNE_SNAPSHOT_STRUCT(Service)
+TCPTUNE_SNAPSHOT_STRUCT(CheckInfo)
+TCPTUNE_SNAPSHOT_STRUCT(FactRef)
+TCPTUNE_SNAPSHOT_STRUCT(Condition)
+TCPTUNE_SNAPSHOT_STRUCT(Rule)
+TCPTUNE_SNAPSHOT_STRUCT(KernelConstraint)
+TCPTUNE_SNAPSHOT_STRUCT(ProfileSetting)
+TCPTUNE_SNAPSHOT_STRUCT(Profile)
+#undef TCPTUNE_SNAPSHOT_STRUCT
+
+void io(Writer& w, const std::string& s) { w.bytes(s); }
+void io(Reader& r, std::string& s) { s = r.text(); }
+
+void io(Writer& w, const bool& b) { w.count(b ? 1 : 0); }
+void io(Reader& r, bool& b) {
+  std::uint64_t v = r.count();
+  if (v > 1) r.ok = false;
+  b = v == 1;
+}
+
+void io(Writer& w, const double& d) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &d, sizeof bits);
+  w.fixed(bits);
+}
+void io(Reader& r, double& d) {
+  std::uint64_t bits = r.fixed();
+  std::memcpy(&d, &bits, sizeof d);
+}
+
+void io(Writer& w, const FactValue& v) {
+  w.count(v.index());
+  std::visit([&](const auto& x) { io(w, x); }, v);
+}
+void io(Reader& r, FactValue& v) {
+  switch (r.count()) {
+    case 0:
+      io(r, v.emplace<std::int64_t>());
+      break;
+    case 1:
+      io(r, v.emplace<double>());
+      break;
+    case 2:
+      io(r, v.emplace<std::string>());
+      break;
+    case 3:
+      io(r, v.emplace<KernelVersion>());
+      break;
+    default:
+      r.ok = false;
+  }
+}
+
+template <class T>
+requires std::is_integral_v<T> || std::is_enum_v<T>
+void io(Writer& w, const T& v) {
+  w.fixed(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
+}
+template <class T>
+requires std::is_integral_v<T> || std::is_enum_v<T>
+void io(Reader& r, T& v) {
+  auto raw = static_cast<std::int64_t>(r.fixed());
+  if constexpr (std::is_enum_v<T>) {
+    v = static_cast<T>(static_cast<std::underlying_type_t<T>>(raw));
+  } else {
+    v = static_cast<T>(raw);
+  }
+}
+
+template <class T>
+void io(Writer& w, const std::optional<T>& o) {
+  w.count(o ? 1 : 0);
+  if (o) io(w, *o);
+}
+template <class T>
+void io(Reader& r, std::optional<T>& o) {
+  std::uint64_t has = r.count();
+  if (has > 1) r.ok = false;
+  if (has != 1) {
+    o.reset();
+    return;
+  }
+  o.emplace();
+  io(r, *o);
+}
+
+template <class T>
+void io(Writer& w, const std::vector<T>& v) {
+  w.count(v.size());
+  for (const T& e : v) io(w, e);
+}
+template <class T>
+void io(Reader& r, std::vector<T>& v) {
+  std::uint64_t n = r.elements();
+  v.clear();
+  v.reserve(n);
+  for (std::uint64_t i = 0; i < n && r.ok; ++i) io(r, v.emplace_back());
+}
+
+template <class A, class B>
+void io(Writer& w, const std::pair<A, B>& p) {
+  io(w, p.first);
+  io(w, p.second);
+}
+template <class A, class B>
+void io(Reader& r, std::pair<A, B>& p) {
+  io(r, p.first);
+  io(r, p.second);
+}
+
+template <class A, class... F>
+void each(A& a, F&... f) {
+  (io(a, f), ...);
+}
+
+// A struct's io: its fields() with the struct as written (Reader) or read (Writer; the
+// fields are only read, so the const is dropped for the shared field list alone).
+#define TCPTUNE_SNAPSHOT_FIELDS(T, ...)                \
+  template <class A, class V>                          \
+  void fields_##T(A& a, V& v) {                        \
+    each(a, __VA_ARGS__);                              \
+  }                                                    \
+  void io(Writer& w, const T& v) { fields_##T(w, v); } \
+  void io(Reader& r, T& v) { fields_##T(r, v); }
+
+TCPTUNE_SNAPSHOT_FIELDS(KernelVersion, v.major, v.minor, v.patch)
+TCPTUNE_SNAPSHOT_FIELDS(DefaultChange, v.before, v.value)
+TCPTUNE_SNAPSHOT_FIELDS(KernelLimits, v.kind, v.count, v.min, v.max)
+TCPTUNE_SNAPSHOT_FIELDS(KeyInfo, v.name, v.path, v.type, v.element, v.min, v.max, v.values, v.mask,
+                        v.count, v.enforced, v.default_value, v.default_note, v.default_history,
+                        v.added, v.removed, v.vendor, v.netns, v.netns_since, v.netns_init, v.unit,
+                        v.summary, v.explain, v.references, v.source, v.moved, v.seen, v.generated,
+                        v.pattern, v.read_only, v.partial_vector, v.kernel)
+TCPTUNE_SNAPSHOT_FIELDS(Service, v.port, v.name, v.kind, v.fix)
+TCPTUNE_SNAPSHOT_FIELDS(CheckInfo, v.code, v.name, v.severity, v.title, v.explain, v.hint,
+                        v.references)
+TCPTUNE_SNAPSHOT_FIELDS(FactRef, v.kind, v.path, v.each, v.index, v.text)
+TCPTUNE_SNAPSHOT_FIELDS(Condition, v.kind, v.children, v.fact, v.op, v.values, v.other)
+TCPTUNE_SNAPSHOT_FIELDS(Rule, v.code, v.name, v.severity, v.title, v.message, v.hint, v.explain,
+                        v.references, v.key, v.value, v.foreach, v.evidence, v.when, v.source)
+TCPTUNE_SNAPSHOT_FIELDS(KernelConstraint, v.op, v.version, v.text)
+TCPTUNE_SNAPSHOT_FIELDS(ProfileSetting, v.key, v.path, v.op, v.value, v.kernel, v.rationale,
+                        v.reference, v.required, v.profile, v.source)
+TCPTUNE_SNAPSHOT_FIELDS(Profile, v.name, v.summary, v.extends, v.origin, v.file, v.line, v.settings)
+#undef TCPTUNE_SNAPSHOT_FIELDS
+
+}  // namespace
+
+/// Catalog's private members (its maps, the pattern families in the order the files made them).
+struct CatalogSnapshot {
+  static void write(Writer& w, const Catalog& c) {
+    for (const auto* keys : {&c.m_keys, &c.m_patterns}) {
+      w.count(keys->size());
+      for (const auto& [path, info] : *keys) io(w, info);
+    }
+    io(w, c.m_services);
+    w.count(c.m_kind_fix.size());
+    for (const auto& kv : c.m_kind_fix) io(w, kv);
+    w.count(c.m_families.size());
+    for (const Catalog::Family& f : c.m_families) {
+      io(w, f.dir);
+      io(w, f.leaves);
+    }
+    io(w, c.m_source_versions);
+  }
+  static void read(Reader& r, Catalog& c) {
+    for (auto* keys : {&c.m_keys, &c.m_patterns}) {
+      std::uint64_t n = r.elements();
+      for (std::uint64_t i = 0; i < n && r.ok; ++i) {
+        KeyInfo info;
+        io(r, info);
+        std::string path = info.path;
+        keys->emplace_hint(keys->end(), std::move(path), std::move(info));
+      }
+    }
+    io(r, c.m_services);
+    std::uint64_t fixes = r.elements();
+    for (std::uint64_t i = 0; i < fixes && r.ok; ++i) {
+      std::pair<std::string, std::string> kv;
+      io(r, kv);
+      c.m_kind_fix.emplace_hint(c.m_kind_fix.end(), std::move(kv));
+    }
+    std::uint64_t families = r.elements();
+    for (std::uint64_t i = 0; i < families && r.ok; ++i) {
+      Catalog::Family& f = c.m_families.emplace_back();
+      io(r, f.dir);
+      io(r, f.leaves);
+    }
+    io(r, c.m_source_versions);
+  }
+};
+
+namespace {
+
+/// Reads the snapshot's header and files; true when they are `files`.
+bool same_files(Reader& r, const std::vector<DataFile>& files) {
+  if (r.bytes_raw(k_magic.size()) != k_magic || r.count() != k_format || !r.ok) return false;
+  // Compared in place: a data directory that differs costs no more than this.
+  std::uint64_t n = r.elements();
+  if (!r.ok || n != files.size()) return false;
+  for (const DataFile& f : files) {
+    if (r.bytes() != f.name || r.bytes() != f.text || !r.ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool snapshot_matches(std::string_view snapshot, const std::vector<DataFile>& files) {
+  Reader r(snapshot, "");
+  return same_files(r, files);
+}
+
+std::string make_snapshot(const Knowledge& k, const std::vector<DataFile>& files) {
+  Writer w;
+  w.out.append(k_magic);
+  w.count(k_format);
+  w.count(files.size());
+  for (const DataFile& f : files) {
+    w.bytes(f.name);
+    w.bytes(f.text);
+  }
+  CatalogSnapshot::write(w, k.keys);
+  w.count(k.checks.all().size());
+  for (const auto& [code, info] : k.checks.all()) io(w, info);
+  io(w, k.rules);
+  io(w, k.profiles);
+  return std::move(w.out);
+}
+
+std::optional<Knowledge> open_snapshot(std::string_view snapshot,
+                                       const std::vector<DataFile>& files, const std::string& dir) {
+  Reader r(snapshot, dir);
+  if (!same_files(r, files)) return std::nullopt;
+  Knowledge k;
+  CatalogSnapshot::read(r, k.keys);
+  std::uint64_t checks = r.elements();
+  for (std::uint64_t i = 0; i < checks && r.ok; ++i) {
+    CheckInfo info;
+    io(r, info);
+    k.checks.add(std::move(info));
+  }
+  io(r, k.rules);
+  io(r, k.profiles);
+  if (!r.ok || !r.at_end()) return std::nullopt;
+  return k;
+}
+
+std::string_view embedded_snapshot() {
+  if (&tcptune_knowledge_snapshot_size == nullptr || tcptune_knowledge_snapshot == nullptr)
+    return {};
+  return {tcptune_knowledge_snapshot, tcptune_knowledge_snapshot_size};
+}
+
+}  // namespace tcptune

@@ -1,0 +1,224 @@
+// The knowledge snapshot (src/cli/knowledge_snapshot.hpp): a snapshot of the shipped data gives
+// the knowledge that parsing the files gives, field for field; it stands only for the exact
+// files it was made from; a damaged snapshot is refused, not misread.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "cli/knowledge_snapshot.hpp"
+#include "test_support.hpp"
+
+using namespace tcptune;
+
+namespace {
+
+const std::string k_dir = TCPTUNE_TEST_DATA_DIR;
+
+Knowledge parsed(const std::vector<DataFile>& files, const std::string& dir) {
+  Knowledge k;
+  std::vector<Finding> errors = load_data_files(files, dir, k);
+  for (const Finding& e : errors) FAIL_CHECK(e.file << ":" << e.line << ": " << e.message);
+  return k;
+}
+
+void check_same(const Knowledge& a, const Knowledge& b) {
+  CHECK(a.keys.all() == b.keys.all());
+  CHECK(a.keys.patterns() == b.keys.patterns());
+  CHECK(a.keys.services() == b.keys.services());
+  CHECK(a.keys.kind_fixes() == b.keys.kind_fixes());
+  CHECK(a.keys.source_versions() == b.keys.source_versions());
+  CHECK(a.keys == b.keys);
+  CHECK(a.checks.all() == b.checks.all());
+  CHECK(a.rules == b.rules);
+  CHECK(a.profiles == b.profiles);
+}
+
+std::string snapshot_of(const std::vector<DataFile>& files) {
+  return make_snapshot(parsed(files, std::string(k_snapshot_dir)), files);
+}
+
+}  // namespace
+
+TEST_CASE("snapshot: the shipped data through a snapshot is the parsed data") {
+  std::vector<DataFile> files = read_data_files(k_dir, true);
+  REQUIRE(files.size() >= 9);  // the TSV, four rules files, four profiles
+  CHECK(files.front().name == "rules/kernel_keys.tsv");
+  Knowledge want = parsed(files, k_dir);
+  REQUIRE(want.keys.all().size() > 900);
+  REQUIRE(want.keys.patterns().size() > 10);
+  REQUIRE(want.rules.size() > 10);
+  REQUIRE(want.profiles.size() == 4);
+  REQUIRE(want.checks.all().size() > 50);
+
+  std::string snapshot = snapshot_of(files);
+  std::optional<Knowledge> got = open_snapshot(snapshot, files, k_dir);
+  REQUIRE(got.has_value());
+  check_same(*got, want);
+  // The names are the data directory's, not the one the snapshot was made with.
+  CHECK(got->rules.front().source.rfind(k_dir + "/rules/check.toml:", 0) == 0);
+  CHECK(got->profiles.front().file.rfind(k_dir + "/profiles/", 0) == 0);
+  const KeyInfo* curated = got->keys.find("net/ipv4/tcp_tw_reuse");
+  REQUIRE(curated != nullptr);
+  CHECK(curated->source.rfind(k_dir + "/rules/keys.toml:", 0) == 0);
+  // Any other directory name: the same files, other names.
+  std::optional<Knowledge> elsewhere = open_snapshot(snapshot, files, "/usr/share/tcptune");
+  REQUIRE(elsewhere.has_value());
+  CHECK(elsewhere->rules.front().source.rfind("/usr/share/tcptune/rules/check.toml:", 0) == 0);
+  // The catalogs alone: the first four files.
+  std::vector<DataFile> catalogs = read_data_files(k_dir, false);
+  CHECK(catalogs.size() == 4);
+}
+
+TEST_CASE("snapshot: other files than the snapshot's are parsed instead") {
+  std::vector<DataFile> files = read_data_files(k_dir, true);
+  std::string snapshot = snapshot_of(files);
+  REQUIRE(open_snapshot(snapshot, files, k_dir).has_value());
+
+  SUBCASE("one byte more in a profile") { files.back().text += "\n"; }
+  SUBCASE("one byte changed in the catalog") {
+    std::string& text = files[1].text;
+    REQUIRE(!text.empty());
+    text[text.size() / 2] = text[text.size() / 2] == 'x' ? 'y' : 'x';
+  }
+  SUBCASE("a profile fewer") { files.pop_back(); }
+  SUBCASE("a profile more") { files.push_back({"profiles/zz-mine.toml", "name = \"mine\"\n"}); }
+  SUBCASE("a profile renamed") { files.back().name = "profiles/renamed.toml"; }
+  SUBCASE("no generated catalog") { files.erase(files.begin()); }
+  CHECK_FALSE(open_snapshot(snapshot, files, k_dir).has_value());
+}
+
+TEST_CASE("snapshot: a damaged or empty snapshot is refused") {
+  std::vector<DataFile> files = read_data_files(k_dir, true);
+  std::string snapshot = snapshot_of(files);
+  CHECK_FALSE(open_snapshot("", files, k_dir).has_value());
+  CHECK_FALSE(open_snapshot("TTKS", files, k_dir).has_value());
+  std::string other_format = snapshot;
+  other_format[4] = '\x02';
+  CHECK_FALSE(open_snapshot(other_format, files, k_dir).has_value());
+  // Cut anywhere: refused (the reader checks every length against what is left).
+  for (std::size_t cut : {std::size_t{5}, std::size_t{100}, snapshot.size() / 3,
+                          snapshot.size() / 2, snapshot.size() - 1}) {
+    CAPTURE(cut);
+    CHECK_FALSE(open_snapshot(std::string_view(snapshot).substr(0, cut), files, k_dir));
+  }
+  // Trailing bytes: refused.
+  CHECK_FALSE(open_snapshot(snapshot + "x", files, k_dir).has_value());
+}
+
+TEST_CASE("snapshot: every field of every struct goes through") {
+  // Each field set away from its default, so a field missing from a field list shows.
+  Knowledge k;
+  KeyInfo key;
+  key.name = "net.x.<if>.y";
+  key.path = "net/x/<if>/y";
+  key.type = KeyType::vector;
+  key.element = KeyType::ulong_;
+  key.min = -5;
+  key.max = 9;
+  key.values = {1, 2};
+  key.mask = 6;
+  key.count = 3;
+  key.enforced = true;
+  key.default_value = "1 2 3";
+  key.default_note = "note";
+  key.default_history = {{KernelVersion{4, 19, 0}, "0"}};
+  key.added = KernelVersion{3, 1, 2};
+  key.removed = KernelVersion{6, 1, 0};
+  key.vendor = "vendor";
+  key.netns = NetnsScope::read_only;
+  key.netns_since = KernelVersion{5, 0, 0};
+  key.netns_init = "init";
+  key.unit = "ms";
+  key.summary = "summary";
+  key.explain = "explain";
+  key.references = {"a", "b"};
+  key.source = std::string(k_snapshot_dir) + "/rules/keys.toml:3";
+  key.moved = "debugfs";
+  key.seen = {KernelVersion{5, 10, 0}};
+  key.generated = true;
+  key.pattern = true;
+  key.read_only = true;
+  key.partial_vector = true;
+  key.kernel = KernelLimits{KeyType::uint_, 2, 0, 7};
+  KeyInfo exact = key;
+  exact.name = "net.x.eth0.y";
+  exact.path = "net/x/eth0/y";
+  exact.pattern = false;
+  k.keys.add(key);
+  k.keys.add(exact);
+  k.keys.add_service(Service{3306, "MySQL", "database", "pool"});
+  k.keys.add_kind_fix("database", "pool");
+  k.keys.add_source_version(KernelVersion{6, 1, 0});
+  k.checks.add(CheckInfo{"TT9999", "name", Severity::error, "title", "explain", "hint", {"ref"}});
+
+  Rule rule;
+  rule.code = "TT9998";
+  rule.name = "rule";
+  rule.severity = Severity::info;
+  rule.title = "title";
+  rule.message = "message {a}";
+  rule.hint = "hint";
+  rule.explain = "explain";
+  rule.references = {"r"};
+  rule.key = "net.x";
+  rule.value = FactRef{FactKind::live, "net/x", true, 2, "live:net.x[2]"};
+  rule.foreach = "live";
+  rule.evidence = {{"a", FactRef{FactKind::census, "tw", false, std::nullopt, "census.tw"}}};
+  Condition leaf;
+  leaf.fact = FactRef{FactKind::counter, "TcpExt.TW", false, std::nullopt, "counter"};
+  leaf.op = CompareOp::in;
+  leaf.values = {FactValue{std::int64_t{-7}}, FactValue{2.5}, FactValue{std::string("s")},
+                 FactValue{KernelVersion{4, 12, 0}}};
+  leaf.other = FactRef{FactKind::kernel, "", false, std::nullopt, "kernel"};
+  Condition negation;
+  negation.kind = Condition::Kind::not_;
+  negation.children = {leaf};
+  rule.when.kind = Condition::Kind::any;
+  rule.when.children = {leaf, negation};
+  rule.source = std::string(k_snapshot_dir) + "/rules/check.toml:9";
+  k.rules = {rule};
+
+  Profile profile;
+  profile.name = "p";
+  profile.summary = "s";
+  profile.extends = "base";
+  profile.origin = "shipped";
+  profile.file = std::string(k_snapshot_dir) + "/profiles/p.toml";
+  profile.line = 4;
+  ProfileSetting setting;
+  setting.key = "net.x";
+  setting.path = "net/x";
+  setting.op = TargetOp::ge;
+  setting.value = "5";
+  setting.kernel = KernelConstraint{CompareOp::lt, KernelVersion{5, 4, 0}, "< 5.4"};
+  setting.rationale = "why";
+  setting.reference = "ref";
+  setting.required = true;
+  setting.profile = "p";
+  setting.source = std::string(k_snapshot_dir) + "/profiles/p.toml:7";
+  profile.settings = {setting};
+  k.profiles = {profile};
+
+  std::vector<DataFile> files = {{"rules/keys.toml", "x"}};
+  std::optional<Knowledge> got = open_snapshot(make_snapshot(k, files), files, "/d");
+  REQUIRE(got.has_value());
+  // The names under /d, everything else as it was.
+  key.source = "/d/rules/keys.toml:3";
+  exact.source = key.source;
+  rule.source = "/d/rules/check.toml:9";
+  profile.file = "/d/profiles/p.toml";
+  profile.settings[0].source = "/d/profiles/p.toml:7";
+  Knowledge want;
+  want.keys.add(key);
+  want.keys.add(exact);
+  want.keys.add_service(Service{3306, "MySQL", "database", "pool"});
+  want.keys.add_kind_fix("database", "pool");
+  want.keys.add_source_version(KernelVersion{6, 1, 0});
+  want.checks = k.checks;
+  want.rules = {rule};
+  want.profiles = {profile};
+  check_same(*got, want);
+  CHECK(got->keys.find("net/x/eth1/y") != nullptr);  // the pattern family came through
+  CHECK(got->keys.suggest("net.x.eth0.yy") == "net.x.eth0.y");
+}
