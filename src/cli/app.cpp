@@ -25,7 +25,7 @@ std::string knowledge_source(const std::string& dir) {
   std::string_view snapshot = embedded_snapshot();
   if (snapshot.empty()) return "parsed from the data directory (this build has no snapshot)";
   try {
-    if (snapshot_matches(snapshot, read_data_files(dir, true)))
+    if (snapshot_matches(snapshot, dir))
       return "the built-in snapshot (the data directory holds the files it was made from)";
     return "parsed from the data directory (its files differ from the built-in snapshot's)";
   } catch (const SystemFailure& e) {

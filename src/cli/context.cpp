@@ -71,15 +71,14 @@ Finding load_error(const std::string& file, const std::string& message) {
 
 Knowledge Context::load_knowledge(UserProfiles user_profiles) const {
   std::string dir = data_dir();
-  std::vector<DataFile> files = read_data_files(dir, true);
   // The snapshot built into the program when the files are the ones it was made from (the
   // same knowledge, without parsing the TOML); the files themselves otherwise.
   std::vector<Finding> errors;
   Knowledge k;
-  if (std::optional<Knowledge> built_in = open_snapshot(embedded_snapshot(), files, dir)) {
+  if (std::optional<Knowledge> built_in = open_snapshot(embedded_snapshot(), dir)) {
     k = std::move(*built_in);
   } else {
-    errors = load_data_files(files, dir, k);
+    errors = load_data_files(read_data_files(dir, true), dir, k);
   }
   const char* user_dir = "/etc/tcptune/profiles";
   if (user_profiles == UserProfiles::yes && fs.is_directory(user_dir)) {

@@ -1,13 +1,21 @@
 #include "cli/knowledge_snapshot.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "config/catalog_loader.hpp"
 #include "engine/rule_loader.hpp"
 #include "sys/root_fs.hpp"
+#include "sys/safe_fs.hpp"
 #include "sys/self.hpp"
 
 // The snapshot tools/make_snapshot.cpp made for this program (its build links it in); the test
@@ -21,28 +29,32 @@ namespace tcptune {
 
 // ---- reading and parsing the data files --------------------------------------------------
 
+std::vector<std::string> data_file_names(const std::string& dir, bool rules_and_profiles) {
+  std::vector<std::string> names;
+  // The generated catalog first, the curated keys.toml merged over it. A data directory
+  // without kernel_keys.tsv (a user's own rules/) has the curated keys only.
+  if (host_path_exists(dir + "/rules/kernel_keys.tsv")) names.emplace_back("rules/kernel_keys.tsv");
+  for (const char* name : {"rules/keys.toml", "rules/lint.toml", "rules/services.toml"})
+    names.emplace_back(name);
+  if (!rules_and_profiles) return names;
+  names.emplace_back("rules/check.toml");
+  Result<std::vector<std::string>> shipped = list_conf_files(dir + "/profiles", ".toml");
+  if (!shipped.ok()) throw SystemFailure("cannot list " + shipped.error().message());
+  for (const std::string& path : shipped.value()) names.push_back(path.substr(dir.size() + 1));
+  return names;
+}
+
 std::vector<DataFile> read_data_files(const std::string& dir, bool rules_and_profiles) {
   std::vector<DataFile> files;
-  auto read = [&](const std::string& name) {
+  for (std::string& name : data_file_names(dir, rules_and_profiles)) {
     Result<std::string> text = read_plain_file(dir + "/" + name);
     if (!text.ok()) {
+      if (name.rfind("profiles/", 0) == 0)
+        throw SystemFailure("cannot read " + text.error().message());
       throw SystemFailure("cannot read tcptune's data file " + text.error().message() +
                           " (set --data-dir or TCPTUNE_DATA_DIR to the directory holding rules/)");
     }
-    files.push_back({name, std::move(text.value())});
-  };
-  // The generated catalog first, the curated keys.toml merged over it. A data directory
-  // without kernel_keys.tsv (a user's own rules/) has the curated keys only.
-  if (host_path_exists(dir + "/rules/kernel_keys.tsv")) read("rules/kernel_keys.tsv");
-  for (const char* name : {"rules/keys.toml", "rules/lint.toml", "rules/services.toml"}) read(name);
-  if (!rules_and_profiles) return files;
-  read("rules/check.toml");
-  Result<std::vector<std::string>> shipped = list_conf_files(dir + "/profiles", ".toml");
-  if (!shipped.ok()) throw SystemFailure("cannot list " + shipped.error().message());
-  for (const std::string& path : shipped.value()) {
-    Result<std::string> text = read_plain_file(path);
-    if (!text.ok()) throw SystemFailure("cannot read " + text.error().message());
-    files.push_back({path.substr(dir.size() + 1), std::move(text.value())});
+    files.push_back({std::move(name), std::move(text.value())});
   }
   return files;
 }
@@ -165,6 +177,7 @@ class Reader {
     return n;
   }
   [[nodiscard]] bool at_end() const { return m_pos == m_in.size(); }
+  [[nodiscard]] const std::string& dir() const { return m_dir; }
 
  private:
   std::uint64_t fail() {
@@ -364,12 +377,65 @@ TCPTUNE_SNAPSHOT_FIELDS(Profile, v.name, v.summary, v.extends, v.origin, v.file,
 
 }  // namespace
 
-/// Catalog's private members (its maps, the pattern families in the order the files made them).
+namespace {
+
+/// The key entries of a snapshot, read when the catalog first asks for one: the entries' paths
+/// and records stay in the snapshot (the program's read-only data), so a command pays for the
+/// few hundred keys it looks at, not for all of them (bench/check: a page of memory touched
+/// for the first time costs about 10 us on these machines).
+class SnapshotKeys : public CatalogSource {
+ public:
+  struct Entry {
+    std::string_view path;
+    std::string_view record;  ///< the serialized KeyInfo
+    bool generated = false;
+  };
+
+  SnapshotKeys(std::shared_ptr<const std::string> owned, std::string dir)
+      : m_owned(std::move(owned)), m_dir(std::move(dir)) {}
+
+  std::vector<Entry> entries[2];  ///< exact keys, patterns; each in path order
+
+  [[nodiscard]] std::size_t size(bool pattern) const override { return entries[pattern].size(); }
+  [[nodiscard]] std::string_view path(bool pattern, std::size_t i) const override {
+    return entries[pattern][i].path;
+  }
+  [[nodiscard]] bool generated(bool pattern, std::size_t i) const override {
+    return entries[pattern][i].generated;
+  }
+  [[nodiscard]] KeyInfo load(bool pattern, std::size_t i) const override {
+    const Entry& e = entries[pattern][i];
+    Reader r(e.record, m_dir);
+    KeyInfo info;
+    io(r, info);
+    if (!r.ok || !r.at_end() || info.path != e.path) {
+      throw SystemFailure("the built-in knowledge snapshot is damaged at the entry of " +
+                          std::string(e.path) + " (set --data-dir to parse the data files)");
+    }
+    return info;
+  }
+
+ private:
+  std::shared_ptr<const std::string> m_owned;  ///< the snapshot when it is not the program's own
+  std::string m_dir;
+};
+
+}  // namespace
+
+/// Catalog's private members (the pattern families in the order the files made them). The key
+/// entries: path, whether generated, the KeyInfo as a record of its own (read on demand).
 struct CatalogSnapshot {
   static void write(Writer& w, const Catalog& c) {
+    c.load_all();
     for (const auto* keys : {&c.m_keys, &c.m_patterns}) {
       w.count(keys->size());
-      for (const auto& [path, info] : *keys) io(w, info);
+      for (const auto& [path, info] : *keys) {
+        w.bytes(path);
+        io(w, info.generated);
+        Writer record;
+        io(record, info);
+        w.bytes(record.out);
+      }
     }
     io(w, c.m_services);
     w.count(c.m_kind_fix.size());
@@ -381,16 +447,22 @@ struct CatalogSnapshot {
     }
     io(w, c.m_source_versions);
   }
-  static void read(Reader& r, Catalog& c) {
-    for (auto* keys : {&c.m_keys, &c.m_patterns}) {
+  static void read(Reader& r, Catalog& c, std::shared_ptr<const std::string> owned) {
+    auto keys = std::make_shared<SnapshotKeys>(std::move(owned), r.dir());
+    for (auto& entries : keys->entries) {
       std::uint64_t n = r.elements();
+      entries.reserve(n);
+      std::string_view last;
       for (std::uint64_t i = 0; i < n && r.ok; ++i) {
-        KeyInfo info;
-        io(r, info);
-        std::string path = info.path;
-        keys->emplace_hint(keys->end(), std::move(path), std::move(info));
+        SnapshotKeys::Entry& e = entries.emplace_back();
+        e.path = r.bytes();
+        io(r, e.generated);
+        e.record = r.bytes();
+        if (i > 0 && !(last < e.path)) r.ok = false;  // lookups search them in order
+        last = e.path;
       }
     }
+    c.set_source(std::move(keys));
     io(r, c.m_services);
     std::uint64_t fixes = r.elements();
     for (std::uint64_t i = 0; i < fixes && r.ok; ++i) {
@@ -410,23 +482,64 @@ struct CatalogSnapshot {
 
 namespace {
 
-/// Reads the snapshot's header and files; true when they are `files`.
-bool same_files(Reader& r, const std::vector<DataFile>& files) {
+/// Reads the snapshot's header and file list; true when there are as many files as `names`,
+/// with these names in this order, and `holds(i, bytes)` says file i has the snapshot's bytes.
+template <class Holds>
+bool same_files(Reader& r, const std::vector<std::string>& names, Holds&& holds) {
   if (r.bytes_raw(k_magic.size()) != k_magic || r.count() != k_format || !r.ok) return false;
-  // Compared in place: a data directory that differs costs no more than this.
   std::uint64_t n = r.elements();
-  if (!r.ok || n != files.size()) return false;
-  for (const DataFile& f : files) {
-    if (r.bytes() != f.name || r.bytes() != f.text || !r.ok) return false;
+  if (!r.ok || n != names.size()) return false;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (r.bytes() != names[i]) return false;
+    std::string_view bytes = r.bytes();
+    if (!r.ok || !holds(i, bytes)) return false;
   }
   return true;
 }
 
+bool same_files(Reader& r, const std::vector<DataFile>& files) {
+  std::vector<std::string> names;
+  for (const DataFile& f : files) names.push_back(f.name);
+  return same_files(r, names,
+                    [&](std::size_t i, std::string_view b) { return files[i].text == b; });
+}
+
+/// Whether the file at `path` holds exactly `want`: read in pieces into one buffer and compared
+/// in place, so a match costs no copy of the file (on these machines a page touched for the
+/// first time costs more than comparing it: bench/check).
+bool file_holds(const std::string& path, std::string_view want) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return false;
+  UniqueFd guard(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<std::uint64_t>(st.st_size) != want.size())
+    return false;
+  std::array<char, 16384> buf;
+  std::size_t got = 0;
+  while (true) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return got == want.size();
+    auto len = static_cast<std::size_t>(n);
+    if (len > want.size() - got || std::memcmp(buf.data(), want.data() + got, len) != 0)
+      return false;
+    got += len;
+  }
+}
+
+bool same_files_on_disk(Reader& r, const std::string& dir, const std::vector<std::string>& names) {
+  return same_files(r, names, [&](std::size_t i, std::string_view bytes) {
+    return file_holds(dir + "/" + names[i], bytes);
+  });
+}
+
 }  // namespace
 
-bool snapshot_matches(std::string_view snapshot, const std::vector<DataFile>& files) {
+bool snapshot_matches(std::string_view snapshot, const std::string& dir) {
   Reader r(snapshot, "");
-  return same_files(r, files);
+  return same_files_on_disk(r, dir, data_file_names(dir, true));
 }
 
 std::string make_snapshot(const Knowledge& k, const std::vector<DataFile>& files) {
@@ -446,12 +559,11 @@ std::string make_snapshot(const Knowledge& k, const std::vector<DataFile>& files
   return std::move(w.out);
 }
 
-std::optional<Knowledge> open_snapshot(std::string_view snapshot,
-                                       const std::vector<DataFile>& files, const std::string& dir) {
-  Reader r(snapshot, dir);
-  if (!same_files(r, files)) return std::nullopt;
+namespace {
+
+std::optional<Knowledge> read_knowledge(Reader& r, std::shared_ptr<const std::string> owned) {
   Knowledge k;
-  CatalogSnapshot::read(r, k.keys);
+  CatalogSnapshot::read(r, k.keys, std::move(owned));
   std::uint64_t checks = r.elements();
   for (std::uint64_t i = 0; i < checks && r.ok; ++i) {
     CheckInfo info;
@@ -462,6 +574,39 @@ std::optional<Knowledge> open_snapshot(std::string_view snapshot,
   io(r, k.profiles);
   if (!r.ok || !r.at_end()) return std::nullopt;
   return k;
+}
+
+}  // namespace
+
+std::optional<Knowledge> open_snapshot(std::string_view snapshot,
+                                       const std::vector<DataFile>& files, const std::string& dir) {
+  // The catalog reads its entries later: a snapshot that is not the program's own is kept.
+  std::shared_ptr<const std::string> owned;
+  if (snapshot.data() != embedded_snapshot().data() || snapshot.empty()) {
+    owned = std::make_shared<const std::string>(snapshot);
+    snapshot = *owned;
+  }
+  Reader r(snapshot, dir);
+  if (!same_files(r, files)) return std::nullopt;
+  return read_knowledge(r, std::move(owned));
+}
+
+std::optional<Knowledge> open_snapshot(std::string_view snapshot, const std::string& dir) {
+  if (snapshot.empty()) return std::nullopt;
+  std::vector<std::string> names;
+  try {
+    names = data_file_names(dir, true);
+  } catch (const SystemFailure&) {
+    return std::nullopt;  // reading the files reports it
+  }
+  std::shared_ptr<const std::string> owned;
+  if (snapshot.data() != embedded_snapshot().data()) {
+    owned = std::make_shared<const std::string>(snapshot);
+    snapshot = *owned;
+  }
+  Reader r(snapshot, dir);
+  if (!same_files_on_disk(r, dir, names)) return std::nullopt;
+  return read_knowledge(r, std::move(owned));
 }
 
 std::string_view embedded_snapshot() {

@@ -24,6 +24,10 @@ struct DataFile {
   std::string text;
 };
 
+/// The names of the shipped data files in `dir`, in load order (see read_data_files). A
+/// profiles/ that cannot be listed: SystemFailure.
+std::vector<std::string> data_file_names(const std::string& dir, bool rules_and_profiles);
+
 /// Reads the shipped data files of `dir` in load order: rules/kernel_keys.tsv (when present),
 /// rules/keys.toml, rules/lint.toml, rules/services.toml and, with `rules_and_profiles`,
 /// rules/check.toml and profiles/*.toml by name. A file that cannot be read: SystemFailure.
@@ -46,8 +50,11 @@ std::string make_snapshot(const Knowledge& k, const std::vector<DataFile>& files
 std::optional<Knowledge> open_snapshot(std::string_view snapshot,
                                        const std::vector<DataFile>& files, const std::string& dir);
 
-/// Whether `snapshot` was made from `files` (what open_snapshot checks first).
-bool snapshot_matches(std::string_view snapshot, const std::vector<DataFile>& files);
+/// The same from the files in `dir`, compared where they lie (no copy of a file that matches).
+std::optional<Knowledge> open_snapshot(std::string_view snapshot, const std::string& dir);
+
+/// Whether `snapshot` was made from the data files in `dir` (what open_snapshot checks first).
+bool snapshot_matches(std::string_view snapshot, const std::string& dir);
 
 /// The snapshot linked into this program; empty when there is none (the test programs).
 std::string_view embedded_snapshot();

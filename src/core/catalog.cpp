@@ -104,7 +104,56 @@ std::string_view kernel_doc_for(std::string_view path) {
   return "";
 }
 
+const KeyInfo* Catalog::load_one(bool pattern, std::string_view path) const {
+  if (!m_source) return nullptr;
+  const CatalogSource& src = *m_source;
+  std::size_t lo = 0;
+  std::size_t hi = src.size(pattern);
+  while (lo < hi) {
+    std::size_t mid = lo + (hi - lo) / 2;
+    if (src.path(pattern, mid) < path) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == src.size(pattern) || src.path(pattern, lo) != path) return nullptr;
+  std::map<std::string, KeyInfo>& into = pattern ? m_patterns : m_keys;
+  auto [it, inserted] = into.try_emplace(std::string(path));
+  if (inserted) it->second = src.load(pattern, lo);
+  return &it->second;
+}
+
+void Catalog::load_all() const {
+  if (!m_source) return;
+  std::shared_ptr<const CatalogSource> src = std::move(m_source);
+  m_source.reset();
+  for (bool pattern : {false, true}) {
+    std::map<std::string, KeyInfo>& into = pattern ? m_patterns : m_keys;
+    for (std::size_t i = 0; i < src->size(pattern); ++i) {
+      auto [it, inserted] = into.try_emplace(std::string(src->path(pattern, i)));
+      if (inserted) it->second = src->load(pattern, i);
+    }
+  }
+}
+
+std::vector<std::string> Catalog::curated_paths() const {
+  std::vector<std::string> out;
+  if (m_source) {
+    // Everything is in the source (set_source is for a catalog read from a snapshot alone).
+    for (std::size_t i = 0; i < m_source->size(false); ++i) {
+      if (!m_source->generated(false, i)) out.emplace_back(m_source->path(false, i));
+    }
+    return out;
+  }
+  for (const auto& [path, info] : m_keys) {
+    if (!info.generated) out.push_back(path);
+  }
+  return out;
+}
+
 void Catalog::add(KeyInfo info) {
+  load_all();
   std::map<std::string, KeyInfo>& into = info.pattern ? m_patterns : m_keys;
   m_indexed = false;
   // The generated file is sorted by path: appending at the end is the common case.
@@ -144,6 +193,8 @@ void Catalog::add(KeyInfo info) {
 }
 
 bool Catalog::operator==(const Catalog& other) const {
+  load_all();
+  other.load_all();
   return m_services == other.m_services && m_kind_fix == other.m_kind_fix &&
          m_keys == other.m_keys && m_patterns == other.m_patterns &&
          m_families == other.m_families && m_source_versions == other.m_source_versions;
@@ -199,7 +250,8 @@ const Catalog::Family* Catalog::family_of(std::string_view path, std::size_t& di
 const KeyInfo* Catalog::find(const std::string& path) const {
   auto it = m_keys.find(path);
   if (it != m_keys.end()) return &it->second;
-  if (m_patterns.empty()) return nullptr;
+  if (const KeyInfo* loaded = load_one(false, path)) return loaded;
+  if (m_families.empty()) return nullptr;
   std::size_t dir_len = 0;
   const Family* f = family_of(path, dir_len);
   if (f == nullptr) return nullptr;
@@ -210,10 +262,11 @@ const KeyInfo* Catalog::find(const std::string& path) const {
   }
   key.append(path, dir_len, std::string::npos);
   auto p = m_patterns.find(key);
-  return p == m_patterns.end() ? nullptr : &p->second;
+  return p == m_patterns.end() ? load_one(true, key) : &p->second;
 }
 
 std::vector<std::string> Catalog::names() const {
+  load_all();
   std::vector<std::string> out;
   out.reserve(m_keys.size());
   for (const auto& [path, info] : m_keys) out.push_back(info.name);
@@ -254,6 +307,7 @@ PresenceAnswer Catalog::presence(const KeyInfo& info, const KernelVersion& k) co
 }
 
 void Catalog::build_index() const {
+  load_all();
   std::vector<std::string> names;
   names.reserve(m_keys.size());
   for (const auto& [path, info] : m_keys) names.push_back(info.name);

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/finding.hpp"
@@ -124,6 +126,22 @@ struct Service {
 /// ip-sysctl.rst"), or "" when there is none to point at.
 std::string_view kernel_doc_for(std::string_view path);
 
+/// Where the entries of a catalog come from when they are read on demand (the knowledge
+/// snapshot: cli/knowledge_snapshot.cpp). Entries are numbered in path order, exact keys and
+/// patterns apart (`pattern`).
+class CatalogSource {
+ public:
+  CatalogSource() = default;
+  CatalogSource(const CatalogSource&) = delete;
+  CatalogSource& operator=(const CatalogSource&) = delete;
+  virtual ~CatalogSource() = default;
+  [[nodiscard]] virtual std::size_t size(bool pattern) const = 0;
+  [[nodiscard]] virtual std::string_view path(bool pattern, std::size_t i) const = 0;
+  /// Whether entry i is generated only (no curated entry), without reading it.
+  [[nodiscard]] virtual bool generated(bool pattern, std::size_t i) const = 0;
+  [[nodiscard]] virtual KeyInfo load(bool pattern, std::size_t i) const = 0;
+};
+
 /// Pattern-aware lookup and the offline version answers. Generated entries (rules/
 /// kernel_keys.tsv) are added first, curated ones (rules/keys.toml) over them: a curated entry
 /// replaces the generated one but keeps its `seen` versions and read-only flag.
@@ -131,6 +149,9 @@ std::string_view kernel_doc_for(std::string_view path);
 class Catalog {
  public:
   void add(KeyInfo info);
+  /// Entries read from `source` when first asked for (find), all at once when a caller needs
+  /// them all (all, patterns, names, suggest, add). Single-threaded: a lookup may insert.
+  void set_source(std::shared_ptr<const CatalogSource> source) { m_source = std::move(source); }
   /// Services in file order (the most commonly hit first).
   void add_service(Service s) { m_services.push_back(std::move(s)); }
   [[nodiscard]] const std::vector<Service>& services() const { return m_services; }
@@ -152,8 +173,17 @@ class Catalog {
   /// finds net/ipv4/conf/<if>/x); nullptr when the catalog has neither.
   [[nodiscard]] const KeyInfo* find(const std::string& path) const;
   /// Exact keys only (no patterns), curated and generated.
-  [[nodiscard]] const std::map<std::string, KeyInfo>& all() const { return m_keys; }
-  [[nodiscard]] const std::map<std::string, KeyInfo>& patterns() const { return m_patterns; }
+  [[nodiscard]] const std::map<std::string, KeyInfo>& all() const {
+    load_all();
+    return m_keys;
+  }
+  [[nodiscard]] const std::map<std::string, KeyInfo>& patterns() const {
+    load_all();
+    return m_patterns;
+  }
+  /// The paths of the exact keys with a curated entry, in path order (without reading the
+  /// generated ones).
+  [[nodiscard]] std::vector<std::string> curated_paths() const;
   [[nodiscard]] std::vector<std::string> names() const;
 
   /// Versions whose whole kernel source was scanned: a key absent from such a version did not
@@ -190,8 +220,15 @@ class Catalog {
   [[nodiscard]] const Family* family_of(std::string_view path, std::size_t& dir_len) const;
   void build_index() const;
 
-  std::map<std::string, KeyInfo> m_keys;      // by path, exact
-  std::map<std::string, KeyInfo> m_patterns;  // by path with <...> segments
+  /// The entry at `path` from the source, added to its map; nullptr when the source has none.
+  const KeyInfo* load_one(bool pattern, std::string_view path) const;
+  /// Every entry of the source into the maps, and the source dropped.
+  void load_all() const;
+
+  // Filled by add, or on demand from m_source (hence mutable: a const lookup may read an entry).
+  mutable std::map<std::string, KeyInfo> m_keys;      // by path, exact
+  mutable std::map<std::string, KeyInfo> m_patterns;  // by path with <...> segments
+  mutable std::shared_ptr<const CatalogSource> m_source;
   std::vector<Family> m_families;
   std::vector<KernelVersion> m_source_versions;
   // The exact keys' dotted names for the flat "did you mean" pass, built on the first suggest().

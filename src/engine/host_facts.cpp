@@ -334,9 +334,9 @@ std::vector<std::string> HostFacts::keys(std::string_view domain) const {
       if (info != nullptr && !info->generated) out.push_back(path);
     }
   } else if (m_in.keys != nullptr) {
-    for (const auto& [path, info] : m_in.keys->all()) {
-      // Rules are written for the curated keys; the generated ones only describe the kernel.
-      if (!info.generated && live_raw(path)) out.push_back(path);
+    // Rules are written for the curated keys; the generated ones only describe the kernel.
+    for (std::string& path : m_in.keys->curated_paths()) {
+      if (live_raw(path)) out.push_back(std::move(path));
     }
   }
   return out;

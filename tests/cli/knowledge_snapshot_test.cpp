@@ -70,6 +70,34 @@ TEST_CASE("snapshot: the shipped data through a snapshot is the parsed data") {
   CHECK(catalogs.size() == 4);
 }
 
+TEST_CASE("snapshot: the catalog reads its entries on demand, the same entries") {
+  std::vector<DataFile> files = read_data_files(k_dir, true);
+  Knowledge want = parsed(files, k_dir);
+  std::optional<Knowledge> got = open_snapshot(snapshot_of(files), files, k_dir);
+  REQUIRE(got.has_value());
+  // Before anything reads them all: lookups one by one, exact keys and patterns.
+  CHECK(got->keys.curated_paths() == want.keys.curated_paths());
+  CHECK(got->keys.curated_paths().size() > 100);
+  for (const char* path : {"net/ipv4/tcp_tw_reuse", "net/ipv4/conf/eth0/rp_filter",
+                           "net/ipv6/conf/lo/disable_ipv6", "net/ipv4/neigh/default/gc_thresh3",
+                           "vm/swappiness", "net/ipv4/tcp_tw_recycle", "net/nope", "x"}) {
+    CAPTURE(path);
+    const KeyInfo* a = got->keys.find(path);
+    const KeyInfo* b = want.keys.find(path);
+    REQUIRE((a == nullptr) == (b == nullptr));
+    if (a != nullptr) CHECK(*a == *b);
+    CHECK(got->keys.find(path) == a);  // the same entry the second time
+  }
+  CHECK(got->keys.find("nope/nope") == nullptr);
+  for (const auto& [path, info] : want.keys.all()) {
+    const KeyInfo* a = got->keys.find(path);
+    REQUIRE(a != nullptr);
+    CHECK(*a == info);
+  }
+  CHECK(got->keys.suggest("net.ipv4.tcp_tw_reuze") == want.keys.suggest("net.ipv4.tcp_tw_reuze"));
+  check_same(*got, want);
+}
+
 TEST_CASE("snapshot: other files than the snapshot's are parsed instead") {
   std::vector<DataFile> files = read_data_files(k_dir, true);
   std::string snapshot = snapshot_of(files);
