@@ -77,6 +77,10 @@ KeyRead ProcSys::read(std::string_view path) const {
     }
     if (n == 0) break;
     data.append(buf, static_cast<std::size_t>(n));
+    // A sysctl handler formats the whole value and hands out what fits, as does a regular
+    // file (a --root fixture): a read that does not fill the buffer reached the end, and the
+    // read that would say so costs a system call per key.
+    if (static_cast<std::size_t>(n) < sizeof buf) break;
   }
   r.status = KeyStatus::value;
   r.value = std::string(trim(data));
