@@ -4,7 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include "cli/knowledge_snapshot.hpp"
 #include "test_support.hpp"
@@ -114,6 +117,42 @@ TEST_CASE("snapshot: other files than the snapshot's are parsed instead") {
   SUBCASE("a profile renamed") { files.back().name = "profiles/renamed.toml"; }
   SUBCASE("no generated catalog") { files.erase(files.begin()); }
   CHECK_FALSE(open_snapshot(snapshot, files, k_dir).has_value());
+}
+
+TEST_CASE("snapshot: the files on disk are compared where they lie") {
+  std::vector<DataFile> files = read_data_files(k_dir, true);
+  std::string snapshot = snapshot_of(files);
+  test::TempDir tmp("snapshot");
+  std::string dir = tmp.path.string();
+  for (const DataFile& f : files) test::write_file(tmp.path / f.name, f.text);
+  REQUIRE(snapshot_matches(snapshot, dir));
+  std::optional<Knowledge> got = open_snapshot(snapshot, dir);
+  REQUIRE(got.has_value());
+  CHECK(got->rules.front().source.rfind(dir + "/rules/check.toml:", 0) == 0);
+
+  SUBCASE("a byte more") {
+    test::write_file(tmp.path / "profiles/web.toml", files.back().text + "\n");
+  }
+  SUBCASE("a byte less") {
+    std::string text = files[1].text;
+    text.pop_back();
+    test::write_file(tmp.path / files[1].name, text);
+  }
+  SUBCASE("the same size, one byte changed") {
+    std::string text = files[2].text;
+    text[text.size() - 2] = text[text.size() - 2] == '#' ? '%' : '#';
+    test::write_file(tmp.path / files[2].name, text);
+  }
+  SUBCASE("a profile more") {
+    test::write_file(tmp.path / "profiles/zz-mine.toml", "name = \"mine\"\n");
+  }
+  SUBCASE("a profile removed") { std::filesystem::remove(tmp.path / "profiles/web.toml"); }
+  SUBCASE("a data file replaced by a FIFO (not read, not waited on)") {
+    std::filesystem::remove(tmp.path / "rules/lint.toml");
+    REQUIRE(::mkfifo((tmp.path / "rules/lint.toml").c_str(), 0600) == 0);
+  }
+  SUBCASE("no profiles directory") { std::filesystem::remove_all(tmp.path / "profiles"); }
+  CHECK_FALSE(open_snapshot(snapshot, dir).has_value());
 }
 
 TEST_CASE("snapshot: a damaged or empty snapshot is refused") {
