@@ -14,6 +14,11 @@ std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const noexce
   return static_cast<std::size_t>(hash_endpoints(k.v4, k.local, k.remote, 0, k.remote_port));
 }
 
+const CensusAggregator::PortBits& CensusAggregator::PortTables::get() const {
+  static const PortBits empty;
+  return m_bits ? *m_bits : empty;
+}
+
 CensusAggregator::CensusAggregator() {
   reset();
   set_port_range(32768, 60999, {});
@@ -21,16 +26,18 @@ CensusAggregator::CensusAggregator() {
 
 void CensusAggregator::set_port_range(int low, int high,
                                       const std::vector<std::pair<int, int>>& reserved) {
-  m_ephemeral.reset();
-  for (int p = std::max(low, 1); p <= std::min(high, 65535); ++p) m_ephemeral.set(p);
+  std::bitset<65536>& ephemeral = m_ports.get().ephemeral;
+  ephemeral.reset();
+  for (int p = std::max(low, 1); p <= std::min(high, 65535); ++p) ephemeral.set(p);
   for (const auto& [lo, hi] : reserved) {
-    for (int p = std::max(lo, 1); p <= std::min(hi, 65535); ++p) m_ephemeral.reset(p);
+    for (int p = std::max(lo, 1); p <= std::min(hi, 65535); ++p) ephemeral.reset(p);
   }
 }
 
 bool CensusAggregator::is_server_side(std::uint16_t local_port, std::uint16_t remote_port) const {
-  if (m_listen_ports.test(local_port) || m_extra_listen.test(local_port)) return true;
-  return !m_ephemeral.test(local_port) && m_ephemeral.test(remote_port);
+  const PortBits& bits = m_ports.get();
+  if (bits.listen.test(local_port) || bits.extra_listen.test(local_port)) return true;
+  return !bits.ephemeral.test(local_port) && bits.ephemeral.test(remote_port);
 }
 
 namespace {
@@ -54,7 +61,7 @@ void CensusAggregator::reset() {
   m_v6 = {};
   m_total = m_tw_pool = m_orphan_fw2 = m_server_tw = m_client_tw = 0;
   m_server_conns = m_server_loopback = 0;
-  m_listen_ports.reset();
+  m_ports.get().listen.reset();
   m_listeners.clear();
   for (const ServerRow& row : m_server) m_server_slot[row.use.port] = 0;
   m_server.clear();
@@ -101,7 +108,7 @@ void CensusAggregator::add(const SocketRecord& r) {
   ++(r.v4 ? m_v4 : m_v6)[r.state];
   const auto state = static_cast<TcpState>(r.state);
   if (state == TcpState::listen) {
-    m_listen_ports.set(r.local_port);
+    m_ports.get().listen.set(r.local_port);
     Listener l;
     l.v4 = r.v4;
     l.address = r.local;

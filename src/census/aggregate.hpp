@@ -8,6 +8,7 @@
 #include <array>
 #include <bitset>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -72,8 +73,8 @@ class CensusAggregator {
   /// (a listener that stopped, its TIME_WAIT still there). Default: 32768-60999.
   void set_port_range(int low, int high, const std::vector<std::pair<int, int>>& reserved);
   /// Listening ports of an earlier snapshot: their connections stay server-side.
-  void add_listening_ports(const std::bitset<65536>& ports) { m_extra_listen |= ports; }
-  [[nodiscard]] const std::bitset<65536>& listening_ports() const { return m_listen_ports; }
+  void add_listening_ports(const std::bitset<65536>& ports) { m_ports.get().extra_listen |= ports; }
+  [[nodiscard]] const std::bitset<65536>& listening_ports() const { return m_ports.get().listen; }
   /// Every non-listening socket is also reported to `t` (null: none). Not owned.
   void set_tracker(RateTracker* t) { m_tracker = t; }
 
@@ -100,7 +101,9 @@ class CensusAggregator {
   /// TIME_WAIT on listening ports (this host closed server-side) vs on ephemeral ports.
   [[nodiscard]] std::uint64_t server_time_wait() const { return m_server_tw; }
   [[nodiscard]] std::uint64_t client_time_wait() const { return m_client_tw; }
-  [[nodiscard]] bool is_listening_port(std::uint16_t p) const { return m_listen_ports.test(p); }
+  [[nodiscard]] bool is_listening_port(std::uint16_t p) const {
+    return m_ports.get().listen.test(p);
+  }
   /// Server side: a listening port (this snapshot or an earlier one), or a non-ephemeral local
   /// port talking to an ephemeral remote port.
   [[nodiscard]] bool is_server_side(std::uint16_t local_port, std::uint16_t remote_port) const;
@@ -118,9 +121,36 @@ class CensusAggregator {
   std::uint64_t m_client_tw = 0;
   std::uint64_t m_server_conns = 0;
   std::uint64_t m_server_loopback = 0;
-  std::bitset<65536> m_listen_ports;
-  std::bitset<65536> m_extra_listen;
-  std::bitset<65536> m_ephemeral;
+  // The three port tables (24 KiB) are on the heap: a report then moves by a pointer, not by
+  // a copy into fresh stack pages (bench/check: a page touched for the first time costs about
+  // 10 us here). Copies copy them; a moved-from aggregator reads empty tables.
+  struct PortBits {
+    std::bitset<65536> listen;        ///< listening in this snapshot
+    std::bitset<65536> extra_listen;  ///< listening in an earlier one
+    std::bitset<65536> ephemeral;
+  };
+  class PortTables {
+   public:
+    PortTables() = default;
+    PortTables(const PortTables& o)
+        : m_bits(o.m_bits ? std::make_unique<PortBits>(*o.m_bits) : nullptr) {}
+    PortTables(PortTables&&) noexcept = default;
+    PortTables& operator=(const PortTables& o) {
+      if (this != &o) m_bits = o.m_bits ? std::make_unique<PortBits>(*o.m_bits) : nullptr;
+      return *this;
+    }
+    PortTables& operator=(PortTables&&) noexcept = default;
+    ~PortTables() = default;
+    PortBits& get() {
+      if (!m_bits) m_bits = std::make_unique<PortBits>();
+      return *m_bits;
+    }
+    [[nodiscard]] const PortBits& get() const;
+
+   private:
+    std::unique_ptr<PortBits> m_bits;
+  };
+  PortTables m_ports;
   RateTracker* m_tracker = nullptr;
   std::vector<Listener> m_listeners;
   // Server side: one row per local port in use, found through a port-indexed slot table

@@ -76,12 +76,11 @@ constexpr std::size_t k_max_proc_bytes = 1u << 30;  // /proc/net/tcp of a few mi
 
 std::map<std::string, std::int64_t> read_counters(const RootFs& fs) {
   std::map<std::string, std::int64_t> out;
-  for (const char* f : {"/proc/net/netstat", "/proc/net/snmp"}) {
+  // netstat's value wins over snmp's for a name in both (there is none in Linux 6.x): it is
+  // read last.
+  for (const char* f : {"/proc/net/snmp", "/proc/net/netstat"}) {
     Result<std::string> t = fs.read_file(f, 1 << 20);
-    if (t.ok()) {
-      auto m = parse_snmp_counters(t.value());
-      out.insert(m.begin(), m.end());
-    }
+    if (t.ok()) parse_snmp_counters_into(t.value(), out);
   }
   return out;
 }

@@ -6,24 +6,52 @@
 
 namespace tcptune {
 
-std::map<std::string, std::int64_t> parse_snmp_counters(std::string_view text) {
-  std::map<std::string, std::int64_t> out;
+namespace {
+
+// split_ws() into a vector that keeps its capacity from line to line.
+void fields_of(std::string_view line, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && is_space(line[i])) ++i;
+    std::size_t start = i;
+    while (i < line.size() && !is_space(line[i])) ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+}
+
+}  // namespace
+
+void parse_snmp_counters_into(std::string_view text, std::map<std::string, std::int64_t>& out) {
+  // About 300 counters at every census: one vector of fields per side, reused from line to
+  // line, and each name built in one reused string.
   std::vector<std::string_view> lines = split(text, '\n');
+  std::vector<std::string_view> names;
+  std::vector<std::string_view> values;
+  std::string name;
   for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
-    std::vector<std::string_view> names = split_ws(lines[i]);
-    std::vector<std::string_view> values = split_ws(lines[i + 1]);
+    fields_of(lines[i], names);
+    fields_of(lines[i + 1], values);
     if (names.empty() || values.empty() || names.front() != values.front() ||
         names.front().back() != ':' || names.size() != values.size()) {
       continue;
     }
     // A header line has names; its value line has numbers in the same positions.
     if (!parse_kernel_int(values.size() > 1 ? values[1] : "x")) continue;
-    std::string prefix(names.front().substr(0, names.front().size() - 1));
+    const std::string_view prefix = names.front().substr(0, names.front().size() - 1);
     for (std::size_t k = 1; k < names.size(); ++k) {
-      if (auto v = parse_kernel_int(values[k])) out[prefix + "." + std::string(names[k])] = *v;
+      if (auto v = parse_kernel_int(values[k])) {
+        name.assign(prefix).append(1, '.').append(names[k]);
+        out.insert_or_assign(name, *v);
+      }
     }
     ++i;
   }
+}
+
+std::map<std::string, std::int64_t> parse_snmp_counters(std::string_view text) {
+  std::map<std::string, std::int64_t> out;
+  parse_snmp_counters_into(text, out);
   return out;
 }
 

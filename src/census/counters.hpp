@@ -13,6 +13,8 @@ namespace tcptune {
 
 /// "TcpExt.TW" → value. Mismatched header/value lines are skipped.
 std::map<std::string, std::int64_t> parse_snmp_counters(std::string_view text);
+/// The same, into `out` (a name already there takes the text's value).
+void parse_snmp_counters_into(std::string_view text, std::map<std::string, std::int64_t>& out);
 
 /// "TCP.inuse", "TCP.tw", "TCP6.inuse" → value.
 std::map<std::string, std::int64_t> parse_sockstat(std::string_view text);

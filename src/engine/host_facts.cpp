@@ -194,6 +194,12 @@ HostFacts::HostFacts(HostFactsInput in) : m_in(std::move(in)) {
 
 std::string HostFacts::canonical(const std::string& path, const std::string& raw) const {
   // Port lists compare as sets: "9000-9010,8080" is what the kernel prints as "8080,9000-9010".
+  // A plain decimal without a leading zero is its own canonical form whatever the key's type
+  // (one port, or not a port at all): most values are, and they need no catalog entry read.
+  const bool plain_decimal =
+      !raw.empty() && raw.size() <= 19 && (raw[0] != '0' || raw.size() == 1) &&
+      std::all_of(raw.begin(), raw.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (plain_decimal) return raw;
   const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find(path) : nullptr;
   if (info == nullptr || info->type != KeyType::port_list) return raw;
   auto ranges = parse_port_list(raw);

@@ -31,6 +31,9 @@ ProcSys::ProcSys(const RootFs& fs) : m_fs(fs) {
   m_root_fd = std::move(rootfd.value());
   m_in_root = real.value() == "/" ? "" : real.value();
   m_base = fs.host_path(real.value());
+  Result<UniqueFd> sys = open_read_in_root(m_root_fd.get(), fs.root(), real.value(),
+                                           O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  if (sys.ok()) m_sys_fd = std::move(sys.value());
 }
 
 std::string ProcSys::host(std::string_view path) const {
@@ -41,6 +44,14 @@ std::string ProcSys::host(std::string_view path) const {
 
 Result<UniqueFd> ProcSys::open_key(std::string_view path, int flags) const {
   if (m_base.empty()) return SysError{ENOENT, host(path), ""};
+  // The fast path: below proc/sys, opened once, with no link on the way (a live /proc/sys has
+  // none): every key is spared the walk from the root to proc/sys. A link, an escape or no
+  // openat2 takes the walk inside the root below, which gives links their in-root meaning.
+  if (m_sys_fd.valid()) {
+    int fd = open_beneath_linkless(m_sys_fd.get(), path, flags);
+    if (fd >= 0) return UniqueFd(fd);
+    if (errno != ELOOP && errno != EXDEV && errno != ENOSYS) return SysError{errno, host(path), ""};
+  }
   // Every component after proc/sys is resolved inside the root too: a fixture whose
   // proc/sys/net is a link to the host's /proc/sys/net reads the fixture's own tree.
   std::string in_root = m_in_root + "/" + std::string(path);

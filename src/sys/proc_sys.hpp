@@ -45,6 +45,7 @@ class ProcSys final : public KeySource {
   [[nodiscard]] Result<UniqueFd> open_key(std::string_view path, int flags) const;
   const RootFs& m_fs;
   UniqueFd m_root_fd;     ///< the root directory (O_PATH), for openat2 RESOLVE_IN_ROOT
+  UniqueFd m_sys_fd;      ///< the resolved proc/sys (O_PATH): keys open below it when linkless
   std::string m_in_root;  ///< in-root path of the resolved proc/sys ("/proc/sys")
   std::string m_base;     ///< host path of the resolved proc/sys, "" when there is none
 };

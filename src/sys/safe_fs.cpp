@@ -9,9 +9,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <thread>
 #include <vector>
@@ -185,6 +187,24 @@ Result<UniqueFd> open_read_in_root(int rootfd, const std::string& root, std::str
   int fd = open_beneath(rootfd, relative(target), flags & ~O_NOFOLLOW, 0);
   if (fd < 0) return SysError{errno, host_path(root, target), ""};
   return UniqueFd(fd);
+}
+
+int open_beneath_linkless(int dirfd, std::string_view rel, int flags) {
+  if (g_openat2_missing) {
+    errno = ENOSYS;
+    return -1;
+  }
+  // The path is copied to the stack: a key's path is short, and this runs once per key read.
+  std::array<char, 512> path{};
+  if (rel.size() >= path.size() || rel.find('\0') != std::string_view::npos) {
+    errno = EXDEV;  // not for the fast path: the caller's general walk reports it
+    return -1;
+  }
+  std::memcpy(path.data(), rel.data(), rel.size());
+  open_how how{};
+  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(sys_openat2(dirfd, rel.empty() ? "." : path.data(), &how));
 }
 
 namespace testing {

@@ -62,6 +62,14 @@ Result<UniqueFd> open_root_dir(const std::string& root);
 Result<UniqueFd> open_read_in_root(int rootfd, const std::string& root, std::string_view in_root,
                                    int flags);
 
+/// Opens `rel` below the directory `dirfd` with no symbolic link anywhere on the way and no
+/// escape from it (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS); O_CLOEXEC is added. A fast
+/// path for trees that have no links, such as a live /proc/sys: -1 with errno ELOOP (a link),
+/// EXDEV (an absolute path, a ".." above `dirfd`, or a path too long or with a NUL byte for
+/// this fast path) or ENOSYS (no openat2, or the tests' set_openat2_missing) tells the caller
+/// to resolve the path the general way instead.
+int open_beneath_linkless(int dirfd, std::string_view rel, int flags);
+
 namespace testing {
 /// Makes open_read_in_root() behave as on a kernel without openat2 (ENOSYS), for the tests of
 /// the fallback walk. Not reachable from the command line or the environment.

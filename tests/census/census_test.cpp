@@ -414,6 +414,12 @@ TEST_CASE("counters: /proc/net/netstat, snmp and sockstat") {
   CHECK(c.at("TcpExt.TCPTimeWaitOverflow") == 17);
   CHECK(c.at("Tcp.CurrEstab") == 130);
   CHECK(c.count("IpExt.A") == 0);
+  CHECK(c.size() == 7);
+  // Into a map that has some already: the text's values win, the rest stay.
+  std::map<std::string, std::int64_t> merged{{"TcpExt.TW", 1}, {"Udp.InDatagrams", 4}};
+  parse_snmp_counters_into("Header line without values\nTcpExt: TW Y\nTcpExt: 9 3\n\n", merged);
+  CHECK(merged == std::map<std::string, std::int64_t>{
+                      {"TcpExt.TW", 9}, {"TcpExt.Y", 3}, {"Udp.InDatagrams", 4}});
   auto s = parse_sockstat(
       "sockets: used 300\n"
       "TCP: inuse 130 orphan 300 tw 5200 alloc 500 mem 40 extra 1\n"

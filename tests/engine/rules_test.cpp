@@ -11,6 +11,7 @@
 
 #include "core/sysctl_key.hpp"
 #include "engine/advisor.hpp"
+#include "engine/host_facts.hpp"
 #include "engine/profiles.hpp"
 #include "engine/rule_loader.hpp"
 #include "engine/rules.hpp"
@@ -452,4 +453,52 @@ TEST_CASE("plan: a change when the live or the boot-time value misses the target
       found = found || (c.key == "net.core.somaxconn" && c.persist && !c.live);
     CHECK(found);
   }
+}
+
+TEST_CASE("live facts: a port list compares as a set, any other value as it is") {
+  // value (as the kernel or a file has it) -> the fact's text, for a port-list key and for an
+  // integer key.
+  const std::vector<std::pair<std::string, std::string>> port_cases = {
+      {"9000-9010,8080", "8080,9000-9010"},
+      {"8080,8081", "8080-8081"},
+      {"8080", "8080"},  // a plain decimal is its own form: no catalog entry read
+      {"0", "0"},
+      {"0100", "64"},      // a leading zero is octal to the kernel's number parser
+      {"08080", "08080"},  // and 8 is no octal digit: not a port list, as it is
+      {"99999", "99999"},  // not a port list: as it is
+  };
+  Catalog keys;
+  std::map<std::string, std::string> live;
+  for (std::size_t i = 0; i < port_cases.size(); ++i) {
+    KeyInfo k;
+    k.path = "net/ipv4/ports" + std::to_string(i);
+    k.name = "net.ipv4.ports" + std::to_string(i);
+    k.type = KeyType::port_list;
+    keys.add(k);
+    live[k.path] = port_cases[i].first;
+  }
+  KeyInfo number;
+  number.name = "net.ipv4.tcp_fin_timeout";
+  number.path = "net/ipv4/tcp_fin_timeout";
+  number.type = KeyType::int_;
+  keys.add(number);
+  live[number.path] = "9000-9010,8080";
+  FakeKeySource source(live);
+  HostFactsInput in;
+  in.keys = &keys;
+  in.live = &source;
+  HostFacts facts(std::move(in));
+  auto text = [&](const std::string& path) {
+    FactRef ref;
+    ref.kind = FactKind::live;
+    ref.path = path;
+    std::optional<FactValue> v = facts.get(ref, "");
+    REQUIRE(v);
+    return fact_text(*v);
+  };
+  for (std::size_t i = 0; i < port_cases.size(); ++i) {
+    CAPTURE(port_cases[i].first);
+    CHECK(text("net/ipv4/ports" + std::to_string(i)) == port_cases[i].second);
+  }
+  CHECK(text(number.path) == "9000-9010,8080");
 }

@@ -1,9 +1,11 @@
 #include "sys/proc_sys.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -72,6 +74,47 @@ TEST_CASE("proc/sys reads resolve links inside the root, never on the host") {
     testing::set_openat2_missing(true);
     check_contained(t);
     testing::set_openat2_missing(false);
+  }
+}
+
+TEST_CASE("keys open below proc/sys when the way has no link, and take the walk otherwise") {
+  EscapeTree t;
+  const std::string sys = t.root + "/proc/sys";
+  write(sys + "/net2/ipv4/tcp_fin_timeout", "60\n");
+  int dirfd = ::open(sys.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(dirfd >= 0);
+  UniqueFd guard(dirfd);
+  SUBCASE("the fast path itself") {
+    int fd = open_beneath_linkless(dirfd, "net2/ipv4/tcp_fin_timeout", O_RDONLY);
+    CHECK(fd >= 0);
+    UniqueFd opened(fd);
+    CHECK(open_beneath_linkless(dirfd, "vm/swappiness", O_RDONLY) == -1);
+    CHECK(errno == ELOOP);  // a link on the way: the caller walks instead
+    CHECK(open_beneath_linkless(dirfd, "../../data/vm/swappiness", O_RDONLY) == -1);
+    CHECK(errno == EXDEV);  // above the directory
+    CHECK(open_beneath_linkless(dirfd, "/etc/hostname", O_RDONLY) == -1);
+    CHECK(errno == EXDEV);  // absolute
+    CHECK(open_beneath_linkless(dirfd, std::string(600, 'a'), O_RDONLY) == -1);
+    CHECK(errno == EXDEV);  // too long for it: the walk reports it
+    CHECK(open_beneath_linkless(dirfd, "net2/nothing", O_RDONLY) == -1);
+    CHECK(errno == ENOENT);
+    testing::set_openat2_missing(true);
+    CHECK(open_beneath_linkless(dirfd, "net2/ipv4/tcp_fin_timeout", O_RDONLY) == -1);
+    CHECK(errno == ENOSYS);
+    testing::set_openat2_missing(false);
+  }
+  SUBCASE("ProcSys gives the walk's answers") {
+    RootFs rfs(t.root);
+    ProcSys proc(rfs);
+    KeyRead plain = proc.read("net2/ipv4/tcp_fin_timeout");
+    CHECK(plain.status == KeyStatus::value);
+    CHECK(plain.value == "60");
+    // ".." inside proc/sys stays a plain path; above it the walk keeps it inside the root.
+    CHECK(proc.read("net2/../net2/ipv4/tcp_fin_timeout").value == "60");
+    CHECK(proc.read("../../data/vm/swappiness").value == "17");
+    CHECK(proc.read("../../../../../../data/vm/swappiness").value == "17");
+    CHECK(proc.read("net2/ipv4/none").status == KeyStatus::absent);
+    CHECK(proc.read("net/core/somaxconn").status == KeyStatus::absent);  // the host's link
   }
 }
 
