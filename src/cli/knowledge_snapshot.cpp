@@ -120,6 +120,8 @@ class Reader {
   Reader(std::string_view in, std::string dir) : m_in(in), m_dir(std::move(dir)) {}
 
   bool ok = true;
+  /// Pass over the fields marked text() without keeping them (Catalog::find_facts).
+  bool skip_texts = false;
 
   std::uint64_t count() {
     std::uint64_t v = 0;
@@ -220,6 +222,20 @@ template <class A, class B>
 void io(Writer& w, const std::pair<A, B>& p);
 template <class A, class B>
 void io(Reader& r, std::pair<A, B>& p);
+/// A field only people read (a summary, an explanation, references): written as the field is,
+/// passed over by a Reader with skip_texts, which leaves the field empty.
+template <class T>
+struct Text {
+  T& value;
+};
+template <class T>
+Text<T> text(T& value) {
+  return {value};
+}
+template <class T>
+void io(Writer& w, const Text<T>& t);
+template <class T>
+void io(Reader& r, const Text<T>& t);
 // The structs: one field list each (TCPTUNE_SNAPSHOT_FIELDS below), in declaration order. The unit
 // test compares a snapshot's knowledge with the parsed files through the structs' operator==.
 #define TCPTUNE_SNAPSHOT_STRUCT(T) \
@@ -328,6 +344,24 @@ void io(Reader& r, std::vector<T>& v) {
   for (std::uint64_t i = 0; i < n && r.ok; ++i) io(r, v.emplace_back());
 }
 
+void skip_text(Reader& r, const std::string& /*kept empty*/) { (void)r.bytes(); }
+void skip_text(Reader& r, const std::vector<std::string>& /*kept empty*/) {
+  std::uint64_t n = r.elements();
+  for (std::uint64_t i = 0; i < n && r.ok; ++i) (void)r.bytes();
+}
+template <class T>
+void io(Writer& w, const Text<T>& t) {
+  io(w, t.value);
+}
+template <class T>
+void io(Reader& r, const Text<T>& t) {
+  if (r.skip_texts) {
+    skip_text(r, t.value);
+  } else {
+    io(r, t.value);
+  }
+}
+
 template <class A, class B>
 void io(Writer& w, const std::pair<A, B>& p) {
   io(w, p.first);
@@ -340,7 +374,7 @@ void io(Reader& r, std::pair<A, B>& p) {
 }
 
 template <class A, class... F>
-void each(A& a, F&... f) {
+void each(A& a, F&&... f) {
   (io(a, f), ...);
 }
 
@@ -358,10 +392,11 @@ TCPTUNE_SNAPSHOT_FIELDS(KernelVersion, v.major, v.minor, v.patch)
 TCPTUNE_SNAPSHOT_FIELDS(DefaultChange, v.before, v.value)
 TCPTUNE_SNAPSHOT_FIELDS(KernelLimits, v.kind, v.count, v.min, v.max)
 TCPTUNE_SNAPSHOT_FIELDS(KeyInfo, v.name, v.path, v.type, v.element, v.min, v.max, v.values, v.mask,
-                        v.count, v.enforced, v.default_value, v.default_note, v.default_history,
-                        v.added, v.removed, v.vendor, v.netns, v.netns_since, v.netns_init, v.unit,
-                        v.summary, v.explain, v.references, v.source, v.moved, v.seen, v.generated,
-                        v.pattern, v.read_only, v.partial_vector, v.kernel)
+                        v.count, v.enforced, v.default_value, text(v.default_note),
+                        v.default_history, v.added, v.removed, v.vendor, v.netns, v.netns_since,
+                        v.netns_init, v.unit, text(v.summary), text(v.explain), text(v.references),
+                        text(v.source), text(v.moved), v.seen, v.generated, v.pattern, v.read_only,
+                        v.partial_vector, v.kernel)
 TCPTUNE_SNAPSHOT_FIELDS(Service, v.port, v.name, v.kind, v.fix)
 TCPTUNE_SNAPSHOT_FIELDS(CheckInfo, v.code, v.name, v.severity, v.title, v.explain, v.hint,
                         v.references)
@@ -404,8 +439,17 @@ class SnapshotKeys : public CatalogSource {
     return entries[pattern][i].generated;
   }
   [[nodiscard]] KeyInfo load(bool pattern, std::size_t i) const override {
+    return read(pattern, i, false);
+  }
+  [[nodiscard]] KeyInfo load_facts(bool pattern, std::size_t i) const override {
+    return read(pattern, i, true);
+  }
+
+ private:
+  [[nodiscard]] KeyInfo read(bool pattern, std::size_t i, bool skip_texts) const {
     const Entry& e = entries[pattern][i];
     Reader r(e.record, m_dir);
+    r.skip_texts = skip_texts;
     KeyInfo info;
     io(r, info);
     if (!r.ok || !r.at_end() || info.path != e.path) {
@@ -415,7 +459,6 @@ class SnapshotKeys : public CatalogSource {
     return info;
   }
 
- private:
   std::shared_ptr<const std::string> m_owned;  ///< the snapshot when it is not the program's own
   std::string m_dir;
 };

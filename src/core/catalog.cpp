@@ -104,7 +104,7 @@ std::string_view kernel_doc_for(std::string_view path) {
   return "";
 }
 
-const KeyInfo* Catalog::load_one(bool pattern, std::string_view path) const {
+const KeyInfo* Catalog::load_one(bool pattern, std::string_view path, Detail detail) const {
   if (!m_source) return nullptr;
   const CatalogSource& src = *m_source;
   std::size_t lo = 0;
@@ -118,6 +118,11 @@ const KeyInfo* Catalog::load_one(bool pattern, std::string_view path) const {
     }
   }
   if (lo == src.size(pattern) || src.path(pattern, lo) != path) return nullptr;
+  if (detail == Detail::facts) {
+    auto [it, inserted] = m_facts[pattern].try_emplace(std::string(path));
+    if (inserted) it->second = src.load_facts(pattern, lo);
+    return &it->second;
+  }
   std::map<std::string, KeyInfo>& into = pattern ? m_patterns : m_keys;
   auto [it, inserted] = into.try_emplace(std::string(path));
   if (inserted) it->second = src.load(pattern, lo);
@@ -247,10 +252,23 @@ const Catalog::Family* Catalog::family_of(std::string_view path, std::size_t& di
   return nullptr;
 }
 
-const KeyInfo* Catalog::find(const std::string& path) const {
-  auto it = m_keys.find(path);
-  if (it != m_keys.end()) return &it->second;
-  if (const KeyInfo* loaded = load_one(false, path)) return loaded;
+const KeyInfo* Catalog::find(const std::string& path) const { return lookup(path, Detail::whole); }
+
+const KeyInfo* Catalog::find_facts(const std::string& path) const {
+  return lookup(path, Detail::facts);
+}
+
+const KeyInfo* Catalog::lookup(const std::string& path, Detail detail) const {
+  // A whole entry serves facts too; an entry read for facts alone is looked up in m_facts.
+  auto loaded_at = [&](bool pattern, const std::string& p) -> const KeyInfo* {
+    const std::map<std::string, KeyInfo>& whole = pattern ? m_patterns : m_keys;
+    if (auto it = whole.find(p); it != whole.end()) return &it->second;
+    if (detail == Detail::facts) {
+      if (auto it = m_facts[pattern].find(p); it != m_facts[pattern].end()) return &it->second;
+    }
+    return load_one(pattern, p, detail);
+  };
+  if (const KeyInfo* exact = loaded_at(false, path)) return exact;
   if (m_families.empty()) return nullptr;
   std::size_t dir_len = 0;
   const Family* f = family_of(path, dir_len);
@@ -261,8 +279,7 @@ const KeyInfo* Catalog::find(const std::string& path) const {
     key += '/';
   }
   key.append(path, dir_len, std::string::npos);
-  auto p = m_patterns.find(key);
-  return p == m_patterns.end() ? load_one(true, key) : &p->second;
+  return loaded_at(true, key);
 }
 
 std::vector<std::string> Catalog::names() const {

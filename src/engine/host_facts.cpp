@@ -200,7 +200,7 @@ std::string HostFacts::canonical(const std::string& path, const std::string& raw
       !raw.empty() && raw.size() <= 19 && (raw[0] != '0' || raw.size() == 1) &&
       std::all_of(raw.begin(), raw.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (plain_decimal) return raw;
-  const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find(path) : nullptr;
+  const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find_facts(path) : nullptr;
   if (info == nullptr || info->type != KeyType::port_list) return raw;
   auto ranges = parse_port_list(raw);
   if (!ranges) return raw;
@@ -254,7 +254,7 @@ std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& e
     case FactKind::default_:
     case FactKind::netns:
     case FactKind::netns_init: {
-      const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find(path) : nullptr;
+      const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find_facts(path) : nullptr;
       if (info == nullptr) return std::nullopt;
       if (ref.kind == FactKind::netns) {
         if (!info->netns) return std::nullopt;
@@ -336,7 +336,7 @@ std::vector<std::string> HostFacts::keys(std::string_view domain) const {
   std::vector<std::string> out;
   if (domain == "persisted") {
     for (const auto& [path, v] : m_in.persisted) {
-      const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find(path) : nullptr;
+      const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find_facts(path) : nullptr;
       if (info != nullptr && !info->generated) out.push_back(path);
     }
   } else if (m_in.keys != nullptr) {
