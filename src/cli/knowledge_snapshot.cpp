@@ -92,7 +92,7 @@ std::vector<Finding> load_data_files(const std::vector<DataFile>& files, const s
 namespace {
 
 constexpr std::string_view k_magic = "TTKS";
-constexpr std::uint64_t k_format = 1;
+constexpr std::uint64_t k_format = 2;
 
 class Writer {
  public:
@@ -465,6 +465,67 @@ class SnapshotKeys : public CatalogSource {
 
 }  // namespace
 
+namespace {
+
+/// The check codes of a snapshot, each read when CheckCatalog::find first asks for it (a check
+/// looks up a few of the 79).
+class SnapshotChecks : public CheckSource {
+ public:
+  struct Entry {
+    std::string_view code;
+    std::string_view record;  ///< the serialized CheckInfo
+  };
+  SnapshotChecks(std::shared_ptr<const std::string> owned, std::string dir)
+      : m_owned(std::move(owned)), m_dir(std::move(dir)) {}
+
+  std::vector<Entry> entries;  ///< in code order
+
+  [[nodiscard]] std::size_t size() const override { return entries.size(); }
+  [[nodiscard]] std::string_view code(std::size_t i) const override { return entries[i].code; }
+  [[nodiscard]] CheckInfo load(std::size_t i) const override {
+    const Entry& e = entries[i];
+    Reader r(e.record, m_dir);
+    CheckInfo info;
+    io(r, info);
+    if (!r.ok || !r.at_end() || info.code != e.code) {
+      throw SystemFailure("the built-in knowledge snapshot is damaged at the check " +
+                          std::string(e.code) + " (set --data-dir to parse the data files)");
+    }
+    return info;
+  }
+
+ private:
+  std::shared_ptr<const std::string> m_owned;  ///< the snapshot when it is not the program's own
+  std::string m_dir;
+};
+
+void write_checks(Writer& w, const CheckCatalog& checks) {
+  w.count(checks.all().size());
+  for (const auto& [code, info] : checks.all()) {
+    w.bytes(code);
+    Writer record;
+    io(record, info);
+    w.bytes(record.out);
+  }
+}
+
+void read_checks(Reader& r, CheckCatalog& checks, std::shared_ptr<const std::string> owned) {
+  auto source = std::make_shared<SnapshotChecks>(std::move(owned), r.dir());
+  std::uint64_t n = r.elements();
+  source->entries.reserve(n);
+  std::string_view last;
+  for (std::uint64_t i = 0; i < n && r.ok; ++i) {
+    SnapshotChecks::Entry& e = source->entries.emplace_back();
+    e.code = r.bytes();
+    e.record = r.bytes();
+    if (i > 0 && !(last < e.code)) r.ok = false;  // lookups search them in order
+    last = e.code;
+  }
+  checks.set_source(std::move(source));
+}
+
+}  // namespace
+
 /// Catalog's private members (the pattern families in the order the files made them). The key
 /// entries: path, whether generated, the KeyInfo as a record of its own (read on demand).
 struct CatalogSnapshot {
@@ -595,8 +656,7 @@ std::string make_snapshot(const Knowledge& k, const std::vector<DataFile>& files
     w.bytes(f.text);
   }
   CatalogSnapshot::write(w, k.keys);
-  w.count(k.checks.all().size());
-  for (const auto& [code, info] : k.checks.all()) io(w, info);
+  write_checks(w, k.checks);
   io(w, k.rules);
   io(w, k.profiles);
   return std::move(w.out);
@@ -606,13 +666,8 @@ namespace {
 
 std::optional<Knowledge> read_knowledge(Reader& r, std::shared_ptr<const std::string> owned) {
   Knowledge k;
-  CatalogSnapshot::read(r, k.keys, std::move(owned));
-  std::uint64_t checks = r.elements();
-  for (std::uint64_t i = 0; i < checks && r.ok; ++i) {
-    CheckInfo info;
-    io(r, info);
-    k.checks.add(std::move(info));
-  }
+  CatalogSnapshot::read(r, k.keys, owned);
+  read_checks(r, k.checks, std::move(owned));
   io(r, k.rules);
   io(r, k.profiles);
   if (!r.ok || !r.at_end()) return std::nullopt;

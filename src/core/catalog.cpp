@@ -404,13 +404,43 @@ std::string Catalog::suggest(std::string_view key) const {
 }
 
 void CheckCatalog::add(CheckInfo info) {
+  load_all();
   std::string code = info.code;
   m_checks.insert_or_assign(std::move(code), std::move(info));
 }
 
 const CheckInfo* CheckCatalog::find(const std::string& code) const {
   auto it = m_checks.find(code);
-  return it == m_checks.end() ? nullptr : &it->second;
+  if (it != m_checks.end()) return &it->second;
+  if (!m_source) return nullptr;
+  const CheckSource& src = *m_source;
+  std::size_t lo = 0;
+  std::size_t hi = src.size();
+  while (lo < hi) {
+    std::size_t mid = lo + (hi - lo) / 2;
+    if (src.code(mid) < code) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == src.size() || src.code(lo) != code) return nullptr;
+  return &m_checks.emplace(code, src.load(lo)).first->second;
+}
+
+const std::map<std::string, CheckInfo>& CheckCatalog::all() const {
+  load_all();
+  return m_checks;
+}
+
+void CheckCatalog::load_all() const {
+  if (!m_source) return;
+  std::shared_ptr<const CheckSource> src = std::move(m_source);
+  m_source.reset();
+  for (std::size_t i = 0; i < src->size(); ++i) {
+    auto [it, inserted] = m_checks.try_emplace(std::string(src->code(i)));
+    if (inserted) it->second = src->load(i);
+  }
 }
 
 }  // namespace tcptune

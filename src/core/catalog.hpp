@@ -261,14 +261,32 @@ struct CheckInfo {
   bool operator==(const CheckInfo&) const = default;
 };
 
+/// Where a CheckCatalog's entries come from when they are read on demand (the knowledge
+/// snapshot), numbered in code order.
+class CheckSource {
+ public:
+  CheckSource() = default;
+  CheckSource(const CheckSource&) = delete;
+  CheckSource& operator=(const CheckSource&) = delete;
+  virtual ~CheckSource() = default;
+  [[nodiscard]] virtual std::size_t size() const = 0;
+  [[nodiscard]] virtual std::string_view code(std::size_t i) const = 0;
+  [[nodiscard]] virtual CheckInfo load(std::size_t i) const = 0;
+};
+
 class CheckCatalog {
  public:
   void add(CheckInfo info);
+  /// Entries read from `source` when find() first asks for one, all at once for all() or add().
+  /// Single-threaded: a lookup may insert.
+  void set_source(std::shared_ptr<const CheckSource> source) { m_source = std::move(source); }
   [[nodiscard]] const CheckInfo* find(const std::string& code) const;
-  [[nodiscard]] const std::map<std::string, CheckInfo>& all() const { return m_checks; }
+  [[nodiscard]] const std::map<std::string, CheckInfo>& all() const;
 
  private:
-  std::map<std::string, CheckInfo> m_checks;
+  void load_all() const;
+  mutable std::map<std::string, CheckInfo> m_checks;
+  mutable std::shared_ptr<const CheckSource> m_source;
 };
 
 }  // namespace tcptune

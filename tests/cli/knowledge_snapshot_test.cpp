@@ -98,7 +98,31 @@ TEST_CASE("snapshot: the catalog reads its entries on demand, the same entries")
     CHECK(*a == info);
   }
   CHECK(got->keys.suggest("net.ipv4.tcp_tw_reuze") == want.keys.suggest("net.ipv4.tcp_tw_reuze"));
+  // The check codes too: one by one, then all.
+  REQUIRE(want.checks.all().size() > 50);
+  for (const char* code : {"TT1001", "TT0001", "TT9999", "", "tt1001"}) {
+    CAPTURE(code);
+    const CheckInfo* a = got->checks.find(code);
+    const CheckInfo* b = want.checks.find(code);
+    REQUIRE((a == nullptr) == (b == nullptr));
+    if (a != nullptr) CHECK(*a == *b);
+    CHECK(got->checks.find(code) == a);
+  }
+  for (const auto& [code, info] : want.checks.all()) {
+    const CheckInfo* a = got->checks.find(code);
+    REQUIRE(a != nullptr);
+    CHECK(*a == info);
+  }
   check_same(*got, want);
+  // add() after lazy lookups: every entry is there, the added one replaces its code's.
+  std::optional<Knowledge> more = open_snapshot(snapshot_of(files), files, k_dir);
+  REQUIRE(more.has_value());
+  CHECK(more->checks.find("TT1001") != nullptr);
+  CheckInfo extra = *want.checks.find("TT1001");
+  extra.title = "replaced";
+  more->checks.add(extra);
+  CHECK(more->checks.all().size() == want.checks.all().size());
+  CHECK(more->checks.find("TT1001")->title == "replaced");
 }
 
 TEST_CASE("snapshot: find_facts reads an entry without its texts, and nothing else differs") {
@@ -212,7 +236,7 @@ TEST_CASE("snapshot: a damaged or empty snapshot is refused") {
   CHECK_FALSE(open_snapshot("", files, k_dir).has_value());
   CHECK_FALSE(open_snapshot("TTKS", files, k_dir).has_value());
   std::string other_format = snapshot;
-  other_format[4] = '\x02';
+  other_format[4] = static_cast<char>(other_format[4] + 1);  // the format number after the magic
   CHECK_FALSE(open_snapshot(other_format, files, k_dir).has_value());
   // Cut anywhere: refused (the reader checks every length against what is left).
   for (std::size_t cut : {std::size_t{5}, std::size_t{100}, snapshot.size() / 3,
