@@ -120,7 +120,7 @@ class Reader {
   Reader(std::string_view in, std::string dir) : m_in(in), m_dir(std::move(dir)) {}
 
   bool ok = true;
-  /// Pass over the fields marked text() without keeping them (Catalog::find_facts).
+  /// Pass over the fields marked text() without keeping them (Catalog::facts_of).
   bool skip_texts = false;
 
   std::uint64_t count() {

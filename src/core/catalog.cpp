@@ -104,31 +104,6 @@ std::string_view kernel_doc_for(std::string_view path) {
   return "";
 }
 
-const KeyInfo* Catalog::load_one(bool pattern, std::string_view path, Detail detail) const {
-  if (!m_source) return nullptr;
-  const CatalogSource& src = *m_source;
-  std::size_t lo = 0;
-  std::size_t hi = src.size(pattern);
-  while (lo < hi) {
-    std::size_t mid = lo + (hi - lo) / 2;
-    if (src.path(pattern, mid) < path) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  if (lo == src.size(pattern) || src.path(pattern, lo) != path) return nullptr;
-  if (detail == Detail::facts) {
-    auto [it, inserted] = m_facts[pattern].try_emplace(std::string(path));
-    if (inserted) it->second = src.load_facts(pattern, lo);
-    return &it->second;
-  }
-  std::map<std::string, KeyInfo>& into = pattern ? m_patterns : m_keys;
-  auto [it, inserted] = into.try_emplace(std::string(path));
-  if (inserted) it->second = src.load(pattern, lo);
-  return &it->second;
-}
-
 void Catalog::load_all() const {
   if (!m_source) return;
   std::shared_ptr<const CatalogSource> src = std::move(m_source);
@@ -252,34 +227,61 @@ const Catalog::Family* Catalog::family_of(std::string_view path, std::size_t& di
   return nullptr;
 }
 
-const KeyInfo* Catalog::find(const std::string& path) const { return lookup(path, Detail::whole); }
-
-const KeyInfo* Catalog::find_facts(const std::string& path) const {
-  return lookup(path, Detail::facts);
+std::optional<std::size_t> Catalog::source_index(bool pattern, std::string_view path) const {
+  if (!m_source) return std::nullopt;
+  const CatalogSource& src = *m_source;
+  std::size_t lo = 0;
+  std::size_t hi = src.size(pattern);
+  while (lo < hi) {
+    std::size_t mid = lo + (hi - lo) / 2;
+    if (src.path(pattern, mid) < path) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == src.size(pattern) || src.path(pattern, lo) != path) return std::nullopt;
+  return lo;
 }
 
-const KeyInfo* Catalog::lookup(const std::string& path, Detail detail) const {
-  // A whole entry serves facts too; an entry read for facts alone is looked up in m_facts.
-  auto loaded_at = [&](bool pattern, const std::string& p) -> const KeyInfo* {
-    const std::map<std::string, KeyInfo>& whole = pattern ? m_patterns : m_keys;
-    if (auto it = whole.find(p); it != whole.end()) return &it->second;
-    if (detail == Detail::facts) {
-      if (auto it = m_facts[pattern].find(p); it != m_facts[pattern].end()) return &it->second;
-    }
-    return load_one(pattern, p, detail);
-  };
-  if (const KeyInfo* exact = loaded_at(false, path)) return exact;
-  if (m_families.empty()) return nullptr;
+std::optional<std::string> Catalog::pattern_key(const std::string& path) const {
+  if (m_families.empty()) return std::nullopt;
   std::size_t dir_len = 0;
   const Family* f = family_of(path, dir_len);
-  if (f == nullptr) return nullptr;
+  if (f == nullptr) return std::nullopt;
   std::string key;
   for (const std::string& seg : f->dir) {
     key += seg;
     key += '/';
   }
   key.append(path, dir_len, std::string::npos);
-  return loaded_at(true, key);
+  return key;
+}
+
+const KeyInfo* Catalog::find(const std::string& path) const {
+  auto loaded_at = [&](bool pattern, const std::string& p) -> const KeyInfo* {
+    std::map<std::string, KeyInfo>& into = pattern ? m_patterns : m_keys;
+    if (auto it = into.find(p); it != into.end()) return &it->second;
+    std::optional<std::size_t> i = source_index(pattern, p);
+    if (!i) return nullptr;
+    return &into.emplace(p, m_source->load(pattern, *i)).first->second;
+  };
+  if (const KeyInfo* exact = loaded_at(false, path)) return exact;
+  std::optional<std::string> key = pattern_key(path);
+  return key ? loaded_at(true, *key) : nullptr;
+}
+
+std::optional<KeyInfo> Catalog::facts_of(const std::string& path) const {
+  auto read = [&](bool pattern, const std::string& p) -> std::optional<KeyInfo> {
+    const std::map<std::string, KeyInfo>& whole = pattern ? m_patterns : m_keys;
+    if (auto it = whole.find(p); it != whole.end()) return it->second;
+    std::optional<std::size_t> i = source_index(pattern, p);
+    if (!i) return std::nullopt;
+    return m_source->load_facts(pattern, *i);
+  };
+  if (std::optional<KeyInfo> exact = read(false, path)) return exact;
+  std::optional<std::string> key = pattern_key(path);
+  return key ? read(true, *key) : std::nullopt;
 }
 
 std::vector<std::string> Catalog::names() const {

@@ -140,7 +140,7 @@ class CatalogSource {
   /// Whether entry i is generated only (no curated entry), without reading it.
   [[nodiscard]] virtual bool generated(bool pattern, std::size_t i) const = 0;
   [[nodiscard]] virtual KeyInfo load(bool pattern, std::size_t i) const = 0;
-  /// Entry i without the fields only people read (Catalog::find_facts); by default the whole.
+  /// Entry i without the fields only people read (Catalog::facts_of); by default the whole.
   [[nodiscard]] virtual KeyInfo load_facts(bool pattern, std::size_t i) const {
     return load(pattern, i);
   }
@@ -176,11 +176,12 @@ class Catalog {
   /// By relative /proc/sys path: an exact key first, else a pattern (net/ipv4/conf/eth0/x
   /// finds net/ipv4/conf/<if>/x); nullptr when the catalog has neither.
   [[nodiscard]] const KeyInfo* find(const std::string& path) const;
-  /// As find(), for facts about the key (its type, range, defaults, versions, netns scope):
-  /// an entry read on demand for it leaves the texts empty (default_note, summary, explain,
-  /// references, source, moved), which costs a check a page of memory per few keys. Any
-  /// entry find() has read, or that was added whole, is returned as it is.
-  [[nodiscard]] const KeyInfo* find_facts(const std::string& path) const;
+  /// As find(), for facts about the key (its type, range, defaults, versions, netns scope),
+  /// as a copy that the catalog does not keep: an entry the catalog has not read whole comes
+  /// without its texts (default_note, summary, explain, references, source and moved are
+  /// empty). A caller that asks for a few facts of many keys keeps only those (HostFacts), which
+  /// spares a check about 1 KiB of heap per key.
+  [[nodiscard]] std::optional<KeyInfo> facts_of(const std::string& path) const;
   /// Exact keys only (no patterns), curated and generated.
   [[nodiscard]] const std::map<std::string, KeyInfo>& all() const {
     load_all();
@@ -229,18 +230,16 @@ class Catalog {
   [[nodiscard]] const Family* family_of(std::string_view path, std::size_t& dir_len) const;
   void build_index() const;
 
-  enum class Detail { whole, facts };
-  [[nodiscard]] const KeyInfo* lookup(const std::string& path, Detail detail) const;
-  /// The entry at `path` from the source, added to its map (whole: m_keys or m_patterns; facts:
-  /// m_facts); nullptr when the source has none.
-  const KeyInfo* load_one(bool pattern, std::string_view path, Detail detail) const;
+  /// The source's entry number of `path`; nullopt when there is no source or no such entry.
+  [[nodiscard]] std::optional<std::size_t> source_index(bool pattern, std::string_view path) const;
+  /// The pattern entry's path for `path` (net/ipv4/conf/<if>/x for net/ipv4/conf/eth0/x).
+  [[nodiscard]] std::optional<std::string> pattern_key(const std::string& path) const;
   /// Every entry of the source into the maps, and the source dropped.
   void load_all() const;
 
   // Filled by add, or on demand from m_source (hence mutable: a const lookup may read an entry).
   mutable std::map<std::string, KeyInfo> m_keys;      // by path, exact
   mutable std::map<std::string, KeyInfo> m_patterns;  // by path with <...> segments
-  mutable std::map<std::string, KeyInfo> m_facts[2];  // find_facts' entries (exact, pattern)
   mutable std::shared_ptr<const CatalogSource> m_source;
   std::vector<Family> m_families;
   std::vector<KernelVersion> m_source_versions;

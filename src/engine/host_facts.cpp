@@ -200,8 +200,7 @@ std::string HostFacts::canonical(const std::string& path, const std::string& raw
       !raw.empty() && raw.size() <= 19 && (raw[0] != '0' || raw.size() == 1) &&
       std::all_of(raw.begin(), raw.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (plain_decimal) return raw;
-  const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find_facts(path) : nullptr;
-  if (info == nullptr || info->type != KeyType::port_list) return raw;
+  if (key_facts(path).type != KeyType::port_list) return raw;
   auto ranges = parse_port_list(raw);
   if (!ranges) return raw;
   std::sort(ranges->begin(), ranges->end());
@@ -220,6 +219,23 @@ std::string HostFacts::canonical(const std::string& path, const std::string& raw
     if (hi != lo) out += cat("-", std::to_string(hi));
   }
   return out;
+}
+
+const HostFacts::KeyFacts& HostFacts::key_facts(const std::string& path) const {
+  auto it = m_key_facts.find(path);
+  if (it != m_key_facts.end()) return it->second;
+  KeyFacts f;
+  std::optional<KeyInfo> info =
+      m_in.keys != nullptr ? m_in.keys->facts_of(path) : std::optional<KeyInfo>();
+  if (info) {
+    f.known = true;
+    f.type = info->type;
+    f.generated = info->generated;
+    f.netns = info->netns;
+    f.netns_init = std::move(info->netns_init);
+    f.default_value = info->default_for(m_in.kernel);
+  }
+  return m_key_facts.emplace(path, std::move(f)).first->second;
 }
 
 std::optional<std::string> HostFacts::live_raw(const std::string& path) const {
@@ -254,18 +270,17 @@ std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& e
     case FactKind::default_:
     case FactKind::netns:
     case FactKind::netns_init: {
-      const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find_facts(path) : nullptr;
-      if (info == nullptr) return std::nullopt;
+      const KeyFacts& info = key_facts(path);
+      if (!info.known) return std::nullopt;
       if (ref.kind == FactKind::netns) {
-        if (!info->netns) return std::nullopt;
-        return FactValue{std::string(to_string(*info->netns))};
+        if (!info.netns) return std::nullopt;
+        return FactValue{std::string(to_string(*info.netns))};
       }
       if (ref.kind == FactKind::netns_init) {
-        return FactValue{info->netns_init.empty() ? std::string("default") : info->netns_init};
+        return FactValue{info.netns_init.empty() ? std::string("default") : info.netns_init};
       }
-      std::optional<std::string> d = info->default_for(m_in.kernel);
-      if (!d) return std::nullopt;
-      return value_fact(*d, ref.index);
+      if (!info.default_value) return std::nullopt;
+      return value_fact(*info.default_value, ref.index);
     }
     case FactKind::kernel:
       if (!m_in.kernel) return std::nullopt;
@@ -336,8 +351,8 @@ std::vector<std::string> HostFacts::keys(std::string_view domain) const {
   std::vector<std::string> out;
   if (domain == "persisted") {
     for (const auto& [path, v] : m_in.persisted) {
-      const KeyInfo* info = m_in.keys != nullptr ? m_in.keys->find_facts(path) : nullptr;
-      if (info != nullptr && !info->generated) out.push_back(path);
+      const KeyFacts& info = key_facts(path);
+      if (info.known && !info.generated) out.push_back(path);
     }
   } else if (m_in.keys != nullptr) {
     // Rules are written for the curated keys; the generated ones only describe the kernel.

@@ -48,6 +48,18 @@ class HostFacts final : public FactSource {
   HostFactsInput m_in;
   std::map<std::string, FactValue> m_metrics;
   mutable std::map<std::string, std::optional<std::string>> m_live_cache;
+  /// What the rules ask of the catalog about a key, kept per key (the catalog's entry is read
+  /// once and not kept: Catalog::facts_of).
+  struct KeyFacts {
+    bool known = false;  ///< the catalog has the key (or its pattern)
+    KeyType type = KeyType::other;
+    bool generated = false;
+    std::optional<NetnsScope> netns;
+    std::string netns_init;
+    std::optional<std::string> default_value;  ///< on this kernel (default_for)
+  };
+  mutable std::map<std::string, KeyFacts, std::less<>> m_key_facts;
+  [[nodiscard]] const KeyFacts& key_facts(const std::string& path) const;
   [[nodiscard]] std::optional<std::string> live_raw(const std::string& path) const;
   [[nodiscard]] std::string canonical(const std::string& path, const std::string& raw) const;
 };
