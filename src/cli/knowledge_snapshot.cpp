@@ -96,7 +96,7 @@ std::vector<Finding> load_data_files(const std::vector<DataFile>& files, const s
 namespace {
 
 constexpr std::string_view k_magic = "TTKS";
-constexpr std::uint64_t k_format = 3;
+constexpr std::uint64_t k_format = 4;
 
 class Writer {
  public:
@@ -406,8 +406,8 @@ TCPTUNE_SNAPSHOT_FIELDS(CheckInfo, v.code, v.name, v.severity, v.title, v.explai
                         v.references)
 TCPTUNE_SNAPSHOT_FIELDS(FactRef, v.kind, v.path, v.each, v.index, v.text)
 TCPTUNE_SNAPSHOT_FIELDS(Condition, v.kind, v.children, v.fact, v.op, v.values, v.other)
-TCPTUNE_SNAPSHOT_FIELDS(Rule, v.code, v.name, v.severity, v.title, v.message, v.hint, v.explain,
-                        v.references, v.key, v.value, v.foreach, v.evidence, v.when, v.source)
+TCPTUNE_SNAPSHOT_FIELDS(Rule, v.code, v.name, v.severity, v.message, v.hint, v.key, v.value,
+                        v.foreach, v.evidence, v.when, v.source)
 TCPTUNE_SNAPSHOT_FIELDS(KernelConstraint, v.op, v.version, v.text)
 TCPTUNE_SNAPSHOT_FIELDS(ProfileSetting, v.key, v.path, v.op, v.value, v.kernel, v.rationale,
                         v.reference, v.required, v.profile, v.source)

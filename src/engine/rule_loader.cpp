@@ -206,10 +206,7 @@ std::vector<Finding> load_rules(const std::string& text, const std::string& file
     rule.code = info.code;
     rule.name = info.name;
     rule.severity = info.severity;
-    rule.title = info.title;
-    rule.explain = info.explain;
     rule.hint = info.hint;
-    rule.references = info.references;
     rule.message = r.string("message", Field::required).value_or("");
     rule.foreach = r.string("foreach", Field::optional).value_or("");
     if (!rule.foreach.empty() && rule.foreach != "persisted" && rule.foreach != "live")

@@ -36,11 +36,10 @@ struct Rule {
   std::string code;
   std::string name;
   Severity severity = Severity::warning;
-  std::string title;
+  // The title, explanation and references are the check code's (CheckCatalog, filled from the
+  // same table): kept once, there.
   std::string message;  ///< template: {alias} from evidence, {key} in foreach rules
   std::string hint;
-  std::string explain;
-  std::vector<std::string> references;
   std::optional<std::string> key;  ///< dotted key the finding is about (foreach: the visited key)
   std::optional<FactRef> value;    ///< the finding's value
   std::string foreach;             ///< "", "persisted" or "live"

@@ -353,11 +353,8 @@ TEST_CASE("snapshot: every field of every struct goes through") {
   rule.code = "TT9998";
   rule.name = "rule";
   rule.severity = Severity::info;
-  rule.title = "title";
   rule.message = "message {a}";
   rule.hint = "hint";
-  rule.explain = "explain";
-  rule.references = {"r"};
   rule.key = "net.x";
   rule.value = FactRef{FactKind::live, "net/x", true, 2, "live:net.x[2]"};
   rule.foreach = "live";

@@ -169,8 +169,12 @@ TEST_CASE("shipped check rules load and every rule fires and stays quiet as its 
   for (const Rule& r : s.rules) {
     CHECK_MESSAGE(fires_cases[r.code] > 0, r.code << " has no case where it fires");
     CHECK_MESSAGE(quiet_cases[r.code] > 0, r.code << " has no case where it must stay quiet");
-    CHECK_MESSAGE(!r.explain.empty(), r.code);
-    CHECK_MESSAGE(!r.references.empty(), r.code << " has no reference");
+    const CheckInfo* info = s.checks.find(r.code);
+    REQUIRE_MESSAGE(info != nullptr, r.code << " is not in the check catalog");
+    CHECK_MESSAGE(!info->explain.empty(), r.code);
+    CHECK_MESSAGE(!info->references.empty(), r.code << " has no reference");
+    CHECK(info->hint == r.hint);
+    CHECK(info->severity == r.severity);
   }
 }
 
