@@ -26,12 +26,21 @@ CensusAggregator::CensusAggregator() {
 
 void CensusAggregator::set_port_range(int low, int high,
                                       const std::vector<std::pair<int, int>>& reserved) {
+  // Ports lo..hi (clipped to 1..65535) as a mask, by two shifts of 1,024 words instead of a
+  // loop over up to 65,535 ports (twice per census: the default range, then the kernel's).
+  auto ports = [](int lo, int hi) {
+    std::bitset<65536> m;
+    lo = std::max(lo, 1);
+    hi = std::min(hi, 65535);
+    if (lo > hi) return m;
+    m.set();
+    m >>= static_cast<std::size_t>(65536 - (hi - lo + 1));
+    m <<= static_cast<std::size_t>(lo);
+    return m;
+  };
   std::bitset<65536>& ephemeral = m_ports.get().ephemeral;
-  ephemeral.reset();
-  for (int p = std::max(low, 1); p <= std::min(high, 65535); ++p) ephemeral.set(p);
-  for (const auto& [lo, hi] : reserved) {
-    for (int p = std::max(lo, 1); p <= std::min(hi, 65535); ++p) ephemeral.reset(p);
-  }
+  ephemeral = ports(low, high);
+  for (const auto& [lo, hi] : reserved) ephemeral &= ~ports(lo, hi);
 }
 
 bool CensusAggregator::is_server_side(std::uint16_t local_port, std::uint16_t remote_port) const {

@@ -23,11 +23,36 @@
 namespace tcptune {
 
 std::int64_t CensusReport::port_capacity() const {
+  // The reserved ranges clipped to the range and merged, then the listening ports outside
+  // them: no walk of the range's 28,000 ports.
+  std::vector<std::pair<int, int>> taken;
+  for (const auto& [lo, hi] : range.reserved) {
+    int a = std::max(lo, range.low);
+    int b = std::min(hi, range.high);
+    if (a <= b) taken.emplace_back(a, b);
+  }
+  std::sort(taken.begin(), taken.end());
   std::int64_t cap = range.high - range.low + 1;
-  for (int p = range.low; p <= range.high; ++p) {
-    bool reserved = false;
-    for (const auto& [lo, hi] : range.reserved) reserved = reserved || (p >= lo && p <= hi);
-    if (reserved || sockets.is_listening_port(static_cast<std::uint16_t>(p))) --cap;
+  int covered_to = range.low - 1;  // every port up to here is already counted
+  for (const auto& [a, b] : taken) {
+    int from = std::max(a, covered_to + 1);
+    if (from <= b) cap -= b - from + 1;
+    covered_to = std::max(covered_to, b);
+  }
+  auto reserved = [&](int p) {
+    auto it = std::upper_bound(taken.begin(), taken.end(), std::pair<int, int>{p, 65536});
+    while (it != taken.begin()) {
+      --it;
+      if (it->second >= p) return true;
+    }
+    return false;
+  };
+  std::vector<std::uint16_t> ports;
+  for (const Listener& l : sockets.listeners()) ports.push_back(l.port);
+  std::sort(ports.begin(), ports.end());
+  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+  for (std::uint16_t p : ports) {
+    if (p >= range.low && p <= range.high && sockets.is_listening_port(p) && !reserved(p)) --cap;
   }
   return cap;
 }

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -450,6 +451,60 @@ TEST_CASE("port capacity: the range less reserved ports and listeners inside it"
   }
   // 1024 ports, 10 + 8 reserved, 1500 held by a listener (1105 already reserved, 80 outside).
   CHECK(rep.port_capacity() == 1024 - 18 - 1);
+}
+
+TEST_CASE("port capacity and the ephemeral range agree with a port-by-port count") {
+  // Random ranges, reserved ranges (overlapping, outside, reversed) and listeners, against the
+  // definition taken one port at a time.
+  std::mt19937 rng(20261207);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int round = 0; round < 300; ++round) {
+    CAPTURE(round);
+    CensusReport rep;
+    int low = pick(0, 65535);
+    int high = pick(0, 65535);
+    if (round % 3 != 0 && low > high) std::swap(low, high);
+    rep.range.low = low;
+    rep.range.high = high;
+    for (int i = pick(0, 4); i > 0; --i) {
+      int a = pick(-10, 65545);
+      int b = round % 5 == 0 ? pick(-10, 65545) : a + pick(0, 3000);
+      rep.range.reserved.emplace_back(a, b);
+    }
+    SocketRecord l;
+    l.family = AF_INET;
+    l.v4 = true;
+    l.state = 10;
+    for (int i = pick(0, 6); i > 0; --i) {
+      l.local_port = static_cast<std::uint16_t>(pick(0, 65535));
+      rep.sockets.add(l);
+      if (i % 2 == 0) rep.sockets.add(l);  // the same port twice (IPv4 and IPv6 listeners)
+    }
+    auto reserved = [&](int p) {
+      for (const auto& [a, b] : rep.range.reserved) {
+        if (p >= a && p <= b) return true;
+      }
+      return false;
+    };
+    std::int64_t want = 0;
+    for (int p = low; p <= high; ++p) {
+      if (!reserved(p) && !rep.sockets.is_listening_port(static_cast<std::uint16_t>(p))) ++want;
+    }
+    if (low > high) want = 0;
+    CHECK(std::max<std::int64_t>(rep.port_capacity(), 0) == want);
+    // The ephemeral range as the aggregator keeps it: a non-listening local port outside it
+    // talking to a remote port inside it is a server's.
+    CensusAggregator agg;
+    agg.set_port_range(low, high, rep.range.reserved);
+    auto ephemeral = [&](int p) { return p >= std::max(low, 1) && p <= high && !reserved(p); };
+    for (int i = 0; i < 200; ++i) {
+      int local = pick(0, 65535);
+      int remote = pick(0, 65535);
+      CHECK(agg.is_server_side(static_cast<std::uint16_t>(local),
+                               static_cast<std::uint16_t>(remote)) ==
+            (!ephemeral(local) && ephemeral(remote)));
+    }
+  }
 }
 
 TEST_CASE("netlink replies: an NLMSG_ERROR after records stops the dump with its errno") {
