@@ -225,10 +225,11 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
     Context ctx(g, out, err);
     if (!ctx.fs.is_directory("/")) throw UsageError("--root " + g.root + ": not a directory");
     if (show_version) {
+      const std::string data_dir = ctx.data_dir();
       out << "tcptune " << version() << "\n"
-          << "data directory: " << ctx.data_dir() << "\n"
+          << "data directory: " << data_dir << "\n"
           << "help pages: " << help_uri("") << "\n"
-          << "knowledge: " << knowledge_source(ctx.data_dir()) << "\n";
+          << "knowledge: " << knowledge_source(data_dir) << "\n";
       return 0;
     }
     if (command == "help") {

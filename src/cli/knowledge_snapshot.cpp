@@ -728,9 +728,9 @@ std::optional<Knowledge> read_knowledge(Reader& r, std::shared_ptr<const std::st
 
 std::optional<Knowledge> open_snapshot(std::string_view snapshot,
                                        const std::vector<DataFile>& files, const std::string& dir) {
-  // The catalog reads its entries later: a snapshot that is not the program's own is kept.
+  // The catalogs read their entries later: a snapshot that is not the program's own is kept.
   std::shared_ptr<const std::string> owned;
-  if (snapshot.data() != embedded_snapshot().data() || snapshot.empty()) {
+  if (snapshot.data() != embedded_snapshot().data()) {
     owned = std::make_shared<const std::string>(snapshot);
     snapshot = *owned;
   }
