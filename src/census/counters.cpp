@@ -6,22 +6,6 @@
 
 namespace tcptune {
 
-namespace {
-
-// split_ws() into a vector that keeps its capacity from line to line.
-void fields_of(std::string_view line, std::vector<std::string_view>& out) {
-  out.clear();
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && is_space(line[i])) ++i;
-    std::size_t start = i;
-    while (i < line.size() && !is_space(line[i])) ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-}
-
-}  // namespace
-
 void parse_snmp_counters_into(std::string_view text, std::map<std::string, std::int64_t>& out) {
   // About 300 counters at every census: one vector of fields per side, reused from line to
   // line, and each name built in one reused string.
@@ -30,8 +14,8 @@ void parse_snmp_counters_into(std::string_view text, std::map<std::string, std::
   std::vector<std::string_view> values;
   std::string name;
   for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
-    fields_of(lines[i], names);
-    fields_of(lines[i + 1], values);
+    split_ws_into(lines[i], names);
+    split_ws_into(lines[i + 1], values);
     if (names.empty() || values.empty() || names.front() != values.front() ||
         names.front().back() != ':' || names.size() != values.size()) {
       continue;

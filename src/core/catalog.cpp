@@ -106,15 +106,17 @@ std::string_view kernel_doc_for(std::string_view path) {
 
 void Catalog::load_all() const {
   if (!m_source) return;
-  std::shared_ptr<const CatalogSource> src = std::move(m_source);
-  m_source.reset();
+  // The source is dropped only once every entry is in: an entry that fails to load (a damaged
+  // snapshot throws) leaves the catalog as it was, and the next lookup meets the same error.
+  const CatalogSource& src = *m_source;
   for (bool pattern : {false, true}) {
     std::map<std::string, KeyInfo>& into = pattern ? m_patterns : m_keys;
-    for (std::size_t i = 0; i < src->size(pattern); ++i) {
-      auto [it, inserted] = into.try_emplace(std::string(src->path(pattern, i)));
-      if (inserted) it->second = src->load(pattern, i);
+    for (std::size_t i = 0; i < src.size(pattern); ++i) {
+      std::string path(src.path(pattern, i));
+      if (into.count(path) == 0) into.emplace(std::move(path), src.load(pattern, i));
     }
   }
+  m_source.reset();
 }
 
 std::vector<std::string> Catalog::curated_paths() const {
@@ -437,12 +439,13 @@ const std::map<std::string, CheckInfo>& CheckCatalog::all() const {
 
 void CheckCatalog::load_all() const {
   if (!m_source) return;
-  std::shared_ptr<const CheckSource> src = std::move(m_source);
-  m_source.reset();
-  for (std::size_t i = 0; i < src->size(); ++i) {
-    auto [it, inserted] = m_checks.try_emplace(std::string(src->code(i)));
-    if (inserted) it->second = src->load(i);
+  // As Catalog::load_all: the source is dropped only once every entry is in.
+  const CheckSource& src = *m_source;
+  for (std::size_t i = 0; i < src.size(); ++i) {
+    std::string code(src.code(i));
+    if (m_checks.count(code) == 0) m_checks.emplace(std::move(code), src.load(i));
   }
+  m_source.reset();
 }
 
 }  // namespace tcptune

@@ -18,6 +18,12 @@ std::string_view trim(std::string_view s) {
 
 std::vector<std::string_view> split_ws(std::string_view s) {
   std::vector<std::string_view> out;
+  split_ws_into(s, out);
+  return out;
+}
+
+void split_ws_into(std::string_view s, std::vector<std::string_view>& out) {
+  out.clear();
   std::size_t i = 0;
   while (i < s.size()) {
     while (i < s.size() && is_space(s[i])) ++i;
@@ -25,7 +31,6 @@ std::vector<std::string_view> split_ws(std::string_view s) {
     while (i < s.size() && !is_space(s[i])) ++i;
     if (i > start) out.push_back(s.substr(start, i - start));
   }
-  return out;
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {

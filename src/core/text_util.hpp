@@ -14,6 +14,8 @@ bool is_space(char c);
 std::string_view trim(std::string_view s);
 /// Splits on runs of whitespace; no empty fields.
 std::vector<std::string_view> split_ws(std::string_view s);
+/// The same into `out` (cleared first), for a caller that splits many lines into one vector.
+void split_ws_into(std::string_view s, std::vector<std::string_view>& out);
 std::vector<std::string_view> split(std::string_view s, char sep);
 
 /// Parses an integer the way the kernel's proc handlers do (base 0: "0x1b6", "0755" octal,
