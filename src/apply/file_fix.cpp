@@ -162,19 +162,21 @@ std::vector<CondemnedLine> condemned_lines(const FixFilesInput& in) {
       const ParsedFile& pf = set->parsed[static_cast<std::size_t>(f.parsed)];
       for (const SysctlEntry& e : pf.entries) {
         if (e.kind != EntryKind::assign || e.glob) continue;
+        const std::string path(e.path);
+        const std::string key(e.key);
         std::string reason;
-        auto fv = in.fragment_values.find(e.path);
+        auto fv = in.fragment_values.find(path);
         const bool shadows =
             fv != in.fragment_values.end() &&
             std::any_of(in.shadows.begin(), in.shadows.end(), [&](const Shadow& s) {
               return s.semantics == set->semantics && s.file == f.shown && s.line == e.line;
             });
         if (shadows && !same_words(e.value, fv->second)) {
-          reason = "overrides " + e.key + " = " + fv->second + " of " + in.fragment_name +
+          reason = "overrides " + key + " = " + fv->second + " of " + in.fragment_name +
                    " at boot (profile " + in.profile + ")";
-        } else if (auto ab = in.absent.find(e.path); ab != in.absent.end()) {
-          reason = "profile " + in.profile + " wants " + e.key + " absent: " + ab->second;
-        } else if (wins && in.profile_paths.count(e.path) != 0 &&
+        } else if (auto ab = in.absent.find(path); ab != in.absent.end()) {
+          reason = "profile " + in.profile + " wants " + key + " absent: " + ab->second;
+        } else if (wins && in.profile_paths.count(path) != 0 &&
                    (fv == in.fragment_values.end() || !same_words(e.value, fv->second))) {
           for (const Finding& fd : in.findings) {
             if (fd.severity < Severity::warning || fd.file != f.shown || fd.line != e.line)
@@ -189,10 +191,10 @@ std::vector<CondemnedLine> condemned_lines(const FixFilesInput& in) {
         c.file = f.path;
         c.shown = f.shown;
         c.line.line = e.line;
-        c.line.key = e.key;
+        c.line.key = key;
         std::size_t idx = static_cast<std::size_t>(e.line - 1);
         c.line.text =
-            idx < pf.line_count() ? std::string(pf.line_text(e.line)) : e.key + " = " + e.value;
+            idx < pf.line_count() ? std::string(pf.line_text(e.line)) : cat(key, " = ", e.value);
         c.line.reason = one_line(reason);
         out.push_back(std::move(c));
       }

@@ -57,7 +57,7 @@ std::map<std::string, std::string> fragment_body(std::string_view bytes) {
   std::map<std::string, std::string> out;
   ParsedFile p = parse_sysctl_d(bytes, "fragment");
   for (const SysctlEntry& e : p.entries) {
-    if (e.kind == EntryKind::assign) out[e.path] = e.value;
+    if (e.kind == EntryKind::assign) out[std::string(e.path)] = e.value;
   }
   return out;
 }
@@ -135,15 +135,16 @@ std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir, cons
     for (const SysctlEntry& e : pf.entries) {
       if (e.kind != EntryKind::assign) continue;
       std::vector<std::string> hit;
+      const std::string path(e.path);
       if (!e.glob) {
-        if (wanted.count(e.path) != 0) hit.push_back(e.path);
+        if (wanted.count(path) != 0) hit.push_back(path);
       } else if (set.semantics == Semantics::procps) {
         // systemd never lets a glob override an explicit assignment; procps applies it.
         for (const std::string& p : paths) {
-          if (::fnmatch(e.path.c_str(), p.c_str(), FNM_PATHNAME) == 0) hit.push_back(p);
+          if (::fnmatch(path.c_str(), p.c_str(), FNM_PATHNAME) == 0) hit.push_back(p);
         }
       }
-      for (const std::string& p : hit) add(f, p, e.line, e.value, why);
+      for (const std::string& p : hit) add(f, p, e.line, std::string(e.value), why);
     }
   }
   return out;

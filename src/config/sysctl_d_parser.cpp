@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <unordered_set>
 #include <utility>
 
 #include "core/sysctl_key.hpp"
@@ -13,7 +14,7 @@ namespace tcptune {
 std::string_view ParsedFile::line_text(int line) const {
   if (line < 1 || static_cast<std::size_t>(line) > line_spans.size()) return {};
   const LineSpan& s = line_spans[static_cast<std::size_t>(line) - 1];
-  return std::string_view(raw).substr(s.begin, s.size);
+  return raw().substr(s.begin, s.size);
 }
 
 bool ParsedFile::suppressed(const std::string& code, int line) const {
@@ -95,11 +96,15 @@ class Parser {
  public:
   // Lines are kept as 32-bit offsets into the content: a file is at most k_max_config_bytes
   // (4 MiB) when read, and nothing past 4 GiB is parsed in any case.
-  Parser(std::string_view content, std::string path, Semantics semantics)
-      : m_content(content.substr(0, std::numeric_limits<std::uint32_t>::max())),
-        m_semantics(semantics) {
+  // The entries' texts are views into m_text: the copy of the content, and the canonical
+  // spellings the content does not have.
+  Parser(std::string&& content, std::string path, Semantics semantics)
+      : m_text(std::make_shared<FileText>()), m_semantics(semantics) {
+    m_text->bytes = std::move(content);
+    m_content =
+        std::string_view(m_text->bytes).substr(0, std::numeric_limits<std::uint32_t>::max());
     m_out.path = std::move(path);
-    m_out.raw = std::string(m_content);
+    m_out.text = m_text;
   }
 
   ParsedFile run() {
@@ -170,7 +175,16 @@ class Parser {
   }
 
  private:
-  // A line of m_content (a view into it), by its place in the copy in m_out.raw.
+  // A view of `name` that lives as long as the file: `written` itself when it is the same text
+  // (a view into the file's bytes), else the one copy of it in the file's names.
+  std::string_view keep(const std::string& name, std::string_view written) {
+    if (name == written) return written;
+    if (auto it = m_names.find(name); it != m_names.end()) return *it;
+    m_text->names.push_back(std::make_unique<const std::string>(name));
+    return *m_names.insert(*m_text->names.back()).first;
+  }
+
+  // A line of m_content (a view into it), by its place in it.
   void add_line(std::string_view line) {
     m_out.line_spans.push_back({static_cast<std::uint32_t>(line.data() - m_content.data()),
                                 static_cast<std::uint32_t>(line.size())});
@@ -341,7 +355,7 @@ class Parser {
     } else {
       raw_key = trim(body.substr(0, eq));
       std::string_view raw_value = trim(body.substr(eq + 1));
-      e.value = std::string(raw_value);
+      e.value = raw_value;
       e.value_column = raw_value.empty() ? col(line, body.substr(eq)) + 1 : col(line, raw_value);
     }
     e.key_column = raw_key.empty() ? col(line, body) : col(line, raw_key);
@@ -349,7 +363,7 @@ class Parser {
       add(line_no, e.key_column, "TT1002", "empty key before '='");
       return;
     }
-    e.raw_key = std::string(raw_key);
+    e.raw_key = raw_key;
     NormalizedKey nk = normalize_key(raw_key);
     if (nk.problem != KeyProblem::none) {
       ProgramSpelling ps = program_spelling(raw_key);
@@ -410,14 +424,14 @@ class Parser {
           "invalid key '" + printable(raw_key) + "': " + nk.reason);
       return;
     }
-    e.key = nk.key;
-    e.path = nk.path;
+    e.key = keep(nk.key, raw_key);
+    e.path = keep(nk.path, raw_key);
     e.glob = nk.glob;
     if (e.kind == EntryKind::assign) {
       for (std::size_t i = 0; i < e.value.size(); ++i) {
         auto u = static_cast<unsigned char>(e.value[i]);
         if ((u < 0x20 && u != '\t') || u == 0x7f) {
-          std::string msg = "control character 0x" + hex(u) + " in the value of " + e.key;
+          std::string msg = cat("control character 0x", hex(u), " in the value of ", e.key);
           if (u == '\r')
             msg +=
                 ": a CR alone ends the line for systemd-sysctl (it writes what comes before "
@@ -429,7 +443,7 @@ class Parser {
       }
       if (e.value.empty()) {
         add(line_no, e.value_column, "TT1011",
-            "empty value for " + e.key + ": an empty string is written, which most keys reject",
+            cat("empty value for ", e.key, ": an empty string is written, which most keys reject"),
             Severity::warning, Invalid::no);
       }
     }
@@ -463,7 +477,9 @@ class Parser {
     return out;
   }
 
-  std::string_view m_content;
+  std::shared_ptr<FileText> m_text;
+  std::string_view m_content;                    ///< m_text->bytes
+  std::unordered_set<std::string_view> m_names;  ///< views of m_text->names
   Semantics m_semantics;
   ParsedFile m_out;
   bool m_seen_entry = false;
@@ -473,7 +489,11 @@ class Parser {
 }  // namespace
 
 ParsedFile parse_sysctl_d(std::string_view content, std::string path, Semantics semantics) {
-  return Parser(content, std::move(path), semantics).run();
+  return Parser(std::string(content), std::move(path), semantics).run();
+}
+
+ParsedFile parse_sysctl_d(std::string&& content, std::string path, Semantics semantics) {
+  return Parser(std::move(content), std::move(path), semantics).run();
 }
 
 }  // namespace tcptune

@@ -265,7 +265,7 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
       parsed_by_real[real] = -1;
       return -1;
     }
-    set.parsed.push_back(parse_sysctl_d(content.value(), shown, semantics));
+    set.parsed.push_back(parse_sysctl_d(std::move(content.value()), shown, semantics));
     int idx = static_cast<int>(set.parsed.size()) - 1;
     parsed_by_real[real] = idx;
     return idx;
@@ -311,7 +311,7 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
           budget.read([&](std::size_t limit) { return fs.read_file("/etc/sysctl.conf", limit); });
       if (content.ok()) {
         set.parsed.push_back(
-            parse_sysctl_d(content.value(), fs.host_path(conf_real.value()), semantics));
+            parse_sysctl_d(std::move(content.value()), fs.host_path(conf_real.value()), semantics));
         set.sysctl_conf_parsed = static_cast<int>(set.parsed.size()) - 1;
       }
     }
@@ -355,7 +355,7 @@ ConfigSet load_explicit_config(const std::vector<std::string>& paths, Semantics 
     if (!content.ok()) {
       set.findings.push_back(read_error(p, content.error()));
     } else {
-      set.parsed.push_back(parse_sysctl_d(content.value(), p, semantics));
+      set.parsed.push_back(parse_sysctl_d(std::move(content.value()), p, semantics));
       f.parsed = static_cast<int>(set.parsed.size()) - 1;
     }
     set.files.push_back(std::move(f));
@@ -375,12 +375,16 @@ const ParsedFile& parsed_of(const ConfigSet& set, const Assignment& a) {
 Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
   Resolution res;
   enum class Via { key, glob };
-  auto assign = [&](const std::string& path, const std::string& key, const std::string& value,
+  auto assign = [&](std::string_view path, std::string_view key, std::string_view value,
                     Assignment a, Via via) {
-    auto [it, inserted] = res.keys.try_emplace(path);
+    auto it = res.keys.find(path);
+    if (it == res.keys.end()) {
+      it = res.keys.try_emplace(std::string(path)).first;
+      it->second.path = path;
+    } else {
+      it->second.shadowed.push_back(it->second.winner);
+    }
     EffectiveKey& k = it->second;
-    if (!inserted) k.shadowed.push_back(k.winner);
-    k.path = path;
     k.key = key;
     k.value = value;
     k.winner = a;
@@ -396,35 +400,36 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
     return m;
   };
 
-  // Every applied entry, in order.
-  std::vector<Assignment> order;
-  for (int fi = 0; fi < static_cast<int>(set.files.size()); ++fi) {
-    const ConfigFile& f = set.files[static_cast<std::size_t>(fi)];
-    if (f.role != FileRole::active || f.parsed < 0) continue;
-    const ParsedFile& p = set.parsed[static_cast<std::size_t>(f.parsed)];
-    for (int ei = 0; ei < static_cast<int>(p.entries.size()); ++ei) order.push_back({fi, ei});
-  }
+  // Every applied entry, in order (walked, not listed: 8 bytes a line for a long file).
+  auto in_order = [&set](auto&& fn) {
+    for (int fi = 0; fi < static_cast<int>(set.files.size()); ++fi) {
+      const ConfigFile& f = set.files[static_cast<std::size_t>(fi)];
+      if (f.role != FileRole::active || f.parsed < 0) continue;
+      const ParsedFile& p = set.parsed[static_cast<std::size_t>(f.parsed)];
+      for (int ei = 0; ei < static_cast<int>(p.entries.size()); ++ei) fn(Assignment{fi, ei});
+    }
+  };
 
   if (set.semantics == Semantics::procps) {
     // procps 4.x: a glob match is skipped when the path is explicitly assigned or excluded
     // anywhere in the set, before or after the glob; everything else is written in order.
     // Exclusions match exact keys only (pattern exclusions need 4.0.5).
-    std::set<std::string> explicit_or_excluded;
-    for (const Assignment& a : order) {
+    std::set<std::string, std::less<>> explicit_or_excluded;
+    in_order([&](const Assignment& a) {
       const SysctlEntry& e = entry_of(set, a);
-      if (!e.glob) explicit_or_excluded.insert(e.path);
-    }
-    for (const Assignment& a : order) {
+      if (!e.glob) explicit_or_excluded.emplace(e.path);
+    });
+    in_order([&](const Assignment& a) {
       const SysctlEntry& e = entry_of(set, a);
-      if (e.kind == EntryKind::exclude) continue;
+      if (e.kind == EntryKind::exclude) return;
       if (!e.glob) {
         assign(e.path, e.key, e.value, a, Via::key);
-        continue;
+        return;
       }
       for (const std::string& m : expand(a, e)) {
         if (explicit_or_excluded.count(m) == 0) assign(m, path_to_key(m), e.value, a, Via::glob);
       }
-    }
+    });
     return res;
   }
 
@@ -442,20 +447,22 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
   };
   std::unordered_map<std::string_view, Slot> last;
   std::size_t seq = 0;
-  for (const Assignment& a : order) {
+  in_order([&](const Assignment& a) {
     const SysctlEntry& e = entry_of(set, a);
     auto [it, fresh] = last.try_emplace(e.path);
     Slot& slot = it->second;
     if (e.kind == EntryKind::exclude) {
       if (fresh) slot.seq = seq++;
-      if (slot.last && !e.glob) res.keys.erase(e.path);  // cancelled: never written
+      if (slot.last && !e.glob) {  // cancelled: never written
+        if (auto k = res.keys.find(e.path); k != res.keys.end()) res.keys.erase(k);
+      }
       slot.last = std::nullopt;
-      continue;
+      return;
     }
     if (fresh || !slot.last || entry_of(set, *slot.last).value != e.value) slot.seq = seq++;
     slot.last = a;
     if (!e.glob) assign(e.path, e.key, e.value, a, Via::key);
-  }
+  });
   std::vector<std::pair<std::size_t, const Assignment*>> globs;  // by place in the order
   for (const auto& [text, slot] : last)
     if (slot.last && entry_of(set, *slot.last).glob) globs.emplace_back(slot.seq, &*slot.last);

@@ -131,7 +131,7 @@ struct EffectiveKey {
 };
 
 struct Resolution {
-  std::map<std::string, EffectiveKey> keys;  ///< by /proc/sys path
+  std::map<std::string, EffectiveKey, std::less<>> keys;  ///< by /proc/sys path
   /// Glob assignments that could not be expanded (no live tree) and those that matched nothing.
   std::vector<Assignment> unexpanded_globs;
   std::vector<Assignment> empty_globs;

@@ -110,7 +110,7 @@ void Catalog::load_all() const {
   // snapshot throws) leaves the catalog as it was, and the next lookup meets the same error.
   const CatalogSource& src = *m_source;
   for (bool pattern : {false, true}) {
-    std::map<std::string, KeyInfo>& into = pattern ? m_patterns : m_keys;
+    KeyMap& into = pattern ? m_patterns : m_keys;
     for (std::size_t i = 0; i < src.size(pattern); ++i) {
       std::string path(src.path(pattern, i));
       if (into.count(path) == 0) into.emplace(std::move(path), src.load(pattern, i));
@@ -136,7 +136,7 @@ std::vector<std::string> Catalog::curated_paths() const {
 
 void Catalog::add(KeyInfo info) {
   load_all();
-  std::map<std::string, KeyInfo>& into = info.pattern ? m_patterns : m_keys;
+  KeyMap& into = info.pattern ? m_patterns : m_keys;
   m_indexed = false;
   // The generated file is sorted by path: appending at the end is the common case.
   if (into.empty() || into.rbegin()->first < info.path) {
@@ -246,7 +246,7 @@ std::optional<std::size_t> Catalog::source_index(bool pattern, std::string_view 
   return lo;
 }
 
-std::optional<std::string> Catalog::pattern_key(const std::string& path) const {
+std::optional<std::string> Catalog::pattern_key(std::string_view path) const {
   if (m_families.empty()) return std::nullopt;
   std::size_t dir_len = 0;
   const Family* f = family_of(path, dir_len);
@@ -256,26 +256,26 @@ std::optional<std::string> Catalog::pattern_key(const std::string& path) const {
     key += seg;
     key += '/';
   }
-  key.append(path, dir_len, std::string::npos);
+  key.append(path.substr(dir_len));
   return key;
 }
 
-const KeyInfo* Catalog::find(const std::string& path) const {
-  auto loaded_at = [&](bool pattern, const std::string& p) -> const KeyInfo* {
-    std::map<std::string, KeyInfo>& into = pattern ? m_patterns : m_keys;
+const KeyInfo* Catalog::find(std::string_view path) const {
+  auto loaded_at = [&](bool pattern, std::string_view p) -> const KeyInfo* {
+    KeyMap& into = pattern ? m_patterns : m_keys;
     if (auto it = into.find(p); it != into.end()) return &it->second;
     std::optional<std::size_t> i = source_index(pattern, p);
     if (!i) return nullptr;
-    return &into.emplace(p, m_source->load(pattern, *i)).first->second;
+    return &into.emplace(std::string(p), m_source->load(pattern, *i)).first->second;
   };
   if (const KeyInfo* exact = loaded_at(false, path)) return exact;
   std::optional<std::string> key = pattern_key(path);
   return key ? loaded_at(true, *key) : nullptr;
 }
 
-std::optional<KeyInfo> Catalog::facts_of(const std::string& path) const {
-  auto read = [&](bool pattern, const std::string& p) -> std::optional<KeyInfo> {
-    const std::map<std::string, KeyInfo>& whole = pattern ? m_patterns : m_keys;
+std::optional<KeyInfo> Catalog::facts_of(std::string_view path) const {
+  auto read = [&](bool pattern, std::string_view p) -> std::optional<KeyInfo> {
+    const KeyMap& whole = pattern ? m_patterns : m_keys;
     if (auto it = whole.find(p); it != whole.end()) return it->second;
     std::optional<std::size_t> i = source_index(pattern, p);
     if (!i) return std::nullopt;

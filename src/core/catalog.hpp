@@ -129,6 +129,10 @@ std::string_view kernel_doc_for(std::string_view path);
 /// Where the entries of a catalog come from when they are read on demand (the knowledge
 /// snapshot: cli/knowledge_snapshot.cpp). Entries are numbered in path order, exact keys and
 /// patterns apart (`pattern`).
+/// Catalog entries by /proc/sys path; transparent, so that a view of a path finds its entry
+/// without a copy of it.
+using KeyMap = std::map<std::string, KeyInfo, std::less<>>;
+
 class CatalogSource {
  public:
   CatalogSource() = default;
@@ -175,19 +179,19 @@ class Catalog {
   }
   /// By relative /proc/sys path: an exact key first, else a pattern (net/ipv4/conf/eth0/x
   /// finds net/ipv4/conf/<if>/x); nullptr when the catalog has neither.
-  [[nodiscard]] const KeyInfo* find(const std::string& path) const;
+  [[nodiscard]] const KeyInfo* find(std::string_view path) const;
   /// As find(), for facts about the key (its type, range, defaults, versions, netns scope),
   /// as a copy that the catalog does not keep: an entry the catalog has not read whole comes
   /// without its texts (default_note, summary, explain, references, source and moved are
   /// empty). A caller that asks for a few facts of many keys keeps only those (HostFacts), which
   /// spares a check about 1 KiB of heap per key.
-  [[nodiscard]] std::optional<KeyInfo> facts_of(const std::string& path) const;
+  [[nodiscard]] std::optional<KeyInfo> facts_of(std::string_view path) const;
   /// Exact keys only (no patterns), curated and generated.
-  [[nodiscard]] const std::map<std::string, KeyInfo>& all() const {
+  [[nodiscard]] const KeyMap& all() const {
     load_all();
     return m_keys;
   }
-  [[nodiscard]] const std::map<std::string, KeyInfo>& patterns() const {
+  [[nodiscard]] const KeyMap& patterns() const {
     load_all();
     return m_patterns;
   }
@@ -233,13 +237,13 @@ class Catalog {
   /// The source's entry number of `path`; nullopt when there is no source or no such entry.
   [[nodiscard]] std::optional<std::size_t> source_index(bool pattern, std::string_view path) const;
   /// The pattern entry's path for `path` (net/ipv4/conf/<if>/x for net/ipv4/conf/eth0/x).
-  [[nodiscard]] std::optional<std::string> pattern_key(const std::string& path) const;
+  [[nodiscard]] std::optional<std::string> pattern_key(std::string_view path) const;
   /// Every entry of the source into the maps, and the source dropped.
   void load_all() const;
 
   // Filled by add, or on demand from m_source (hence mutable: a const lookup may read an entry).
-  mutable std::map<std::string, KeyInfo> m_keys;      // by path, exact
-  mutable std::map<std::string, KeyInfo> m_patterns;  // by path with <...> segments
+  mutable KeyMap m_keys;      // by path, exact
+  mutable KeyMap m_patterns;  // by path with <...> segments
   mutable std::shared_ptr<const CatalogSource> m_source;
   std::vector<Family> m_families;
   std::vector<KernelVersion> m_source_versions;

@@ -4,7 +4,7 @@
 
 namespace tcptune {
 
-std::optional<std::vector<std::int64_t>> parse_int_fields(const std::string& value) {
+std::optional<std::vector<std::int64_t>> parse_int_fields(std::string_view value) {
   std::vector<std::int64_t> out;
   for (std::string_view f : split_ws(value)) {
     std::optional<std::int64_t> v = parse_kernel_int(f);
@@ -31,7 +31,7 @@ std::optional<std::vector<std::pair<int, int>>> parse_port_list(const std::strin
   return out;
 }
 
-std::string normalize_value(const std::string& value) {
+std::string normalize_value(std::string_view value) {
   std::vector<std::string> parts;
   for (std::string_view f : split_ws(value)) parts.emplace_back(f);
   return join(parts, " ");

@@ -340,7 +340,7 @@ std::string join_path(const std::vector<std::string>& c) {
   return s;
 }
 
-std::vector<std::pair<int, std::string>> split_lines(const std::string& raw, Semantics sem) {
+std::vector<std::pair<int, std::string>> split_lines(std::string_view raw, Semantics sem) {
   std::vector<std::pair<int, std::string>> out;
   int line = 1;
   std::string cur;
@@ -493,7 +493,7 @@ class Simulation {
     for (const ConfigFile& f : m_set.files) {
       if (f.role != FileRole::active || f.parsed < 0) continue;
       const ParsedFile& pf = m_set.parsed[static_cast<std::size_t>(f.parsed)];
-      for (auto& [n, text] : split_lines(pf.raw, m_set.semantics)) {
+      for (auto& [n, text] : split_lines(pf.raw(), m_set.semantics)) {
         std::optional<ProgramEntry> e =
             m_set.semantics == Semantics::systemd ? read_systemd(n, text) : read_procps(n, text);
         if (e) items.push_back({&f, std::move(*e)});

@@ -19,7 +19,7 @@ namespace {
 
 const char* const k_tw_recycle = "net/ipv4/tcp_tw_recycle";
 
-bool is_interface_key(const std::string& path, std::string& iface, std::string& default_path) {
+bool is_interface_key(std::string_view path, std::string& iface, std::string& default_path) {
   // net/ipv4/conf/<if>/x, net/ipv6/conf/<if>/x, net/ipv4/neigh/<if>/x, net/ipv6/neigh/<if>/x
   std::vector<std::string_view> parts = split(path, '/');
   if (parts.size() < 5 || parts[0] != "net") return false;
@@ -215,7 +215,7 @@ class Linter {
     std::string sug = m_keys.suggest(e.key);
     if (!sug.empty() || m_opt.live == nullptr) return sug;
     std::size_t slash = e.path.rfind('/');
-    std::string dir = slash == std::string::npos ? "" : e.path.substr(0, slash);
+    std::string dir(slash == std::string::npos ? "" : e.path.substr(0, slash));
     std::vector<std::string> candidates;
     for (const std::string& name : m_opt.live->list(dir)) {
       candidates.push_back(path_to_key(dir.empty() ? name : dir + "/" + name));
@@ -268,7 +268,7 @@ class Linter {
         auto [it, inserted] = first_line.try_emplace(e.path, e.line);
         if (!inserted) {
           at_entry(p, e, "TT1006",
-                   e.key + " is already set on line " + std::to_string(it->second) +
+                   std::string(e.key) + " is already set on line " + std::to_string(it->second) +
                        " of this file; this later assignment wins",
                    {{"first_line", std::int64_t{it->second}}});
           it->second = e.line;
@@ -296,20 +296,21 @@ class Linter {
             ": `sysctl -p` fails on it (\"cannot stat\", exit 1); on older kernels it silently "
             "dropped connections from clients behind NAT";
       }
-      at_entry(p, e, "TT2003", msg, {{"value", e.value}});
+      at_entry(p, e, "TT2003", msg, {{"value", std::string(e.value)}});
       return;
     }
     if (info != nullptr && !info->vendor.empty()) {
       if (m_opt.live != nullptr && m_opt.live->exists(e.path))
         return;  // this is that vendor's kernel
       at_entry(p, e, "TT2004",
-               e.key + " exists only in " + info->vendor + " kernels, not in mainline Linux" +
+               std::string(e.key) + " exists only in " + info->vendor +
+                   " kernels, not in mainline Linux" +
                    (m_opt.live != nullptr ? " (it is absent on this kernel)" : ""));
       return;
     }
     if (m_opt.live != nullptr) {
       if (m_opt.live->exists(e.path)) {
-        if (m_opt.writable && !m_opt.writable(e.path)) read_only(p, e);
+        if (m_opt.writable && !m_opt.writable(std::string(e.path))) read_only(p, e);
         return;
       }
       std::string iface;
@@ -317,7 +318,7 @@ class Linter {
       if (is_interface_key(e.path, iface, default_path) && m_opt.live->exists(default_path)) {
         at_entry(
             p, e, "TT2007",
-            "interface '" + iface + "' does not exist now; " + e.key +
+            "interface '" + iface + "' does not exist now; " + std::string(e.key) +
                 " is applied when the interface appears (systemd-sysctl runs again from udev)");
         return;
       }
@@ -334,17 +335,19 @@ class Linter {
       if (e.ignore_failure) {
         if (m_set.semantics == Semantics::procps) {
           at_entry(p, e, "TT5003",
-                   e.key + " does not exist on " + kernel_text() + why +
+                   std::string(e.key) + " does not exist on " + kernel_text() + why +
                        ": the '-' prefix does not stop `sysctl -p` from failing on it (\"cannot "
                        "stat\", exit 1)" +
                        tail);
         } else if (!sug.empty()) {
-          at_entry(p, e, "TT2006", e.key + " does not exist on " + kernel_text() + tail, {},
+          at_entry(p, e, "TT2006",
+                   std::string(e.key) + " does not exist on " + kernel_text() + tail, {},
                    Column::key, sug);
         }
         return;
       }
-      at_entry(p, e, "TT2001", e.key + " does not exist on " + kernel_text() + why + tail, {},
+      at_entry(p, e, "TT2001",
+               std::string(e.key) + " does not exist on " + kernel_text() + why + tail, {},
                Column::key, sug);
       return;
     }
@@ -358,7 +361,7 @@ class Linter {
       }
       if (a.state == Presence::unknown) {
         at_entry(p, e, "TT2002",
-                 e.key + " is in tcptune's catalog from Linux " +
+                 std::string(e.key) + " is in tcptune's catalog from Linux " +
                      (a.seen_in ? a.seen_in->str(VersionForm::short_form) : std::string("?")) +
                      " on; whether " + kernel_text() + " has it is not known offline");
         return;
@@ -366,18 +369,20 @@ class Linter {
       bool procps_dash = m_set.semantics == Semantics::procps && e.ignore_failure;
       at_entry(
           p, e, procps_dash ? "TT5003" : "TT2001",
-          e.key + " does not exist on " + kernel_text() + ": " + presence_reason(*info, a) +
+          std::string(e.key) + " does not exist on " + kernel_text() + ": " +
+              presence_reason(*info, a) +
               (procps_dash ? "; the '-' prefix does not stop `sysctl -p` from failing on it" : ""));
       return;
     }
     std::string sug = m_keys.suggest(e.key);
     if (!sug.empty()) {
-      at_entry(p, e, "TT2006", e.key + " is not a key tcptune knows; did you mean " + sug + "?", {},
+      at_entry(p, e, "TT2006",
+               std::string(e.key) + " is not a key tcptune knows; did you mean " + sug + "?", {},
                Column::key, sug);
     } else {
       at_entry(p, e, "TT2002",
-               e.key + " is not in tcptune's catalog; whether it exists on " + kernel_text() +
-                   " cannot be checked offline");
+               std::string(e.key) + " is not in tcptune's catalog; whether it exists on " +
+                   kernel_text() + " cannot be checked offline");
     }
   }
 
@@ -394,7 +399,7 @@ class Linter {
   void check_value_of(const ParsedFile& p, const SysctlEntry& e) {
     const KeyInfo* info = m_keys.find(e.path);
     if (info == nullptr || e.value.empty()) return;
-    if (auto problem = check_value(*info, e.value)) {
+    if (auto problem = check_value(*info, std::string(e.value))) {
       at_entry(p, e, problem->code.c_str(), problem->message, {}, Column::value);
     }
   }
@@ -409,14 +414,14 @@ class Linter {
       std::string msg = v == 0
                             ? "tcp_max_tw_buckets = 0 disables TIME_WAIT entirely: every closing "
                               "connection skips it"
-                            : "tcp_max_tw_buckets = " + e.value +
+                            : "tcp_max_tw_buckets = " + std::string(e.value) +
                                   " is low: above it, closing connections skip TIME_WAIT (no "
                                   "protection against stray segments of an old connection) and "
                                   "TCPTimeWaitOverflow counts them; it does not clean TIME_WAIT up";
       at_entry(p, e, "TT4004", msg, {{"value", v}}, Column::value);
     } else if (e.path == "net/ipv4/tcp_fin_timeout" && v < 60) {
       at_entry(p, e, "TT4005",
-               "tcp_fin_timeout = " + e.value +
+               "tcp_fin_timeout = " + std::string(e.value) +
                    " does not shorten TIME_WAIT (fixed at 60 s in the kernel); it only limits how "
                    "long an orphaned connection stays in FIN_WAIT2",
                {{"value", v}}, Column::value);
@@ -427,7 +432,8 @@ class Linter {
       std::optional<std::int64_t> d = def ? parse_kernel_int(*def) : std::nullopt;
       if (d && v < *d) {
         at_entry(p, e, "TT4007",
-                 "net.core.somaxconn = " + e.value + " is below the kernel default of " + *def +
+                 "net.core.somaxconn = " + std::string(e.value) +
+                     " is below the kernel default of " + *def +
                      (m_opt.kernel ? " on " + kernel_text() : " (since Linux 5.4)") +
                      ": it caps every listen() backlog lower than the kernel would",
                  {{"value", v}, {"default", *d}}, Column::value);
@@ -454,7 +460,7 @@ class Linter {
     for (const Assignment& a : m_res.empty_globs) {
       const SysctlEntry& e = entry_of(m_set, a);
       at_entry(parsed_of(m_set, a), e, "TT2005",
-               "glob " + e.key + " matches no key on " + kernel_text());
+               "glob " + std::string(e.key) + " matches no key on " + kernel_text());
     }
   }
 
@@ -657,12 +663,12 @@ class Linter {
         bool same = normalize_value(se.value) == normalize_value(k.value);
         if (sf.admin && !same) {
           at_entry(sp, se, "TT5001",
-                   se.key + " = " + se.value + " is overridden by " + where + " (" + k.value +
-                       "), which is applied later",
+                   std::string(se.key) + " = " + std::string(se.value) + " is overridden by " +
+                       where + " (" + k.value + "), which is applied later",
                    {{"winner", where}, {"winner_value", k.value}});
         } else {
           at_entry(sp, se, "TT5006",
-                   se.key + " is also set by " + where +
+                   std::string(se.key) + " is also set by " + where +
                        (same ? " to the same value" : " (" + k.value + ")") +
                        ", which is applied later");
         }

@@ -37,7 +37,7 @@ std::optional<Fix> fix_parity(const ParsedFile& p, const SysctlEntry& e) {
   if (fixed <= lo) return std::nullopt;
   std::size_t last = e.value.find_last_of(" \t");
   if (last == std::string::npos) return std::nullopt;
-  std::string value = e.value.substr(0, last + 1) + std::to_string(fixed);
+  std::string value = cat(e.value.substr(0, last + 1), std::to_string(fixed));
   return set_value(p, e, value,
                    "Set the range to " + std::to_string(lo) + " " + std::to_string(fixed) +
                        " (ends of different parity)");
@@ -49,7 +49,7 @@ std::optional<Fix> fix_parity(const ParsedFile& p, const SysctlEntry& e) {
 std::optional<Fix> move_comment(const ParsedFile& p, const SysctlEntry& e, const KeyInfo& info) {
   const std::size_t hash = inline_comment_start(e.value);
   if (hash == std::string::npos) return std::nullopt;
-  std::string head(trim(std::string_view(e.value).substr(0, hash)));
+  std::string head(trim(e.value.substr(0, hash)));
   if (head.empty() || check_value(info, head)) return std::nullopt;
   const std::string_view line = p.line_text(e.line);
   std::size_t indent = line.find_first_not_of(" \t");
@@ -58,7 +58,7 @@ std::optional<Fix> move_comment(const ParsedFile& p, const SysctlEntry& e, const
       set_value(p, e, head, "Move the inline comment to its own line (the value is " + head + ")");
   if (!f) return std::nullopt;
   std::string assignment = f->edits.front().replacement.front();
-  f->edits.front().replacement = {lead + e.value.substr(hash), assignment};
+  f->edits.front().replacement = {cat(lead, e.value.substr(hash)), assignment};
   return f;
 }
 

@@ -2,7 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/text_util.hpp"
 
 using namespace tcptune;
 
@@ -178,7 +184,7 @@ TEST_CASE("the '-' prefix and spellings are read as the chosen program reads the
       "net/ipv4/../core/netdev_max_backlog = 3\n";
   auto keys = [](const ParsedFile& p) {
     std::string out;
-    for (const SysctlEntry& e : p.entries) out += e.key + (e.ignore_failure ? "(-) " : " ");
+    for (const SysctlEntry& e : p.entries) out += cat(e.key, e.ignore_failure ? "(-) " : " ");
     return out;
   };
   auto codes = [](const ParsedFile& p) {
@@ -199,4 +205,54 @@ TEST_CASE("the '-' prefix and spellings are read as the chosen program reads the
   CHECK(codes(p) == "1:TT1003 2:TT1014 4:TT1003 5:TT1014 ");
   CHECK(p.diagnostics[0].column == 3);  // the key after "- "
   CHECK(s.diagnostics[1].column == 1);  // the first '-' of "--net..."
+}
+
+TEST_CASE("entries are views into their file's text, which copies share") {
+  // 3 keys, each set 1,000 times, in dotted and slashed spellings, plus a short file whose
+  // bytes would fit in a std::string's own buffer (a view into it would not survive a move).
+  std::string text;
+  for (int i = 0; i < 1000; ++i) {
+    text += "net.ipv4.tcp_syncookies = 1\n";
+    text += "net/core/somaxconn = " + std::to_string(i) + "\n";
+    text += " -net.ipv4.tcp_fin_timeout=30 \n";
+  }
+  static_assert(sizeof(SysctlEntry) <= 80 || sizeof(void*) > 8);
+  std::optional<ParsedFile> original = parse_sysctl_d(text, "f.conf");
+  REQUIRE(original->entries.size() == 3000);
+  // One copy of each canonical spelling the file does not have, not one a line: the two
+  // dotted keys' paths, the slashed key's dotted key (its path is as written).
+  CHECK(original->text->names.size() == 3);
+  const ParsedFile copy = *original;
+  std::vector<ParsedFile> moved;
+  moved.push_back(parse_sysctl_d("a.b=1\n", "s.conf"));
+  moved.reserve(100);  // the vector moves its element
+  original.reset();    // the copy's entries still point into the shared text
+  auto inside = [](const ParsedFile& p, std::string_view v) {
+    const std::string_view bytes = p.raw();
+    if (v.data() >= bytes.data() && v.data() + v.size() <= bytes.data() + bytes.size()) return true;
+    return std::any_of(p.text->names.begin(), p.text->names.end(), [&](const auto& n) {
+      return v.data() >= n->data() && v.data() + v.size() <= n->data() + n->size();
+    });
+  };
+  for (const SysctlEntry& e : copy.entries) {
+    REQUIRE(inside(copy, e.raw_key));
+    REQUIRE(inside(copy, e.key));
+    REQUIRE(inside(copy, e.path));
+    REQUIRE((e.value.empty() || inside(copy, e.value)));
+  }
+  CHECK(copy.entries[1].key == "net.core.somaxconn");
+  CHECK(copy.entries[1].path == "net/core/somaxconn");
+  CHECK(copy.entries[1].raw_key.data() == copy.entries[1].path.data());  // as written
+  CHECK(copy.entries[2999].value == "30");
+  CHECK(copy.entries[2999].path == "net/ipv4/tcp_fin_timeout");
+  CHECK(copy.entries[2999].ignore_failure);
+  CHECK(copy.entries[2997].key.data() == copy.entries[2997].raw_key.data());
+  CHECK(copy.entries[2997].path.data() == copy.entries[0].path.data());  // one copy
+  CHECK(copy.entries[1000].value == "333");
+  const SysctlEntry& s = moved.front().entries.at(0);
+  CHECK(s.key == "a.b");
+  CHECK(s.path == "a/b");
+  CHECK(s.value == "1");
+  CHECK(inside(moved.front(), s.key));
+  CHECK(inside(moved.front(), s.value));
 }

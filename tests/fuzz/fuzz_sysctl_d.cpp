@@ -19,6 +19,7 @@
 
 #include "config/sysctl_d_parser.hpp"
 #include "config/sysctl_d_set.hpp"
+#include "core/text_util.hpp"
 #include "engine/lint.hpp"
 #include "fuzz_support.hpp"
 
@@ -59,11 +60,11 @@ void check_parsed(const ParsedFile& f, std::string_view content) {
                        where(f, e.line));
     TCPTUNE_FUZZ_CHECK(
         line.compare(static_cast<std::size_t>(e.key_column) - 1, e.raw_key.size(), e.raw_key) == 0,
-        where(f, e.line) + ": raw key '" + e.raw_key + "' not at its column");
+        cat(where(f, e.line), ": raw key '", e.raw_key, "' not at its column"));
     NormalizedKey again = normalize_key(e.key);
     TCPTUNE_FUZZ_CHECK(again.problem == KeyProblem::none && again.path == e.path &&
                            again.key == e.key && again.glob == e.glob,
-                       where(f, e.line) + ": key '" + e.key + "' is not canonical");
+                       cat(where(f, e.line), ": key '", e.key, "' is not canonical"));
     TCPTUNE_FUZZ_CHECK(path_to_key(e.path) == e.key, where(f, e.line));
     if (e.kind == EntryKind::exclude) {
       TCPTUNE_FUZZ_CHECK(e.ignore_failure && e.value.empty(), where(f, e.line));
@@ -79,7 +80,7 @@ void check_parsed(const ParsedFile& f, std::string_view content) {
     if (!e.value.empty()) {
       TCPTUNE_FUZZ_CHECK(
           line.compare(static_cast<std::size_t>(e.value_column) - 1, e.value.size(), e.value) == 0,
-          where(f, e.line) + ": value '" + e.value + "' not at its column");
+          cat(where(f, e.line), ": value '", e.value, "' not at its column"));
     }
   }
   int prev_diag = 0;
