@@ -96,8 +96,8 @@ class Parser {
  public:
   // Lines are kept as 32-bit offsets into the content: a file is at most k_max_config_bytes
   // (4 MiB) when read, and nothing past 4 GiB is parsed in any case.
-  // The entries' texts are views into m_text: the copy of the content, and the canonical
-  // spellings the content does not have.
+  // The entries' texts are views into m_text: the content (moved in, or copied by the
+  // string_view overload), and the canonical spellings the content does not have.
   Parser(std::string&& content, std::string path, Semantics semantics)
       : m_text(std::make_shared<FileText>()), m_semantics(semantics) {
     m_text->bytes = std::move(content);

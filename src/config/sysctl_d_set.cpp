@@ -377,9 +377,9 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
   enum class Via { key, glob };
   auto assign = [&](std::string_view path, std::string_view key, std::string_view value,
                     Assignment a, Via via) {
-    auto it = res.keys.find(path);
-    if (it == res.keys.end()) {
-      it = res.keys.try_emplace(std::string(path)).first;
+    auto it = res.keys.lower_bound(path);  // one search, also for a key seen first
+    if (it == res.keys.end() || it->first != path) {
+      it = res.keys.emplace_hint(it, std::string(path), EffectiveKey{});
       it->second.path = path;
     } else {
       it->second.shadowed.push_back(it->second.winner);

@@ -266,13 +266,15 @@ class Linter {
       if (e.kind != EntryKind::assign) continue;
       if (!e.glob) {
         auto [it, inserted] = first_line.try_emplace(e.path, e.line);
-        if (!inserted) {
+        // Past the per-file limit a duplicate is only counted: a file of 100,000 repeated
+        // lines does not build 99,800 messages to drop them.
+        if (!inserted && !count_if_cut(p, "TT1006", e.line)) {
           at_entry(p, e, "TT1006",
                    std::string(e.key) + " is already set on line " + std::to_string(it->second) +
                        " of this file; this later assignment wins",
                    {{"first_line", std::int64_t{it->second}}});
-          it->second = e.line;
         }
+        if (!inserted) it->second = e.line;
       }
       if (e.glob) continue;
       check_existence(p, e);
@@ -661,6 +663,7 @@ class Linter {
         const SysctlEntry& se = entry_of(m_set, s);
         const ParsedFile& sp = parsed_of(m_set, s);
         bool same = normalize_value(se.value) == normalize_value(k.value);
+        if (count_if_cut(sp, sf.admin && !same ? "TT5001" : "TT5006", se.line)) continue;
         if (sf.admin && !same) {
           at_entry(sp, se, "TT5001",
                    std::string(se.key) + " = " + std::string(se.value) + " is overridden by " +
