@@ -5,8 +5,10 @@ this test creates, with different traffic and different per-namespace values.
   live_all_netns_test.py TCPTUNE
 
 The whole test runs in new mount and network namespaces (unshare -m -n, / made rprivate), with
-tmpfs over every sysctl.d directory that exists, over /run/netns, and an empty file bound over
-/etc/sysctl.conf; it checks that before it starts and refuses otherwise. Its sysctl.d tree holds
+a tmpfs of its own over /run (so /run/sysctl.d and /run/netns are the test's, and the /run/netns
+directory it makes never reaches the host, which may have none), tmpfs over every other sysctl.d
+directory that exists, and an empty file bound over /etc/sysctl.conf; it checks that before it
+starts and refuses otherwise. Its sysctl.d tree holds
 only net.* keys and nothing applies it: it is the "host tuning" the report compares with.
 
   tt-a   a named namespace (ip netns add, inside the private /run/netns): a server on port 7001
@@ -74,22 +76,38 @@ def mount_points():
     return out
 
 
+def fs_type(path, mounts):
+    """The type of the filesystem `path` lies on: that of its longest mount point prefix."""
+    path = os.path.realpath(path)
+    while path not in mounts and path != "/":
+        path = os.path.dirname(path)
+    return mounts.get(path)
+
+
 def sandbox(caller_net, caller_mnt):
     """Makes the private mount namespace safe, then checks it; returns a reason to refuse."""
     if os.stat("/proc/self/ns/net").st_ino == caller_net or \
             os.stat("/proc/self/ns/mnt").st_ino == caller_mnt:
         return "not in new mount and network namespaces"
     sh("mount", "--make-rprivate", "/")
-    for d in SYSCTL_DIRS + ["/run/netns"]:
-        if os.path.isdir(d):
+    # A fresh host may have no /run/netns: making it on the host's /run would leave it there.
+    sh("mount", "-t", "tmpfs", "-o", "mode=0755", "tcptune-all-netns-run", "/run")
+    os.mkdir("/run/netns")
+    for d in SYSCTL_DIRS:
+        if os.path.isdir(d) and not d.startswith("/run/"):
             sh("mount", "-t", "tmpfs", "-o", "mode=0755", "tcptune-all-netns", d)
     if os.path.exists("/etc/sysctl.conf"):
         with open("/run/netns/.empty-sysctl.conf", "w"):
             pass
         sh("mount", "--bind", "/run/netns/.empty-sysctl.conf", "/etc/sysctl.conf")
     mounts = mount_points()
+    if mounts.get("/run") != "tmpfs":
+        return "/run is not covered by a tmpfs"
     for d in SYSCTL_DIRS + ["/run/netns"]:
-        if os.path.isdir(d) and mounts.get(os.path.realpath(d)) != "tmpfs":
+        if not os.path.isdir(d):
+            continue
+        covered = fs_type(d, mounts) if d.startswith("/run/") else mounts.get(os.path.realpath(d))
+        if covered != "tmpfs":
             return "%s is not covered by a tmpfs" % d
     if os.path.exists("/etc/sysctl.conf") and os.path.getsize("/etc/sysctl.conf") != 0:
         return "/etc/sysctl.conf is not covered"

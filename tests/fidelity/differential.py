@@ -281,7 +281,9 @@ def run_one(semantics, out):
 def inner(trees_file, results_dir):
     with open(trees_file) as f:
         trees = json.load(f)
-    scratch = tempfile.mkdtemp(prefix="tcptune-fid-scratch.")
+    # In the outer run's work directory, which it removes: not in the host's /tmp, where nothing
+    # would remove it (its tmpfs is mounted in this namespace only).
+    scratch = tempfile.mkdtemp(prefix="scratch.", dir=os.path.dirname(results_dir))
     setup_mounts(scratch)
     check_place(need_netns=False)
     for i, t in enumerate(trees):
