@@ -208,10 +208,11 @@ class Linter {
     return f->front();
   }
 
-  // "Did you mean" only for a name the catalog has under no version and no pattern: first the
-  // catalog's bounded candidates, then the names in the key's directory on the live kernel.
-  std::string suggestion(const SysctlEntry& e) const {
-    if (m_keys.find(e.path) != nullptr) return "";
+  // "Did you mean" only for a name the catalog has under no version and no pattern (`info`, the
+  // entry's catalog entry, is null): first the catalog's bounded candidates, then the names in
+  // the key's directory on the live kernel.
+  std::string suggestion(const SysctlEntry& e, const KeyInfo* info) const {
+    if (info != nullptr) return "";
     std::string sug = m_keys.suggest(e.key);
     if (!sug.empty() || m_opt.live == nullptr) return sug;
     std::size_t slash = e.path.rfind('/');
@@ -277,14 +278,15 @@ class Linter {
         if (!inserted) it->second = e.line;
       }
       if (e.glob) continue;
-      check_existence(p, e);
-      check_value_of(p, e);
-      check_meaning(p, e);
+      // One catalog search for an entry's checks (and its "did you mean").
+      const KeyInfo* info = m_keys.find(e.path);
+      check_existence(p, e, info);
+      check_value_of(p, e, info);
+      check_meaning(p, e, info);
     }
   }
 
-  void check_existence(const ParsedFile& p, const SysctlEntry& e) {
-    const KeyInfo* info = m_keys.find(e.path);
+  void check_existence(const ParsedFile& p, const SysctlEntry& e, const KeyInfo* info) {
     if (e.path == k_tw_recycle) {
       std::string msg = "net.ipv4.tcp_tw_recycle";
       if (m_opt.kernel && *m_opt.kernel < KernelVersion{4, 12, 0}) {
@@ -332,7 +334,7 @@ class Linter {
       } else if (info != nullptr && info->removed) {
         why = " (removed in Linux " + info->removed->str(VersionForm::short_form) + ")";
       }
-      std::string sug = suggestion(e);
+      std::string sug = suggestion(e, info);
       std::string tail = sug.empty() ? "" : "; did you mean " + sug + "?";
       if (e.ignore_failure) {
         if (m_set.semantics == Semantics::procps) {
@@ -398,15 +400,14 @@ class Linter {
                      : "sysctl --system says \"setting key\" and goes on, exit status unchanged"));
   }
 
-  void check_value_of(const ParsedFile& p, const SysctlEntry& e) {
-    const KeyInfo* info = m_keys.find(e.path);
+  void check_value_of(const ParsedFile& p, const SysctlEntry& e, const KeyInfo* info) {
     if (info == nullptr || e.value.empty()) return;
     if (auto problem = check_value(*info, std::string(e.value))) {
       at_entry(p, e, problem->code.c_str(), problem->message, {}, Column::value);
     }
   }
 
-  void check_meaning(const ParsedFile& p, const SysctlEntry& e) {
+  void check_meaning(const ParsedFile& p, const SysctlEntry& e, const KeyInfo* info) {
     auto ints = parse_int_fields(e.value);
     if (!ints || ints->empty()) return;
     std::int64_t v = ints->front();
@@ -428,7 +429,6 @@ class Linter {
                    "long an orphaned connection stays in FIN_WAIT2",
                {{"value", v}}, Column::value);
     } else if (e.path == "net/core/somaxconn") {
-      const KeyInfo* info = m_keys.find(e.path);
       std::optional<std::string> def =
           info != nullptr ? info->default_for(m_opt.kernel) : std::optional<std::string>("4096");
       std::optional<std::int64_t> d = def ? parse_kernel_int(*def) : std::nullopt;
