@@ -147,7 +147,19 @@ class Linter {
   void at_entry(const ParsedFile& p, const SysctlEntry& e, const char* code, std::string message,
                 Evidence evidence = {}, Column column = Column::key,
                 const std::string& suggestion = {}) {
+    at_entry_made(
+        p, e, code, [&] { return std::pair(std::move(message), std::move(evidence)); }, column,
+        suggestion);
+  }
+
+  // As at_entry, with the message and evidence made by `make` only when the finding is kept:
+  // past the per-file limit it is only counted. For the findings a file can have one of per line
+  // (a file of 100,000 repeated lines must not build 99,800 messages to drop them).
+  template <typename Make>
+  void at_entry_made(const ParsedFile& p, const SysctlEntry& e, const char* code, Make&& make,
+                     Column column = Column::key, const std::string& suggestion = {}) {
     if (count_if_cut(p, code, e.line)) return;
+    auto [message, evidence] = make();
     Finding f;
     f.code = code;
     f.message = std::move(message);
@@ -162,7 +174,7 @@ class Linter {
   }
 
   // What push() does with a finding past the per-file limit, before the finding and its fix are
-  // built: a file of 100,000 lines would otherwise build 100,000 of them only to count them.
+  // built: a file of 100,000 findings would otherwise build them all only to count them.
   bool count_if_cut(const ParsedFile& p, const char* code, int line) {
     auto it = m_per_file.find(p.path);
     if (it == m_per_file.end() || it->second < k_max_findings_per_file) return false;
@@ -267,13 +279,12 @@ class Linter {
       if (e.kind != EntryKind::assign) continue;
       if (!e.glob) {
         auto [it, inserted] = first_line.try_emplace(e.path, e.line);
-        // Past the per-file limit a duplicate is only counted: a file of 100,000 repeated
-        // lines does not build 99,800 messages to drop them.
-        if (!inserted && !count_if_cut(p, "TT1006", e.line)) {
-          at_entry(p, e, "TT1006",
-                   std::string(e.key) + " is already set on line " + std::to_string(it->second) +
-                       " of this file; this later assignment wins",
-                   {{"first_line", std::int64_t{it->second}}});
+        if (!inserted) {
+          at_entry_made(p, e, "TT1006", [&, first = it->second] {
+            return std::pair(cat(e.key, " is already set on line ", std::to_string(first),
+                                 " of this file; this later assignment wins"),
+                             Evidence{{"first_line", std::int64_t{first}}});
+          });
         }
         if (!inserted) it->second = e.line;
       }
@@ -653,7 +664,8 @@ class Linter {
   }
 
   void check_precedence() {
-    for (const auto& [path, k] : m_res.keys) {
+    for (const auto& entry : m_res.keys) {
+      const EffectiveKey& k = entry.second;  // a name the lambdas below can capture (clang < 16)
       const ConfigFile& wf = m_set.files[static_cast<std::size_t>(k.winner.file)];
       const SysctlEntry& we = entry_of(m_set, k.winner);
       std::string where = wf.shown + ":" + std::to_string(we.line);
@@ -663,17 +675,19 @@ class Linter {
         const SysctlEntry& se = entry_of(m_set, s);
         const ParsedFile& sp = parsed_of(m_set, s);
         bool same = normalize_value(se.value) == normalize_value(k.value);
-        if (count_if_cut(sp, sf.admin && !same ? "TT5001" : "TT5006", se.line)) continue;
         if (sf.admin && !same) {
-          at_entry(sp, se, "TT5001",
-                   std::string(se.key) + " = " + std::string(se.value) + " is overridden by " +
-                       where + " (" + k.value + "), which is applied later",
-                   {{"winner", where}, {"winner_value", k.value}});
+          at_entry_made(sp, se, "TT5001", [&] {
+            return std::pair(cat(se.key, " = ", se.value, " is overridden by ", where, " (",
+                                 k.value, "), which is applied later"),
+                             Evidence{{"winner", where}, {"winner_value", k.value}});
+          });
         } else {
-          at_entry(sp, se, "TT5006",
-                   std::string(se.key) + " is also set by " + where +
-                       (same ? " to the same value" : " (" + k.value + ")") +
-                       ", which is applied later");
+          at_entry_made(sp, se, "TT5006", [&] {
+            return std::pair(cat(se.key, " is also set by ", where,
+                                 same ? " to the same value" : cat(" (", k.value, ")"),
+                                 ", which is applied later"),
+                             Evidence{});
+          });
         }
       }
     }
