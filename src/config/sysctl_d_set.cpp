@@ -375,14 +375,21 @@ const ParsedFile& parsed_of(const ConfigSet& set, const Assignment& a) {
 Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
   Resolution res;
   enum class Via { key, glob };
+  // The ordered map's nodes by their own keys, hashed: an assignment finds its key in one hash
+  // search, and only a key seen first pays the ordered tree's string compares (a file that sets
+  // 25,000 distinct keys 100,000 times made 1.5 million of them).
+  using KeyIt = decltype(res.keys)::iterator;
+  std::unordered_map<std::string_view, KeyIt> index;
   auto assign = [&](std::string_view path, std::string_view key, std::string_view value,
                     Assignment a, Via via) {
-    auto it = res.keys.lower_bound(path);  // one search, also for a key seen first
-    if (it == res.keys.end() || it->first != path) {
-      it = res.keys.emplace_hint(it, std::string(path), EffectiveKey{});
-      it->second.path = path;
-    } else {
+    KeyIt it;
+    if (auto known = index.find(path); known != index.end()) {
+      it = known->second;
       it->second.shadowed.push_back(it->second.winner);
+    } else {
+      it = res.keys.emplace_hint(res.keys.lower_bound(path), std::string(path), EffectiveKey{});
+      it->second.path = path;
+      index.emplace(it->first, it);
     }
     EffectiveKey& k = it->second;
     k.key = key;
@@ -454,7 +461,11 @@ Resolution resolve_config(const ConfigSet& set, const KeySource* live) {
     if (e.kind == EntryKind::exclude) {
       if (fresh) slot.seq = seq++;
       if (slot.last && !e.glob) {  // cancelled: never written
-        if (auto k = res.keys.find(e.path); k != res.keys.end()) res.keys.erase(k);
+        if (auto k = index.find(e.path); k != index.end()) {
+          KeyIt node = k->second;
+          index.erase(k);  // before the node its key views
+          res.keys.erase(node);
+        }
       }
       slot.last = std::nullopt;
       return;
