@@ -8,8 +8,8 @@ The whole test runs in new mount and network namespaces (unshare -m -n, / made r
 a tmpfs of its own over /run (so /run/sysctl.d and /run/netns are the test's, and the /run/netns
 directory it makes never reaches the host, which may have none), tmpfs over every other sysctl.d
 directory that exists, and an empty file bound over /etc/sysctl.conf; it checks that before it
-starts and refuses otherwise. Its sysctl.d tree holds
-only net.* keys and nothing applies it: it is the "host tuning" the report compares with.
+starts and refuses otherwise. Its sysctl.d tree holds only net.* keys and nothing applies it: it
+is the "host tuning" the report compares with.
 
   tt-a   a named namespace (ip netns add, inside the private /run/netns): a server on port 7001
          with 30 established loopback connections; net.ipv4.tcp_tw_reuse = 0 set in it.
@@ -66,13 +66,14 @@ def sh(*args):
     subprocess.run(list(args), check=True, timeout=30)
 
 
-def mount_points():
-    """mount point -> filesystem type, from /proc/self/mountinfo (the last mount wins)."""
+def mount_points(field=0):
+    """mount point -> filesystem type (field 1: its source), from /proc/self/mountinfo (the last
+    mount wins)."""
     out = {}
     with open("/proc/self/mountinfo") as f:
         for line in f:
             left, _, right = line.partition(" - ")
-            out[left.split()[4]] = right.split()[0]
+            out[left.split()[4]] = right.split()[field]
     return out
 
 
@@ -101,8 +102,8 @@ def sandbox(caller_net, caller_mnt):
             pass
         sh("mount", "--bind", "/run/netns/.empty-sysctl.conf", "/etc/sysctl.conf")
     mounts = mount_points()
-    if mounts.get("/run") != "tmpfs":
-        return "/run is not covered by a tmpfs"
+    if mounts.get("/run") != "tmpfs" or mount_points(1).get("/run") != "tcptune-all-netns-run":
+        return "/run is not covered by the test's tmpfs"
     for d in SYSCTL_DIRS + ["/run/netns"]:
         if not os.path.isdir(d):
             continue
