@@ -122,6 +122,37 @@ TEST_CASE(
   CHECK(winner(set, r, "net/ipv4/conf/all/rp_filter") == "<unset>");
 }
 
+TEST_CASE("systemd: a key assigned again after its -key starts over; keys stay in path order") {
+  // The resolution finds a key it has seen through a hashed index of its ordered map: a key
+  // removed by -key must leave the index too, and one assigned again is a new key.
+  ConfigSet set =
+      make_set({{"/etc/sysctl.d", "10-a.conf", "x.b = 1\n-x.b\nx.b = 3\nc.d = 4\nx.b = 5\n-c.d\n"},
+                {"/usr/lib/sysctl.d", "20-b.conf", "-x.b\nx.b = 6\nc.d = 7\n"}});
+  Resolution r = resolve_config(set, nullptr);
+  CHECK(winner(set, r, "x/b") == "6 @/usr/lib/sysctl.d/20-b.conf:2");
+  CHECK(r.keys.at("x/b").shadowed.empty());
+  CHECK(winner(set, r, "c/d") == "7 @/usr/lib/sysctl.d/20-b.conf:3");
+
+  // 500 distinct keys, each set twice, written in an order unrelated to their paths.
+  std::string text;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 500; ++i) {
+      const int k = (i * 337) % 500;
+      text += "k.n" + std::to_string(k) + " = " + std::to_string(round * 1000 + k) + "\n";
+    }
+  }
+  ConfigSet many = make_set({{"/etc/sysctl.d", "10-many.conf", text}});
+  Resolution m = resolve_config(many, nullptr);
+  REQUIRE(m.keys.size() == 500);
+  std::string previous;
+  for (const auto& [path, k] : m.keys) {
+    CHECK(path > previous);
+    previous = path;
+    CHECK(k.value == std::to_string(1000 + std::stoi(path.substr(3))));
+    CHECK(k.shadowed.size() == 1);
+  }
+}
+
 TEST_CASE("globs without a live tree stay unexpanded; globs matching nothing are recorded") {
   ConfigSet set =
       make_set({{"/etc/sysctl.d", "10.conf", "net.ipv4.conf.*.rp_filter = 2\nnet.nope.*.x = 1\n"}});
