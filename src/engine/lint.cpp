@@ -333,8 +333,8 @@ class Linter {
       if (is_interface_key(e.path, iface, default_path) && m_opt.live->exists(default_path)) {
         at_entry(
             p, e, "TT2007",
-            "interface '" + iface + "' does not exist now; " + std::string(e.key) +
-                " is applied when the interface appears (systemd-sysctl runs again from udev)");
+            cat("interface '", iface, "' does not exist now; ", e.key,
+                " is applied when the interface appears (systemd-sysctl runs again from udev)"));
         return;
       }
       std::string why;
@@ -428,16 +428,17 @@ class Linter {
       std::string msg = v == 0
                             ? "tcp_max_tw_buckets = 0 disables TIME_WAIT entirely: every closing "
                               "connection skips it"
-                            : "tcp_max_tw_buckets = " + std::string(e.value) +
+                            : cat("tcp_max_tw_buckets = ", e.value,
                                   " is low: above it, closing connections skip TIME_WAIT (no "
                                   "protection against stray segments of an old connection) and "
-                                  "TCPTimeWaitOverflow counts them; it does not clean TIME_WAIT up";
+                                  "TCPTimeWaitOverflow counts them; it does not clean TIME_WAIT "
+                                  "up");
       at_entry(p, e, "TT4004", msg, {{"value", v}}, Column::value);
     } else if (e.path == "net/ipv4/tcp_fin_timeout" && v < 60) {
       at_entry(p, e, "TT4005",
-               "tcp_fin_timeout = " + std::string(e.value) +
+               cat("tcp_fin_timeout = ", e.value,
                    " does not shorten TIME_WAIT (fixed at 60 s in the kernel); it only limits how "
-                   "long an orphaned connection stays in FIN_WAIT2",
+                   "long an orphaned connection stays in FIN_WAIT2"),
                {{"value", v}}, Column::value);
     } else if (e.path == "net/core/somaxconn") {
       std::optional<std::string> def =
@@ -445,10 +446,9 @@ class Linter {
       std::optional<std::int64_t> d = def ? parse_kernel_int(*def) : std::nullopt;
       if (d && v < *d) {
         at_entry(p, e, "TT4007",
-                 "net.core.somaxconn = " + std::string(e.value) +
-                     " is below the kernel default of " + *def +
-                     (m_opt.kernel ? " on " + kernel_text() : " (since Linux 5.4)") +
-                     ": it caps every listen() backlog lower than the kernel would",
+                 cat("net.core.somaxconn = ", e.value, " is below the kernel default of ", *def,
+                     m_opt.kernel ? cat(" on ", kernel_text()) : " (since Linux 5.4)",
+                     ": it caps every listen() backlog lower than the kernel would"),
                  {{"value", v}, {"default", *d}}, Column::value);
       }
     } else if (e.path == "net/ipv4/tcp_timestamps" && v == 0) {
@@ -473,7 +473,7 @@ class Linter {
     for (const Assignment& a : m_res.empty_globs) {
       const SysctlEntry& e = entry_of(m_set, a);
       at_entry(parsed_of(m_set, a), e, "TT2005",
-               "glob " + std::string(e.key) + " matches no key on " + kernel_text());
+               cat("glob ", e.key, " matches no key on ", kernel_text()));
     }
   }
 
