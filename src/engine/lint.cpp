@@ -285,8 +285,8 @@ class Linter {
                                  " of this file; this later assignment wins"),
                              Evidence{{"first_line", std::int64_t{first}}});
           });
+          it->second = e.line;
         }
-        if (!inserted) it->second = e.line;
       }
       if (e.glob) continue;
       // One catalog search for an entry's checks (and its "did you mean").
@@ -667,11 +667,12 @@ class Linter {
     for (const auto& entry : m_res.keys) {
       const EffectiveKey& k = entry.second;  // a name the lambdas below can capture (clang < 16)
       const ConfigFile& wf = m_set.files[static_cast<std::size_t>(k.winner.file)];
-      const SysctlEntry& we = entry_of(m_set, k.winner);
-      std::string where = wf.shown + ":" + std::to_string(we.line);
+      std::string where;  // the winner's place, made for the first assignment it overrides
       for (const Assignment& s : k.shadowed) {
         const ConfigFile& sf = m_set.files[static_cast<std::size_t>(s.file)];
         if (sf.parsed == wf.parsed) continue;  // same file: TT1006, or sysctl.conf applied twice
+        if (where.empty())
+          where = cat(wf.shown, ":", std::to_string(entry_of(m_set, k.winner).line));
         const SysctlEntry& se = entry_of(m_set, s);
         const ParsedFile& sp = parsed_of(m_set, s);
         bool same = normalize_value(se.value) == normalize_value(k.value);
