@@ -93,8 +93,13 @@ class Linter {
  private:
   // Adds a finding: severity and hint from the check catalog; suppressions applied.
   void push(Finding f, const ParsedFile* file, int entry_line) {
-    if (m_opt.exclude.count(f.code) != 0) return;
-    if (file != nullptr && file->suppressed(f.code, entry_line != 0 ? entry_line : f.line)) return;
+    // Malformed or unreadable input is always shown (and makes exit 2): neither --exclude nor a
+    // disable comment hides it.
+    if (!f.invalid_input) {
+      if (m_opt.exclude.count(f.code) != 0) return;
+      if (file != nullptr && file->suppressed(f.code, entry_line != 0 ? entry_line : f.line))
+        return;
+    }
     if (const CheckInfo* info = m_checks.find(f.code)) {
       f.severity = info->severity;
       if (f.hint.empty()) f.hint = info->hint;
@@ -105,11 +110,13 @@ class Linter {
       Dropped& d = m_dropped[f.file];
       ++d.count;
       d.worst = std::max(d.worst, f.severity);
+      d.invalid_input = d.invalid_input || f.invalid_input;
       return;
     }
     if (m_out.size() >= k_max_lint_findings) {
       ++m_over_total.count;
       m_over_total.worst = std::max(m_over_total.worst, f.severity);
+      m_over_total.invalid_input = m_over_total.invalid_input || f.invalid_input;
       m_over_total_files.insert(f.file);
       return;
     }
@@ -125,8 +132,10 @@ class Linter {
       Finding f;
       f.code = "TT1013";
       f.severity = d.worst;
+      f.invalid_input = d.invalid_input;
       f.file = file;
       f.message = std::move(message) + "; the worst of them is " + std::string(to_string(d.worst));
+      if (d.invalid_input) f.message += ", and some are malformed or unreadable input";
       if (const CheckInfo* info = m_checks.find(f.code)) f.hint = info->hint;
       m_out.push_back(std::move(f));
     };
@@ -740,6 +749,7 @@ class Linter {
   struct Dropped {
     std::size_t count = 0;
     Severity worst = Severity::info;
+    bool invalid_input = false;  ///< malformed input among them: the summary keeps exit 2
   };
   std::map<std::string, std::size_t> m_per_file;
   std::map<std::string, Dropped> m_dropped;

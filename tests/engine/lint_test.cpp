@@ -278,6 +278,22 @@ TEST_CASE("suppression by directive and by --exclude") {
   CHECK(unknown.codes == std::vector<std::string>{"TT1012@90-t.conf:1"});
 }
 
+TEST_CASE("malformed input is shown whatever --exclude or a disable comment says") {
+  // A line that is not read would otherwise pass CI as "ok" (exit 0 instead of 2).
+  Run r = lint({{"/etc/sysctl.d", "90-t.conf",
+                 "# tcptune: disable=TT1001\nnot an assignment\nnet.core.somaxconn = 8192\n"}},
+               true, KernelVersion{6, 18, 44}, Semantics::systemd, {"TT1001"});
+  REQUIRE(r.codes == std::vector<std::string>{"TT1001@90-t.conf:2"});
+  CHECK(r.report.findings[0].invalid_input);
+  // Past the per-file limit, the summary of what was cut keeps the malformed input's exit 2.
+  std::string many;
+  for (int i = 0; i < 300; ++i) many += "garbage " + std::to_string(i) + "\n";
+  Run cut = one(many);
+  const Finding& summary = first(cut, "TT1013");
+  CHECK(summary.invalid_input);
+  CHECK(summary.message.find("malformed or unreadable input") != std::string::npos);
+}
+
 TEST_CASE("severity, hint and source line come with each finding") {
   Run r = one("net.ipv4.tcp_fin_timeout = 30\n");
   const Finding& f = first(r, "TT4005");
