@@ -134,9 +134,13 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   report.checks = &k.checks;
   report.semantics = std::string(to_string(semantics));
   ProcSys proc(ctx.fs);
+  // Without the live values nothing can be checked: every rule and the whole plan read them.
+  if (!proc.available())
+    throw SystemFailure("no /proc/sys under " + ctx.fs.root() +
+                        ": the live values cannot be read, so there is nothing to check");
   HostFactsInput in;
   in.keys = &k.keys;
-  in.live = proc.available() ? &proc : nullptr;
+  in.live = &proc;
   if (kernel_override) {
     in.kernel = kernel_override;
     report.kernel_source = "option";

@@ -4,6 +4,7 @@
 #   hostile_test.sh TCPTUNE TESTS_DIR
 set -u
 bin=$(realpath "$1")
+tests=$(realpath "$2")
 export NO_COLOR=1 TCPTUNE_DATA_DIR="$(realpath "$2/..")"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -171,6 +172,9 @@ if grep -q "10-ok.conf.*TT500[89]\|root6/etc/sysctl.d: .*TT5008" "$tmp/out"; the
 fi
 [[ $(grep -c "TT500[89]" "$tmp/out") == 4 ]] || { echo "FAIL: expected exactly 4 TT5008/TT5009"; cat "$tmp/out"; fail=$((fail + 1)); }
 cmd=("$bin" --root "$root6" check --no-sockets --kernel 6.1)
+check "check: a root without proc/sys has no live values to check (exit 3)" 3 \
+  "no /proc/sys under $root6: the live values cannot be read"
+cp -r "$tests/fixtures/blog/proc" "$root6/"
 check "check: the same findings, counted in the exit status" 1 "TT5008 directory is writable by every user" "TT5009 file is owned by uid 65534" "at $root6/etc/sysctl.d/20-nobody.conf"
 # Files given on the command line (a CI checkout) are not judged by owner.
 cmd=("$bin" lint "$root6/etc/sysctl.d/20-nobody.conf" --kernel 6.1 --format gcc)
