@@ -13,7 +13,7 @@
 
 _tcptune_commands='check lint sockets config explain rules profiles apply rollback history'
 _tcptune_global_options='--root --format --color --data-dir --config --no-config -q --quiet -h
-  --help --version'
+  --help -V --version'
 # Options (global or a command's) whose value is the next word.
 _tcptune_value_options='--root --format --color --data-dir --config --profile --kernel --netns
   --fail-on --semantics --severity --include --exclude --top --source --replay --fragment --sample

@@ -99,7 +99,9 @@ const char* k_history_usage =
     "usage: tcptune history\n"
     "\n"
     "Lists the transactions in the journal (/var/lib/tcptune under --root), oldest first, with\n"
-    "their state (pending, committed, rolled-back, rollback-failed), profile and keys.\n";
+    "their state (pending, committed, rolled-back, rollback-failed), profile and keys.\n"
+    "\n"
+    "Formats: text (default), json (tcptune.history/1).\n";
 
 constexpr std::chrono::milliseconds k_lock_wait{2000};
 
@@ -167,7 +169,7 @@ void warn_unfinished_transactions(Context& ctx) {
 
 int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("apply options");
-  std::size_t journal_keep = k_journal_keep_default;
+  CountOption journal_keep{k_journal_keep_default};
   std::string profile_opt;
   std::string fragment_opt = k_default_fragment;
   std::string netns;
@@ -431,7 +433,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
   // Retention, once the entry is final: the list read at the start plus this transaction.
   entry.state = outcome.state;
   items.push_back(Journal::Item{entry.id, journal.file_of(entry.id), entry, ""});
-  (void)journal.prune(items, journal_keep);
+  (void)journal.prune(items, journal_keep.value);
   switch (outcome.state) {
     case TxnState::committed:
       return finish("committed", ExitCode::ok);
@@ -445,7 +447,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
 int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("rollback options");
   std::vector<std::string> ids;
-  std::size_t journal_keep = k_journal_keep_default;
+  CountOption journal_keep{k_journal_keep_default};
   opts.add_options()("help,h", "show this help")("force", "restore although changed since")(
       "dry-run", "change nothing")("id", po::value(&ids), "transaction")(
       "journal-keep", po::value(&journal_keep), "finished transactions kept");
@@ -621,7 +623,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
     for (Journal::Item& it : items) {
       if (it.id == entry.id) it.entry = entry;
     }
-    (void)journal.prune(items, journal_keep);
+    (void)journal.prune(items, journal_keep.value);
   }
   report.restored = r.restored;
   report.left = r.left;

@@ -12,11 +12,23 @@
 #include "engine/finding_filter.hpp"
 #include "engine/host_facts.hpp"
 
-namespace boost::program_options {
+namespace boost {
+class any;
+namespace program_options {
 class options_description;
 }
+}  // namespace boost
 
 namespace tcptune {
+
+/// The value of a whole-number option (--top, --count, --journal-keep). Boost reads "-1" into
+/// an unsigned type as its wrap-around (18446744073709551615); this one is refused, with the
+/// same message as any other value that is not a number.
+struct CountOption {
+  std::size_t value = 0;
+};
+/// Boost.ProgramOptions' hook for CountOption (found by argument-dependent lookup).
+void validate(boost::any& v, const std::vector<std::string>& values, CountOption*, int);
 
 int cmd_lint(Context& ctx, const std::vector<std::string>& args);
 int cmd_explain(Context& ctx, const std::vector<std::string>& args);

@@ -55,7 +55,7 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   bool help = false;
   parse_simple(args,
                "usage: tcptune explain CODE|KEY\n\nExplains a finding code (TT2003) or a sysctl "
-               "key (net.ipv4.tcp_tw_reuse).\n",
+               "key (net.ipv4.tcp_tw_reuse).\n\nFormats: text only.\n",
                ctx.out, words, help);
   if (help) return 0;
   if (words.size() != 1) throw UsageError("explain takes one finding code or sysctl key");

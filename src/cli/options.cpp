@@ -1,11 +1,16 @@
 // Options and helpers shared by several commands: --semantics, --fail-on, --kernel, --sample,
 // --netns, the persisted values of a sysctl.d set.
 
+#include <boost/program_options.hpp>
+#include <charconv>
 #include <cstdlib>
+#include <system_error>
 
 #include "cli/commands.hpp"
 #include "core/kernel_version.hpp"
 #include "sys/netns.hpp"
+
+namespace po = boost::program_options;
 
 namespace tcptune {
 
@@ -14,6 +19,16 @@ Semantics semantics_option(const Context& ctx, const std::string& value) {
   if (value == "systemd") return Semantics::systemd;
   if (value == "procps") return Semantics::procps;
   throw UsageError("--semantics must be systemd or procps (got '" + value + "')");
+}
+
+void validate(boost::any& v, const std::vector<std::string>& values, CountOption*, int) {
+  po::validators::check_first_occurrence(v);
+  const std::string& s = po::validators::get_single_string(values);
+  std::size_t n = 0;
+  const char* end = s.data() + s.size();
+  auto [at, ec] = std::from_chars(s.data(), end, n);  // digits only: no sign, no space
+  if (s.empty() || ec != std::errc() || at != end) throw po::invalid_option_value(s);
+  v = CountOption{n};
 }
 
 void enter_netns_option(Context& ctx, const std::string& netns) {

@@ -58,12 +58,12 @@ const char* k_sockets_usage =
 
 int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("sockets options");
-  std::size_t top = 10;
+  CountOption top{10};
   std::string netns;
   std::string source = "auto";
   std::string replay;
   double interval = 2.0;
-  std::size_t count = 0;
+  CountOption count;
   std::string sample_opt;
   opts.add_options()("help,h", "show this help")("top", po::value(&top),
                                                  "rows per table (default 10)")(
@@ -85,7 +85,7 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   OutputFormat format = ctx.format({"text", "json", "prometheus"});
-  if (top == 0) throw UsageError("--top must be at least 1");
+  if (top.value == 0) throw UsageError("--top must be at least 1");
   CensusSource src = CensusSource::automatic;
   if (source == "netlink") {
     src = CensusSource::netlink;
@@ -94,6 +94,10 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   } else if (source != "auto") {
     throw UsageError("--source must be auto, netlink or proc (got '" + source + "')");
   }
+  // Netlink reads this machine's kernel: under --root the sockets are the tree's.
+  if (src == CensusSource::netlink && !ctx.fs.is_host_root())
+    throw UsageError("--source netlink reads this machine's kernel, not the --root tree " +
+                     ctx.fs.root() + " (whose sockets are its proc/net/tcp{,6}): drop it");
   const bool watch = vm.count("watch") != 0;
   if (vm.count("all-netns") != 0) {
     if (watch) throw UsageError("--watch shows one namespace at a time (key n): drop --all-netns");
@@ -110,8 +114,8 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
     enter_netns_option(ctx, netns);
     WatchOptions w;
     w.interval = interval;
-    w.count = count;
-    w.top = top;
+    w.count = count.value;
+    w.top = top.value;
     w.source = src;
     w.netns = netns;
     w.owners = vm.count("no-owners") == 0;
@@ -119,7 +123,7 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   }
   SampleRequest sample = sample_option(sample_opt);
   sample.owners = vm.count("no-owners") == 0;
-  sample.owner_top = top;
+  sample.owner_top = top.value;
   enter_netns_option(ctx, netns);
   Result<CensusReport> rep = [&]() -> Result<CensusReport> {
     if (!replay.empty()) {
@@ -138,7 +142,7 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   SocketsMeta meta;
   meta.version = std::string(version());
   meta.netns = netns;
-  meta.top = top;
+  meta.top = top.value;
   ctx.out << render_sockets(rep.value(), meta, format, ctx.style);
   return 0;
 }
@@ -147,6 +151,9 @@ int cmd_debug(Context& ctx, const std::vector<std::string>& args) {
   if (args.size() != 2 || args[0] != "record-sockets") {
     throw UsageError("usage: tcptune debug record-sockets FILE (writes the raw netlink replies)");
   }
+  if (!ctx.fs.is_host_root())
+    throw UsageError("debug record-sockets records this machine's kernel, not the --root tree " +
+                     ctx.fs.root() + ": drop --root");
   ProcSys proc(ctx.fs);
   std::string bytes;
   Result<CensusReport> rep = take_census(ctx.fs, proc, CensusSource::netlink, &bytes);

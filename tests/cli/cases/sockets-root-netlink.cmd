@@ -1,0 +1,1 @@
+$TCPTUNE --root tests/fixtures/blog sockets --source netlink
