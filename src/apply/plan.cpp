@@ -97,6 +97,11 @@ ApplyPlan plan_apply(const PlanInput& in) {
 
   // Required keys this kernel lacks: decided on the note's reason, never on its text.
   for (const PlanNote& n : full.notes) {
+    if (n.reason == NoteReason::key_unreadable) {
+      // The note says why (make_plan); its text is shown, the decision is on the reason.
+      out.refusals.push_back(n.key + ": " + n.message.substr(n.message.find(':') + 2));
+      continue;
+    }
     if (n.reason != NoteReason::key_absent) continue;
     for (const ProfileSetting& s : profile.settings) {
       if (s.key == n.key && s.required)

@@ -249,6 +249,13 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
     if (f.severity >= threshold) code = ExitCode::findings;
   }
   if (!report.plan.changes.empty()) code = ExitCode::findings;
+  for (const PlanNote& n : report.plan.notes) {
+    // A key of the profile whose live value cannot be read: the check is incomplete.
+    if (n.reason != NoteReason::key_unreadable) continue;
+    ctx.err << "tcptune: error: " << n.key << ": " << n.message.substr(n.message.find(':') + 2)
+            << "\n";
+    code = ExitCode::system_error;
+  }
   for (const Finding& f : set.findings) {
     // An unreadable sysctl.d file makes the persisted picture incomplete: say so on stderr.
     ctx.err << "tcptune: warning: " << f.file << ": " << f.message << " [" << f.code << "]\n";

@@ -99,6 +99,13 @@ class FactSource {
     std::string source_line;
   };
   [[nodiscard]] virtual std::optional<Location> persisted_at(const std::string& path) const = 0;
+  /// Why the live value of a key that exists could not be read (a permission, or a FIFO or a
+  /// device in a --root tree), as a message naming the file; nullopt when it was read or is
+  /// absent.
+  [[nodiscard]] virtual std::optional<std::string> live_error(const std::string& path) const {
+    (void)path;
+    return std::nullopt;
+  }
 };
 
 /// A raw value as a fact: an integer when it is one, else whitespace-normalized text;

@@ -245,8 +245,16 @@ std::optional<std::string> HostFacts::live_raw(const std::string& path) const {
   KeyRead r = m_in.live->read(path);
   std::optional<std::string> v;
   if (r.status == KeyStatus::value) v = r.value;
+  if (r.status == KeyStatus::error) m_live_errors.emplace(path, r.error.message());
   m_live_cache.emplace(path, v);
   return v;
+}
+
+std::optional<std::string> HostFacts::live_error(const std::string& path) const {
+  (void)live_raw(path);
+  auto it = m_live_errors.find(path);
+  if (it == m_live_errors.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& each) const {

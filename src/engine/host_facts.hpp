@@ -41,6 +41,7 @@ class HostFacts final : public FactSource {
                                              const std::string& each) const override;
   [[nodiscard]] std::vector<std::string> keys(std::string_view domain) const override;
   [[nodiscard]] std::optional<Location> persisted_at(const std::string& path) const override;
+  [[nodiscard]] std::optional<std::string> live_error(const std::string& path) const override;
 
   [[nodiscard]] const std::map<std::string, FactValue>& metrics() const { return m_metrics; }
 
@@ -48,6 +49,7 @@ class HostFacts final : public FactSource {
   HostFactsInput m_in;
   std::map<std::string, FactValue> m_metrics;
   mutable std::map<std::string, std::optional<std::string>> m_live_cache;
+  mutable std::map<std::string, std::string> m_live_errors;  ///< path → why it was not read
   /// What the rules ask of the catalog about a key, kept per key (the catalog's entry is read
   /// once and not kept: Catalog::facts_of).
   struct KeyFacts {

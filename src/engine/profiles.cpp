@@ -244,8 +244,13 @@ Plan make_plan(const ResolvedProfile& profile, const FactSource& facts) {
     std::optional<std::string> live = text_of(facts, FactKind::live, s.path);
     std::optional<std::string> persisted = text_of(facts, FactKind::persisted, s.path);
     if (!live && s.op != TargetOp::absent) {
-      plan.notes.push_back(
-          {s.key, "skipped: the key does not exist on this kernel", NoteReason::key_absent});
+      if (std::optional<std::string> err = facts.live_error(s.path)) {
+        plan.notes.push_back({s.key, "skipped: its live value cannot be read: " + *err,
+                              NoteReason::key_unreadable});
+      } else {
+        plan.notes.push_back(
+            {s.key, "skipped: the key does not exist on this kernel", NoteReason::key_absent});
+      }
       continue;
     }
     Change c;

@@ -100,6 +100,7 @@ enum class NoteReason {
   kernel_unknown,   ///< the setting has a kernel constraint and the kernel version is unknown
   kernel_mismatch,  ///< the kernel constraint does not match
   key_absent,       ///< the key does not exist on this kernel
+  key_unreadable,   ///< the key's live value could not be read (apply refuses, check exits 3)
   not_per_netns,    ///< apply --netns: the key is not private to a network namespace
   set_elsewhere,    ///< another sysctl.d file sets a key the profile wants absent
   leaves_fragment,  ///< the key leaves the fragment

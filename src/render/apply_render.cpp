@@ -48,7 +48,12 @@ std::string text_apply(const ApplyReport& r, const Style& st) {
     out += ")";
   }
   out += ", " + mode_text(r) + (r.dry_run ? " (dry run)" : "") + "\n\n";
-  if (r.changes.empty()) {
+  std::size_t unread = 0;
+  for (const PlanNote& n : r.notes) unread += n.reason == NoteReason::key_unreadable ? 1 : 0;
+  if (r.changes.empty() && unread > 0) {
+    out += st.red("no changes found") + ", but the live value of " + std::to_string(unread) +
+           " key(s) of profile " + r.profile + " cannot be read (see below)\n";
+  } else if (r.changes.empty()) {
     out += st.green("no changes") + ": the host meets profile " + r.profile + "\n";
   } else {
     out += st.bold("changes") + " (" + std::to_string(r.changes.size()) + ")\n";

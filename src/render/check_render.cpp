@@ -160,7 +160,12 @@ std::string text_report(const CheckReport& r, const Style& st) {
   }
   if (r.findings.empty()) out += "\n" + st.green("no findings") + "\n";
   out += "\n";
-  if (r.plan.changes.empty()) {
+  std::size_t unread = 0;
+  for (const PlanNote& n : r.plan.notes) unread += n.reason == NoteReason::key_unreadable ? 1 : 0;
+  if (r.plan.changes.empty() && unread > 0) {
+    out += st.red("no changes found") + ", but the live value of " + std::to_string(unread) +
+           " key(s) of profile " + r.profile + " cannot be read (see below)\n";
+  } else if (r.plan.changes.empty()) {
     out += st.green("no changes") + ": the host meets profile " + r.profile + "\n";
   } else {
     out += st.bold("changes for profile " + r.profile) + " (" +

@@ -76,6 +76,16 @@ KeyRead ProcSys::read(std::string_view path) const {
     return r;
   }
   const int fd = opened.value().get();
+  // A --root tree is anyone's files: a FIFO there would read as an empty value (and block the
+  // write that follows), a device as endless data. /proc/sys itself holds regular files only.
+  if (!m_fs.is_host_root()) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      r.status = KeyStatus::error;
+      r.error = SysError{EINVAL, host(path), "not a regular file"};
+      return r;
+    }
+  }
   std::string data;
   char buf[4096];
   while (data.size() < (1u << 20)) {
@@ -105,9 +115,15 @@ Result<void> ProcSys::write(std::string_view path, const std::string& value) con
 
 Result<void> ProcSys::write_raw(std::string_view path, const std::string& data) const {
   std::string in_root = "/proc/sys/" + std::string(path);
-  Result<UniqueFd> fd =
-      open_in_root(m_fs.root(), in_root, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NOCTTY);
+  // O_NONBLOCK: a FIFO in a --root tree refuses the open (ENXIO) instead of blocking on it.
+  Result<UniqueFd> fd = open_in_root(m_fs.root(), in_root,
+                                     O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
   if (!fd.ok()) return fd.error();
+  if (!m_fs.is_host_root()) {
+    struct stat st {};
+    if (::fstat(fd.value().get(), &st) != 0 || !S_ISREG(st.st_mode))
+      return SysError{EINVAL, m_fs.host_path(in_root), "not a regular file"};
+  }
   while (true) {
     ssize_t n = ::write(fd.value().get(), data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;

@@ -477,8 +477,21 @@ Result<FileLock> FileLock::acquire(const std::string& root, std::string_view in_
     Result<UniqueFd> d = ensure_dir_in_root(root, dir, 0755);
     if (!d.ok()) return d.error();
   }
-  Result<UniqueFd> fd = open_in_root(root, in_root, O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
+  Result<UniqueFd> fd =
+      open_in_root(root, in_root, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (!fd.ok()) return fd.error();
+  // The lock file is emptied and given the pid below: it must be a regular file of its own. A
+  // hard link planted there would make that write land in the file it shares (data lost).
+  struct stat st {};
+  if (::fstat(fd.value().get(), &st) != 0) return SysError{errno, host_path(root, in_root), ""};
+  if (!S_ISREG(st.st_mode))
+    return SysError{EINVAL, host_path(root, in_root), "not a regular file; remove it"};
+  if (st.st_nlink != 1) {
+    return SysError{EMLINK, host_path(root, in_root),
+                    "has " + std::to_string(st.st_nlink) +
+                        " hard links: it shares its contents with another file, which the lock "
+                        "would overwrite; remove it"};
+  }
   auto deadline = std::chrono::steady_clock::now() + wait;
   while (::flock(fd.value().get(), LOCK_EX | LOCK_NB) != 0) {
     int err = errno;

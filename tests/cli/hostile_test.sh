@@ -240,6 +240,36 @@ for previous in none tcptune; do
   fi
 done
 
+# --- apply: a hard link planted as the lock file, a FIFO in place of a key ----------------------
+# Applied only under the test's own --root tree, in new mount and network namespaces.
+r15=$fx/lock-link
+cp -a "$fx/web-blog" "$r15"
+mkdir -p "$r15/run"
+printf 'precious data\n' >"$r15/etc/precious"
+ln "$r15/etc/precious" "$r15/run/tcptune.lock"
+if [[ -d $r15/proc/sys ]]; then
+  cmd=(unshare -m -n "$bin" --root "$r15" apply --profile web)
+  check "apply: a hard link as the lock file is refused, the linked file untouched" 3 \
+    "run/tcptune.lock: Too many links: has 2 hard links"
+  [[ $(cat "$r15/etc/precious") == "precious data" ]] ||
+    { echo "FAIL: the file linked as the lock was overwritten"; fail=$((fail + 1)); }
+fi
+r16=$fx/key-fifo
+cp -a "$fx/web-blog" "$r16"
+rm "$r16/proc/sys/net/ipv4/tcp_slow_start_after_idle"
+mkfifo "$r16/proc/sys/net/ipv4/tcp_slow_start_after_idle"
+if [[ -d $r16/proc/sys ]]; then
+  cmd=(unshare -m -n "$bin" --root "$r16" apply --profile web)
+  check "apply: a FIFO in place of a key is refused, not read as empty nor written (no hang)" 3 \
+    "refused: net.ipv4.tcp_slow_start_after_idle: its live value cannot be read:" \
+    "tcp_slow_start_after_idle: Invalid argument: not a regular file" "nothing was changed"
+  [[ ! -e $r16/etc/sysctl.d/99-tcptune.conf && ! -d $r16/var/lib/tcptune ]] ||
+    { echo "FAIL: the refused apply wrote a fragment or a journal entry"; fail=$((fail + 1)); }
+  cmd=("$bin" --root "$r16" check --no-sockets --profile web)
+  check "check: a key of the profile that cannot be read is a system error" 3 \
+    "no changes found, but the live value of 1 key(s) of profile web cannot be read"
+fi
+
 # --- Data files: a profile that extends itself, a rule naming an unknown metric -----------------
 r9=$tmp/root9
 mkdir -p "$r9/etc/tcptune/profiles"
