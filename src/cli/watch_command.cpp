@@ -18,6 +18,14 @@
 #include "sys/netns_list.hpp"
 #include "sys/proc_sys.hpp"
 
+// From <term.h>, which is not included: its macros (lines, columns, ...) would rename words here.
+extern "C" {
+struct term;
+int setupterm(const char* term, int fd, int* err);
+int del_curterm(struct term* t);
+extern struct term* cur_term;
+}
+
 namespace tcptune {
 
 namespace {
@@ -50,11 +58,14 @@ class StopSignals {
   struct sigaction m_term {};
 };
 
-/// initscr() … endwin(), also when a census throws.
+/// newterm() … endwin(), also when a census throws. newterm, not initscr: initscr prints
+/// its own message and exits 1 when the terminal cannot be driven (a TERM terminfo does not
+/// know, a size over 32767); newterm returns null and the caller says so.
 class Screen {
  public:
-  Screen() {
-    ::initscr();
+  /// `screen` from a newterm() that succeeded.
+  explicit Screen(SCREEN* screen) : m_screen(screen) {
+    ::set_term(m_screen);
     ::cbreak();
     ::noecho();
     ::keypad(stdscr, TRUE);
@@ -62,7 +73,13 @@ class Screen {
   }
   Screen(const Screen&) = delete;
   Screen& operator=(const Screen&) = delete;
-  ~Screen() { ::endwin(); }
+  ~Screen() {
+    ::endwin();
+    ::delscreen(m_screen);
+  }
+
+ private:
+  SCREEN* m_screen;
 };
 
 std::string clock_text() {
@@ -122,7 +139,19 @@ int run_screen(Context& ctx, const WatchOptions& opt) {
   std::vector<NetnsEntry> spaces;  // listed when 'n' is first pressed
   std::size_t space = 0;
   NetnsReturn home;
-  Screen screen;
+  // The terminfo entry first: newterm() on a TERM terminfo does not know also returns null, but
+  // leaks what it allocated; setupterm() does not.
+  int terminfo = 0;
+  const bool known = ::setupterm(nullptr, STDOUT_FILENO, &terminfo) == OK;
+  if (known) ::del_curterm(::cur_term);
+  SCREEN* curses = known ? ::newterm(nullptr, stdout, stdin) : nullptr;
+  if (curses == nullptr) {
+    const char* term = std::getenv("TERM");
+    ctx.err << "tcptune: note: curses cannot drive this terminal (TERM=" << (term ? term : "")
+            << ": not in the terminfo database, or a size over 32767); one line per refresh\n";
+    return run_lines(ctx, opt);
+  }
+  Screen screen(curses);
   WatchFrame f;
   f.netns = opt.netns.empty() ? "current" : opt.netns;
   f.interval = opt.interval;

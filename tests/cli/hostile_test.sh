@@ -270,6 +270,14 @@ if [[ -d $r16/proc/sys ]]; then
     "no changes found, but the live value of 1 key(s) of profile web cannot be read"
 fi
 
+# --- sockets --watch on a terminal curses cannot drive: one line per refresh, not curses' exit 1
+r17=$tmp/root17
+cp -r "$2/fixtures/census-mix" "$r17"
+cmd=(env TERM=tcptune-no-such-terminal script -qec
+  "$bin --root $r17 sockets --watch --count 1 --interval 0.1" /dev/null)
+check "watch: a TERM terminfo does not know falls back to lines (exit 0)" 0 \
+  "curses cannot drive this terminal (TERM=tcptune-no-such-terminal" "netns=current total="
+
 # --- Data files: a profile that extends itself, a rule naming an unknown metric -----------------
 r9=$tmp/root9
 mkdir -p "$r9/etc/tcptune/profiles"
