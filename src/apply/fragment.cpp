@@ -90,6 +90,29 @@ Result<void, std::string> check_fragment_path(std::string_view in_root) {
   return {};
 }
 
+std::vector<std::string> unjudged_later_files(const ConfigSet& set, const std::string& dir,
+                                              const std::string& name) {
+  std::vector<std::string> out;
+  for (const ConfigFile& f : set.files) {
+    if (f.dir == dir && f.name == name) continue;  // the fragment itself
+    const bool later = f.tail || (f.role == FileRole::active && f.name > name);
+    if (!later || f.role != FileRole::active) continue;
+    const std::string shown = f.shown.empty() ? f.path : f.shown;
+    if (f.parsed < 0) {
+      out.push_back(shown + " is read after the fragment at boot, and tcptune could not read it");
+      continue;
+    }
+    for (const Finding& d : set.parsed[static_cast<std::size_t>(f.parsed)].diagnostics) {
+      if (!d.invalid_input) continue;
+      out.push_back(shown + ":" + std::to_string(d.line) +
+                    " is read after the fragment at boot, and tcptune cannot read that line (" +
+                    d.code + ": " + d.message + ")");
+      break;  // one line names the file
+    }
+  }
+  return out;
+}
+
 std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir, const std::string& name,
                               const std::vector<std::string>& paths) {
   std::vector<Shadow> out;

@@ -63,6 +63,12 @@ struct Shadow {
   std::string why;  ///< "sorts after 99-tcptune.conf", "read last by sysctl --system", ...
 };
 
+/// The files read after the fragment at boot that tcptune could not read whole (not read at all,
+/// or a line it does not parse: invalid input), one message each naming the file and line:
+/// shadowing() cannot tell whether they set a key of the fragment.
+std::vector<std::string> unjudged_later_files(const ConfigSet& set, const std::string& dir,
+                                              const std::string& name);
+
 /// The assignments of `paths` (relative /proc/sys paths) that come after the fragment
 /// `dir`/`name` in the boot order of `set`, or that replace the fragment as a whole (a
 /// same-name file in a higher-priority directory). The fragment's own file is skipped.

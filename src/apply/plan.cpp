@@ -239,6 +239,17 @@ ApplyPlan plan_apply(const PlanInput& in) {
   }
   if (!out.shadows.empty() && in.allow_shadowed == AllowShadowed::no)
     out.refusals.push_back(k_shadow_refusal);
+  // What cannot be read cannot be shown not to shadow the fragment.
+  if (!live_only && !out.lines.empty() && in.allow_shadowed == AllowShadowed::no) {
+    for (const ConfigSet* s : in.boot_sets) {
+      for (const std::string& why : unjudged_later_files(*s, frag.dir, frag.name)) {
+        std::string r = why + ": it may set a key of the fragment; fix it (tcptune lint) or use " +
+                        "--allow-shadowed";
+        if (std::find(out.refusals.begin(), out.refusals.end(), r) == out.refusals.end())
+          out.refusals.push_back(std::move(r));
+      }
+    }
+  }
   return out;
 }
 

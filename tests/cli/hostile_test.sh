@@ -270,6 +270,18 @@ if [[ -d $r16/proc/sys ]]; then
     "no changes found, but the live value of 1 key(s) of profile web cannot be read"
 fi
 
+# --- apply: a later file with a line tcptune cannot read may override the fragment: refused -----
+r18=$fx/later-unread
+cp -a "$fx/web-blog" "$r18"
+printf 'net.ipv4.tcp_slow_start_after_idle = 1 # d\xe9sactiv\xe9\n' >"$r18/etc/sysctl.d/zz-local.conf"
+cmd=("$bin" --root "$r18" apply --profile web --dry-run)
+check "apply: a later file's unreadable line may shadow the fragment: refused" 1 \
+  "refused: $r18/etc/sysctl.d/zz-local.conf:1 is read after the fragment at boot, and tcptune cannot read that line (TT1007"
+rm "$r18/etc/sysctl.d/zz-local.conf"
+head -c $((5 << 20)) /dev/zero | tr '\0' '#' >"$r18/etc/sysctl.d/zz-big.conf"
+check "apply: a later file too large to read may shadow the fragment: refused" 1 \
+  "refused: $r18/etc/sysctl.d/zz-big.conf is read after the fragment at boot, and tcptune could not read it"
+
 # --- sockets --watch on a terminal curses cannot drive: one line per refresh, not curses' exit 1
 r17=$tmp/root17
 cp -r "$2/fixtures/census-mix" "$r17"
