@@ -256,10 +256,23 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
             << "\n";
     code = ExitCode::system_error;
   }
+  // A sysctl.d file that could not be read, or a line of one that tcptune cannot read, makes
+  // the persisted picture incomplete: malformed input (exit 2), said on stderr with its place
+  // (tcptune lint says more).
+  bool unread = false;
   for (const Finding& f : set.findings) {
-    // An unreadable sysctl.d file makes the persisted picture incomplete: say so on stderr.
-    ctx.err << "tcptune: warning: " << f.file << ": " << f.message << " [" << f.code << "]\n";
+    ctx.err << "tcptune: error: " << f.file << ": " << f.message << " [" << f.code << "]\n";
+    unread = true;
   }
+  for (const ParsedFile& p : set.parsed) {
+    for (const Finding& d : p.diagnostics) {
+      if (!d.invalid_input) continue;
+      ctx.err << "tcptune: error: " << d.file << ":" << d.line << ": " << d.message << " ["
+              << d.code << "]\n";
+      unread = true;
+    }
+  }
+  if (unread && code != ExitCode::system_error) code = ExitCode::invalid_input;
   report.exit_code = static_cast<int>(code);
   if (ctx.summary != nullptr) {
     std::map<std::string, std::string>& sum = *ctx.summary;

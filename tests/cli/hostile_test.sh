@@ -282,6 +282,16 @@ head -c $((5 << 20)) /dev/zero | tr '\0' '#' >"$r18/etc/sysctl.d/zz-big.conf"
 check "apply: a later file too large to read may shadow the fragment: refused" 1 \
   "refused: $r18/etc/sysctl.d/zz-big.conf is read after the fragment at boot, and tcptune could not read it"
 
+# --- check: a sysctl.d file it cannot read, or a line it cannot read, is malformed input (2) ---
+r19=$fx/check-unread
+cp -a "$fx/mysql-client" "$r19"
+mkfifo "$r19/etc/sysctl.d/50-fifo.conf"
+printf 'x\0y\nnet.core.somaxconn = 1\n' >"$r19/etc/sysctl.d/75-binary.conf"
+cmd=("$bin" --root "$r19" check --no-sockets --profile base)
+check "check: unreadable sysctl.d input makes exit 2, each file named" 2 \
+  "tcptune: error: $r19/etc/sysctl.d/50-fifo.conf: cannot read file:" \
+  "tcptune: error: $r19/etc/sysctl.d/75-binary.conf:1: binary file (NUL byte at offset 1)"
+
 # --- sockets --watch on a terminal curses cannot drive: one line per refresh, not curses' exit 1
 r17=$tmp/root17
 cp -r "$2/fixtures/census-mix" "$r17"
