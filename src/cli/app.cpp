@@ -157,14 +157,14 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
           if (i + 1 >= argv.size()) throw UsageError("option " + name + " needs a value");
           value = argv[++i];
         }
+        // An empty value is a mistake (an unset shell variable), never "the default": --root ''
+        // would otherwise be the host's own root.
+        if (value.empty()) throw UsageError("option " + name + " needs a value (got an empty one)");
         if (name == "--root") g.root = value;
         if (name == "--format") g.format = value;
         if (name == "--color") g.color = value;
         if (name == "--data-dir") g.data_dir = value;
-        if (name == "--config") {
-          if (value.empty()) throw UsageError("--config needs a file");
-          g.config = value;
-        }
+        if (name == "--config") g.config = value;
         continue;
       }
       if (a == "--no-config") {

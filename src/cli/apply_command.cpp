@@ -102,7 +102,8 @@ const char* k_history_usage =
     "Lists the transactions in the journal (/var/lib/tcptune under --root), oldest first, with\n"
     "their state (pending, committed, rolled-back, rollback-failed), profile and keys.\n"
     "\n"
-    "Formats: text (default), json (tcptune.history/1).\n";
+    "Formats: text (default), json (tcptune.history/1).\n"
+    "Exit: 0, 2 when an entry cannot be read (corrupt or truncated), 3 system error.\n";
 
 constexpr std::chrono::milliseconds k_lock_wait{2000};
 
@@ -185,7 +186,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       "persist", "write the sysctl.d fragment even from a non-initial network namespace")(
       "fix-files", "comment out the lines of other files that override the fragment");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  store_no_arguments(args, opts, vm);
   po::notify(vm);
   if (vm.count("help") != 0) {
     ctx.out << k_apply_usage;
@@ -457,6 +458,7 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
   po::notify(vm);
+  reject_empty_values(vm, opts, "id");
   if (vm.count("help") != 0) {
     ctx.out << k_rollback_usage;
     return 0;
@@ -645,7 +647,7 @@ int cmd_history(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("history options");
   opts.add_options()("help,h", "show this help");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  store_no_arguments(args, opts, vm);
   po::notify(vm);
   if (vm.count("help") != 0) {
     ctx.out << k_history_usage;
@@ -653,8 +655,17 @@ int cmd_history(Context& ctx, const std::vector<std::string>& args) {
   }
   OutputFormat format = ctx.format({"text", "json"});
   Journal journal(ctx.fs.root());
-  ctx.out << render_history(journal_items(journal), format, ctx.style);
-  return 0;
+  std::vector<Journal::Item> items = journal_items(journal);
+  ctx.out << render_history(items, format, ctx.style);
+  // Listed with the others; an entry tcptune cannot read is malformed input, as for apply and
+  // rollback (which refuse to go on past it).
+  bool corrupt = false;
+  for (const Journal::Item& it : items) {
+    if (it.entry) continue;
+    ctx.err << "tcptune: error: " << it.error << "\n";
+    corrupt = true;
+  }
+  return corrupt ? static_cast<int>(ExitCode::invalid_input) : 0;
 }
 
 }  // namespace tcptune

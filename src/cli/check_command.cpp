@@ -96,7 +96,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
       "no-owners", "do not look up the processes owning the sockets findings are about")(
       "all-netns", "every network namespace: a section each, a summary, tuning they miss");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  store_no_arguments(args, opts, vm);
   po::notify(vm);
   if (vm.count("help") != 0) {
     ctx.out << k_check_usage;

@@ -45,6 +45,7 @@ int cmd_config(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
   po::notify(vm);
+  reject_empty_values(vm, opts, "key");
   if (vm.count("help") != 0) {
     ctx.out << k_config_usage;
     return 0;

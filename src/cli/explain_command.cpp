@@ -44,6 +44,7 @@ void parse_simple(const std::vector<std::string>& args, const char* usage, std::
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
   po::notify(vm);
+  reject_empty_values(vm, opts, "word");
   help = vm.count("help") != 0;
   if (help) out << usage;
 }

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <boost/program_options.hpp>
 #include <ostream>
 #include <sstream>
@@ -66,6 +68,7 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
   po::notify(vm);
+  reject_empty_values(vm, opts, "path");
   if (vm.count("help") != 0) {
     ctx.out << k_lint_usage;
     return 0;
@@ -153,6 +156,16 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
     std::vector<Finding> mine;
     for (Finding& f : report.findings) {
       if (given.count(absolute_file(f.file, cwd)) != 0) mine.push_back(std::move(f));
+    }
+    // A file given that is not there is not in the tree's set either: read it as a file given
+    // on its own would be, for the same error (TT1010, exit 2) instead of "ok".
+    std::vector<std::string> missing;
+    for (const std::string& p : paths) {
+      struct stat st {};
+      if (::lstat(p.c_str(), &st) != 0) missing.push_back(p);
+    }
+    if (!missing.empty()) {
+      for (Finding& f : load_explicit_config(missing, semantics).findings) mine.push_back(f);
     }
     report.findings = std::move(mine);
   }

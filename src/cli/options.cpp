@@ -2,6 +2,7 @@
 // --netns, the persisted values of a sysctl.d set.
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <system_error>
@@ -29,6 +30,38 @@ void validate(boost::any& v, const std::vector<std::string>& values, CountOption
   auto [at, ec] = std::from_chars(s.data(), end, n);  // digits only: no sign, no space
   if (s.empty() || ec != std::errc() || at != end) throw po::invalid_option_value(s);
   v = CountOption{n};
+}
+
+void reject_empty_values(const po::variables_map& vm, const po::options_description& opts,
+                         const std::string& positional) {
+  for (const auto& [name, value] : vm) {
+    if (value.defaulted()) continue;
+    // A switch (--help, --no-sockets) is stored as an empty string too: it takes no value.
+    const po::option_description* d = opts.find_nothrow(name, false);
+    if (d == nullptr || d->semantic()->max_tokens() == 0) continue;
+    const auto* text = boost::any_cast<std::string>(&value.value());
+    const auto* list = boost::any_cast<std::vector<std::string>>(&value.value());
+    if ((text != nullptr && text->empty()) ||
+        (list != nullptr && std::any_of(list->begin(), list->end(),
+                                        [](const std::string& s) { return s.empty(); })))
+      throw UsageError(name == positional ? "an empty argument names nothing"
+                                          : "--" + name + " needs a value (got an empty one)");
+  }
+}
+
+void store_no_arguments(const std::vector<std::string>& args, const po::options_description& opts,
+                        po::variables_map& vm) {
+  std::vector<std::string> stray;
+  po::options_description all;
+  all.add(opts).add_options()("stray-argument", po::value(&stray));
+  po::positional_options_description pos;
+  pos.add("stray-argument", -1);
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  reject_empty_values(vm, all);
+  if (!stray.empty())
+    throw UsageError("unexpected argument '" + stray.front() +
+                     "': this command takes only options (see --help)");
 }
 
 void enter_netns_option(Context& ctx, const std::string& netns) {

@@ -292,6 +292,22 @@ check "check: unreadable sysctl.d input makes exit 2, each file named" 2 \
   "tcptune: error: $r19/etc/sysctl.d/50-fifo.conf: cannot read file:" \
   "tcptune: error: $r19/etc/sysctl.d/75-binary.conf:1: binary file (NUL byte at offset 1)"
 
+# --- history: a journal entry it cannot read is listed, named on stderr, exit 2 ------------------
+r20=$fx/history-corrupt
+cp -a "$fx/nginx-php-fpm" "$r20"
+if [[ -d $r20/proc/sys ]]; then
+  unshare -m -n "$bin" --root "$r20" apply --profile web >/dev/null 2>&1
+  entry=$(ls "$r20"/var/lib/tcptune/*.json 2>/dev/null | head -1)
+  if [[ -n $entry ]]; then
+    head -c 200 "$entry" >"$entry.t" && mv "$entry.t" "$entry"
+    cmd=("$bin" --root "$r20" history)
+    check "history: a truncated journal entry is malformed input (exit 2)" 2 "tcptune: error:" \
+      "$(basename "$entry")"
+  else
+    echo "FAIL: set-up apply for the history case wrote no journal entry"; fail=$((fail + 1))
+  fi
+fi
+
 # --- sockets --watch on a terminal curses cannot drive: one line per refresh, not curses' exit 1
 r17=$tmp/root17
 cp -r "$2/fixtures/census-mix" "$r17"

@@ -214,7 +214,7 @@ fi
 declare -A want=([apply-dry]=1 [apply-commit]=0 [apply-nothing]=0 [history]=0 [rollback]=0
   [rollback-dry]=1 [rollback-dry-nothing]=0
   [apply-live-only]=0 [rollback-refused]=3 [rollback-forced]=0 [apply-rolled-back]=4
-  [apply-crash]=99 [rollback-pending]=0 [apply-refused]=3 [apply-refused-pending]=3 [history-corrupt]=0 [apply-netns]=1)
+  [apply-crash]=99 [rollback-pending]=0 [apply-refused]=3 [apply-refused-pending]=3 [history-corrupt]=2 [apply-netns]=1)
 while read -r name rc; do
   if [[ "${want[$name]:-}" == "$rc" ]]; then
     ok "a. apply suite: $name exits $rc"

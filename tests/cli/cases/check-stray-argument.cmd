@@ -1,0 +1,1 @@
+$TCPTUNE --root tests/fixtures/blog check --no-sockets extra

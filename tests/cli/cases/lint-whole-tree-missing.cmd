@@ -1,0 +1,1 @@
+d=$(mktemp -d) && mkdir -p "$d/repo/etc/sysctl.d" && printf "net.core.somaxconn = 4096\n" > "$d/repo/etc/sysctl.d/60-app.conf" && $TCPTUNE lint --whole-tree "$d/repo/etc/sysctl.d/61-typo.conf" --kernel 6.1 --format gcc 2>&1 | sed "s|$d|\$D|g"; rc=${PIPESTATUS[0]}; rm -rf "$d"; exit $rc
