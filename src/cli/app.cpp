@@ -241,6 +241,10 @@ int run_command_line(const std::vector<std::string>& argv, std::ostream& out, st
       }
     }
     if (help || command.empty()) {
+      // Without a command, an option left over is one no global option matches: name it.
+      if (!help && !rest.empty())
+        err << "tcptune: error: unrecognised option '" << rest.front()
+            << "', and no command was given\n";
       (command.empty() && !help ? err : out) << global_help();
       return command.empty() && !help ? static_cast<int>(ExitCode::invalid_input) : 0;
     }

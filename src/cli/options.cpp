@@ -116,10 +116,14 @@ SampleRequest sample_option(const std::string& value) {
   }
   char* end = nullptr;
   double v = num.empty() ? -1 : std::strtod(num.c_str(), &end);
-  if (num.empty() || end == nullptr || *end != '\0' || !(v >= 0) || v * scale > 60) {
+  // 0 is one snapshot; a window shorter than 100 ms measures no rate worth the name (and
+  // 1e-9 or 1e-400, read as such, would be shown as measured).
+  const bool zero = v == 0 && num.find_first_not_of("0.") == std::string::npos;
+  if (num.empty() || end == nullptr || *end != '\0' || !(v >= 0) || v * scale > 60 ||
+      (!zero && v * scale < 0.1)) {
     throw UsageError(
-        "--sample must be auto, 0 or a duration up to 60 s like 1, 2s or 500ms (got '" + value +
-        "')");
+        "--sample must be auto, 0 or a duration from 100 ms to 60 s like 1, 2s or 500ms (got '" +
+        value + "')");
   }
   req.seconds = v * scale;
   return req;

@@ -52,7 +52,9 @@ ToolConfig load_tool_config(const Context& ctx) {
     return cfg;
   }
   // The system's file under the root first; the project's, nearer to the user, wins.
-  if (host_path_exists(ctx.fs.host_path(k_system_path))) {
+  // Present, not merely resolvable: a link that loops or dangles is a configuration file that
+  // cannot be read (exit 2), as a directory or a FIFO there is, not an absent one.
+  if (host_path_present(ctx.fs.host_path(k_system_path))) {
     Result<std::string> text = ctx.fs.read_file(k_system_path);
     std::string shown = ctx.fs.host_path(k_system_path);
     if (!text.ok()) {
@@ -65,7 +67,7 @@ ToolConfig load_tool_config(const Context& ctx) {
   std::string dir = current_directory();
   while (!dir.empty()) {
     std::string candidate = (dir == "/" ? "" : dir) + "/" + k_project_name;
-    if (host_path_exists(candidate)) {
+    if (host_path_present(candidate)) {
       // A file found by walking up from wherever tcptune runs could be anyone's: settings in
       // it can hide findings. Only one owned by root or this user, and not writable by everyone,
       // is read (the user's own directories are theirs to trust; --config overrides).

@@ -47,14 +47,30 @@ std::unordered_map<std::string_view, std::size_t> index_by_name(const std::vecto
   return index;
 }
 
+// The chain of `extends` from `name` until a profile repeats: "a -> b -> a".
+std::string cycle_message(const std::string& name, const Profile& entry,
+                          const std::vector<Profile>& profiles,
+                          const std::unordered_map<std::string_view, std::size_t>& index) {
+  std::vector<std::string> chain{name};
+  std::unordered_set<std::string> seen{name};
+  std::string at = name;
+  while (true) {
+    auto it = index.find(at);
+    if (it == index.end() || profiles[it->second].extends.empty()) break;
+    at = profiles[it->second].extends;
+    chain.push_back(at);
+    if (!seen.insert(at).second) break;
+  }
+  const bool own = chain.back() == name;
+  return "profile '" + name + "' " + (own ? "extends itself" : "extends a cycle") + ": " +
+         join(chain, " -> ") + " (" + entry.file + ")";
+}
+
 std::string unknown_parent_message(const Profile& q) {
   return "profile '" + q.name + "' (" + q.file + ":" + std::to_string(q.line) +
          ") extends unknown profile '" + q.extends + "'";
 }
 
-std::string cycle_message(const std::string& name, const Profile& entry) {
-  return "profile '" + name + "' extends itself through '" + entry.name + "' (" + entry.file + ")";
-}
 
 }  // namespace
 
@@ -80,7 +96,7 @@ Result<ResolvedProfile, std::string> resolve_profile(const std::string& name,
   std::vector<const Profile*> chain;
   std::unordered_set<const Profile*> seen;
   for (const Profile* q = p; q != nullptr;) {
-    if (!seen.insert(q).second) return cycle_message(name, *q);
+    if (!seen.insert(q).second) return cycle_message(name, *q, profiles, index);
     chain.push_back(q);
     r.chain.push_back(q->name);
     if (q->extends.empty()) break;
@@ -173,7 +189,7 @@ std::vector<ChainError> check_profile_chains(const std::vector<Profile>& profile
         break;
       case State::in_cycle:
       case State::leads_to_cycle:
-        errors.push_back({&p, cycle_message(p.name, profiles[culprit[i]])});
+        errors.push_back({&p, cycle_message(p.name, profiles[culprit[i]], profiles, index)});
         break;
       default:
         break;

@@ -198,12 +198,23 @@ std::string render_finding_gcc(const Finding& f, const std::string& proc_dir) {
   const char* sev = f.severity == Severity::info
                         ? "note"
                         : (f.severity == Severity::warning ? "warning" : "error");
-  std::string file = finding_file(f, proc_dir);
+  // A line break in a file name is written as \n (\r): the prefix stays on one line.
+  std::string file;
+  for (char c : finding_file(f, proc_dir)) {
+    if (c == '\n') {
+      file += "\\n";
+    } else if (c == '\r') {
+      file += "\\r";
+    } else {
+      file += c;
+    }
+  }
   std::string where = file + ":" + std::to_string(std::max(f.line, 1)) + ":" +
                       std::to_string(f.line > 0 ? std::max(f.column, 1) : 1);
   // One line per finding: a newline in a message would start a line no parser can place.
   std::string message = f.message;
   std::replace(message.begin(), message.end(), '\n', ' ');
+  std::replace(message.begin(), message.end(), '\r', ' ');
   return where + ": " + sev + ": " + message + " [" + f.code + "]\n";
 }
 

@@ -31,6 +31,11 @@ bool host_path_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+bool host_path_present(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
 unsigned effective_uid() { return ::geteuid(); }
 
 std::string current_directory() {

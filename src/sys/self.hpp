@@ -14,6 +14,8 @@ std::optional<std::string> env(const char* name);
 bool stdout_is_tty();
 /// Whether a path exists on this machine (not under a root prefix).
 bool host_path_exists(const std::string& path);
+/// Whether anything is at the host path itself, a symbolic link too (dangling, or a loop).
+bool host_path_present(const std::string& path);
 /// The effective user id of this process.
 unsigned effective_uid();
 /// The working directory, or "" when it cannot be had (deleted, too long).

@@ -97,7 +97,12 @@ TEST_CASE("chain errors: unknown parents and loops, also reached through long ta
         "profile 'orphan' (/etc/tcptune/profiles/orphan.toml:1) extends unknown profile "
         "'missing'");
   CHECK(resolve_profile("into", ps).error() ==
-        "profile 'into' extends itself through 'b' (/etc/tcptune/profiles/b.toml)");
+        "profile 'into' extends a cycle: into -> tail -> b -> c -> a -> b "
+        "(/etc/tcptune/profiles/b.toml)");
+  CHECK(resolve_profile("a", ps).error() ==
+        "profile 'a' extends itself: a -> b -> c -> a (/etc/tcptune/profiles/a.toml)");
+  CHECK(resolve_profile("self", ps).error() ==
+        "profile 'self' extends itself: self -> self (/etc/tcptune/profiles/self.toml)");
 }
 
 }  // namespace tcptune

@@ -1,0 +1,1 @@
+d=$(mktemp -d) && mkdir -p "$d/etc/tcptune" "$d/etc/sysctl.d" && ln -s tcptune.toml "$d/etc/tcptune/tcptune.toml" && $TCPTUNE --root "$d" lint --kernel 6.1 2>&1 | sed "s|$d|\$D|g"; rc=${PIPESTATUS[0]}; rm -rf "$d"; exit $rc

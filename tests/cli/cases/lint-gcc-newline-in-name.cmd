@@ -1,0 +1,1 @@
+d=$(mktemp -d) && f="$d/$(printf 'a\nb.conf')" && printf "net.ipv4.tcp_fin_timeout = 30\n" > "$f" && $TCPTUNE lint "$f" --kernel 6.1 --format gcc | sed "s|$d|\$D|"; rc=${PIPESTATUS[0]}; rm -rf "$d"; exit $rc

@@ -1,0 +1,1 @@
+$TCPTUNE --root tests/fixtures/census-mix sockets --sample 1e-9

@@ -1,0 +1,1 @@
+$TCPTUNE --bogus
