@@ -168,6 +168,8 @@ Result<void> from_proc(const RootFs& fs, CensusReport& rep, const SnapshotHooks&
     any = true;
     ProcParseStats st =
         parse_proc_net_tcp(t.value(), v6, [&](const SocketRecord& r) { hooks.add(rep, r); });
+    if (st.malformed > 0 && rep.proc_malformed_lines == 0)
+      rep.proc_malformed_at = fs.host_path(path) + ":" + std::to_string(st.first_bad_line);
     rep.proc_malformed_lines += st.malformed;
   }
   if (!any) return SysError{ENOENT, fs.host_path("/proc/net/tcp"), ""};

@@ -63,6 +63,7 @@ struct CensusReport {
   PortRange range;
   int netlink_retries = 0;
   std::size_t proc_malformed_lines = 0;
+  std::string proc_malformed_at;  ///< "file:line" of the first of them (host path)
   /// Owners of the groups select_owner_groups picks (SampleRequest::owners); empty otherwise.
   GroupOwners owners;
   OwnerLookupStats owner_stats;

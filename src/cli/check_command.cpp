@@ -272,6 +272,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
       unread = true;
     }
   }
+  if (census && report_unread_socket_lines(ctx, *census)) unread = true;
   if (unread && code != ExitCode::system_error) code = ExitCode::invalid_input;
   report.exit_code = static_cast<int>(code);
   if (ctx.summary != nullptr) {

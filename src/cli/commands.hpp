@@ -75,6 +75,10 @@ void enter_netns_option(Context& ctx, const std::string& netns);
 /// What each key ends up as at boot, with the file:line that sets it.
 std::map<std::string, PersistedValue> persisted_values(const ConfigSet& set, const Resolution& res);
 
+/// Says on stderr that lines of DIR/proc/net/tcp{,6} could not be read (a socket table that is
+/// not the kernel's format): whether the census is incomplete (then exit 2).
+bool report_unread_socket_lines(Context& ctx, const CensusReport& census);
+
 /// The summary numbers of a census for --all-netns: "total" and each state's count.
 void note_census(const CensusReport& census, std::map<std::string, std::string>& summary);
 /// The configuration file(s): nothing with --no-config; only FILE with --config FILE; else

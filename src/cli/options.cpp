@@ -129,6 +129,15 @@ SampleRequest sample_option(const std::string& value) {
   return req;
 }
 
+bool report_unread_socket_lines(Context& ctx, const CensusReport& census) {
+  if (census.proc_malformed_lines == 0) return false;
+  ctx.err << "tcptune: error: " << census.proc_malformed_at << ": "
+          << census.proc_malformed_lines
+          << " line(s) of the socket tables are not in the kernel's format and were skipped "
+             "(the first here); the census is incomplete\n";
+  return true;
+}
+
 void note_census(const CensusReport& census, std::map<std::string, std::string>& summary) {
   const CensusAggregator& a = census.sockets;
   summary["total"] = std::to_string(a.total());

@@ -144,7 +144,8 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
   meta.netns = netns;
   meta.top = top.value;
   ctx.out << render_sockets(rep.value(), meta, format, ctx.style);
-  return 0;
+  return report_unread_socket_lines(ctx, rep.value()) ? static_cast<int>(ExitCode::invalid_input)
+                                                      : 0;
 }
 
 int cmd_debug(Context& ctx, const std::vector<std::string>& args) {

@@ -1,0 +1,1 @@
+d=$(mktemp -d) && cp -r tests/fixtures/census-mix/. "$d" && printf "   9: garbage\n" >> "$d/proc/net/tcp" && $TCPTUNE --root "$d" sockets --format json 2>&1 >/dev/null | sed "s|$d|\$D|g"; rc=${PIPESTATUS[0]}; rm -rf "$d"; exit $rc
