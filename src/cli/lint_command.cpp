@@ -103,9 +103,17 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
     options.writable = [&proc](const std::string& path) { return proc.writable(path); };
     meta.live = true;
     meta.kernel_source = "live";
-    if (std::optional<std::string> rel = kernel_release(ctx.fs)) {
+    std::optional<std::string> rel = kernel_release(ctx.fs);
+    if (rel) options.kernel = parse_kernel_release(*rel);
+    if (options.kernel) {
       meta.kernel_release = *rel;
-      options.kernel = parse_kernel_release(*rel);
+    } else {
+      // Not a release (a FIFO, garbage in a --root tree): said, and not printed as it is.
+      meta.kernel_release.clear();
+      ctx.err << "tcptune: warning: " << ctx.fs.host_path("/proc/sys/kernel/osrelease")
+              << (rel ? " does not hold a kernel release" : " cannot be read")
+              << ": the checks that depend on the kernel version are skipped (--kernel X.Y "
+                 "gives one)\n";
     }
   } else {
     meta.kernel_source = "unknown";

@@ -209,8 +209,14 @@ ConfigSet load_host_config(const RootFs& fs, Semantics semantics) {
     if (fs.is_directory(dir)) trust.directory(real_dir.value());
     Result<std::vector<DirEntry>> listing = fs.list_dir(dir);
     if (!listing.ok()) {
-      if (listing.error().err != ENOTDIR)
-        set.findings.push_back(read_error(fs.host_path(dir), listing.error()));
+      Finding f = read_error(fs.host_path(dir), listing.error());
+      // A file where the directory should be: both programs skip it (systemd at debug level),
+      // so whatever it says is never applied.
+      if (listing.error().err == ENOTDIR)
+        f.message =
+            "not a directory: systemd-sysctl and procps skip it, so nothing in it is "
+            "applied (the files go in a directory of that name)";
+      set.findings.push_back(std::move(f));
       continue;
     }
     for (const DirEntry& e : listing.value()) {

@@ -132,7 +132,8 @@ std::string render_lint(const LintReport& report, const ConfigSet& set, const Ch
            severity_counts(report.findings) + " in " + std::to_string(applied) + " file" +
            (applied == 1 ? "" : "s") + " (" + std::string(to_string(set.semantics)) +
            " semantics, " +
-           (meta.live ? "live kernel " + meta.kernel_release
+           (meta.live ? "live kernel " + (meta.kernel_release.empty() ? std::string("unknown")
+                                                                      : meta.kernel_release)
                       : (meta.kernel_release.empty() ? std::string("offline, kernel unknown")
                                                      : "offline, kernel " + meta.kernel_release)) +
            ")\n";

@@ -1,0 +1,1 @@
+d=$(mktemp -d) && mkdir -p "$d/etc" && printf "net.ipv4.tcp_tw_recycle = 1\n" > "$d/etc/sysctl.d" && $TCPTUNE --root "$d" lint --kernel 6.1 --format gcc 2>&1 | sed "s|$d|\$D|g"; rc=${PIPESTATUS[0]}; rm -rf "$d"; exit $rc
