@@ -96,6 +96,20 @@ std::optional<std::string> opt(const ojson& j, const char* name) {
   return v.get<std::string>();
 }
 
+// A live value as the journal holds it: one line (a key's value, trimmed; tabs between fields).
+// A line break or NUL is a hand edit that rollback would write into the key as it is.
+std::optional<std::string> opt_value(const ojson& j, const char* name) {
+  std::optional<std::string> s = opt(j, name);
+  if (s && s->find_first_of(std::string_view("\n\r\0", 3)) != std::string::npos)
+    throw Bad{"'" + std::string(name) + "' holds a line break or a NUL byte"};
+  return s;
+}
+
+std::string str_value(const ojson& j, const char* name) {
+  (void)str(j, name);  // a string, not null
+  return *opt_value(j, name);
+}
+
 std::optional<std::string> opt_bytes(const ojson& j, const char* name) {
   std::optional<std::string> s = opt(j, name);
   if (!s) return std::nullopt;
@@ -239,10 +253,10 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
       JournalKey jk;
       jk.key = str(k, "key");
       jk.path = str(k, "path");
-      jk.before = opt(k, "before");
+      jk.before = opt_value(k, "before");
       if (k.contains("before_raw_base64")) jk.before_raw = opt_bytes(k, "before_raw_base64");
-      jk.target = str(k, "target");
-      if (k.contains("after")) jk.after = opt(k, "after");
+      jk.target = str_value(k, "target");
+      if (k.contains("after")) jk.after = opt_value(k, "after");
       e.keys.push_back(std::move(jk));
     }
     if (j.contains("side")) {
@@ -251,8 +265,8 @@ Result<JournalEntry> journal_from_json(const std::string& text, const std::strin
       for (const ojson& s : side) {
         JournalSide js;
         js.path = str(s, "path");
-        js.before = str(s, "before");
-        if (s.contains("after")) js.after = opt(s, "after");
+        js.before = str_value(s, "before");
+        if (s.contains("after")) js.after = opt_value(s, "after");
         e.side.push_back(std::move(js));
       }
     }

@@ -202,6 +202,10 @@ TEST_CASE("journal JSON round-trips exact bytes and rejects damage") {
   std::string bad_b64 = text;
   bad_b64.replace(bad_b64.find("\"previous_base64\": \"") + 20, 2, "!!");
   CHECK(journal_from_json(bad_b64, "j").error().detail.find("base64") != std::string::npos);
+  // A value with a line break would be written into the key as it is by a rollback.
+  std::string bad_value = text;
+  bad_value.replace(bad_value.find("\"before\": \"2\""), 13, "\"before\": \"2\\n3\"");
+  CHECK(journal_from_json(bad_value, "j").error().detail.find("line break") != std::string::npos);
 }
 
 TEST_CASE("fragment text, marker and body") {
