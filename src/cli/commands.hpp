@@ -17,7 +17,7 @@ class any;
 namespace program_options {
 class options_description;
 class variables_map;
-}
+}  // namespace program_options
 }  // namespace boost
 
 namespace tcptune {

@@ -1,8 +1,8 @@
 // Options and helpers shared by several commands: --semantics, --fail-on, --kernel, --sample,
 // --netns, the persisted values of a sysctl.d set.
 
-#include <boost/program_options.hpp>
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <charconv>
 #include <cstdlib>
 #include <system_error>
@@ -42,8 +42,8 @@ void reject_empty_values(const po::variables_map& vm, const po::options_descript
     const auto* text = boost::any_cast<std::string>(&value.value());
     const auto* list = boost::any_cast<std::vector<std::string>>(&value.value());
     if ((text != nullptr && text->empty()) ||
-        (list != nullptr && std::any_of(list->begin(), list->end(),
-                                        [](const std::string& s) { return s.empty(); })))
+        (list != nullptr &&
+         std::any_of(list->begin(), list->end(), [](const std::string& s) { return s.empty(); })))
       throw UsageError(name == positional ? "an empty argument names nothing"
                                           : "--" + name + " needs a value (got an empty one)");
   }
@@ -131,8 +131,7 @@ SampleRequest sample_option(const std::string& value) {
 
 bool report_unread_socket_lines(Context& ctx, const CensusReport& census) {
   if (census.proc_malformed_lines == 0) return false;
-  ctx.err << "tcptune: error: " << census.proc_malformed_at << ": "
-          << census.proc_malformed_lines
+  ctx.err << "tcptune: error: " << census.proc_malformed_at << ": " << census.proc_malformed_lines
           << " line(s) of the socket tables are not in the kernel's format and were skipped "
              "(the first here); the census is incomplete\n";
   return true;

@@ -71,7 +71,6 @@ std::string unknown_parent_message(const Profile& q) {
          ") extends unknown profile '" + q.extends + "'";
 }
 
-
 }  // namespace
 
 Result<ResolvedProfile, std::string> resolve_profile(const std::string& name,
@@ -261,8 +260,8 @@ Plan make_plan(const ResolvedProfile& profile, const FactSource& facts) {
     std::optional<std::string> persisted = text_of(facts, FactKind::persisted, s.path);
     if (!live && s.op != TargetOp::absent) {
       if (std::optional<std::string> err = facts.live_error(s.path)) {
-        plan.notes.push_back({s.key, "skipped: its live value cannot be read: " + *err,
-                              NoteReason::key_unreadable});
+        plan.notes.push_back(
+            {s.key, "skipped: its live value cannot be read: " + *err, NoteReason::key_unreadable});
       } else {
         plan.notes.push_back(
             {s.key, "skipped: the key does not exist on this kernel", NoteReason::key_absent});

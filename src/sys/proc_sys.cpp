@@ -116,8 +116,8 @@ Result<void> ProcSys::write(std::string_view path, const std::string& value) con
 Result<void> ProcSys::write_raw(std::string_view path, const std::string& data) const {
   std::string in_root = "/proc/sys/" + std::string(path);
   // O_NONBLOCK: a FIFO in a --root tree refuses the open (ENXIO) instead of blocking on it.
-  Result<UniqueFd> fd = open_in_root(m_fs.root(), in_root,
-                                     O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+  Result<UniqueFd> fd =
+      open_in_root(m_fs.root(), in_root, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
   if (!fd.ok()) return fd.error();
   if (!m_fs.is_host_root()) {
     struct stat st {};
