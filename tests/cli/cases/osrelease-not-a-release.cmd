@@ -1,0 +1,1 @@
+d=$(mktemp -d) && cp -r tests/fixtures/blog/. "$d" && printf "\377\376 garbage\n" > "$d/proc/sys/kernel/osrelease" && $TCPTUNE --root "$d" lint --format json 2>&1 >/dev/null | sed "s|$d|\$D|g" && $TCPTUNE --root "$d" lint --format json 2>/dev/null | python3 -c "import json, sys; d = json.load(sys.stdin); print(d[\"kernel\"])"; rm -rf "$d"
