@@ -90,13 +90,24 @@ Result<void, std::string> check_fragment_path(std::string_view in_root) {
   return {};
 }
 
+namespace {
+
+// Why an active file other than the fragment is applied after it at boot ("" when it is not):
+// read last by procps, or sorted after the fragment's name.
+std::string applied_after(const ConfigFile& f, const std::string& name) {
+  if (f.tail) return "read last by `sysctl --system`";
+  if (f.role == FileRole::active && f.name > name) return "sorts after " + name;
+  return {};
+}
+
+}  // namespace
+
 std::vector<std::string> unjudged_later_files(const ConfigSet& set, const std::string& dir,
                                               const std::string& name) {
   std::vector<std::string> out;
   for (const ConfigFile& f : set.files) {
     if (f.dir == dir && f.name == name) continue;  // the fragment itself
-    const bool later = f.tail || (f.role == FileRole::active && f.name > name);
-    if (!later || f.role != FileRole::active) continue;
+    if (f.role != FileRole::active || applied_after(f, name).empty()) continue;
     const std::string shown = f.shown.empty() ? f.path : f.shown;
     if (f.parsed < 0) {
       out.push_back(shown + " is read after the fragment at boot, and tcptune could not read it");
@@ -138,17 +149,12 @@ std::vector<Shadow> shadowing(const ConfigSet& set, const std::string& dir, cons
   for (const ConfigFile& f : set.files) {
     if (f.dir == dir && f.name == name) continue;  // the fragment itself
     bool whole = false;
-    std::string why;
-    if (f.tail) {
-      why = "read last by `sysctl --system`";
-    } else if (f.name == name && prio(f.dir) < prio(dir)) {
+    std::string why = applied_after(f, name);
+    if (why.empty() && f.name == name && prio(f.dir) < prio(dir)) {
       whole = true;
       why = "replaces " + dir + "/" + name + " (same name, higher-priority directory)";
-    } else if (f.role == FileRole::active && f.name > name) {
-      why = "sorts after " + name;
-    } else {
-      continue;
     }
+    if (why.empty()) continue;
     if (whole) {
       for (const std::string& p : paths) add(f, p, 0, "", why);
       continue;

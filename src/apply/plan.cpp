@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/text_util.hpp"
+
 namespace tcptune {
 
 namespace {
@@ -98,8 +100,7 @@ ApplyPlan plan_apply(const PlanInput& in) {
   // Required keys this kernel lacks: decided on the note's reason, never on its text.
   for (const PlanNote& n : full.notes) {
     if (n.reason == NoteReason::key_unreadable) {
-      // The note says why (make_plan); its text is shown, the decision is on the reason.
-      out.refusals.push_back(n.key + ": " + n.message.substr(n.message.find(':') + 2));
+      out.refusals.push_back(cat(n.key, ": ", skipped_because(n)));
       continue;
     }
     if (n.reason != NoteReason::key_absent) continue;

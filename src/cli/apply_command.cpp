@@ -186,8 +186,7 @@ int cmd_apply(Context& ctx, const std::vector<std::string>& args) {
       "persist", "write the sysctl.d fragment even from a non-initial network namespace")(
       "fix-files", "comment out the lines of other files that override the fragment");
   po::variables_map vm;
-  store_no_arguments(args, opts, vm);
-  po::notify(vm);
+  parse_options(args, opts, vm);
   if (vm.count("help") != 0) {
     ctx.out << k_apply_usage;
     return 0;
@@ -453,12 +452,8 @@ int cmd_rollback(Context& ctx, const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help")("force", "restore although changed since")(
       "dry-run", "change nothing")("id", po::value(&ids), "transaction")(
       "journal-keep", po::value(&journal_keep), "finished transactions kept");
-  po::positional_options_description pos;
-  pos.add("id", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  reject_empty_values(vm, opts, "id");
+  parse_options(args, opts, vm, "id");
   if (vm.count("help") != 0) {
     ctx.out << k_rollback_usage;
     return 0;
@@ -647,8 +642,7 @@ int cmd_history(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("history options");
   opts.add_options()("help,h", "show this help");
   po::variables_map vm;
-  store_no_arguments(args, opts, vm);
-  po::notify(vm);
+  parse_options(args, opts, vm);
   if (vm.count("help") != 0) {
     ctx.out << k_history_usage;
     return 0;

@@ -96,8 +96,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
       "no-owners", "do not look up the processes owning the sockets findings are about")(
       "all-netns", "every network namespace: a section each, a summary, tuning they miss");
   po::variables_map vm;
-  store_no_arguments(args, opts, vm);
-  po::notify(vm);
+  parse_options(args, opts, vm);
   if (vm.count("help") != 0) {
     ctx.out << k_check_usage;
     return 0;
@@ -252,8 +251,7 @@ int cmd_check(Context& ctx, const std::vector<std::string>& args) {
   for (const PlanNote& n : report.plan.notes) {
     // A key of the profile whose live value cannot be read: the check is incomplete.
     if (n.reason != NoteReason::key_unreadable) continue;
-    ctx.err << "tcptune: error: " << n.key << ": " << n.message.substr(n.message.find(':') + 2)
-            << "\n";
+    ctx.err << "tcptune: error: " << n.key << ": " << skipped_because(n) << "\n";
     code = ExitCode::system_error;
   }
   // A sysctl.d file that could not be read, or a line of one that tcptune cannot read, makes

@@ -31,18 +31,14 @@ struct CountOption {
 /// Boost.ProgramOptions' hook for CountOption (found by argument-dependent lookup).
 void validate(boost::any& v, const std::vector<std::string>& values, CountOption*, int);
 
-/// An option given with an empty value (--kernel '') is a usage error naming it: the
-/// configuration file's merge reads "" as "not given", which would hide the mistake.
-/// `positional` names the option that holds the command's arguments (an empty argument).
-void reject_empty_values(const boost::program_options::variables_map& vm,
-                         const boost::program_options::options_description& opts,
-                         const std::string& positional = "");
-
-/// Parses the options of a command that takes no other arguments into `vm`: a word that is
-/// not an option (or an option's value) is a usage error that names it.
-void store_no_arguments(const std::vector<std::string>& args,
-                        const boost::program_options::options_description& opts,
-                        boost::program_options::variables_map& vm);
+/// Parses a command's options into `vm` (stored and notified). `arguments` names the option
+/// that collects the command's other words (its positional arguments); without one, a word
+/// that is not an option or an option's value is a usage error that names it. An option given
+/// an empty value (--kernel '') or an empty argument is a usage error too: the configuration
+/// file's merge reads "" as "not given", which would hide the mistake.
+void parse_options(const std::vector<std::string>& args,
+                   const boost::program_options::options_description& opts,
+                   boost::program_options::variables_map& vm, const char* arguments = nullptr);
 
 int cmd_lint(Context& ctx, const std::vector<std::string>& args);
 int cmd_explain(Context& ctx, const std::vector<std::string>& args);

@@ -40,12 +40,8 @@ int cmd_config(Context& ctx, const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help")("semantics", po::value(&semantics_opt),
                                                  "systemd or procps (default: what the host uses)")(
       "key", po::value(&selectors)->composing(), "keys or globs");
-  po::positional_options_description pos;
-  pos.add("key", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  reject_empty_values(vm, opts, "key");
+  parse_options(args, opts, vm, "key");
   if (vm.count("help") != 0) {
     ctx.out << k_config_usage;
     return 0;

@@ -39,12 +39,8 @@ void parse_simple(const std::vector<std::string>& args, const char* usage, std::
                   std::vector<std::string>& words, bool& help) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("word", po::value(&words)->composing(), "");
-  po::positional_options_description pos;
-  pos.add("word", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  reject_empty_values(vm, opts, "word");
+  parse_options(args, opts, vm, "word");
   help = vm.count("help") != 0;
   if (help) out << usage;
 }

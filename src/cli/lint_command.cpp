@@ -63,12 +63,8 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   opts.add_options()("whole-tree",
                      "judge PATHs within the whole tree laid out like a root that holds them")(
       "path", po::value(&paths)->composing(), "files or directories");
-  po::positional_options_description pos;
-  pos.add("path", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  reject_empty_values(vm, opts, "path");
+  parse_options(args, opts, vm, "path");
   if (vm.count("help") != 0) {
     ctx.out << k_lint_usage;
     return 0;

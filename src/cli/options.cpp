@@ -32,8 +32,10 @@ void validate(boost::any& v, const std::vector<std::string>& values, CountOption
   v = CountOption{n};
 }
 
+namespace {
+
 void reject_empty_values(const po::variables_map& vm, const po::options_description& opts,
-                         const std::string& positional) {
+                         const char* arguments) {
   for (const auto& [name, value] : vm) {
     if (value.defaulted()) continue;
     // A switch (--help, --no-sockets) is stored as an empty string too: it takes no value.
@@ -44,21 +46,25 @@ void reject_empty_values(const po::variables_map& vm, const po::options_descript
     if ((text != nullptr && text->empty()) ||
         (list != nullptr &&
          std::any_of(list->begin(), list->end(), [](const std::string& s) { return s.empty(); })))
-      throw UsageError(name == positional ? "an empty argument names nothing"
-                                          : "--" + name + " needs a value (got an empty one)");
+      throw UsageError(arguments != nullptr && name == arguments
+                           ? "an empty argument names nothing"
+                           : "--" + name + " needs a value (got an empty one)");
   }
 }
 
-void store_no_arguments(const std::vector<std::string>& args, const po::options_description& opts,
-                        po::variables_map& vm) {
+}  // namespace
+
+void parse_options(const std::vector<std::string>& args, const po::options_description& opts,
+                   po::variables_map& vm, const char* arguments) {
   std::vector<std::string> stray;
   po::options_description all;
-  all.add(opts).add_options()("stray-argument", po::value(&stray));
+  all.add(opts);
+  if (arguments == nullptr) all.add_options()("stray-argument", po::value(&stray));
   po::positional_options_description pos;
-  pos.add("stray-argument", -1);
+  pos.add(arguments != nullptr ? arguments : "stray-argument", -1);
   po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
   po::notify(vm);
-  reject_empty_values(vm, all);
+  reject_empty_values(vm, all, arguments);
   if (!stray.empty())
     throw UsageError("unexpected argument '" + stray.front() +
                      "': this command takes only options (see --help)");

@@ -78,8 +78,7 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
       "no-owners", "do not look up the processes owning the sockets")(
       "all-netns", "every network namespace: a section each, a summary, tuning they miss");
   po::variables_map vm;
-  store_no_arguments(args, opts, vm);
-  po::notify(vm);
+  parse_options(args, opts, vm);
   if (vm.count("help") != 0) {
     ctx.out << k_sockets_usage;
     return 0;

@@ -107,16 +107,11 @@ class Linter {
     // Bounded output: a file of a million duplicate lines, or a set of a million files, must
     // not make a million findings.
     if (++m_per_file[f.file] > k_max_findings_per_file) {
-      Dropped& d = m_dropped[f.file];
-      ++d.count;
-      d.worst = std::max(d.worst, f.severity);
-      d.invalid_input = d.invalid_input || f.invalid_input;
+      m_dropped[f.file].add(f.severity, f.invalid_input);
       return;
     }
     if (m_out.size() >= k_max_lint_findings) {
-      ++m_over_total.count;
-      m_over_total.worst = std::max(m_over_total.worst, f.severity);
-      m_over_total.invalid_input = m_over_total.invalid_input || f.invalid_input;
+      m_over_total.add(f.severity, f.invalid_input);
       m_over_total_files.insert(f.file);
       return;
     }
@@ -190,10 +185,8 @@ class Linter {
     const std::string c = code;
     if (m_opt.exclude.count(c) != 0 || p.suppressed(c, line)) return true;
     ++it->second;
-    Dropped& d = m_dropped[p.path];
-    ++d.count;
     const CheckInfo* info = m_checks.find(c);
-    d.worst = std::max(d.worst, info != nullptr ? info->severity : Finding().severity);
+    m_dropped[p.path].add(info != nullptr ? info->severity : Finding().severity, false);
     return true;
   }
 
@@ -750,6 +743,11 @@ class Linter {
     std::size_t count = 0;
     Severity worst = Severity::info;
     bool invalid_input = false;  ///< malformed input among them: the summary keeps exit 2
+    void add(Severity severity, bool invalid) {
+      ++count;
+      worst = std::max(worst, severity);
+      invalid_input = invalid_input || invalid;
+    }
   };
   std::map<std::string, std::size_t> m_per_file;
   std::map<std::string, Dropped> m_dropped;

@@ -39,6 +39,8 @@ bool KernelConstraint::matches(const KernelVersion& k) const {
 
 namespace {
 
+constexpr std::string_view k_skipped = "skipped: ";
+
 // The first profile of each name, by name: the one resolve_profile() and `extends` refer to.
 std::unordered_map<std::string_view, std::size_t> index_by_name(const std::vector<Profile>& ps) {
   std::unordered_map<std::string_view, std::size_t> index;
@@ -233,6 +235,12 @@ std::optional<std::string> text_of(const FactSource& facts, FactKind kind,
 
 }  // namespace
 
+std::string_view skipped_because(const PlanNote& n) {
+  std::string_view m = n.message;
+  if (m.substr(0, k_skipped.size()) == k_skipped) m.remove_prefix(k_skipped.size());
+  return m;
+}
+
 Plan make_plan(const ResolvedProfile& profile, const FactSource& facts) {
   Plan plan;
   FactRef kref;
@@ -260,8 +268,8 @@ Plan make_plan(const ResolvedProfile& profile, const FactSource& facts) {
     std::optional<std::string> persisted = text_of(facts, FactKind::persisted, s.path);
     if (!live && s.op != TargetOp::absent) {
       if (std::optional<std::string> err = facts.live_error(s.path)) {
-        plan.notes.push_back(
-            {s.key, "skipped: its live value cannot be read: " + *err, NoteReason::key_unreadable});
+        plan.notes.push_back({s.key, cat(k_skipped, "its live value cannot be read: ", *err),
+                              NoteReason::key_unreadable});
       } else {
         plan.notes.push_back(
             {s.key, "skipped: the key does not exist on this kernel", NoteReason::key_absent});

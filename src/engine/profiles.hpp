@@ -113,6 +113,10 @@ struct PlanNote {
   NoteReason reason = NoteReason::other;
 };
 
+/// Why a setting was skipped, as apply's refusal and check's error line say it: the note's
+/// message without its "skipped: " lead-in.
+std::string_view skipped_because(const PlanNote& n);
+
 struct Plan {
   std::vector<Change> changes;
   std::vector<PlanNote> notes;  ///< settings skipped (kernel constraint, key not on this kernel)

@@ -62,6 +62,15 @@ Result<UniqueFd> ProcSys::open_key(std::string_view path, int flags) const {
 
 bool ProcSys::available() const { return !m_base.empty(); }
 
+bool ProcSys::key_file(int fd) const {
+  // A --root tree is anyone's files: a FIFO there would read as an empty value (and block the
+  // write that follows), a device as endless data. /proc/sys itself holds regular files only,
+  // and is spared the fstat.
+  if (m_fs.is_host_root()) return true;
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 KeyRead ProcSys::read(std::string_view path) const {
   KeyRead r;
   Result<UniqueFd> opened = open_key(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
@@ -76,15 +85,10 @@ KeyRead ProcSys::read(std::string_view path) const {
     return r;
   }
   const int fd = opened.value().get();
-  // A --root tree is anyone's files: a FIFO there would read as an empty value (and block the
-  // write that follows), a device as endless data. /proc/sys itself holds regular files only.
-  if (!m_fs.is_host_root()) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      r.status = KeyStatus::error;
-      r.error = SysError{EINVAL, host(path), "not a regular file"};
-      return r;
-    }
+  if (!key_file(fd)) {
+    r.status = KeyStatus::error;
+    r.error = SysError{EINVAL, host(path), "not a regular file"};
+    return r;
   }
   std::string data;
   char buf[4096];
@@ -119,11 +123,8 @@ Result<void> ProcSys::write_raw(std::string_view path, const std::string& data) 
   Result<UniqueFd> fd =
       open_in_root(m_fs.root(), in_root, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
   if (!fd.ok()) return fd.error();
-  if (!m_fs.is_host_root()) {
-    struct stat st {};
-    if (::fstat(fd.value().get(), &st) != 0 || !S_ISREG(st.st_mode))
-      return SysError{EINVAL, m_fs.host_path(in_root), "not a regular file"};
-  }
+  if (!key_file(fd.value().get()))
+    return SysError{EINVAL, m_fs.host_path(in_root), "not a regular file"};
   while (true) {
     ssize_t n = ::write(fd.value().get(), data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;

@@ -43,6 +43,8 @@ class ProcSys final : public KeySource {
   [[nodiscard]] std::string host(std::string_view path) const;
   /// Opens proc/sys/PATH, every link resolved inside the root; the error names the host path.
   [[nodiscard]] Result<UniqueFd> open_key(std::string_view path, int flags) const;
+  /// Whether an opened key is a file a value can be read from and written to.
+  [[nodiscard]] bool key_file(int fd) const;
   const RootFs& m_fs;
   UniqueFd m_root_fd;     ///< the root directory (O_PATH), for openat2 RESOLVE_IN_ROOT
   UniqueFd m_sys_fd;      ///< the resolved proc/sys (O_PATH): keys open below it when linkless
