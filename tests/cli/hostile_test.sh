@@ -281,6 +281,13 @@ rm "$r18/etc/sysctl.d/zz-local.conf"
 head -c $((5 << 20)) /dev/zero | tr '\0' '#' >"$r18/etc/sysctl.d/zz-big.conf"
 check "apply: a later file too large to read may shadow the fragment: refused" 1 \
   "refused: $r18/etc/sysctl.d/zz-big.conf is read after the fragment at boot, and tcptune could not read it"
+rm "$r18/etc/sysctl.d/zz-big.conf"
+printf '# readable, and no key of the fragment\nkernel.pid_max = 4194304\n' >"$r18/etc/sysctl.d/zz-local.conf"
+check "apply: a later file tcptune reads whole, with no key of the fragment: not refused" 1 \
+  "+ net.ipv4.tcp_slow_start_after_idle = 0"
+if grep -q "refused:" "$tmp/out"; then
+  echo "FAIL: a readable later file without fragment keys was refused"; cat "$tmp/out"; fail=$((fail + 1))
+fi
 
 # --- check: a sysctl.d file it cannot read, or a line it cannot read, is malformed input (2) ---
 r19=$fx/check-unread
