@@ -148,6 +148,10 @@ KernelVerdict kernel_write(const std::string& path, const std::string& text,
   if (path == "net/ipv4/ip_local_port_range") {
     lim = KernelLimits{KeyType::int_, 2, 1, 65535};
   }
+  // ipv4_ping_group_range (net/ipv4/sysctl_net_ipv4.c): proc_doulongvec_minmax into a copy,
+  // each gid at most GID_T_MAX (4294967294); stored only when the whole write parsed.
+  const bool ping_groups = path == "net/ipv4/ping_group_range";
+  if (ping_groups) lim = KernelLimits{KeyType::ulong_, 2, 0, 4294967294};
   if (lim.kind == KeyType::port_list) {
     std::optional<std::string> list = port_list(written);
     if (!list) {
@@ -197,7 +201,7 @@ KernelVerdict kernel_write(const std::string& path, const std::string& text,
     out.push_back(i < cur.size() ? parse_kernel_int(cur[i]).value_or(0) : 0);
   // Handlers that parse into a copy and store only when every check passed.
   const bool all_or_nothing = path == "net/ipv4/ip_local_port_range" ||
-                              path == "net/ipv4/ip_unprivileged_port_start" ||
+                              path == "net/ipv4/ip_unprivileged_port_start" || ping_groups ||
                               lim.kind == KeyType::uint_;
   std::vector<long long> staged = out;
   std::size_t p = 0;
@@ -279,6 +283,8 @@ KernelVerdict kernel_write(const std::string& path, const std::string& text,
     if (parse_error && !all_or_nothing && parsed > 0) v.value = join_fields(out);
     return v;
   }
+  // A range that ends before it starts is stored as "1 0" (no group may ping).
+  if (ping_groups && staged[1] < staged[0]) staged = {1, 0};
   v.value = join_fields(all_or_nothing ? staged : out);
   return v;
 }
@@ -531,8 +537,11 @@ class Simulation {
       return finish();
     }
     // systemd: an ordered map by key text; re-assigning a different value moves the key to
-    // the end ("Overwriting earlier assignment"); the same value keeps its place.
+    // the end ("Overwriting earlier assignment"); the same value keeps its place, and a '-' on
+    // either line covers the write's failure (parse_line: `existing->ignore_failure =
+    // existing->ignore_failure || ignore_failure`).
     std::vector<const Item*> order;
+    std::vector<bool> ignore_failure;  // per place in `order`
     std::map<std::string, std::size_t> pos;
     for (const Item& it : items) {
       if (!it.e.refuse.empty() && it.e.id.empty()) {
@@ -542,7 +551,10 @@ class Simulation {
       auto found = pos.find(it.e.id);
       if (found != pos.end()) {
         const Item* old = order[found->second];
-        if (old != nullptr && old->e.value == it.e.value) continue;
+        if (old != nullptr && old->e.value == it.e.value) {
+          if (it.e.ignore_failure) ignore_failure[found->second] = true;
+          continue;
+        }
         if (old != nullptr && old->e.value) {
           BootWrite w = write_of(*old, *old->e.value);
           w.outcome = "shadowed";
@@ -558,20 +570,23 @@ class Simulation {
       }
       pos[it.e.id] = order.size();
       order.push_back(&it);
+      ignore_failure.push_back(it.e.ignore_failure);
     }
-    for (const Item* it : order) {
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const Item* it = order[i];
       if (it == nullptr || !it->e.value) continue;
+      const bool ignore = ignore_failure[i];
       if (!it->e.refuse.empty()) {
-        if (!it->e.ignore_failure) note(it->file->shown, it->e.line, it->e.refuse);
+        if (!ignore) note(it->file->shown, it->e.line, it->e.refuse);
         continue;
       }
       if (!it->e.glob) {
-        write(it->e.path, write_of(*it, *it->e.value), it->e.ignore_failure, Suppress::yes);
+        write(it->e.path, write_of(*it, *it->e.value), ignore, Suppress::yes);
         continue;
       }
       for (const std::string& m : m_live.glob(it->e.path)) {
         if (pos.count(m) != 0) continue;  // an exact key of the set, assigned or excluded
-        write(m, write_of(*it, *it->e.value), it->e.ignore_failure, Suppress::yes);
+        write(m, write_of(*it, *it->e.value), ignore, Suppress::yes);
       }
     }
     return finish();

@@ -66,6 +66,21 @@ TEST_CASE("kernel_write: the integer parser, enforced ranges, trailing text") {
   CHECK(w("net/ipv4/tcp_keepalive_probes", "300", "9").error.rfind("EINVAL", 0) == 0);
   CHECK(w("net/ipv4/tcp_keepalive_probes", "255", "9").value == "255");
   CHECK(w("net/ipv4/ip_local_port_range", "10000 60999 # x", "32768 60999").value == "10000 60999");
+  // proc_dointvec stores each field as it goes: a bad third field still leaves the first two.
+  KernelVerdict rmem = w("net/ipv4/tcp_rmem", "8192 87380 16777216;x", "4096 131072 6291456");
+  CHECK(rmem.error.rfind("EINVAL", 0) == 0);
+  CHECK(rmem.value == "8192 87380 6291456");
+  // ping_group_range parses into a copy: all or nothing (measured on 6.18: '0 2147483647;x' is
+  // EINVAL and the key keeps '1 0'); an end before the start is stored as '1 0'; one field
+  // keeps the other; a gid over 4294967294 is EINVAL.
+  KernelVerdict ping = w("net/ipv4/ping_group_range", "0 2147483647;x", "1\t0");
+  CHECK(ping.error.rfind("EINVAL", 0) == 0);
+  CHECK_FALSE(ping.value);
+  CHECK(w("net/ipv4/ping_group_range", "5 3", "0\t10").value == "1 0");
+  CHECK(w("net/ipv4/ping_group_range", "7", "0\t4294967294").value == "7 4294967294");
+  CHECK(w("net/ipv4/ping_group_range", "0 4294967294", "1\t0").value == "0 4294967294");
+  CHECK(w("net/ipv4/ping_group_range", "0 4294967295", "1\t0").error.rfind("EINVAL", 0) == 0);
+  CHECK(w("net/ipv4/ping_group_range", "-1 5", "1\t0").error.rfind("EINVAL", 0) == 0);
 }
 
 TEST_CASE("coupled keys are judged in write order; a refused write keeps the old value") {
@@ -95,6 +110,25 @@ TEST_CASE("systemd: a re-assigned glob moves to the end; an unchanged value is n
   Boot p("net.ipv4.conf.eth0.rp_filter = 0\nnet.ipv4.conf.default.rp_filter = 2\n",
          Semantics::procps);
   CHECK(p.value("net/ipv4/conf/eth0/rp_filter") == "0");  // written: the kernel keeps it
+}
+
+TEST_CASE("systemd: the same value again keeps its place, and its '-' covers the failure") {
+  // 512000 is below ipfrag_low_thresh: EINVAL. systemd-sysctl keeps the first entry and ORs the
+  // second one's '-' into it (measured: exit 0); procps writes both lines, and its '-' does not
+  // cover the kernel's EINVAL.
+  const std::string twice =
+      "net.ipv4.ipfrag_high_thresh = 512000\n-net.ipv4.ipfrag_high_thresh = 512000\n";
+  Boot sd(twice, Semantics::systemd);
+  CHECK(sd.model.exit_status == 0);
+  CHECK(sd.value("net/ipv4/ipfrag_high_thresh") == "(kernel's)");
+  Boot ps(twice, Semantics::procps);
+  CHECK(ps.model.exit_status == 1);
+  Boot once("net.ipv4.ipfrag_high_thresh = 512000\n", Semantics::systemd);
+  CHECK(once.model.exit_status == 1);
+  // A different value replaces the entry, '-' and all.
+  Boot other("-net.ipv4.ipfrag_high_thresh = 512000\nnet.ipv4.ipfrag_high_thresh = 512001\n",
+             Semantics::systemd);
+  CHECK(other.model.exit_status == 1);
 }
 
 TEST_CASE("spellings, dashes and read-only keys per program") {

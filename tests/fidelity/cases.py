@@ -98,6 +98,16 @@ def hand_written():
     case("glob-explicit", {E + "10-a.conf": "net.ipv4.conf.eth0.rp_filter = 1\n",
                            E + "20-b.conf": "net.ipv4.conf.*.rp_filter = 2\n"
                            "net.ipv4.conf.default.rp_filter = 0\n"})
+    # ping_group_range parses into a copy: a bad second field stores nothing; gids go up to
+    # 4294967294; one field keeps the other, and an end before the start is stored as '1 0'.
+    case("ping-partial", {E + "10-a.conf": "net.ipv4.ping_group_range = 0 2147483647;x\n"})
+    case("ping-max", {E + "10-a.conf": "net.ipv4.ping_group_range = 0 4294967294\n"})
+    case("ping-one-field", {E + "10-a.conf": "net.ipv4.ping_group_range = 0 10\n",
+                            E + "20-b.conf": "net.ipv4.ping_group_range = 7\n"})
+    # systemd keeps the first of two equal assignments and ORs the second one's '-' into it:
+    # the refused write does not fail the run. procps writes both, and fails.
+    case("same-value-dash", {U + "10-a.conf": "net.ipv4.ipfrag_high_thresh = 512000\n",
+                             E + "90-d.conf": "-net.ipv4.ipfrag_high_thresh = 512000\n"})
     return t
 
 
