@@ -765,16 +765,27 @@ class Simulation {
         copy_to(v4 + i + "/forwarding", value);
       return;
     }
-    if (path == v6 + "all/forwarding") {
-      copy_to(v6 + "default/forwarding", value);
-      for (const std::string& i : interfaces("net/ipv6/conf"))
-        copy_to(v6 + i + "/forwarding", value);
+    // IPv6 keys whose handler copies a write to conf/all to conf/default and every interface
+    // (net/ipv6/addrconf.c: addrconf_fixup_forwarding, addrconf_disable_ipv6,
+    // addrconf_fixup_linkdown, addrconf_sysctl_addr_gen_mode; force_forwarding since 6.17).
+    // Measured on 6.18: an interface no line names takes the value written to conf/all.
+    for (const char* name : {"forwarding", "disable_ipv6", "ignore_routes_with_linkdown",
+                             "addr_gen_mode", "force_forwarding"}) {
+      if (path != v6 + "all/" + name) continue;
+      copy_to(v6 + "default/" + name, value);
+      for (const std::string& i : interfaces("net/ipv6/conf")) copy_to(v6 + i + "/" + name, value);
       return;
     }
     std::vector<std::string> ifaces = interfaces("net/ipv4/conf");
     if (path.rfind(v4 + "default/", 0) == 0) {
       std::string name = path.substr(v4.size() + 8);
       if (name == "forwarding") return;
+      // The entries whose handler is ipv4_doint_and_flush (DEVINET_SYSCTL_FLUSHING_ENTRY in
+      // net/ipv4/devinet.c) never reach devinet_copy_dflt_conf: conf/default changes no
+      // interface (measured on 6.18).
+      if (name == "disable_xfrm" || name == "disable_policy" || name == "promote_secondaries" ||
+          name == "route_localnet" || name == "drop_unicast_in_l2_multicast")
+        return;
       for (const std::string& i : ifaces) {
         std::string target = v4 + i + "/" + name;
         if (m_explicit.count(target) == 0) copy_to(target, value);

@@ -29,10 +29,27 @@ std::map<std::string, std::string> netns_keys() {
       {"net/ipv4/conf/default/rp_filter", "0"},
       {"net/ipv4/conf/eth0/forwarding", "0"},
       {"net/ipv4/conf/eth0/rp_filter", "0"},
+      {"net/ipv4/conf/default/disable_policy", "0"},
+      {"net/ipv4/conf/eth0/disable_policy", "0"},
+      {"net/ipv4/conf/default/route_localnet", "0"},
+      {"net/ipv4/conf/eth0/route_localnet", "0"},
       {"net/ipv4/conf/lo/rp_filter", "0"},
       {"net/ipv6/conf/all/hop_limit", "64"},
       {"net/ipv6/conf/eth0/hop_limit", "64"},
       {"net/ipv6/conf/lo/hop_limit", "64"},
+      {"net/ipv6/conf/default/hop_limit", "64"},
+      {"net/ipv6/conf/all/disable_ipv6", "0"},
+      {"net/ipv6/conf/default/disable_ipv6", "0"},
+      {"net/ipv6/conf/eth0/disable_ipv6", "0"},
+      {"net/ipv6/conf/lo/disable_ipv6", "0"},
+      {"net/ipv6/conf/all/ignore_routes_with_linkdown", "0"},
+      {"net/ipv6/conf/default/ignore_routes_with_linkdown", "0"},
+      {"net/ipv6/conf/eth0/ignore_routes_with_linkdown", "0"},
+      {"net/ipv6/conf/lo/ignore_routes_with_linkdown", "0"},
+      {"net/ipv6/conf/all/addr_gen_mode", "0"},
+      {"net/ipv6/conf/default/addr_gen_mode", "0"},
+      {"net/ipv6/conf/eth0/addr_gen_mode", "0"},
+      {"net/ipv6/conf/lo/addr_gen_mode", "0"},
   };
 }
 
@@ -163,4 +180,28 @@ TEST_CASE("the kernel's own copies: IPv4 forwarding on a change, conf.default to
   Boot d("net.ipv4.conf.default.rp_filter = 2\n", Semantics::procps);
   CHECK(d.value("net/ipv4/conf/eth0/rp_filter") == "2");
   CHECK(d.value("net/ipv4/conf/lo/rp_filter") == "2");
+  // The flushing entries (ipv4_doint_and_flush) never copy conf.default to an interface.
+  Boot flush("net.ipv4.conf.default.disable_policy = 1\nnet.ipv4.conf.default.route_localnet = 1\n",
+             Semantics::procps);
+  CHECK(flush.value("net/ipv4/conf/default/disable_policy") == "1");
+  CHECK(flush.value("net/ipv4/conf/eth0/disable_policy") == "(kernel's)");
+  CHECK(flush.value("net/ipv4/conf/eth0/route_localnet") == "(kernel's)");
+}
+
+TEST_CASE("the kernel's own copies: IPv6 conf.all to conf.default and every interface") {
+  // addrconf's handlers for forwarding, disable_ipv6, ignore_routes_with_linkdown,
+  // addr_gen_mode and force_forwarding (measured on 6.18); a later line still wins.
+  Boot all(
+      "net.ipv6.conf.all.disable_ipv6 = 1\nnet.ipv6.conf.all.ignore_routes_with_linkdown = 1\n"
+      "net.ipv6.conf.all.addr_gen_mode = 1\nnet.ipv6.conf.lo.disable_ipv6 = 0\n",
+      Semantics::systemd);
+  for (const char* name : {"disable_ipv6", "ignore_routes_with_linkdown", "addr_gen_mode"}) {
+    CAPTURE(name);
+    CHECK(all.value(std::string("net/ipv6/conf/default/") + name) == "1");
+    CHECK(all.value(std::string("net/ipv6/conf/eth0/") + name) == "1");
+  }
+  CHECK(all.value("net/ipv6/conf/lo/disable_ipv6") == "0");
+  // Not every key: conf.all.hop_limit is a value of its own.
+  Boot hop("net.ipv6.conf.all.hop_limit = 70\n", Semantics::systemd);
+  CHECK(hop.value("net/ipv6/conf/eth0/hop_limit") == "(kernel's)");
 }

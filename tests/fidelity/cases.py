@@ -108,6 +108,15 @@ def hand_written():
     # the refused write does not fail the run. procps writes both, and fails.
     case("same-value-dash", {U + "10-a.conf": "net.ipv4.ipfrag_high_thresh = 512000\n",
                              E + "90-d.conf": "-net.ipv4.ipfrag_high_thresh = 512000\n"})
+    # conf.all of these IPv6 keys is copied to conf.default and every interface; conf.default
+    # of the IPv4 "flushing" keys is copied to no interface.
+    case("v6-all-copies", {E + "10-a.conf": "net.ipv6.conf.all.disable_ipv6 = 1\n"
+                           "net.ipv6.conf.all.ignore_routes_with_linkdown = 1\n"
+                           "net.ipv6.conf.all.addr_gen_mode = 1\n"
+                           "net.ipv6.conf.lo.disable_ipv6 = 0\n"})
+    case("v4-flushing-default", {E + "10-a.conf": "net.ipv4.conf.default.disable_policy = 1\n"
+                                 "net.ipv4.conf.default.route_localnet = 1\n"
+                                 "net.ipv4.conf.default.promote_secondaries = 1\n"})
     return t
 
 
