@@ -515,9 +515,12 @@ class Simulation {
       return w;
     };
     if (m_set.semantics == Semantics::procps) {
+      // A glob leaves out a key another line names (settinglist_findpath): by the key as
+      // spelled, separators swapped (slashdot), not by the path the kernel resolves, so
+      // "/net/ipv6/conf/eth0/hop_limit" or "net..ipv6..." leaves it to the glob (measured).
       std::set<std::string> explicit_paths;
       for (const Item& it : items)
-        if (!it.e.glob && it.e.refuse.empty()) explicit_paths.insert(it.e.path);
+        if (!it.e.glob) explicit_paths.insert(swap_if_dotted(it.e.raw_key));
       for (const Item& it : items) {
         if (!it.e.refuse.empty()) {
           if (!it.e.silent && !it.e.ignore_failure)
@@ -695,6 +698,9 @@ class Simulation {
       if (m_live.exists(other)) current(other);
     KernelVerdict v = kernel_write(path, w.value, cur, m_state, info, m_netns);
     if (!v.error.empty()) {
+      // devinet_conf_proc marks an IPv4 conf key as set by hand before it looks at the
+      // write's outcome: a refused write also stops conf.default's copies to it.
+      if (path.rfind("net/ipv4/conf/", 0) == 0) m_explicit.insert(path);
       w.outcome = "refused";
       w.reason = v.error;
       k.refused.push_back(w);

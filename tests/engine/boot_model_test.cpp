@@ -188,6 +188,31 @@ TEST_CASE("the kernel's own copies: IPv4 forwarding on a change, conf.default to
   CHECK(flush.value("net/ipv4/conf/eth0/route_localnet") == "(kernel's)");
 }
 
+TEST_CASE("procps: a glob leaves out a key another line names as it is spelled") {
+  // settinglist_findpath compares the key with its separators swapped, not the resolved path.
+  Boot same("net.ipv6.conf.eth0.hop_limit = 71\nnet.ipv6.conf.*.hop_limit = 64\n",
+            Semantics::procps);
+  CHECK(same.value("net/ipv6/conf/eth0/hop_limit") == "71");
+  CHECK(same.value("net/ipv6/conf/lo/hop_limit") == "64");
+  Boot slashed("net/ipv6/conf/eth0/hop_limit = 71\nnet.ipv6.conf.*.hop_limit = 64\n",
+               Semantics::procps);
+  CHECK(slashed.value("net/ipv6/conf/eth0/hop_limit") == "71");
+  Boot lead("/net/ipv6/conf/eth0/hop_limit = 71\nnet.ipv6.conf.*.hop_limit = 64\n",
+            Semantics::procps);
+  CHECK(lead.value("net/ipv6/conf/eth0/hop_limit") == "64");
+  Boot dots("net..ipv6.conf.eth0.hop_limit = 71\nnet.ipv6.conf.*.hop_limit = 72\n",
+            Semantics::procps);
+  CHECK(dots.value("net/ipv6/conf/eth0/hop_limit") == "72");
+}
+
+TEST_CASE("a refused write to an IPv4 interface key still stops conf.default's copies") {
+  // devinet_conf_proc sets the key's bit before it looks at proc_dointvec's answer.
+  Boot b("net.ipv4.conf.eth0.rp_filter =\nnet.ipv4.conf.default.rp_filter = 2\n",
+         Semantics::systemd);
+  CHECK(b.value("net/ipv4/conf/eth0/rp_filter") == "(kernel's)");
+  CHECK(b.value("net/ipv4/conf/lo/rp_filter") == "2");
+}
+
 TEST_CASE("the kernel's own copies: IPv6 conf.all to conf.default and every interface") {
   // addrconf's handlers for forwarding, disable_ipv6, ignore_routes_with_linkdown,
   // addr_gen_mode and force_forwarding (measured on 6.18); a later line still wins.

@@ -117,6 +117,14 @@ def hand_written():
     case("v4-flushing-default", {E + "10-a.conf": "net.ipv4.conf.default.disable_policy = 1\n"
                                  "net.ipv4.conf.default.route_localnet = 1\n"
                                  "net.ipv4.conf.default.promote_secondaries = 1\n"})
+    # procps leaves a key out of a glob only when another line spells it the same way; systemd
+    # resolves the spelling first. A refused write to an interface key still stops
+    # conf.default's copies to it (devinet_conf_proc).
+    case("glob-spelling", {E + "10-a.conf": "/net/ipv6/conf/eth0/hop_limit = 71\n"
+                           "net..ipv6.conf.lo.hop_limit = 73\n",
+                           E + "20-b.conf": "net.ipv6.conf.*.hop_limit = 72\n"})
+    case("refused-then-default", {E + "10-a.conf": "net.ipv4.conf.eth0.rp_filter =\n",
+                                  E + "20-b.conf": "net.ipv4.conf.default.rp_filter = 2\n"})
     return t
 
 
