@@ -356,46 +356,28 @@ std::string busy_reason(const CensusReport& rep, const std::map<std::string, std
 }
 
 // Connections the census could not see (opened and gone between the snapshots) are in the
-// kernel's counters: ActiveOpens for the client side, PassiveOpens for the server side. When
-// one group carries a side's traffic the difference is that group's; otherwise the side's
-// rates are lower bounds when the census saw less than 90 % of the counter.
-// Which side's opens a counter counts: connect()s (ActiveOpens) or accept()s (PassiveOpens).
-enum class Side { client, server };
-
-void reconcile(RateTracker& t, Side side, std::int64_t opened,
-               const std::bitset<65536>& listening) {
-  if (side == Side::server && listening.count() == 1) {
-    // One listening port: it is where every accepted connection went, seen or not.
-    GroupKey g;
-    g.side = GroupSide::server;
-    for (std::size_t p = 0; p < listening.size(); ++p) {
-      if (listening.test(p)) g.dest.remote_port = static_cast<std::uint16_t>(p);
-    }
-    t.group(g);
+// kernel's counters: ActiveOpens for the client side, PassiveOpens for the server side. They go
+// to a group only where no other group can have them: the server side with one listening port
+// (every accepted connection came through it). Anywhere else the census cannot know where they
+// went -- a client's short connections to one destination vanish without a trace while a pool
+// to another sits still -- and the side's rates are lower bounds when the census saw less than
+// 90 % of the counter.
+void reconcile_server(RateTracker& t, std::int64_t opened, const std::bitset<65536>& listening) {
+  if (listening.count() != 1) return;
+  GroupKey g;
+  g.side = GroupSide::server;
+  for (std::size_t p = 0; p < listening.size(); ++p) {
+    if (listening.test(p)) g.dest.remote_port = static_cast<std::uint16_t>(p);
   }
+  const std::uint32_t idx = t.group(g);
   std::uint64_t seen = 0;
-  std::uint32_t active = 0;
-  int active_groups = 0;
-  int groups = 0;
-  std::uint32_t only = 0;
-  for (const auto& [key, idx] : t.groups()) {
-    if ((key.side == GroupSide::server) != (side == Side::server)) continue;
-    ++groups;
-    only = idx;
-    const GroupCounts& c = t.counts(idx);
-    seen += c.connects;
-    if (c.connects > 0 || c.closes > 0) {
-      ++active_groups;
-      active = idx;
-    }
-  }
+  for (const auto& [key, i] : t.groups())
+    if (key.side == GroupSide::server) seen += t.counts(i).connects;
   if (opened <= 0 || static_cast<std::uint64_t>(opened) <= seen) return;
-  std::uint64_t missed = static_cast<std::uint64_t>(opened) - seen;
-  if (active_groups == 1 || (active_groups == 0 && groups == 1)) {
-    GroupCounts& c = t.counts(active_groups == 1 ? active : only);
-    c.connects += missed;
-    c.closes += missed;  // gone by the second snapshot: closed too
-  }
+  const std::uint64_t missed = static_cast<std::uint64_t>(opened) - seen;
+  GroupCounts& c = t.counts(idx);
+  c.connects += missed;
+  c.closes += missed;  // gone by the second snapshot: closed too
 }
 
 std::vector<GroupKey> owner_groups(const SampleRequest& req, const CensusReport& snapshot) {
@@ -503,8 +485,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   std::int64_t active = opened("Tcp.ActiveOpens");
   std::int64_t passive = opened("Tcp.PassiveOpens");
   std::bitset<65536> listening = first_listening | rep.sockets.listening_ports();
-  reconcile(tracker, Side::client, active, listening);
-  reconcile(tracker, Side::server, passive, listening);
+  reconcile_server(tracker, passive, listening);
 
   std::uint64_t seen_client = 0;
   std::uint64_t seen_server = 0;

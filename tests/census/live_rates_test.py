@@ -18,6 +18,7 @@ only inside the namespaces; nothing leaves loopback.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -222,6 +223,43 @@ def scenario_server_close(binary, tmp):
     no_folklore(chk, "server-close")
 
 
+def scenario_pool_and_churn(binary, tmp):
+    """A still pool to :5432 and short connections to :9100 that the server closes: the client
+    side of those leaves no trace, and ActiveOpens does not say where they went. The pool's
+    rate must not take them (it once did: 'the only client group')."""
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", 5432))
+    lsock.listen(64)
+    pool = []
+    for _ in range(20):
+        c = socket.create_connection(("127.0.0.1", 5432), timeout=2)
+        a, _ = lsock.accept()
+        pool += [c, a]
+    try:
+        p, _ = start_gen(tmp, "server-close", 9100, 200, 3.0)
+        time.sleep(0.6)
+        j, _, _ = sample(binary, "sockets")
+        g = finish_gen(p)
+        print("  generator:", g)
+        d = dest(j, 5432)
+        if d is None:
+            return fail("pool-and-churn: no destination :5432")
+        if d["connects_per_s"] > 5 or d["closes_per_s"] > 5:
+            fail("pool-and-churn: the still pool to :5432 is given %s connects/s and %s closes/s"
+                 % (d["connects_per_s"], d["closes_per_s"]))
+        if j.get("rates", {}).get("ActiveOpens", 0) < 50:
+            fail("pool-and-churn: the churn did not happen (ActiveOpens %s/s)"
+                 % j.get("rates", {}).get("ActiveOpens"))
+        if d["rate_source"] != "lower_bound":
+            fail("pool-and-churn: the client side saw few of the openings, yet its rates are %r"
+                 % d["rate_source"])
+    finally:
+        for s in pool:
+            s.close()
+        lsock.close()
+
+
 def scenario_load_tester(binary, tmp, reuse):
     sysctl("net.ipv4.ip_local_port_range", "40000 40999")
     sysctl("net.ipv4.tcp_tw_reuse", str(reuse))
@@ -311,6 +349,7 @@ def scenario_defer(binary, tmp):
 SCENARIOS = {
     "client-close": scenario_client_close,
     "server-close": scenario_server_close,
+    "pool-and-churn": scenario_pool_and_churn,
     "load-tester-0": lambda b, t: scenario_load_tester(b, t, 0),
     "load-tester-1": lambda b, t: scenario_load_tester(b, t, 1),
     "load-tester-2": lambda b, t: scenario_load_tester(b, t, 2),
