@@ -4,10 +4,12 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "census/rates.hpp"
 #include "core/key_source.hpp"
 #include "core/sysctl_value.hpp"
+#include "core/text_util.hpp"
 #include "sys/root_fs.hpp"
 
 namespace tcptune {
@@ -380,6 +383,63 @@ void reconcile_server(RateTracker& t, std::int64_t opened, const std::bitset<655
   c.closes += missed;  // gone by the second snapshot: closed too
 }
 
+// What lets a closing connection give its local port back early: tcp_tw_reuse (1: every
+// outgoing connection, 2: loopback only; both need TCP timestamps), after tcp_tw_reuse_delay
+// (6.14+; 1 s before), and the tcp_max_tw_buckets cap on TIME_WAIT sockets.
+struct PortReturn {
+  int reuse = 0;
+  bool timestamps = true;
+  double reuse_delay_s = 1.0;
+  std::optional<double> tw_cap;
+};
+
+PortReturn read_port_return(const KeySource& keys) {
+  auto int_of = [&](const char* path) -> std::optional<std::int64_t> {
+    KeyRead r = keys.read(path);
+    if (r.status != KeyStatus::value) return std::nullopt;
+    return parse_kernel_int(trim(r.value));
+  };
+  PortReturn p;
+  p.reuse = static_cast<int>(int_of("net/ipv4/tcp_tw_reuse").value_or(2));
+  p.timestamps = int_of("net/ipv4/tcp_timestamps").value_or(1) != 0;
+  if (auto d = int_of("net/ipv4/tcp_tw_reuse_delay"); d && *d >= 0)
+    p.reuse_delay_s = static_cast<double>(*d) / 1000.0;
+  if (auto cap = int_of("net/ipv4/tcp_max_tw_buckets"); cap && *cap >= 0)
+    p.tw_cap = static_cast<double>(*cap);
+  return p;
+}
+
+// When a destination runs out of local ports, from two snapshots. Its ports level off at the
+// open connections plus what its closes hold: a closing connection keeps its port 60 s in
+// TIME_WAIT (TCP_TIMEWAIT_LEN), or until connect() takes it over when tcp_tw_reuse applies,
+// and never more than tcp_max_tw_buckets of them exist. So a steady close rate runs out only
+// when that level is over the capacity, and then at the growth measured; open connections
+// that keep piling up (opened, never closed) run out at their own growth. A count that will
+// level off below the capacity is no shortage, however fast it grows now.
+void project_exhaustion(GroupRate& g, const GroupCounts& c, const DestinationKey& dest,
+                        double window, std::int64_t capacity, const PortReturn& ret) {
+  const bool reuse =
+      ret.timestamps && (ret.reuse == 1 || (ret.reuse == 2 && (is_loopback(dest.remote, dest.v4) ||
+                                                               is_loopback(dest.local, dest.v4))));
+  double closing = g.closes_per_s * (reuse ? ret.reuse_delay_s : 60.0);
+  if (ret.tw_cap) closing = std::min(closing, *ret.tw_cap);
+  const double cap = static_cast<double>(capacity);
+  const double open = static_cast<double>(c.open_after);
+  // Three more open connections at least: one socket more or less is noise, not a leak.
+  if (c.open_after >= c.open_before + 3) {
+    g.ports_per_s = static_cast<double>(c.open_after - c.open_before) / window;
+    const double free = cap - open - closing;
+    g.seconds_to_exhaustion = free > 0 ? free / g.ports_per_s : 0.0;
+    return;
+  }
+  if (open + closing < cap) return;
+  const double growth = (static_cast<double>(c.after) - static_cast<double>(c.before)) / window;
+  if (growth <= 0) return;
+  g.ports_per_s = growth;
+  const double free = cap - static_cast<double>(c.after);
+  g.seconds_to_exhaustion = free > 0 ? free / growth : 0.0;
+}
+
 std::vector<GroupKey> owner_groups(const SampleRequest& req, const CensusReport& snapshot) {
   return req.owner_groups ? req.owner_groups(snapshot)
                           : select_owner_groups(snapshot.sockets, req.owner_top);
@@ -498,6 +558,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   bool client_ok = complete(seen_client, active);
   bool server_ok = complete(seen_server, passive);
   std::int64_t capacity = rep.port_capacity();
+  const PortReturn port_return = read_port_return(keys);
   for (const auto& [key, idx] : tracker.groups()) {
     const GroupCounts& c = tracker.counts(idx);
     GroupRate g;
@@ -508,11 +569,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
       rep.port_rates[key.dest.remote_port] = g;
       continue;
     }
-    g.ports_per_s = (static_cast<double>(c.after) - static_cast<double>(c.before)) / window;
-    if (g.ports_per_s > 0) {
-      double free = static_cast<double>(capacity) - static_cast<double>(c.after);
-      g.seconds_to_exhaustion = free > 0 ? free / g.ports_per_s : 0.0;
-    }
+    project_exhaustion(g, c, key.dest, window, capacity, port_return);
     rep.dest_rates[key.dest] = g;
   }
   rep.sample.seconds = window;

@@ -21,11 +21,13 @@ std::uint32_t RateTracker::group_of(const GroupKey& g) {
 void RateTracker::observe_group(std::uint64_t cookie, std::uint32_t g, std::uint8_t state) {
   if (!m_compare) {
     ++m_counts[g].before;
+    if (is_open_state(state)) ++m_counts[g].open_before;
     m_base.push_back({cookie, g, state, 0});
     return;
   }
   GroupCounts& c = m_counts[g];
   ++c.after;
+  if (is_open_state(state)) ++c.open_after;
   if (Entry* e = find_base(cookie)) {
     e->seen = 1;
     if (is_open_state(e->state) && !is_open_state(state)) ++c.closes;
@@ -65,7 +67,7 @@ void RateTracker::restart() {
     return;
   }
   for (Entry& e : m_base) e.seen = 0;
-  for (GroupCounts& c : m_counts) c.connects = c.closes = c.after = 0;
+  for (GroupCounts& c : m_counts) c.connects = c.closes = c.after = c.open_after = 0;
   m_cursor = 0;
 }
 

@@ -55,10 +55,12 @@ struct GroupKeyHash {
 };
 
 struct GroupCounts {
-  std::uint64_t connects = 0;  ///< new in the second snapshot
-  std::uint64_t closes = 0;    ///< open → closing or gone, or new and already closing
-  std::uint64_t before = 0;    ///< sockets of the group in the first snapshot
-  std::uint64_t after = 0;     ///< ... in the second
+  std::uint64_t connects = 0;     ///< new in the second snapshot
+  std::uint64_t closes = 0;       ///< open → closing or gone, or new and already closing
+  std::uint64_t before = 0;       ///< sockets of the group in the first snapshot
+  std::uint64_t after = 0;        ///< ... in the second
+  std::uint64_t open_before = 0;  ///< of them open (SYN_SENT, SYN_RECV, ESTABLISHED), first
+  std::uint64_t open_after = 0;   ///< ... second
 };
 
 /// An open connection: SYN_SENT, SYN_RECV or ESTABLISHED.

@@ -289,6 +289,30 @@ def scenario_load_tester(binary, tmp, reuse):
         tw = d["states"].get("TIME_WAIT", 0)
         if d["connects_per_s"] < 3 * tw / 60:
             fail("load-tester reuse=%d: measured rate not above TIME_WAIT/60" % reuse)
+        # Loopback with timestamps: connect() takes TIME_WAIT ports over, nothing runs out.
+        if d["seconds_to_exhaustion"] is not None:
+            fail("load-tester reuse=%d: ports said to run out in %s s although tcp_tw_reuse "
+                 "hands them back" % (reuse, d["seconds_to_exhaustion"]))
+
+
+def scenario_steady_below(binary, tmp):
+    """20 closes a second hold about 1,200 ports in TIME_WAIT at most (60 s each): with 2,000
+    ports and no tcp_tw_reuse the count grows for a minute, then levels off. No shortage."""
+    sysctl("net.ipv4.ip_local_port_range", "40000 41999")
+    sysctl("net.ipv4.tcp_tw_reuse", "0")
+    p, prog = start_gen(tmp, "client-close", 8081, 20, 3.0)
+    time.sleep(0.5)
+    j, _, _ = sample(binary, "sockets")
+    chk, _, _ = sample(binary, "check", "0.5")
+    print("  generator:", finish_gen(p))
+    d = dest(j, 8081)
+    if d is None:
+        return fail("steady-below: no destination :8081")
+    if d["seconds_to_exhaustion"] is not None:
+        fail("steady-below: ports said to run out in %s s; 20/s x 60 s = 1200 < 2000"
+             % d["seconds_to_exhaustion"])
+    if any(f["code"] == "TT6030" for f in chk.get("findings", [])):
+        fail("steady-below: TT6030 although the TIME_WAIT pool levels off below the capacity")
 
 
 def scenario_close_wait(binary, tmp):
@@ -350,6 +374,7 @@ SCENARIOS = {
     "client-close": scenario_client_close,
     "server-close": scenario_server_close,
     "pool-and-churn": scenario_pool_and_churn,
+    "steady-below": scenario_steady_below,
     "load-tester-0": lambda b, t: scenario_load_tester(b, t, 0),
     "load-tester-1": lambda b, t: scenario_load_tester(b, t, 1),
     "load-tester-2": lambda b, t: scenario_load_tester(b, t, 2),
