@@ -87,8 +87,8 @@ const std::vector<std::string>& rated_counters() {
       "Tcp.ActiveOpens",        "Tcp.PassiveOpens",          "TcpExt.TW",
       "TcpExt.TWRecycled",      "TcpExt.TWKilled",           "TcpExt.TCPTimeWaitOverflow",
       "TcpExt.ListenOverflows", "TcpExt.ListenDrops",        "TcpExt.TCPReqQFullDoCookies",
-      "TcpExt.TCPReqQFullDrop", "TcpExt.TCPDeferAcceptDrop", "Tcp.AttemptFails",
-      "Tcp.EstabResets"};
+      "TcpExt.TCPReqQFullDrop", "TcpExt.TCPDeferAcceptDrop", "TcpExt.SyncookiesSent",
+      "Tcp.AttemptFails",       "Tcp.EstabResets"};
   return names;
 }
 

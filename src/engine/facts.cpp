@@ -81,7 +81,7 @@ const std::vector<std::string>& census_metric_names() {
     for (const char* c :
          {"ActiveOpens", "PassiveOpens", "TW", "TWRecycled", "TWKilled", "TCPTimeWaitOverflow",
           "ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies", "TCPReqQFullDrop",
-          "TCPDeferAcceptDrop", "AttemptFails", "EstabResets"})
+          "TCPDeferAcceptDrop", "SyncookiesSent", "AttemptFails", "EstabResets"})
       n.push_back(std::string("rates.") + c);  // per second over the window (two snapshots)
     for (int s = 1; s <= 11; ++s) n.push_back("states." + std::string(state_name(s)));
     return n;

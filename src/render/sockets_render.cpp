@@ -417,7 +417,7 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
           "# TYPE tcptune_destination_closes_per_second gauge\n";
       std::string tte =
           "# HELP tcptune_destination_seconds_to_exhaustion Seconds until no local port is left "
-          "toward a destination at its measured net port use (only while ports are used up).\n"
+          "toward a destination (only when its ports will not level off below the capacity).\n"
           "# TYPE tcptune_destination_seconds_to_exhaustion gauge\n";
       for (std::size_t i = 0; i < dests.size() && i < meta.top; ++i) {
         const Destination& d = dests[i];
@@ -541,12 +541,14 @@ std::string render_sockets(const CensusReport& rep, const SocketsMeta& meta, Out
   if (a.server_time_wait() == 0 && a.client_time_wait() == 0) {
     out += "no TIME_WAIT sockets\n";
   } else {
-    std::string approx = rep.sample.two_snapshots ? "" : "at least ";
+    // TIME_WAIT / 60 s is how often this host closed first over the last minute, at least:
+    // tcp_tw_reuse, the tcp_max_tw_buckets cap and a TIME_WAIT killed early hide some, with
+    // one snapshot or two (the measured closes per group count either side's closes).
     out += std::to_string(a.server_time_wait()) +
-           " TIME_WAIT on server ports (this host closes connections it accepted; " + approx +
+           " TIME_WAIT on server ports (this host closes connections it accepted; at least " +
            rate(a.server_time_wait()) + "/s over the last minute), " +
            std::to_string(a.client_time_wait()) +
-           " on outgoing connections (this host closes as a client; " + approx +
+           " on outgoing connections (this host closes as a client; at least " +
            rate(a.client_time_wait()) + "/s over the last minute)\n";
   }
   if (!rep.rates.empty()) {

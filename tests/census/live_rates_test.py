@@ -367,6 +367,20 @@ def scenario_defer(binary, tmp):
         fail("defer: TT6031 (SYN queue full, cookies) not reported")
     elif "backlog" not in f[0].get("hint", "") or "rate" not in f[0].get("evidence", {}):
         fail("defer: TT6031 lacks the backlog advice or the measured rate")
+    else:
+        # TCPReqQFullDoCookies counts SYNs that met a full SYN queue; those that also met a full
+        # accept queue were dropped, not answered: the cookies sent are SyncookiesSent's.
+        ev = f[0]["evidence"]
+        print("  TT6031:", f[0]["message"])
+        if "cookies" not in ev or "overflows" not in ev:
+            fail("defer: TT6031 does not give SyncookiesSent and ListenOverflows: %s" % ev)
+        elif ev["cookies"] > ev["rate"] + 1:
+            fail("defer: more cookies sent (%s/s) than SYNs met a full queue (%s/s)"
+                 % (ev["cookies"], ev["rate"]))
+    for d in [f for f in chk.get("findings", []) if f["code"] == "TT6033"]:
+        print("  TT6033:", d["message"])
+        if "were dropped" in d["message"]:
+            fail("defer: TT6033 calls the ACKs it held back dropped connections")
     no_folklore(chk, "defer")
 
 
