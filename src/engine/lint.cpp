@@ -465,7 +465,8 @@ class Linter {
         at_entry(p, e, "TT4001",
                  "ip_local_port_range " + std::to_string(lo) + " " + std::to_string(hi) +
                      ": both ends have the same parity; the kernel logs \"prefer different parity "
-                     "for start/end values\" and one end port is effectively unused",
+                     "for start/end values\", and its split of the range between connect() and "
+                     "bind(0) is uneven",
                  {{"low", lo}, {"high", hi}}, Column::value);
       }
     }
