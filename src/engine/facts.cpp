@@ -58,11 +58,13 @@ const std::vector<std::string>& census_metric_names() {
         "top_close_wait.count",
         "top_server_tw.port",  // the listening port with the most TIME_WAIT
         "top_server_tw.count",
-        "listen_queue_full",     // listeners whose accept queue is at its maximum
-        "listen_queue_max_pct",  // the fullest accept queue, in % of its maximum
-        "listening_in_range",    // listening ports inside ip_local_port_range
-        "rate_source",           // "measured" (two snapshots) or "lower bound" (one)
-        "sample_seconds",        // the sampling window (0: one snapshot)
+        "listen_queue_full",             // listeners whose accept queue is at its maximum
+        "listen_queue_max_pct",          // the fullest accept queue, in % of its maximum
+        "listen_queue_fullest",          // that listener's address:port
+        "listen_queue_fullest_backlog",  // its backlog: min(listen() backlog, somaxconn)
+        "listening_in_range",            // listening ports inside ip_local_port_range
+        "rate_source",                   // "measured" (two snapshots) or "lower bound" (one)
+        "sample_seconds",                // the sampling window (0: one snapshot)
         "worst.connects_per_s",
         "exhaustion.seconds",  // the soonest a destination runs out of ports (absent: none)
         "exhaustion.destination",

@@ -150,18 +150,26 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   }
   std::int64_t full = 0;
   double max_pct = 0;
-  bool any_max = false;
+  const Listener* fullest = nullptr;
   std::set<std::uint16_t> in_range;
   for (const Listener& l : s.listeners()) {
     if (l.queue_max > 0) {
-      any_max = true;
       if (l.queue >= l.queue_max) ++full;
-      max_pct = std::max(max_pct, 100.0 * l.queue / l.queue_max);
+      const double pct = 100.0 * l.queue / l.queue_max;
+      if (fullest == nullptr || pct > max_pct) {
+        max_pct = pct;
+        fullest = &l;
+      }
     }
     if (l.port >= rep.range.low && l.port <= rep.range.high) in_range.insert(l.port);
   }
   m["listen_queue_full"] = FactValue{full};
-  if (any_max) m["listen_queue_max_pct"] = FactValue{max_pct};
+  if (fullest != nullptr) {
+    m["listen_queue_max_pct"] = FactValue{max_pct};
+    m["listen_queue_fullest"] =
+        FactValue{endpoint_text(fullest->address, fullest->v4, fullest->port)};
+    m["listen_queue_fullest_backlog"] = i64(fullest->queue_max);
+  }
   m["listening_in_range"] = i64(in_range.size());
   return m;
 }

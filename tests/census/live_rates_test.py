@@ -349,6 +349,12 @@ def scenario_accept_full(binary, tmp):
         fail("accept-full: TT6017 not reported")
     elif "backlog" not in f[0].get("hint", ""):
         fail("accept-full: TT6017 hint does not name the application's backlog")
+    else:
+        # Which listener, and its own backlog (8), not only net.core.somaxconn.
+        print("  TT6017:", f[0]["message"])
+        ev = f[0]["evidence"]
+        if ev.get("fullest") != "127.0.0.1:7000" or ev.get("backlog") != 8:
+            fail("accept-full: TT6017 does not name the full listener and its backlog: %s" % ev)
     no_folklore(chk, "accept-full")
 
 
