@@ -50,7 +50,7 @@ const char* k_sockets_usage =
     "connects and closes per second with their history, time until a destination's ports run\n"
     "out, each group's owner and the top owners; keys: q quit, p pause, s sort, n next network\n"
     "namespace); otherwise one line per\n"
-    "refresh. --count stops after N refreshes.\n"
+    "refresh. --count stops after N refreshes (0: until ended, as without it).\n"
     "\n"
     "Formats: text (default), json (tcptune.sockets/1), prometheus.\n";
 
@@ -74,7 +74,7 @@ int cmd_sockets(Context& ctx, const std::vector<std::string>& args) {
       "sample", po::value(&sample_opt), "auto (default), 0 (one snapshot) or a duration (1s)")(
       "watch", "a live view, refreshed every --interval seconds")(
       "interval", po::value(&interval), "seconds between --watch refreshes (default 2)")(
-      "count", po::value(&count), "--watch: stop after N refreshes (default: until q)")(
+      "count", po::value(&count), "--watch: stop after N refreshes (0 or default: until q)")(
       "no-owners", "do not look up the processes owning the sockets")(
       "all-netns", "every network namespace: a section each, a summary, tuning they miss");
   po::variables_map vm;
