@@ -88,7 +88,13 @@ C_CONSTS = {
     "S32_MAX": 2**31 - 1, "MSEC_PER_SEC": 1000, "USEC_PER_SEC": 1000000,
     "NSEC_PER_SEC": 1000000000, "USEC_PER_MSEC": 1000, "NSEC_PER_MSEC": 1000000,
     "NSEC_PER_USEC": 1000, "SZ_1K": 1024, "SZ_1M": 1 << 20, "SZ_1G": 1 << 30,
-    "TCP_PAWS_MSL": 60, "MAX_TCP_WINDOW": 32767, "CHAR_BIT": 8,
+    "TCP_PAWS_MSL": 60, "MAX_TCP_WINDOW": 32767, "CHAR_BIT": 8, "U64_MAX": 2**64 - 1,
+    # Header constants behind the ranges of net.* keys (the file's own #defines are read; the
+    # headers are not): include/net/ip.h, include/net/tcp.h, include/net/ipv6.h,
+    # include/uapi/linux/ioam6.h.
+    "IPV4_MIN_MTU": 68, "TCP_MIN_SND_MSS": 48, "MAX_TCP_SYNCNT": 127,
+    "IP6_AUTO_FLOW_LABEL_FORCED": 3, "IP6_AUTO_FLOW_LABEL_MAX": 3,
+    "IOAM6_DEFAULT_ID": (2**32 - 1) >> 8, "IOAM6_DEFAULT_ID_WIDE": (2**64 - 1) >> 8,
 }
 
 # Patterns: a directory whose entries are interfaces or devices.
@@ -102,7 +108,8 @@ PATTERN_DIRS = [
 
 
 # Keys of this machine's own kernel patches, not of mainline Linux: not catalogued.
-NOT_MAINLINE = ("kernel/init_private",)
+NOT_MAINLINE = ("kernel/init_private", "kernel/sched_vcpu_pack", "vm/oom_kill_now",
+                "vm/read_ahead_most_kb")
 
 
 def strip_comments(text):
@@ -296,8 +303,17 @@ def file_consts(text, defs):
             if v is not None:
                 consts[name] = v
     for m in re.finditer(r"^\s*(?:static\s+)?(?:const\s+)?(?:unsigned\s+)?(?:int|long|u8|u32|"
-                         r"unsigned|u16|s32)\s+(?:const\s+)?(\w+)\s*=\s*([^;,{]+);", text, re.M):
-        v = c_int(m.group(2), consts)
+                         r"u64|unsigned|u16|s32)\s+(?:const\s+)?(\w+)\s*(?:__read_mostly\s*)?"
+                         r"(?:=\s*([^;,{]+))?;", text, re.M):
+        if m.group(2) is not None:
+            v = c_int(m.group(2), consts)
+        else:
+            # A static without an initializer is 0 (static int dist_min;), unless the file sets
+            # it at run time (i915's oa_sample_rate_hard_limit): then it is no constant.
+            rest = text[:m.start()] + text[m.end():]
+            assigned = re.search(r"\b%s\s*(?:=(?!=)|\+=|-=|\+\+|--)|(?:\+\+|--)\s*%s\b"
+                                 % (re.escape(m.group(1)), re.escape(m.group(1))), rest)
+            v = None if assigned else 0
         if v is not None:
             consts[m.group(1)] = v
     return consts
@@ -306,7 +322,7 @@ def file_consts(text, defs):
 def extra_value(expr, consts):
     if not expr:
         return None
-    expr = expr.strip()
+    expr = re.sub(r"^\(\s*void\s*\*\s*\)\s*", "", expr.strip())  # (void *)SYSCTL_ONE
     if expr in SYSCTL_CONSTS:
         return SYSCTL_CONSTS[expr]
     m = re.fullmatch(r"\(?\s*(?:\(\s*void\s*\*\s*\))?\s*&\s*(\w+)\s*\)?", expr)
