@@ -25,6 +25,19 @@
 
 namespace tcptune {
 
+bool PortReturn::reuse_applies(const DestinationKey& d) const {
+  return timestamps && (reuse == 1 || (reuse == 2 && (is_loopback(d.remote, d.v4) ||
+                                                      is_loopback(d.local, d.v4))));
+}
+
+// A closing connection keeps its port 60 s in TIME_WAIT (TCP_TIMEWAIT_LEN), or until connect()
+// takes it over when tcp_tw_reuse applies; never more than tcp_max_tw_buckets of them exist.
+double PortReturn::closing_ports(double closes_per_s, const DestinationKey& d) const {
+  double held = closes_per_s * (reuse_applies(d) ? reuse_delay_s : 60.0);
+  if (tw_cap) held = std::min(held, *tw_cap);
+  return held;
+}
+
 std::int64_t CensusReport::port_capacity() const {
   // The reserved ranges clipped to the range and merged, then the listening ports outside
   // them: no walk of the range's 28,000 ports.
@@ -83,12 +96,20 @@ GroupRate CensusReport::rate_of(const PortUse& p) const {
 }
 
 const std::vector<std::string>& rated_counters() {
-  static const std::vector<std::string> names{
-      "Tcp.ActiveOpens",        "Tcp.PassiveOpens",          "TcpExt.TW",
-      "TcpExt.TWRecycled",      "TcpExt.TWKilled",           "TcpExt.TCPTimeWaitOverflow",
-      "TcpExt.ListenOverflows", "TcpExt.ListenDrops",        "TcpExt.TCPReqQFullDoCookies",
-      "TcpExt.TCPReqQFullDrop", "TcpExt.TCPDeferAcceptDrop", "TcpExt.SyncookiesSent",
-      "Tcp.AttemptFails",       "Tcp.EstabResets"};
+  static const std::vector<std::string> names{"Tcp.ActiveOpens",
+                                              "Tcp.PassiveOpens",
+                                              "TcpExt.TW",
+                                              "TcpExt.TWRecycled",
+                                              "TcpExt.TWKilled",
+                                              "TcpExt.TCPTimeWaitOverflow",
+                                              "TcpExt.ListenOverflows",
+                                              "TcpExt.ListenDrops",
+                                              "TcpExt.TCPReqQFullDoCookies",
+                                              "TcpExt.TCPReqQFullDrop",
+                                              "TcpExt.TCPDeferAcceptDrop",
+                                              "TcpExt.SyncookiesSent",
+                                              "Tcp.AttemptFails",
+                                              "Tcp.EstabResets"};
   return names;
 }
 
@@ -129,6 +150,18 @@ void read_range(const KeySource& keys, CensusReport& rep) {
         parse_port_list(reserved.value).value_or(std::vector<std::pair<int, int>>{});
   }
   rep.sockets.set_port_range(rep.range.low, rep.range.high, rep.range.reserved);
+  auto int_of = [&](const char* path) -> std::optional<std::int64_t> {
+    KeyRead r = keys.read(path);
+    if (r.status != KeyStatus::value) return std::nullopt;
+    return parse_kernel_int(trim(r.value));
+  };
+  PortReturn& p = rep.port_return;
+  p.reuse = static_cast<int>(int_of("net/ipv4/tcp_tw_reuse").value_or(2));
+  p.timestamps = int_of("net/ipv4/tcp_timestamps").value_or(1) != 0;
+  if (auto d = int_of("net/ipv4/tcp_tw_reuse_delay"); d && *d >= 0)
+    p.reuse_delay_s = static_cast<double>(*d) / 1000.0;
+  if (auto cap = int_of("net/ipv4/tcp_max_tw_buckets"); cap && *cap >= 0)
+    p.tw_cap = static_cast<double>(*cap);
 }
 
 void read_facts(const RootFs& fs, CensusReport& rep) {
@@ -383,32 +416,6 @@ void reconcile_server(RateTracker& t, std::int64_t opened, const std::bitset<655
   c.closes += missed;  // gone by the second snapshot: closed too
 }
 
-// What lets a closing connection give its local port back early: tcp_tw_reuse (1: every
-// outgoing connection, 2: loopback only; both need TCP timestamps), after tcp_tw_reuse_delay
-// (6.14+; 1 s before), and the tcp_max_tw_buckets cap on TIME_WAIT sockets.
-struct PortReturn {
-  int reuse = 0;
-  bool timestamps = true;
-  double reuse_delay_s = 1.0;
-  std::optional<double> tw_cap;
-};
-
-PortReturn read_port_return(const KeySource& keys) {
-  auto int_of = [&](const char* path) -> std::optional<std::int64_t> {
-    KeyRead r = keys.read(path);
-    if (r.status != KeyStatus::value) return std::nullopt;
-    return parse_kernel_int(trim(r.value));
-  };
-  PortReturn p;
-  p.reuse = static_cast<int>(int_of("net/ipv4/tcp_tw_reuse").value_or(2));
-  p.timestamps = int_of("net/ipv4/tcp_timestamps").value_or(1) != 0;
-  if (auto d = int_of("net/ipv4/tcp_tw_reuse_delay"); d && *d >= 0)
-    p.reuse_delay_s = static_cast<double>(*d) / 1000.0;
-  if (auto cap = int_of("net/ipv4/tcp_max_tw_buckets"); cap && *cap >= 0)
-    p.tw_cap = static_cast<double>(*cap);
-  return p;
-}
-
 // When a destination runs out of local ports, from two snapshots. Its ports level off at the
 // open connections plus what its closes hold: a closing connection keeps its port 60 s in
 // TIME_WAIT (TCP_TIMEWAIT_LEN), or until connect() takes it over when tcp_tw_reuse applies,
@@ -558,7 +565,6 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   bool client_ok = complete(seen_client, active);
   bool server_ok = complete(seen_server, passive);
   std::int64_t capacity = rep.port_capacity();
-  const PortReturn port_return = read_port_return(keys);
   for (const auto& [key, idx] : tracker.groups()) {
     const GroupCounts& c = tracker.counts(idx);
     GroupRate g;
@@ -569,7 +575,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
       rep.port_rates[key.dest.remote_port] = g;
       continue;
     }
-    project_exhaustion(g, c, key.dest, window, capacity, port_return);
+    project_exhaustion(g, c, key.dest, window, capacity, rep.port_return);
     rep.dest_rates[key.dest] = g;
   }
   rep.sample.seconds = window;

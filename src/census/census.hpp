@@ -47,6 +47,21 @@ struct SampleInfo {
   std::string why_one;  ///< why only one snapshot was taken ("" with two)
 };
 
+/// What lets a closing connection give its local port back before its 60 s of TIME_WAIT:
+/// tcp_tw_reuse (1: every outgoing connection, 2: loopback only; both need TCP timestamps),
+/// after tcp_tw_reuse_delay (6.14+; 1 s before), and the tcp_max_tw_buckets cap.
+struct PortReturn {
+  int reuse = 2;
+  bool timestamps = true;
+  double reuse_delay_s = 1.0;
+  std::optional<double> tw_cap;
+
+  /// Whether connect() toward `d` may take over a TIME_WAIT port.
+  [[nodiscard]] bool reuse_applies(const DestinationKey& d) const;
+  /// The most ports `closes_per_s` closes a second toward `d` hold once their count levels off.
+  [[nodiscard]] double closing_ports(double closes_per_s, const DestinationKey& d) const;
+};
+
 struct CensusReport {
   CensusAggregator sockets;  ///< the (last) snapshot
   SampleInfo sample;
@@ -61,6 +76,7 @@ struct CensusReport {
   std::map<std::string, std::int64_t> counters;  ///< netstat + snmp
   std::map<std::string, std::int64_t> sockstat;  ///< sockstat + sockstat6
   PortRange range;
+  PortReturn port_return;
   int netlink_retries = 0;
   std::size_t proc_malformed_lines = 0;
   std::string proc_malformed_at;  ///< "file:line" of the first of them (host path)

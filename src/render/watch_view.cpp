@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include "census/census.hpp"
 #include "census/socket_record.hpp"
@@ -280,7 +281,11 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
     const std::int64_t d = counter(now.counters, name) - counter(mem.counters, name);
     return d >= 0 ? static_cast<double>(d) / seconds : 0.0;
   };
+  // This host's closes a second, the most any one destination can have: the ceiling of the
+  // ports its closing connections hold once their count levels off.
+  double host_closes = 0;
   if (measure) {
+    host_closes = per_s("TcpExt.TW") + per_s("TcpExt.TCPTimeWaitOverflow");
     push_history(f.connects, per_s("Tcp.ActiveOpens"));
     push_history(f.accepts, per_s("Tcp.PassiveOpens"));
     // A close made first here enters TIME_WAIT, or is dropped when the bucket limit is hit.
@@ -288,13 +293,16 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
     f.overflows_per_s = per_s("TcpExt.TCPTimeWaitOverflow") + per_s("TcpExt.ListenOverflows");
   }
   std::map<std::string, std::uint64_t> seen;
-  auto growth = [&](WatchGroup& g) {
+  // `level`: where the group's count levels off at most (its open connections plus what the
+  // closes hold); no shortage is foreseen when that is below the capacity.
+  auto growth = [&](WatchGroup& g, std::optional<double> level = std::nullopt) {
     seen[g.label] = g.in_use;
     if (!measure) return;
     // A group that just appeared has no growth yet: one new connection is not a trend.
     auto it = mem.in_use.find(g.label);
     if (it == mem.in_use.end()) return;
     g.growth_per_s = (static_cast<double>(g.in_use) - static_cast<double>(it->second)) / seconds;
+    if (level && *level < static_cast<double>(g.capacity)) return;
     if (g.capacity > 0 && *g.growth_per_s > 0) {
       const double left = static_cast<double>(g.capacity) - static_cast<double>(g.in_use);
       g.seconds_to_exhaustion = left > 0 ? left / *g.growth_per_s : 0.0;
@@ -313,7 +321,10 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
     g.time_wait = d.states[static_cast<std::size_t>(TcpState::time_wait)];
     g.close_wait = d.states[static_cast<std::size_t>(TcpState::close_wait)];
     g.owner = group_owner(now, client_group(d.key), tally);
-    growth(g);
+    const auto st = [&](TcpState t) { return d.states[static_cast<std::size_t>(t)]; };
+    const double open = static_cast<double>(st(TcpState::established) + st(TcpState::syn_sent) +
+                                            st(TcpState::syn_recv));
+    growth(g, open + now.port_return.closing_ports(host_closes, d.key));
     f.destinations.push_back(std::move(g));
   }
   f.ports.clear();

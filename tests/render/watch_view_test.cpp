@@ -122,6 +122,51 @@ TEST_CASE("update_watch_frame: rates and growth need a previous refresh") {
   CHECK(f.connects.back() == 0);
 }
 
+TEST_CASE("update_watch_frame: a count that levels off below the capacity runs out of nothing") {
+  // 10 closes a second hold at most 600 ports in TIME_WAIT (60 s each): with 1,000 ports the
+  // count grows for a minute, then stops. No "full in" however fast it grows now.
+  auto snapshot = [](int tw, std::int64_t tw_counter) {
+    CensusReport r;
+    r.range.low = 40000;
+    r.range.high = 40999;
+    r.range.known = true;
+    for (std::uint16_t p = 0; p < 10; ++p) r.sockets.add(conn(1, std::uint16_t(40000 + p), 80, 7));
+    for (int i = 0; i < tw; ++i) r.sockets.add(conn(6, std::uint16_t(40100 + i), 80, 7));
+    r.counters["TcpExt.TW"] = tw_counter;
+    return r;
+  };
+  WatchFrame f;
+  WatchMemory mem;
+  update_watch_frame(f, mem, snapshot(50, 1000), 0, 10);
+  update_watch_frame(f, mem, snapshot(70, 1020), 2.0, 10);
+  REQUIRE(f.destinations.size() == 1);
+  REQUIRE(f.destinations[0].growth_per_s.has_value());
+  CHECK(*f.destinations[0].growth_per_s == doctest::Approx(10));
+  CHECK_FALSE(f.destinations[0].seconds_to_exhaustion.has_value());
+
+  // 20 closes a second would hold 1,200: over the capacity, so the growth is extrapolated...
+  WatchFrame g;
+  WatchMemory mem2;
+  update_watch_frame(g, mem2, snapshot(50, 1000), 0, 10);
+  update_watch_frame(g, mem2, snapshot(70, 1040), 2.0, 10);
+  CHECK(g.destinations[0].seconds_to_exhaustion.has_value());
+  // ...unless tcp_max_tw_buckets caps TIME_WAIT below it, or tcp_tw_reuse hands ports back.
+  for (int variant = 0; variant < 2; ++variant) {
+    CensusReport a = snapshot(50, 1000);
+    CensusReport b = snapshot(70, 1040);
+    for (CensusReport* r : {&a, &b}) {
+      if (variant == 0) r->port_return.tw_cap = 500;
+      if (variant == 1) r->port_return.reuse = 1;
+    }
+    WatchFrame h;
+    WatchMemory mem3;
+    update_watch_frame(h, mem3, a, 0, 10);
+    update_watch_frame(h, mem3, b, 2.0, 10);
+    CAPTURE(variant);
+    CHECK_FALSE(h.destinations[0].seconds_to_exhaustion.has_value());
+  }
+}
+
 TEST_CASE("render_watch fits the screen and ends with the key line") {
   WatchFrame f;
   f.states[1] = 5;
