@@ -417,19 +417,13 @@ void reconcile_server(RateTracker& t, std::int64_t opened, const std::bitset<655
 }
 
 // When a destination runs out of local ports, from two snapshots. Its ports level off at the
-// open connections plus what its closes hold: a closing connection keeps its port 60 s in
-// TIME_WAIT (TCP_TIMEWAIT_LEN), or until connect() takes it over when tcp_tw_reuse applies,
-// and never more than tcp_max_tw_buckets of them exist. So a steady close rate runs out only
-// when that level is over the capacity, and then at the growth measured; open connections
-// that keep piling up (opened, never closed) run out at their own growth. A count that will
-// level off below the capacity is no shortage, however fast it grows now.
+// open connections plus what its closes hold (PortReturn::closing_ports). So a steady close
+// rate runs out only when that level is over the capacity, and then at the growth measured;
+// open connections that keep piling up (opened, never closed) run out at their own growth. A
+// count that will level off below the capacity is no shortage, however fast it grows now.
 void project_exhaustion(GroupRate& g, const GroupCounts& c, const DestinationKey& dest,
                         double window, std::int64_t capacity, const PortReturn& ret) {
-  const bool reuse =
-      ret.timestamps && (ret.reuse == 1 || (ret.reuse == 2 && (is_loopback(dest.remote, dest.v4) ||
-                                                               is_loopback(dest.local, dest.v4))));
-  double closing = g.closes_per_s * (reuse ? ret.reuse_delay_s : 60.0);
-  if (ret.tw_cap) closing = std::min(closing, *ret.tw_cap);
+  const double closing = ret.closing_ports(g.closes_per_s, dest);
   const double cap = static_cast<double>(capacity);
   const double open = static_cast<double>(c.open_after);
   // Three more open connections at least: one socket more or less is noise, not a leak.
