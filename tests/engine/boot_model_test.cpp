@@ -190,19 +190,18 @@ TEST_CASE("the kernel's own copies: IPv4 forwarding on a change, conf.default to
 
 TEST_CASE("procps: a glob leaves out a key another line names as it is spelled") {
   // settinglist_findpath compares the key with its separators swapped, not the resolved path.
-  Boot same("net.ipv6.conf.eth0.hop_limit = 71\nnet.ipv6.conf.*.hop_limit = 64\n",
-            Semantics::procps);
-  CHECK(same.value("net/ipv6/conf/eth0/hop_limit") == "71");
-  CHECK(same.value("net/ipv6/conf/lo/hop_limit") == "64");
-  Boot slashed("net/ipv6/conf/eth0/hop_limit = 71\nnet.ipv6.conf.*.hop_limit = 64\n",
-               Semantics::procps);
-  CHECK(slashed.value("net/ipv6/conf/eth0/hop_limit") == "71");
-  Boot lead("/net/ipv6/conf/eth0/hop_limit = 71\nnet.ipv6.conf.*.hop_limit = 64\n",
-            Semantics::procps);
-  CHECK(lead.value("net/ipv6/conf/eth0/hop_limit") == "64");
-  Boot dots("net..ipv6.conf.eth0.hop_limit = 71\nnet.ipv6.conf.*.hop_limit = 72\n",
-            Semantics::procps);
-  CHECK(dots.value("net/ipv6/conf/eth0/hop_limit") == "72");
+  struct Case {
+    const char* spelled;
+    const char* eth0;  // what eth0's hop_limit ends at after the glob's 64
+  };
+  for (const Case& c :
+       {Case{"net.ipv6.conf.eth0.hop_limit", "71"}, Case{"net/ipv6/conf/eth0/hop_limit", "71"},
+        Case{"/net/ipv6/conf/eth0/hop_limit", "64"}, Case{"net..ipv6.conf.eth0.hop_limit", "64"}}) {
+    CAPTURE(c.spelled);
+    Boot b(std::string(c.spelled) + " = 71\nnet.ipv6.conf.*.hop_limit = 64\n", Semantics::procps);
+    CHECK(b.value("net/ipv6/conf/eth0/hop_limit") == c.eth0);
+    CHECK(b.value("net/ipv6/conf/lo/hop_limit") == "64");
+  }
 }
 
 TEST_CASE("a refused write to an IPv4 interface key still stops conf.default's copies") {
