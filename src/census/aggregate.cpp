@@ -65,11 +65,19 @@ inline bool same_key(const DestinationKey& a, const DestinationKey& b) {
 }
 }  // namespace
 
+bool CensusAggregator::is_local_peer(const std::array<std::uint8_t, 16>& addr, bool v4) const {
+  if (is_loopback(addr, v4)) return true;
+  const std::size_t n = v4 ? 4 : 16;
+  return std::any_of(m_local_addrs.begin(), m_local_addrs.end(), [&](const HostAddress& h) {
+    return h.v4 == v4 && std::memcmp(h.addr.data(), addr.data(), n) == 0;
+  });
+}
+
 void CensusAggregator::reset() {
   m_v4 = {};
   m_v6 = {};
   m_total = m_tw_pool = m_orphan_fw2 = m_server_tw = m_client_tw = 0;
-  m_server_conns = m_server_loopback = 0;
+  m_server_conns = m_server_local = 0;
   m_ports.get().listen.reset();
   m_listeners.clear();
   for (const ServerRow& row : m_server) m_server_slot[row.use.port] = 0;
@@ -146,8 +154,8 @@ void CensusAggregator::add(const SocketRecord& r) {
     }
     ++row.use.states[r.state];
     ++m_server_conns;
-    if (is_loopback(r.remote, r.v4)) {
-      ++m_server_loopback;
+    if (is_local_peer(r.remote, r.v4)) {
+      ++m_server_local;
       ++row.use.loopback;
     }
     if (state == TcpState::time_wait) ++m_server_tw;

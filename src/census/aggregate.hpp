@@ -61,6 +61,12 @@ struct PortUse {
 
 class RateTracker;
 
+/// One of this host's own addresses (IPv4 in the first four bytes, as in SocketRecord).
+struct HostAddress {
+  bool v4 = true;
+  std::array<std::uint8_t, 16> addr{};
+};
+
 class CensusAggregator {
  public:
   CensusAggregator();
@@ -77,6 +83,11 @@ class CensusAggregator {
   [[nodiscard]] const std::bitset<65536>& listening_ports() const { return m_ports.get().listen; }
   /// Every non-listening socket is also reported to `t` (null: none). Not owned.
   void set_tracker(RateTracker* t) { m_tracker = t; }
+  /// This host's own addresses (live census only): a peer at one of them is this host, as a
+  /// loopback peer is, when connections are told local from remote.
+  void set_local_addresses(std::vector<HostAddress> a) { m_local_addrs = std::move(a); }
+  /// A peer on this host: loopback, or one of the addresses set_local_addresses gave.
+  [[nodiscard]] bool is_local_peer(const std::array<std::uint8_t, 16>& addr, bool v4) const;
 
   [[nodiscard]] const StateCounts& states(IpFamily f) const {
     return f == IpFamily::v4 ? m_v4 : m_v6;
@@ -107,9 +118,10 @@ class CensusAggregator {
   /// Server side: a listening port (this snapshot or an earlier one), or a non-ephemeral local
   /// port talking to an ephemeral remote port.
   [[nodiscard]] bool is_server_side(std::uint16_t local_port, std::uint16_t remote_port) const;
-  /// Server-side connections (LISTEN excluded), and those of them from a loopback peer.
+  /// Server-side connections (LISTEN excluded), and those of them from a peer on this host
+  /// (is_local_peer).
   [[nodiscard]] std::uint64_t server_connections() const { return m_server_conns; }
-  [[nodiscard]] std::uint64_t server_loopback() const { return m_server_loopback; }
+  [[nodiscard]] std::uint64_t server_local() const { return m_server_local; }
 
  private:
   StateCounts m_v4{};
@@ -120,7 +132,8 @@ class CensusAggregator {
   std::uint64_t m_server_tw = 0;
   std::uint64_t m_client_tw = 0;
   std::uint64_t m_server_conns = 0;
-  std::uint64_t m_server_loopback = 0;
+  std::uint64_t m_server_local = 0;
+  std::vector<HostAddress> m_local_addrs;
   // The three port tables (24 KiB) are on the heap: a report then moves by a pointer, not by
   // a copy into fresh stack pages (bench/check: a page touched for the first time costs about
   // 10 us here). Copies copy them; a moved-from aggregator reads empty tables.

@@ -2,6 +2,8 @@
 
 #include "census/owner_sample.hpp"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -441,6 +443,33 @@ void project_exhaustion(GroupRate& g, const GroupCounts& c, const DestinationKey
   g.seconds_to_exhaustion = free > 0 ? free / growth : 0.0;
 }
 
+// This network namespace's own addresses (every interface, up or down): a connection between
+// two of them never leaves the host. None when they cannot be listed.
+std::vector<HostAddress> host_addresses() {
+  std::vector<HostAddress> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    HostAddress h;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      sockaddr_in a{};
+      std::memcpy(&a, i->ifa_addr, sizeof a);
+      std::memcpy(h.addr.data(), &a.sin_addr, 4);
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      sockaddr_in6 a{};
+      std::memcpy(&a, i->ifa_addr, sizeof a);
+      h.v4 = false;
+      std::memcpy(h.addr.data(), &a.sin6_addr, 16);
+    } else {
+      continue;
+    }
+    out.push_back(h);
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
 std::vector<GroupKey> owner_groups(const SampleRequest& req, const CensusReport& snapshot) {
   return req.owner_groups ? req.owner_groups(snapshot)
                           : select_owner_groups(snapshot.sockets, req.owner_top);
@@ -457,6 +486,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   // The first snapshot's identities are kept only when a second snapshot may follow.
   const bool may_compare = fs.is_host_root() && req.seconds > 0;
   if (may_compare) first.sockets.set_tracker(&tracker);
+  if (fs.is_host_root()) first.sockets.set_local_addresses(host_addresses());
   OwnerSampler sampler0;
   SnapshotHooks hooks0;
   if (req.owners) hooks0.sampler = &sampler0;

@@ -40,7 +40,7 @@ Detection detect_profile(const CensusReport* census, const Catalog& services) {
     std::string k = kind_of(port);
     return k == "fastcgi" || k == "web";
   };
-  std::uint64_t inbound = s.server_connections() - s.server_loopback();
+  std::uint64_t inbound = s.server_connections() - s.server_local();
   std::uint64_t outbound = 0;
   std::uint64_t local = 0;
   std::uint64_t db_outbound = 0;
@@ -52,7 +52,7 @@ Detection detect_profile(const CensusReport* census, const Catalog& services) {
   std::int64_t cap = census->port_capacity();
   for (const Destination& d : s.destinations()) {
     outbound += d.sockets;
-    if (is_loopback(d.key.remote, d.key.v4)) local += d.sockets;
+    if (s.is_local_peer(d.key.remote, d.key.v4)) local += d.sockets;
     service_ports[d.key.remote_port] += d.sockets;
     if (is_data(d.key.remote_port)) db_outbound += d.sockets;
     if (is_backend(d.key.remote_port)) backend_outbound += d.sockets;

@@ -28,14 +28,14 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   }
   m["listeners"] = i64(s.listeners().size());
   m["inbound"] = i64(s.server_connections());
-  m["inbound_remote"] = i64(s.server_connections() - s.server_loopback());
+  m["inbound_remote"] = i64(s.server_connections() - s.server_local());
   std::vector<Destination> dests = s.destinations();
   std::uint64_t outbound = 0;
   std::uint64_t outbound_remote = 0;
   std::set<std::uint16_t> service_ports;
   for (const Destination& d : dests) {
     outbound += d.sockets;
-    if (!is_loopback(d.key.remote, d.key.v4)) {
+    if (!s.is_local_peer(d.key.remote, d.key.v4)) {
       outbound_remote += d.sockets;
       service_ports.insert(d.key.remote_port);
     }

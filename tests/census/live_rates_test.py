@@ -260,6 +260,37 @@ def scenario_pool_and_churn(binary, tmp):
         lsock.close()
 
 
+def scenario_own_addresses(binary, tmp):
+    """Connections between two of the namespace's own addresses (not loopback) never leave the
+    host: neither inbound from remote peers nor outbound to remote destinations."""
+    for a in ("10.1.1.1/24", "10.1.1.2/24"):
+        subprocess.run(["ip", "addr", "add", a, "dev", "lo"], check=True)
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.bind(("10.1.1.1", 5000))
+    lsock.listen(64)
+    held = []
+    try:
+        for _ in range(30):
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.bind(("10.1.1.2", 0))
+            c.connect(("10.1.1.1", 5000))
+            a, _ = lsock.accept()
+            held += [c, a]
+        chk, _, _ = sample(binary, "check", "0")
+        m = chk.get("sockets", {}).get("metrics", {})
+        print("  inbound %s (remote %s), outbound %s (remote %s)" % (
+            m.get("inbound"), m.get("inbound_remote"), m.get("outbound"), m.get("outbound_remote")))
+        if m.get("inbound") != 30 or m.get("outbound") != 30:
+            fail("own-addresses: the 30 connections were not counted: %s" % m)
+        elif m.get("inbound_remote") != 0 or m.get("outbound_remote") != 0:
+            fail("own-addresses: connections between this host's own addresses counted as "
+                 "remote: %s" % m)
+    finally:
+        for x in held:
+            x.close()
+        lsock.close()
+
+
 def scenario_load_tester(binary, tmp, reuse):
     sysctl("net.ipv4.ip_local_port_range", "40000 40999")
     sysctl("net.ipv4.tcp_tw_reuse", str(reuse))
@@ -395,6 +426,7 @@ SCENARIOS = {
     "server-close": scenario_server_close,
     "pool-and-churn": scenario_pool_and_churn,
     "steady-below": scenario_steady_below,
+    "own-addresses": scenario_own_addresses,
     "load-tester-0": lambda b, t: scenario_load_tester(b, t, 0),
     "load-tester-1": lambda b, t: scenario_load_tester(b, t, 1),
     "load-tester-2": lambda b, t: scenario_load_tester(b, t, 2),
