@@ -212,3 +212,21 @@ def generated(rng, count):
                 tree[E + "99-sysctl.conf"] = ("link", "../sysctl.conf")
         t.append({"name": f"gen-{n}", "tree": tree})
     return t
+
+
+ALL_KEYS_VALUES = ["0", "1", "-1", "65536", "2147483648", "abc", "1;x", "7 8", "3 2 1"]
+
+
+def all_keys():
+    """One tree per value of ALL_KEYS_VALUES, each setting every writable net.* key that a fresh
+    network namespace with a veth pair (eth0, eth1) has, eth1 left to the kernel (what
+    conf.all and conf.default copy to it) and route.flush-like write-only triggers left out."""
+    import subprocess
+    out = subprocess.run(["unshare", "-n", "sh", "-c",
+                          "ip link add eth0 type veth peer name eth1 2>/dev/null; "
+                          "find /proc/sys/net -type f -perm -200"],
+                         capture_output=True, text=True, timeout=60).stdout.split()
+    keys = sorted(p[len("/proc/sys/"):].replace("/", ".") for p in out)
+    keys = [k for k in keys if ".eth1." not in k and "flush" not in k]
+    return [{"name": f"all-{i}", "tree": {E + "10-a.conf": "".join(f"{k} = {v}\n" for k in keys)}}
+            for i, v in enumerate(ALL_KEYS_VALUES)]
