@@ -155,7 +155,7 @@ void read_range(const KeySource& keys, CensusReport& rep) {
   auto int_of = [&](const char* path) -> std::optional<std::int64_t> {
     KeyRead r = keys.read(path);
     if (r.status != KeyStatus::value) return std::nullopt;
-    return parse_kernel_int(trim(r.value));
+    return parse_kernel_int(r.value);  // KeyRead::value is trimmed
   };
   PortReturn& p = rep.port_return;
   p.reuse = static_cast<int>(int_of("net/ipv4/tcp_tw_reuse").value_or(2));

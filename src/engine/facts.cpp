@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "census/census.hpp"
 #include "census/socket_record.hpp"
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
@@ -80,11 +81,8 @@ const std::vector<std::string>& census_metric_names() {
         "top_server_tw.service",
         "top_server_tw.fix",
     };
-    for (const char* c :
-         {"ActiveOpens", "PassiveOpens", "TW", "TWRecycled", "TWKilled", "TCPTimeWaitOverflow",
-          "ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies", "TCPReqQFullDrop",
-          "TCPDeferAcceptDrop", "SyncookiesSent", "AttemptFails", "EstabResets"})
-      n.push_back(std::string("rates.") + c);  // per second over the window (two snapshots)
+    // Per second over the window (two snapshots): the census's own list of rated counters.
+    for (const std::string& c : rated_counters()) n.push_back("rates." + c.substr(c.find('.') + 1));
     for (int s = 1; s <= 11; ++s) n.push_back("states." + std::string(state_name(s)));
     return n;
   }();

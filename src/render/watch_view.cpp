@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "census/census.hpp"
+#include "census/rates.hpp"
 #include "census/socket_record.hpp"
 #include "core/text_util.hpp"
 
@@ -321,10 +322,10 @@ void update_watch_frame(WatchFrame& f, WatchMemory& mem, const CensusReport& now
     g.time_wait = d.states[static_cast<std::size_t>(TcpState::time_wait)];
     g.close_wait = d.states[static_cast<std::size_t>(TcpState::close_wait)];
     g.owner = group_owner(now, client_group(d.key), tally);
-    const auto st = [&](TcpState t) { return d.states[static_cast<std::size_t>(t)]; };
-    const double open = static_cast<double>(st(TcpState::established) + st(TcpState::syn_sent) +
-                                            st(TcpState::syn_recv));
-    growth(g, open + now.port_return.closing_ports(host_closes, d.key));
+    std::uint64_t open = 0;
+    for (std::size_t st = 1; st < d.states.size(); ++st)
+      if (is_open_state(static_cast<std::uint8_t>(st))) open += d.states[st];
+    growth(g, static_cast<double>(open) + now.port_return.closing_ports(host_closes, d.key));
     f.destinations.push_back(std::move(g));
   }
   f.ports.clear();
