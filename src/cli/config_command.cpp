@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
+#include "core/cached_key_source.hpp"
 #include "core/sysctl_key.hpp"
 #include "core/version.hpp"
 #include "engine/boot_model.hpp"
@@ -60,11 +61,13 @@ int cmd_config(Context& ctx, const std::vector<std::string>& args) {
                         ": the model needs the kernel's values (a captured proc/sys will do)");
   ConfigSet set = load_host_config(ctx.fs, semantics);
   for (const Finding& f : set.findings) ctx.err << f.file << ": " << f.message << "\n";
-  auto writable = [&](const std::string& path) { return proc.writable(path); };
+  // Each key asked of the kernel once, however many lines name it.
+  CachedKeySource live(proc, [&proc](const std::string& path) { return proc.writable(path); });
+  auto writable = [&live](const std::string& path) { return live.writable(path); };
   Catalog keys;
   CheckCatalog checks;
   ctx.load_catalogs(keys, checks);
-  BootModel model = simulate_boot(set, proc, writable, &keys);
+  BootModel model = simulate_boot(set, live, writable, &keys);
   if (!patterns.empty()) {
     for (auto it = model.keys.begin(); it != model.keys.end();) {
       bool keep = false;

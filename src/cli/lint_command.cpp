@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "config/tree_root.hpp"
+#include "core/cached_key_source.hpp"
 #include "core/kernel_version.hpp"
 #include "core/text_util.hpp"
 #include "core/version.hpp"
@@ -91,13 +92,15 @@ int cmd_lint(Context& ctx, const std::vector<std::string>& args) {
   meta.version = std::string(version());
   meta.quiet = ctx.global.quiet;
   ProcSys proc(ctx.fs);
+  // Each key asked of the kernel once, however many lines name it.
+  CachedKeySource live(proc, [&proc](const std::string& path) { return proc.writable(path); });
   if (std::optional<KernelVersion> k = kernel_option(kernel_opt)) {
     options.kernel = k;
     meta.kernel_release = k->str(VersionForm::short_form);
     meta.kernel_source = "option";
   } else if (proc.available()) {
-    options.live = &proc;
-    options.writable = [&proc](const std::string& path) { return proc.writable(path); };
+    options.live = &live;
+    options.writable = [&live](const std::string& path) { return live.writable(path); };
     meta.live = true;
     meta.kernel_source = "live";
     std::optional<std::string> rel = kernel_release(ctx.fs);

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <list>
 #include <set>
 
 #include "core/sysctl_key.hpp"
@@ -346,28 +347,27 @@ std::string join_path(const std::vector<std::string>& c) {
   return s;
 }
 
-std::vector<std::pair<int, std::string>> split_lines(std::string_view raw, Semantics sem) {
-  std::vector<std::pair<int, std::string>> out;
+// Calls fn(line, text) for each line as the program reads it: systemd ends a line also at a CR
+// (a CR LF is one end) and at a NUL; procps at '\n' only, and its fgets-based reading stops
+// a line's text at a NUL. The texts are views into `raw`: a file's lines are not copied.
+template <typename Fn>
+void for_each_line(std::string_view raw, Semantics sem, Fn&& fn) {
+  const bool systemd = sem == Semantics::systemd;
+  auto text_of = [&](std::string_view t) {
+    if (!systemd) t = t.substr(0, t.find('\0'));
+    return t;
+  };
   int line = 1;
-  std::string cur;
+  std::size_t start = 0;
   for (std::size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    bool eol = c == '\n' || (sem == Semantics::systemd && (c == '\r' || c == '\0'));
-    if (!eol) {
-      cur += c;
-      continue;
-    }
-    if (sem == Semantics::systemd && c == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
-    out.emplace_back(line++, cur);
-    cur.clear();
+    const char c = raw[i];
+    if (c != '\n' && !(systemd && (c == '\r' || c == '\0'))) continue;
+    std::string_view text = raw.substr(start, i - start);
+    if (systemd && c == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+    fn(line++, text_of(text));
+    start = i + 1;
   }
-  if (!cur.empty()) out.emplace_back(line, cur);
-  if (sem == Semantics::procps) {
-    for (auto& [n, text] : out) {
-      if (std::size_t z = text.find('\0'); z != std::string::npos) text.resize(z);
-    }
-  }
-  return out;
+  if (start < raw.size()) fn(line, text_of(raw.substr(start)));
 }
 
 std::string strip(std::string_view s) {
@@ -381,7 +381,7 @@ std::string strip(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-std::optional<ProgramEntry> read_systemd(int line, const std::string& text) {
+std::optional<ProgramEntry> read_systemd(int line, std::string_view text) {
   std::string p = strip(text);
   if (p.empty() || p[0] == '#' || p[0] == ';') return std::nullopt;
   ProgramEntry e;
@@ -420,7 +420,7 @@ std::optional<ProgramEntry> read_systemd(int line, const std::string& text) {
   return e;
 }
 
-std::optional<ProgramEntry> read_procps(int line, const std::string& text) {
+std::optional<ProgramEntry> read_procps(int line, std::string_view text) {
   std::string t = strip(text);
   if (t.size() < 2 || t[0] == '#' || t[0] == ';') return std::nullopt;
   ProgramEntry e;
@@ -479,123 +479,139 @@ std::optional<ProgramEntry> read_procps(int line, const std::string& text) {
 class Simulation {
  public:
   Simulation(const ConfigSet& set, const KeySource& live,
-             const std::function<bool(const std::string&)>& writable, const Catalog* catalog)
+             const std::function<bool(const std::string&)>& writable, const Catalog* catalog,
+             BootDetail detail)
       : m_set(set),
         m_live(live),
         m_writable(writable),
         m_catalog(catalog),
-        m_netns(netns_kind(live)) {
+        m_netns(netns_kind(live)),
+        m_full(detail == BootDetail::full) {
     m_model.semantics = set.semantics;
   }
 
   BootModel run() {
-    struct Item {
-      const ConfigFile* file;
-      ProgramEntry e;
-    };
-    std::vector<Item> items;
     for (const ConfigSet::ProgramFileError& e : m_set.program_errors)
       note(e.shown, 0, e.message, e.fails ? Fails::yes : Fails::no);
-    for (const ConfigFile& f : m_set.files) {
-      if (f.role != FileRole::active || f.parsed < 0) continue;
-      const ParsedFile& pf = m_set.parsed[static_cast<std::size_t>(f.parsed)];
-      for (auto& [n, text] : split_lines(pf.raw(), m_set.semantics)) {
-        std::optional<ProgramEntry> e =
-            m_set.semantics == Semantics::systemd ? read_systemd(n, text) : read_procps(n, text);
-        if (e) items.push_back({&f, std::move(*e)});
-      }
-    }
-    auto write_of = [](const Item& it, const std::string& value) {
-      BootWrite w;
-      w.file = it.file->shown;
-      w.line = it.e.line;
-      w.key = it.e.raw_key;
-      w.value = value;
-      w.glob = it.e.glob;
-      return w;
-    };
     if (m_set.semantics == Semantics::procps) {
       // A glob leaves out a key another line names (settinglist_findpath): by the key as
       // spelled, separators swapped (slashdot), not by the path the kernel resolves, so
       // "/net/ipv6/conf/eth0/hop_limit" or "net..ipv6..." leaves it to the glob (measured).
+      // A first reading of the files finds those names; the second writes, line by line.
       std::set<std::string> explicit_paths;
-      for (const Item& it : items)
-        if (!it.e.glob) explicit_paths.insert(swap_if_dotted(it.e.raw_key));
-      for (const Item& it : items) {
-        if (!it.e.refuse.empty()) {
-          if (!it.e.silent && !it.e.ignore_failure)
-            note(it.file->shown, it.e.line, it.e.refuse, it.e.soft ? Fails::no : Fails::yes);
-          continue;
+      for_each_entry([&](const ConfigFile&, ProgramEntry&& e) {
+        if (!e.glob) explicit_paths.insert(swap_if_dotted(e.raw_key));
+      });
+      for_each_entry([&](const ConfigFile& f, ProgramEntry&& e) {
+        if (!e.refuse.empty()) {
+          if (!e.silent && !e.ignore_failure)
+            note(f.shown, e.line, e.refuse, e.soft ? Fails::no : Fails::yes);
+          return;
         }
-        if (!it.e.value) continue;
-        if (!it.e.glob) {
-          write(it.e.path, write_of(it, *it.e.value), it.e.ignore_failure);
-          continue;
+        if (!e.value) return;
+        if (!e.glob) {
+          write(e.path, write_of(f, e, *e.value), e.ignore_failure);
+          return;
         }
-        for (const std::string& m : m_live.glob(it.e.path)) {
-          if (explicit_paths.count(m) == 0)
-            write(m, write_of(it, *it.e.value), it.e.ignore_failure);
+        for (const std::string& m : m_live.glob(e.path)) {
+          if (explicit_paths.count(m) == 0) write(m, write_of(f, e, *e.value), e.ignore_failure);
         }
-      }
+      });
       return finish();
     }
     // systemd: an ordered map by key text; re-assigning a different value moves the key to
     // the end ("Overwriting earlier assignment"); the same value keeps its place, and a '-' on
     // either line covers the write's failure (parse_line: `existing->ignore_failure =
-    // existing->ignore_failure || ignore_failure`).
-    std::vector<const Item*> order;
-    std::vector<bool> ignore_failure;  // per place in `order`
-    std::map<std::string, std::size_t> pos;
-    for (const Item& it : items) {
-      if (!it.e.refuse.empty() && it.e.id.empty()) {
-        note(it.file->shown, it.e.line, it.e.refuse);
-        continue;
+    // existing->ignore_failure || ignore_failure`). Only each key's last assignment is kept:
+    // memory follows the distinct keys, not the lines.
+    struct Slot {
+      const ConfigFile* file;
+      ProgramEntry e;
+      bool ignore_failure;
+    };
+    std::list<Slot> order;
+    std::map<std::string, std::list<Slot>::iterator, std::less<>> pos;
+    for_each_entry([&](const ConfigFile& f, ProgramEntry&& e) {
+      if (!e.refuse.empty() && e.id.empty()) {
+        note(f.shown, e.line, e.refuse);
+        return;
       }
-      auto found = pos.find(it.e.id);
+      auto found = pos.find(e.id);
       if (found != pos.end()) {
-        const Item* old = order[found->second];
-        if (old != nullptr && old->e.value == it.e.value) {
-          if (it.e.ignore_failure) ignore_failure[found->second] = true;
-          continue;
+        Slot& old = *found->second;
+        if (old.e.value == e.value) {
+          if (e.ignore_failure) old.ignore_failure = true;
+          return;
         }
-        if (old != nullptr && old->e.value) {
-          BootWrite w = write_of(*old, *old->e.value);
+        if (old.e.value) {
+          BootWrite w = write_of(*old.file, old.e, *old.e.value);
           w.outcome = "shadowed";
-          w.reason = "overwritten by " + it.file->shown + ":" + std::to_string(it.e.line) +
+          w.reason = "overwritten by " + f.shown + ":" + std::to_string(e.line) +
                      " before anything was written";
-          if (old->e.glob) {
-            for (const std::string& m : m_live.glob(old->e.path)) touch(m).shadowed.push_back(w);
-          } else if (old->e.refuse.empty()) {
-            touch(old->e.path).shadowed.push_back(w);
+          if (old.e.glob) {
+            for (const std::string& m : m_live.glob(old.e.path)) shadow(touch(m), w);
+          } else if (old.e.refuse.empty()) {
+            shadow(touch(old.e.path), w);
           }
         }
-        order[found->second] = nullptr;
+        order.erase(found->second);
       }
-      pos[it.e.id] = order.size();
-      order.push_back(&it);
-      ignore_failure.push_back(it.e.ignore_failure);
-    }
-    for (std::size_t i = 0; i < order.size(); ++i) {
-      const Item* it = order[i];
-      if (it == nullptr || !it->e.value) continue;
-      const bool ignore = ignore_failure[i];
-      if (!it->e.refuse.empty()) {
-        if (!ignore) note(it->file->shown, it->e.line, it->e.refuse);
+      const bool ignore = e.ignore_failure;
+      std::string id = e.id;
+      order.push_back(Slot{&f, std::move(e), ignore});
+      pos.insert_or_assign(std::move(id), std::prev(order.end()));
+    });
+    for (const Slot& slot : order) {
+      const ProgramEntry& e = slot.e;
+      if (!e.value) continue;
+      if (!e.refuse.empty()) {
+        if (!slot.ignore_failure) note(slot.file->shown, e.line, e.refuse);
         continue;
       }
-      if (!it->e.glob) {
-        write(it->e.path, write_of(*it, *it->e.value), ignore, Suppress::yes);
+      if (!e.glob) {
+        write(e.path, write_of(*slot.file, e, *e.value), slot.ignore_failure, Suppress::yes);
         continue;
       }
-      for (const std::string& m : m_live.glob(it->e.path)) {
+      for (const std::string& m : m_live.glob(e.path)) {
         if (pos.count(m) != 0) continue;  // an exact key of the set, assigned or excluded
-        write(m, write_of(*it, *it->e.value), ignore, Suppress::yes);
+        write(m, write_of(*slot.file, e, *e.value), slot.ignore_failure, Suppress::yes);
       }
     }
     return finish();
   }
 
  private:
+  // Calls fn(file, entry) for each line of the applied files the program reads as an entry,
+  // in the order it reads them.
+  template <typename Fn>
+  void for_each_entry(Fn&& fn) {
+    const bool systemd = m_set.semantics == Semantics::systemd;
+    for (const ConfigFile& f : m_set.files) {
+      if (f.role != FileRole::active || f.parsed < 0) continue;
+      const ParsedFile& pf = m_set.parsed[static_cast<std::size_t>(f.parsed)];
+      for_each_line(pf.raw(), m_set.semantics, [&](int n, std::string_view text) {
+        std::optional<ProgramEntry> e = systemd ? read_systemd(n, text) : read_procps(n, text);
+        if (e) fn(f, std::move(*e));
+      });
+    }
+  }
+
+  static BootWrite write_of(const ConfigFile& f, const ProgramEntry& e, const std::string& value) {
+    BootWrite w;
+    w.file = f.shown;
+    w.line = e.line;
+    w.key = e.raw_key;
+    w.value = value;
+    w.glob = e.glob;
+    return w;
+  }
+
+  // Keeps the first k_max_boot_history writes a key's later ones shadowed, and counts them all.
+  static void shadow(BootKey& k, BootWrite w) {
+    if (k.shadowed.size() < k_max_boot_history) k.shadowed.push_back(std::move(w));
+    ++k.shadowed_total;
+  }
+
   std::string current(const std::string& path) {
     auto it = m_state.find(path);
     if (it != m_state.end()) return it->second;
@@ -616,6 +632,8 @@ class Simulation {
 
   void note(const std::string& file, int line, const std::string& message,
             Fails fails = Fails::yes) {
+    if (fails == Fails::yes) m_model.exit_status = 1;
+    if (!m_full) return;
     Finding f;
     f.code = "TT1014";
     f.severity = Severity::info;
@@ -625,7 +643,6 @@ class Simulation {
         std::string(m_set.semantics == Semantics::systemd ? "systemd-sysctl" : "sysctl --system") +
         ": " + message;
     m_model.notes.push_back(std::move(f));
-    if (fails == Fails::yes) m_model.exit_status = 1;
   }
 
   // The first line of the key's file as the program reads it back: vectors are tab-separated.
@@ -655,8 +672,9 @@ class Simulation {
 
   void write(const std::string& path, BootWrite w, bool ignore_failure,
              Suppress suppress = Suppress::no) {
-    BootKey& k = touch(path);
     const bool systemd = m_set.semantics == Semantics::systemd;
+    if (!m_full && !m_live.exists(path)) return;  // no note counts in the exit status
+    BootKey& k = touch(path);
     if (!m_live.exists(path)) {
       w.outcome = "refused";
       w.reason = "ENOENT: no such key on this kernel";
@@ -670,13 +688,13 @@ class Simulation {
         w.value == kernel_text(path)) {  // "No change in value, suppressing write"
       w.outcome = "suppressed";
       w.reason = "the kernel already holds this value: systemd-sysctl does not write it";
-      k.shadowed.push_back(w);
+      shadow(k, std::move(w));
       return;
     }
     if (!m_writable(path)) {
       w.outcome = "refused";
       w.reason = "EACCES: a read-only key";
-      k.refused.push_back(w);
+      if (m_full) k.refused.push_back(w);
       // systemd ignores permission errors. procps 4.0.2 sees the mode before it opens the
       // file: it prints "setting key ..." and goes on, its exit status unchanged (measured).
       if (!ignore_failure || !systemd)
@@ -725,7 +743,7 @@ class Simulation {
       BootWrite old = *k.winner;
       old.outcome = "shadowed";
       old.reason = "overwritten by " + w.file + ":" + std::to_string(w.line);
-      k.shadowed.push_back(old);
+      shadow(k, std::move(old));
     }
     BootWrite nw = w;
     nw.outcome = "written";
@@ -813,6 +831,7 @@ class Simulation {
   BootModel m_model;
   const Catalog* m_catalog;
   NetnsKind m_netns;
+  bool m_full;  ///< BootDetail::full
   std::map<std::string, std::string> m_state;
   std::map<std::string, std::string> m_text;
   std::set<std::string> m_explicit;
@@ -829,8 +848,8 @@ NetnsKind netns_kind(const KeySource& live) {
 
 BootModel simulate_boot(const ConfigSet& set, const KeySource& live,
                         const std::function<bool(const std::string&)>& writable,
-                        const Catalog* catalog) {
-  return Simulation(set, live, writable, catalog).run();
+                        const Catalog* catalog, BootDetail detail) {
+  return Simulation(set, live, writable, catalog, detail).run();
 }
 
 }  // namespace tcptune

@@ -8,6 +8,7 @@
 /// tcptune never writes anything here: spellings the programs accept but tcptune would never
 /// write (a leading '/', '..' components) are modelled and reported as notes.
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -20,6 +21,9 @@
 #include "core/key_source.hpp"
 
 namespace tcptune {
+
+/// How many shadowed writes a key keeps (and the JSON of `lint` and `config` lists).
+inline constexpr std::size_t k_max_boot_history = 100;
 
 /// One write the program attempts (or skips) for a key.
 struct BootWrite {
@@ -43,9 +47,12 @@ struct BootKey {
   /// does not exist on this kernel.
   std::optional<std::string> before;
   std::optional<BootWrite> winner;  ///< the write that set `value`
-  std::vector<BootWrite> shadowed;  ///< earlier accepted writes
-  std::vector<BootWrite> refused;   ///< writes the kernel refused, in order
-  std::string propagated_from;      ///< set by the kernel from conf.default / conf.all / ip_forward
+  /// Earlier writes that a later one overwrote, or that systemd-sysctl skipped as unchanged: the
+  /// first k_max_boot_history of them (a file that sets a key 100,000 times keeps 100).
+  std::vector<BootWrite> shadowed;
+  std::size_t shadowed_total = 0;  ///< all of them
+  std::vector<BootWrite> refused;  ///< writes the kernel refused, in order
+  std::string propagated_from;     ///< set by the kernel from conf.default / conf.all / ip_forward
 };
 
 struct BootModel {
@@ -61,11 +68,18 @@ struct BootModel {
 enum class NetnsKind { initial, child };
 NetnsKind netns_kind(const KeySource& live);
 
+/// How much of the boot a model keeps. `full` (tcptune config): every write and what the
+/// program says. `values` (lint): the values and the kernel's refusals of them; not what the
+/// program says (`notes` stays empty; `exit_status` is still set), nor the writes to keys the
+/// kernel does not have or lets no one write (lint reports those itself). A file of 100,000
+/// lines naming keys this kernel lacks then keeps nothing per line.
+enum class BootDetail { full, values };
+
 /// `writable(path)`: whether the kernel lets root write the key (mode has a write bit).
 /// `catalog` (may be null) gives each key's handler data (integer kind, fields, enforced range).
 BootModel simulate_boot(const ConfigSet& set, const KeySource& live,
                         const std::function<bool(const std::string&)>& writable,
-                        const Catalog* catalog);
+                        const Catalog* catalog, BootDetail detail = BootDetail::full);
 
 /// The kernel's verdict on writing `text` to a key whose current value is `current`:
 /// the new value (fields joined by one space), or an error text. Exposed for tests.

@@ -67,7 +67,8 @@ class Linter {
     if (m_opt.live != nullptr)
       m_boot = simulate_boot(
           m_set, *m_opt.live,
-          m_opt.writable ? m_opt.writable : [](const std::string&) { return true; }, &m_keys);
+          m_opt.writable ? m_opt.writable : [](const std::string&) { return true; }, &m_keys,
+          BootDetail::values);
     for (int pi : order) check_file(m_set.parsed[static_cast<std::size_t>(pi)]);
     check_globs();
     check_cross_keys();

@@ -48,6 +48,7 @@ std::string render_config(const BootModel& model, const ConfigMeta& meta, Output
       Json sh = Json::array();
       for (const BootWrite& w : k.shadowed) sh.push_back(write_json(w));
       o["shadowed"] = sh;
+      o["shadowed_total"] = k.shadowed_total;
       Json rf = Json::array();
       for (const BootWrite& w : k.refused) rf.push_back(write_json(w));
       o["refused"] = rf;
@@ -87,6 +88,9 @@ std::string render_config(const BootModel& model, const ConfigMeta& meta, Output
       out += "    " + std::string(w.outcome == "suppressed" ? "not written" : "shadowed") + ": '" +
              w.value + "' at " + at(w) + (w.reason.empty() ? "" : " (" + w.reason + ")") + "\n";
     }
+    if (k.shadowed_total > k.shadowed.size())
+      out += "    ... and " + std::to_string(k.shadowed_total - k.shadowed.size()) +
+             " more shadowed or unwritten assignment(s)\n";
     for (const BootWrite& w : k.refused)
       out += "    refused: '" + w.value + "' at " + at(w) + " (" + w.reason + ")\n";
   }

@@ -56,12 +56,12 @@ std::map<std::string, std::string> netns_keys() {
 struct Boot {
   FakeKeySource live;
   BootModel model;
-  Boot(const std::string& content, Semantics s)
+  Boot(const std::string& content, Semantics s, BootDetail detail = BootDetail::full)
       : live(netns_keys()),
         model(simulate_boot(
             make_set({{"/etc/sysctl.d", "10-a.conf", content}}, s), live,
             [](const std::string& p) { return p != "net/ipv4/conf/all/mc_forwarding"; },
-            &tcptune::test::shipped_keys())) {}
+            &tcptune::test::shipped_keys(), detail)) {}
   std::string value(const std::string& path) const {
     auto it = model.keys.find(path);
     if (it == model.keys.end() || !it->second.value) return "(kernel's)";
@@ -228,4 +228,84 @@ TEST_CASE("the kernel's own copies: IPv6 conf.all to conf.default and every inte
   // Not every key: conf.all.hop_limit is a value of its own.
   Boot hop("net.ipv6.conf.all.hop_limit = 70\n", Semantics::systemd);
   CHECK(hop.value("net/ipv6/conf/eth0/hop_limit") == "(kernel's)");
+}
+
+TEST_CASE("a key set many times keeps its first 100 shadowed writes and counts them all") {
+  std::string content;
+  for (int i = 0; i < 150; ++i)
+    content += "net.ipv4.tcp_fin_timeout = " + std::to_string(30 + i % 2) + "\n";
+  for (Semantics s : {Semantics::systemd, Semantics::procps}) {
+    CAPTURE(to_string(s));
+    Boot b(content, s);
+    const BootKey& k = b.model.keys.at("net/ipv4/tcp_fin_timeout");
+    CHECK(b.value("net/ipv4/tcp_fin_timeout") == "31");
+    REQUIRE(k.winner);
+    CHECK(k.winner->line == 150);
+    CHECK(k.shadowed_total == 149);
+    REQUIRE(k.shadowed.size() == k_max_boot_history);
+    CHECK(k.shadowed.front().line == 1);
+    CHECK(k.shadowed.back().line == 100);
+  }
+}
+
+TEST_CASE("BootDetail::values: the same values and refusals of values, no notes") {
+  // A key this kernel lacks (said, not counted), a value the kernel refuses (counted), a
+  // read-only key, a key written, a glob, and a line that is not an assignment.
+  const std::string content =
+      "net.ipv4.no_such_key = 1\nnet.ipv4.tcp_fin_timeout = 1210;x\n"
+      "net.ipv4.conf.all.mc_forwarding = 1\nnet.ipv4.tcp_keepalive_probes = 12\n"
+      "net.ipv6.conf.*.hop_limit = 70\nnot an assignment\n";
+  for (Semantics s : {Semantics::systemd, Semantics::procps}) {
+    CAPTURE(to_string(s));
+    Boot full(content, s, BootDetail::full);
+    Boot values(content, s, BootDetail::values);
+    CHECK_FALSE(full.model.notes.empty());
+    CHECK(values.model.notes.empty());
+    CHECK(values.model.exit_status == full.model.exit_status);
+    CHECK(full.model.exit_status == 1);
+    CHECK(full.model.keys.count("net/ipv4/no_such_key") == 1);
+    CHECK(values.model.keys.count("net/ipv4/no_such_key") == 0);
+    CHECK(values.model.keys.at("net/ipv4/conf/all/mc_forwarding").refused.empty());
+    CHECK(full.model.keys.at("net/ipv4/conf/all/mc_forwarding").refused.size() == 1);
+    for (const auto& [path, k] : values.model.keys) {
+      CAPTURE(path);
+      const BootKey& f = full.model.keys.at(path);
+      CHECK(k.value == f.value);
+      CHECK(k.before == f.before);
+      CHECK(k.propagated_from == f.propagated_from);
+      CHECK(k.winner.has_value() == f.winner.has_value());
+      CHECK(k.shadowed_total == f.shadowed_total);
+      if (path != "net/ipv4/conf/all/mc_forwarding") CHECK(k.refused.size() == f.refused.size());
+    }
+    const BootKey& fin = values.model.keys.at("net/ipv4/tcp_fin_timeout");
+    REQUIRE(fin.refused.size() == 1);
+    CHECK(fin.refused.front().reason.rfind("EINVAL", 0) == 0);
+    CHECK(values.value("net/ipv4/tcp_keepalive_probes") == "12");
+    CHECK(values.value("net/ipv6/conf/eth0/hop_limit") == "70");
+  }
+}
+
+TEST_CASE("lines as each program splits them: CR, CR LF and NUL") {
+  // systemd ends a line at CR, CR LF and NUL; procps at LF only, its text cut at a NUL.
+  using namespace std::string_literals;
+  const std::string content =
+      "net.ipv4.tcp_fin_timeout = 31\rnet.ipv4.tcp_keepalive_probes = 11\r\n"
+      "net.ipv4.ip_forward = 1\0net.ipv4.ipfrag_low_thresh = 446464\n"
+      "net.ipv4.ip_unprivileged_port_start = 900"s;
+  Boot sd(content, Semantics::systemd);
+  CHECK(sd.value("net/ipv4/tcp_fin_timeout") == "31");
+  CHECK(sd.model.keys.at("net/ipv4/tcp_keepalive_probes").winner->line == 2);
+  CHECK(sd.value("net/ipv4/ip_forward") == "1");
+  CHECK(sd.model.keys.at("net/ipv4/ipfrag_low_thresh").winner->line == 4);
+  CHECK(sd.model.keys.at("net/ipv4/ip_unprivileged_port_start").winner->line == 5);
+  Boot pp(content, Semantics::procps);
+  // procps: "31\rnet.ipv4.tcp_keepalive_probes = 11" is one value, which the kernel refuses
+  // (a CR is not a separator for proc_dointvec); the NUL ends the third line's text.
+  CHECK(pp.value("net/ipv4/tcp_fin_timeout") == "(kernel's)");
+  REQUIRE(pp.model.keys.at("net/ipv4/tcp_fin_timeout").refused.size() == 1);
+  CHECK(pp.model.keys.at("net/ipv4/tcp_fin_timeout").refused.front().line == 1);
+  CHECK(pp.model.keys.count("net/ipv4/tcp_keepalive_probes") == 0);
+  CHECK(pp.value("net/ipv4/ip_forward") == "1");
+  CHECK(pp.model.keys.count("net/ipv4/ipfrag_low_thresh") == 0);
+  CHECK(pp.model.keys.at("net/ipv4/ip_unprivileged_port_start").winner->line == 3);
 }
