@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <list>
 #include <set>
+#include <unordered_map>
 
 #include "core/sysctl_key.hpp"
 #include "core/text_util.hpp"
@@ -322,9 +323,10 @@ std::string swap_if_dotted(std::string_view k) {
 // step up, as the kernel's path lookup takes it.
 enum class DotDot { keep, resolve };
 
-// Splits a path into components; DotDot::resolve resolves '..' as the kernel's path lookup does.
-std::vector<std::string> components(const std::string& p, DotDot dotdot, bool& escaped) {
-  std::vector<std::string> out;
+// Splits a path into components (views into `p`); DotDot::resolve resolves '..' as the
+// kernel's path lookup does.
+std::vector<std::string_view> components(std::string_view p, DotDot dotdot, bool& escaped) {
+  std::vector<std::string_view> out;
   escaped = false;
   for (std::string_view c : split(p, '/')) {
     if (c.empty() || c == ".") continue;
@@ -336,14 +338,20 @@ std::vector<std::string> components(const std::string& p, DotDot dotdot, bool& e
       }
       continue;
     }
-    out.emplace_back(c);
+    out.push_back(c);
   }
   return out;
 }
 
-std::string join_path(const std::vector<std::string>& c) {
+std::string join_path(const std::vector<std::string_view>& c) {
+  std::size_t size = c.size();
+  for (std::string_view x : c) size += x.size();
   std::string s;
-  for (const std::string& x : c) s += (s.empty() ? "" : "/") + x;
+  s.reserve(size);
+  for (std::string_view x : c) {
+    if (!s.empty()) s += '/';
+    s += x;
+  }
   return s;
 }
 
@@ -370,7 +378,7 @@ void for_each_line(std::string_view raw, Semantics sem, Fn&& fn) {
   if (start < raw.size()) fn(line, text_of(raw.substr(start)));
 }
 
-std::string strip(std::string_view s) {
+std::string_view strip(std::string_view s) {
   std::size_t b = 0;
   std::size_t e = s.size();
   auto sp = [](char c) {
@@ -378,41 +386,41 @@ std::string strip(std::string_view s) {
   };
   while (b < e && sp(s[b])) ++b;
   while (e > b && sp(s[e - 1])) --e;
-  return std::string(s.substr(b, e - b));
+  return s.substr(b, e - b);
 }
 
 std::optional<ProgramEntry> read_systemd(int line, std::string_view text) {
-  std::string p = strip(text);
+  std::string_view p = strip(text);
   if (p.empty() || p[0] == '#' || p[0] == ';') return std::nullopt;
   ProgramEntry e;
   e.line = line;
   std::size_t eq = p.find('=');
-  std::string key;
-  if (eq != std::string::npos) {
+  std::string_view key;
+  if (eq != std::string_view::npos) {
     key = p.substr(0, eq);
     if (!key.empty() && key[0] == '-') {
       e.ignore_failure = true;
-      key.erase(0, 1);
+      key.remove_prefix(1);
     }
-    e.value = strip(p.substr(eq + 1));
+    e.value = std::string(strip(p.substr(eq + 1)));
   } else {
     if (p[0] != '-') {
       e.refuse = "line is not an assignment";
-      e.raw_key = p;
+      e.raw_key = std::string(p);
       return e;
     }
     key = p.substr(1);
   }
   key = strip(key);
-  e.raw_key = key;
+  e.raw_key = std::string(key);
   std::string swapped = swap_if_dotted(key);
   bool escaped = false;
-  std::vector<std::string> comps = components(swapped, DotDot::keep, escaped);
+  std::vector<std::string_view> comps = components(swapped, DotDot::keep, escaped);
   // path_simplify(): no '//', no '.' components, no trailing '/'; a leading '/' stays in the
   // map key. sysctl_write() refuses a path with '..' (not normalized).
   // sysctl_normalize() also kills the leading '/': "/net/x" and "net.x" are one map key.
   e.id = join_path(comps);
-  e.path = join_path(comps);
+  e.path = e.id;
   e.glob = has_glob(e.path);
   if (std::find(comps.begin(), comps.end(), "..") != comps.end())
     e.refuse = "systemd-sysctl refuses a key with a '..' component (\"Invalid argument\")";
@@ -421,46 +429,46 @@ std::optional<ProgramEntry> read_systemd(int line, std::string_view text) {
 }
 
 std::optional<ProgramEntry> read_procps(int line, std::string_view text) {
-  std::string t = strip(text);
+  std::string_view t = strip(text);
   if (t.size() < 2 || t[0] == '#' || t[0] == ';') return std::nullopt;
   ProgramEntry e;
   e.line = line;
   std::size_t eq = t.find('=');
-  if (eq == std::string::npos && t[0] == '-') {
+  if (eq == std::string_view::npos && t[0] == '-') {
     // "-key": an exclusion from glob assignments (procps 4.0.x: exact keys only).
-    std::string name = strip(t.substr(1));
-    e.raw_key = name;
+    std::string_view name = strip(t.substr(1));
+    e.raw_key = std::string(name);
     bool escaped = false;
-    e.path = join_path(components(swap_if_dotted(name), DotDot::resolve, escaped));
+    const std::string swapped = swap_if_dotted(name);
+    e.path = join_path(components(swapped, DotDot::resolve, escaped));
     e.id = e.path;
     return e;
   }
-  if (eq == std::string::npos || eq == 0) {
+  if (eq == std::string_view::npos || eq == 0) {
     // "invalid syntax, continuing...": said, but not counted in the exit status.
     e.refuse = "invalid syntax, continuing...";
     e.soft = true;
-    e.raw_key = t;
+    e.raw_key = std::string(t);
     return e;
   }
-  std::string name = strip(t.substr(0, eq));
-  std::string value = t.substr(eq + 1);
+  std::string_view name = strip(t.substr(0, eq));
+  std::string_view value = t.substr(eq + 1);
   std::size_t b = value.find_first_not_of(" \t");
-  value = b == std::string::npos ? "" : value.substr(b);
-  e.value = value;
+  e.value = std::string(b == std::string_view::npos ? std::string_view() : value.substr(b));
   if (!name.empty() && name[0] == '-') {
     e.ignore_failure = true;
-    name.erase(0, 1);
-    if (!name.empty() && name[0] == '-') name.erase(0, 1);  // WriteSetting strips one more
+    name.remove_prefix(1);
+    if (!name.empty() && name[0] == '-') name.remove_prefix(1);  // WriteSetting strips one more
   }
-  e.raw_key = name;
+  e.raw_key = std::string(name);
   if (name.empty() || name[0] == ' ' || name[0] == '\t') {
     e.silent = e.ignore_failure;
-    e.refuse = "cannot stat /proc/sys/" + name;
+    e.refuse = cat("cannot stat /proc/sys/", name);
     return e;
   }
   std::string swapped = swap_if_dotted(name);
   bool escaped = false;
-  std::vector<std::string> comps = components(swapped, DotDot::resolve, escaped);
+  std::vector<std::string_view> comps = components(swapped, DotDot::resolve, escaped);
   e.path = join_path(comps);
   e.id = e.path;
   e.glob = has_glob(e.path);
@@ -530,7 +538,7 @@ class Simulation {
       bool ignore_failure;
     };
     std::list<Slot> order;
-    std::map<std::string, std::list<Slot>::iterator, std::less<>> pos;
+    std::unordered_map<std::string, std::list<Slot>::iterator> pos;
     for_each_entry([&](const ConfigFile& f, ProgramEntry&& e) {
       if (!e.refuse.empty() && e.id.empty()) {
         note(f.shown, e.line, e.refuse);
@@ -557,9 +565,12 @@ class Simulation {
         order.erase(found->second);
       }
       const bool ignore = e.ignore_failure;
-      std::string id = e.id;
       order.push_back(Slot{&f, std::move(e), ignore});
-      pos.insert_or_assign(std::move(id), std::prev(order.end()));
+      if (found != pos.end()) {
+        found->second = std::prev(order.end());
+      } else {
+        pos.emplace(order.back().e.id, std::prev(order.end()));
+      }
     });
     for (const Slot& slot : order) {
       const ProgramEntry& e = slot.e;
@@ -707,13 +718,17 @@ class Simulation {
       return;
     }
     const KeyInfo* info = m_catalog == nullptr ? nullptr : m_catalog->find(path);
-    // The keys the kernel checks this write against must be in the state the check sees.
-    for (const char* other :
-         {"net/ipv4/ipfrag_high_thresh", "net/ipv4/ipfrag_low_thresh",
-          "net/ipv6/ip6frag_high_thresh", "net/ipv6/ip6frag_low_thresh",
-          "net/ipv4/ip_unprivileged_port_start", "net/ipv4/ip_local_port_range",
-          "net/ipv4/tcp_available_congestion_control", "net/ipv4/tcp_allowed_congestion_control"})
-      if (m_live.exists(other)) current(other);
+    // The keys the kernel checks a write against must be in the state the check sees: read
+    // before the first write (later ones find them there, written or not).
+    if (!m_coupled_read) {
+      m_coupled_read = true;
+      for (const char* other :
+           {"net/ipv4/ipfrag_high_thresh", "net/ipv4/ipfrag_low_thresh",
+            "net/ipv6/ip6frag_high_thresh", "net/ipv6/ip6frag_low_thresh",
+            "net/ipv4/ip_unprivileged_port_start", "net/ipv4/ip_local_port_range",
+            "net/ipv4/tcp_available_congestion_control", "net/ipv4/tcp_allowed_congestion_control"})
+        if (m_live.exists(other)) current(other);
+    }
     KernelVerdict v = kernel_write(path, w.value, cur, m_state, info, m_netns);
     if (!v.error.empty()) {
       // devinet_conf_proc marks an IPv4 conf key as set by hand before it looks at the
@@ -831,7 +846,8 @@ class Simulation {
   BootModel m_model;
   const Catalog* m_catalog;
   NetnsKind m_netns;
-  bool m_full;  ///< BootDetail::full
+  bool m_full;                  ///< BootDetail::full
+  bool m_coupled_read = false;  ///< the coupled keys are in m_state
   std::map<std::string, std::string> m_state;
   std::map<std::string, std::string> m_text;
   std::set<std::string> m_explicit;
