@@ -343,6 +343,43 @@ std::string dump_json(const Json& j) {
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+void JsonArrayWriter::add(const Json& element) {
+  m_out += m_any ? ",\n    " : "[\n    ";
+  m_any = true;
+  // Two levels deeper than dump() puts it; a JSON text has no raw newline inside a string.
+  for (char c : element.dump(2, ' ', false, Json::error_handler_t::replace)) {
+    m_out += c;
+    if (c == '\n') m_out += "    ";
+  }
+}
+
+void JsonArrayWriter::close() { m_out += m_any ? "\n  ]" : "[]"; }
+
+std::string dump_json_streamed(
+    const Json& top,
+    const std::vector<std::pair<std::string, std::function<void(JsonArrayWriter&)>>>& arrays) {
+  const std::string rest = dump_json(top);
+  // Where each empty array is: a key of the top level is the only one indented by two spaces.
+  std::vector<std::pair<std::size_t, const std::function<void(JsonArrayWriter&)>*>> places;
+  for (const auto& [key, fill] : arrays) {
+    const std::string empty = "\n  " + Json(key).dump() + ": []";
+    const std::size_t at = rest.find(empty);
+    if (at != std::string::npos) places.emplace_back(at + empty.size() - 2, &fill);
+  }
+  std::sort(places.begin(), places.end());
+  std::string out;
+  std::size_t from = 0;
+  for (const auto& [at, fill] : places) {
+    out.append(rest, from, at - from);
+    JsonArrayWriter writer(out);
+    (*fill)(writer);
+    writer.close();
+    from = at + 2;
+  }
+  out.append(rest, from);
+  return out;
+}
+
 std::string prometheus_label(const std::string& s) {
   std::string out;
   for (char c : s) {

@@ -4,7 +4,9 @@
 /// header declares Json with nlohmann/json_fwd.hpp, so that a file which only passes findings
 /// around does not compile the whole library; the files that build JSON include it.
 
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -53,6 +55,28 @@ Json sarif_log(const std::vector<Finding>& findings, const CheckCatalog& checks,
 /// Pretty JSON plus a newline. Bytes that are not UTF-8 (file names, source lines) become
 /// U+FFFD instead of failing the whole output.
 std::string dump_json(const Json& j);
+
+/// Writes the elements of a top-level array of a report one at a time, as dump_json writes them
+/// there: a tree of a whole report of 25,000 keys took about seven times the memory of its text.
+class JsonArrayWriter {
+ public:
+  explicit JsonArrayWriter(std::string& out) : m_out(out) {}
+  void add(const Json& element);
+
+ private:
+  friend std::string dump_json_streamed(
+      const Json&,
+      const std::vector<std::pair<std::string, std::function<void(JsonArrayWriter&)>>>&);
+  void close();
+  std::string& m_out;
+  bool m_any = false;
+};
+
+/// dump_json(top), where each key of `arrays` is an empty array at the top level of `top`, with
+/// the elements its function adds in its place.
+std::string dump_json_streamed(
+    const Json& top,
+    const std::vector<std::pair<std::string, std::function<void(JsonArrayWriter&)>>>& arrays);
 
 /// A Prometheus label value with backslash, quote and newline escaped.
 std::string prometheus_label(const std::string& s);

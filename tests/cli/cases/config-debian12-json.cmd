@@ -1,0 +1,1 @@
+$TCPTUNE --root tests/fixtures/debian12 config --format json
