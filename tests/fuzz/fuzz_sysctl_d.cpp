@@ -11,8 +11,11 @@
 // and the value are found at their columns; keys are canonical (normalising the key again gives
 // the same key and path); values are trimmed and free of control characters; diagnostics are
 // bounded, in line order, TT1xxx. Lint: every finding's code is in the check catalog, its file is
-// one of the input files and its line exists there.
+// one of the input files and its line exists there. Boot model: lint's (BootDetail::values)
+// has the values, refusals of values and exit status of config's (BootDetail::full), and no
+// notes; a key keeps at most k_max_boot_history shadowed writes.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -20,6 +23,7 @@
 #include "config/sysctl_d_parser.hpp"
 #include "config/sysctl_d_set.hpp"
 #include "core/text_util.hpp"
+#include "engine/boot_model.hpp"
 #include "engine/lint.hpp"
 #include "fuzz_support.hpp"
 
@@ -153,6 +157,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::no_throw("run_lint", [&] {
     report = run_lint(set, fuzz::shipped_keys(), fuzz::shipped_checks(), options);
   });
+  // The boot model as `config` keeps it (every write, what the program says) and as lint keeps
+  // it (BootDetail::values): the same values, refusals of values and exit status.
+  BootModel full;
+  fuzz::no_throw("simulate_boot", [&] {
+    full = simulate_boot(
+        set, *options.live, [](const std::string&) { return true; }, &fuzz::shipped_keys(),
+        BootDetail::full);
+  });
+  if (report.boot) {
+    const BootModel& values = *report.boot;
+    TCPTUNE_FUZZ_CHECK(values.notes.empty() && values.exit_status == full.exit_status,
+                       "BootDetail::values: notes or exit status");
+    for (const auto& [path, k] : values.keys) {
+      auto it = full.keys.find(path);
+      TCPTUNE_FUZZ_CHECK(it != full.keys.end(), "BootDetail::values: extra key " + path);
+      const BootKey& f = it->second;
+      TCPTUNE_FUZZ_CHECK(
+          k.value == f.value && k.before == f.before && k.propagated_from == f.propagated_from &&
+              k.shadowed_total == f.shadowed_total && k.shadowed.size() == f.shadowed.size() &&
+              // a key this kernel lacks: values keeps no refusal of it
+              (!f.before || k.refused.size() == f.refused.size()),
+          "BootDetail::values differs from full for " + path);
+    }
+    for (const auto& [path, k] : full.keys) {
+      TCPTUNE_FUZZ_CHECK(k.shadowed.size() == std::min(k.shadowed_total, k_max_boot_history),
+                         "shadowed history of " + path);
+      TCPTUNE_FUZZ_CHECK(values.keys.count(path) != 0 || !k.before,
+                         "BootDetail::values lost an existing key " + path);
+    }
+  }
   for (const Finding& f : report.findings) {
     TCPTUNE_FUZZ_CHECK(fuzz::shipped_checks().find(f.code) != nullptr,
                        "lint code " + f.code + " is not in rules/lint.toml: " + f.message);
