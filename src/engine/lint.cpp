@@ -226,8 +226,16 @@ class Linter {
   // "Did you mean" only for a name the catalog has under no version and no pattern (`info`, the
   // entry's catalog entry, is null): first the catalog's bounded candidates, then the names in
   // the key's directory on the live kernel.
-  std::string suggestion(const SysctlEntry& e, const KeyInfo* info) const {
-    if (info != nullptr) return "";
+  // Made once per distinct key: a key misspelt on several lines (or files) gets one search.
+  const std::string& suggestion(const SysctlEntry& e, const KeyInfo* info) {
+    static const std::string none;
+    if (info != nullptr) return none;
+    auto [it, fresh] = m_suggestions.try_emplace(e.key);
+    if (fresh) it->second = find_suggestion(e);
+    return it->second;
+  }
+
+  std::string find_suggestion(const SysctlEntry& e) const {
     std::string sug = m_keys.suggest(e.key);
     if (!sug.empty() || m_opt.live == nullptr) return sug;
     std::size_t slash = e.path.rfind('/');
@@ -348,7 +356,7 @@ class Linter {
       } else if (info != nullptr && info->removed) {
         why = " (removed in Linux " + info->removed->str(VersionForm::short_form) + ")";
       }
-      std::string sug = suggestion(e, info);
+      const std::string& sug = suggestion(e, info);
       std::string tail = sug.empty() ? "" : "; did you mean " + sug + "?";
       if (e.ignore_failure) {
         if (m_set.semantics == Semantics::procps) {
@@ -392,7 +400,7 @@ class Linter {
               (procps_dash ? "; the '-' prefix does not stop `sysctl -p` from failing on it" : ""));
       return;
     }
-    std::string sug = m_keys.suggest(e.key);
+    const std::string& sug = suggestion(e, info);
     if (!sug.empty()) {
       at_entry(p, e, "TT2006",
                std::string(e.key) + " is not a key tcptune knows; did you mean " + sug + "?", {},
@@ -740,6 +748,8 @@ class Linter {
   const LintOptions& m_opt;
   Resolution m_res;
   std::optional<BootModel> m_boot;
+  /// "Did you mean" by key (views of the entries' keys, which live as long as the set).
+  std::unordered_map<std::string_view, std::string> m_suggestions;
   std::vector<Finding> m_out;
   struct Dropped {
     std::size_t count = 0;
