@@ -617,7 +617,8 @@ class Simulation {
     return w;
   }
 
-  // Keeps the first k_max_boot_history writes a key's later ones shadowed, and counts them all.
+  // Records a write that a later one shadowed (or that was not made): the first
+  // k_max_boot_history are kept, all are counted.
   static void shadow(BootKey& k, BootWrite w) {
     if (k.shadowed.size() < k_max_boot_history) k.shadowed.push_back(std::move(w));
     ++k.shadowed_total;

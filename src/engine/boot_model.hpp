@@ -22,7 +22,7 @@
 
 namespace tcptune {
 
-/// How many shadowed writes a key keeps (and the JSON of `lint` and `config` lists).
+/// How many shadowed writes a key of the model keeps (what `tcptune config` lists).
 inline constexpr std::size_t k_max_boot_history = 100;
 
 /// One write the program attempts (or skips) for a key.
