@@ -63,8 +63,9 @@ TEST_CASE("CachedKeySource asks once per path and gives the same answers") {
     CHECK_FALSE(cached.writable("net/ipv4/conf/lo/rp_filter"));
   }
   CHECK(inner.reads == 2);
-  CHECK(inner.exists_calls == 2);
-  CHECK(inner.lists == 1);
+  // net/ipv4/nope: its directory's listing lacks it, so the wrapped source is not asked.
+  CHECK(inner.exists_calls == 1);
+  CHECK(inner.lists == 2);  // net/ipv4/conf, and net/ipv4 for the missing key
   CHECK(inner.globs == 1);
   CHECK(mode_tests == 2);
   // Another limit is another question.
@@ -73,4 +74,38 @@ TEST_CASE("CachedKeySource asks once per path and gives the same answers") {
   // Without a mode test every key is writable.
   CachedKeySource open(fake);
   CHECK(open.writable("net/ipv4/conf/lo/rp_filter"));
+}
+
+TEST_CASE("CachedKeySource: a missing key is told from the listings, without asking for it") {
+  FakeKeySource fake{{"net/ipv4/tcp_fin_timeout", "60"},
+                     {"net/ipv4/conf/eth0/rp_filter", "1"},
+                     {"kernel/pid_max", "4194304"}};
+  Counting inner(fake);
+  CachedKeySource cached(inner);
+  // Misspelt keys in one directory: one listing, no per-key question.
+  for (const char* p : {"net/ipv4/tcp_fin_timout", "net/ipv4/tcp_fni_timeout", "net/ipv4/x"})
+    CHECK_FALSE(cached.exists(p));
+  CHECK(inner.exists_calls == 0);
+  CHECK(inner.lists == 1);
+  // An interface that does not exist: its directory lists nothing, its parent's listing lacks
+  // it; the parent's listing is made once for every key below it.
+  for (const char* p : {"net/ipv4/conf/if1/rp_filter", "net/ipv4/conf/if1/accept_local",
+                        "net/ipv4/conf/if2/rp_filter"})
+    CHECK_FALSE(cached.exists(p));
+  CHECK(inner.exists_calls == 0);
+  // A key that is there, a directory named as a key, and paths the listings cannot judge
+  // (top-level names, '..', empty components) are asked of the wrapped source.
+  CHECK(cached.exists("net/ipv4/conf/eth0/rp_filter"));
+  CHECK_FALSE(cached.exists("net/ipv4/conf"));
+  CHECK_FALSE(cached.exists("nope"));
+  CHECK_FALSE(cached.exists("net/ipv4/../ipv4/x"));
+  CHECK_FALSE(cached.exists("net//ipv4/y"));
+  CHECK(inner.exists_calls == 5);
+  // A directory the wrapped source cannot list (empty), under a top that lists nothing either:
+  // asked.
+  FakeKeySource bare{};
+  Counting none(bare);
+  CachedKeySource c2(none);
+  CHECK_FALSE(c2.exists("net/ipv4/tcp_fin_timeout"));
+  CHECK(none.exists_calls == 1);
 }
