@@ -14,35 +14,38 @@ KeyRead CachedKeySource::read(std::string_view path) const {
 
 bool CachedKeySource::exists(std::string_view path) const {
   auto it = m_exists.find(path);
-  if (it == m_exists.end())
-    it = m_exists.emplace(std::string(path), !surely_absent(path) && m_inner.exists(path)).first;
+  if (it == m_exists.end()) {
+    // Only plain names: empty, "." and ".." components are the wrapped source's to resolve.
+    bool plain = true;
+    for (std::string_view c : split(path, '/'))
+      plain = plain && !c.empty() && c != "." && c != "..";
+    const bool answer = !(plain && surely_absent(path)) && m_inner.exists(path);
+    it = m_exists.emplace(std::string(path), answer).first;
+  }
   return it->second;
 }
 
 bool CachedKeySource::surely_absent(std::string_view path) const {
   const std::size_t slash = path.rfind('/');
-  if (slash == std::string_view::npos || slash == 0) return false;
+  if (slash == std::string_view::npos) return false;
   const std::string_view dir = path.substr(0, slash);
-  const std::string_view name = path.substr(slash + 1);
-  // Only plain names: empty, "." and ".." components are the wrapped source's to resolve.
-  for (std::string_view c : split(path, '/'))
-    if (c.empty() || c == "." || c == "..") return false;
-  auto it = m_sorted_lists.find(dir);
-  if (it == m_sorted_lists.end()) {
-    std::vector<std::string> names = list(dir);
-    std::sort(names.begin(), names.end());
-    it = m_sorted_lists.emplace(std::string(dir), std::move(names)).first;
-  }
+  const std::vector<std::string>& names = listing(dir);
   // An empty listing says nothing: a directory that is missing, or that cannot be read.
-  if (it->second.empty()) return surely_absent(dir);
-  return !std::binary_search(it->second.begin(), it->second.end(), name);
+  if (names.empty()) return surely_absent(dir);
+  return !std::binary_search(names.begin(), names.end(), path.substr(slash + 1));
 }
 
-std::vector<std::string> CachedKeySource::list(std::string_view dir) const {
+const std::vector<std::string>& CachedKeySource::listing(std::string_view dir) const {
   auto it = m_lists.find(dir);
-  if (it == m_lists.end()) it = m_lists.emplace(std::string(dir), m_inner.list(dir)).first;
+  if (it == m_lists.end()) {
+    std::vector<std::string> names = m_inner.list(dir);
+    std::sort(names.begin(), names.end());
+    it = m_lists.emplace(std::string(dir), std::move(names)).first;
+  }
   return it->second;
 }
+
+std::vector<std::string> CachedKeySource::list(std::string_view dir) const { return listing(dir); }
 
 std::vector<std::string> CachedKeySource::glob(std::string_view pattern, std::size_t limit) const {
   auto it = m_globs.find(pattern);

@@ -29,6 +29,7 @@ class CachedKeySource final : public KeySource {
   /// net/ipv4 lists net/ipv4 once instead of opening 25,000 paths. Every other path is asked
   /// of the wrapped source.
   bool exists(std::string_view path) const override;
+  /// Sorted by name (as ProcSys lists them).
   std::vector<std::string> list(std::string_view dir) const override;
   std::vector<std::string> glob(std::string_view pattern, std::size_t limit) const override;
   /// Whether root may write the key (the wrapped test, once per path).
@@ -45,16 +46,17 @@ class CachedKeySource final : public KeySource {
   template <typename T>
   using Map = std::unordered_map<std::string, T, Hash, std::equal_to<>>;
 
-  // Whether the listings show that nothing is at `path` (see exists()).
+  // Whether the listings show that nothing is at `path` (see exists()), a path of plain names.
   [[nodiscard]] bool surely_absent(std::string_view path) const;
+  // A directory's listing, sorted, asked of the wrapped source once.
+  [[nodiscard]] const std::vector<std::string>& listing(std::string_view dir) const;
 
   const KeySource& m_inner;
   std::function<bool(const std::string&)> m_writable;
   mutable Map<KeyRead> m_reads;
   mutable Map<bool> m_exists;
   mutable Map<bool> m_writable_of;
-  mutable Map<std::vector<std::string>> m_lists;
-  mutable Map<std::vector<std::string>> m_sorted_lists;  ///< the same, sorted (for a search)
+  mutable Map<std::vector<std::string>> m_lists;  ///< sorted
   struct GlobAnswer {
     std::size_t limit = 0;
     std::vector<std::string> paths;

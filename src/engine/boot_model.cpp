@@ -685,9 +685,10 @@ class Simulation {
   void write(const std::string& path, BootWrite w, bool ignore_failure,
              Suppress suppress = Suppress::no) {
     const bool systemd = m_set.semantics == Semantics::systemd;
-    if (!m_full && !m_live.exists(path)) return;  // no note counts in the exit status
+    const bool exists = m_live.exists(path);
+    if (!m_full && !exists) return;  // no note counts in the exit status
     BootKey& k = touch(path);
-    if (!m_live.exists(path)) {
+    if (!exists) {
       w.outcome = "refused";
       w.reason = "ENOENT: no such key on this kernel";
       k.refused.push_back(w);
