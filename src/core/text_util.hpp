@@ -11,6 +11,9 @@ namespace tcptune {
 
 /// Whitespace as systemd and procps strip it: space, \t, \n, \r, \v, \f.
 bool is_space(char c);
+/// The kernel's isspace() (lib/ctype.c): is_space() and Latin-1's no-break space (0xA0), which
+/// the kernel skips before a number it parses from a sysctl write and between command-line words.
+bool kernel_isspace(char c);
 std::string_view trim(std::string_view s);
 /// Splits on runs of whitespace; no empty fields.
 std::vector<std::string_view> split_ws(std::string_view s);

@@ -22,10 +22,6 @@ namespace {
 
 constexpr std::size_t k_kernel_parse_bytes = 4095;
 
-bool kernel_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
 // proc_get_long(): optional '-', then a digit, then simple_strtoul(base 0: 0x.. hex, 0.. octal);
 // a token of 21 characters or more, or an overflow, is EINVAL; the character after the number
 // must be a blank (' ', '\t', '\n') or the end of the write.
@@ -210,7 +206,7 @@ KernelVerdict kernel_write(const std::string& path, const std::string& text,
   std::size_t parsed = 0;
   std::string err;
   for (std::size_t i = 0; i < count; ++i) {
-    while (p < buf.size() && kernel_space(buf[p])) ++p;
+    while (p < buf.size() && kernel_isspace(buf[p])) ++p;
     if (p >= buf.size()) break;
     Parsed r = get_long(buf, p);
     if (!r.ok) {

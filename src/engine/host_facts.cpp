@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 #include "census/socket_record.hpp"
@@ -17,6 +18,79 @@ namespace {
 constexpr int k_time_wait_seconds = 60;  // TCP_TIMEWAIT_LEN, fixed (docs/facts.md#time-wait-length)
 
 }  // namespace
+
+KernelCmdline parse_kernel_cmdline(std::string_view text) {
+  // The settings that had a command-line parameter before sysctl.KEY= (sysctl_aliases[]).
+  static constexpr std::pair<std::string_view, std::string_view> k_aliases[] = {
+      {"hardlockup_all_cpu_backtrace", "kernel/hardlockup_all_cpu_backtrace"},
+      {"hung_task_panic", "kernel/hung_task_panic"},
+      {"numa_zonelist_order", "vm/numa_zonelist_order"},
+      {"softlockup_all_cpu_backtrace", "kernel/softlockup_all_cpu_backtrace"},
+  };
+  KernelCmdline out;
+  // next_arg() cuts the words in place with NULs; the same here, on a copy that ends at the
+  // first NUL as the kernel's string does.
+  std::string buf(text.substr(0, text.find('\0')));
+  buf.push_back('\0');
+  char* args = buf.data();
+  auto skip_spaces = [](char* p) {
+    while (kernel_isspace(*p)) ++p;
+    return p;
+  };
+  args = skip_spaces(args);
+  while (*args != '\0') {
+    bool in_quote = false;
+    bool quoted = false;
+    if (*args == '"') {
+      ++args;
+      in_quote = quoted = true;
+    }
+    std::size_t i = 0;
+    std::size_t equals = 0;
+    for (; args[i] != '\0'; ++i) {
+      if (kernel_isspace(args[i]) && !in_quote) break;
+      if (equals == 0 && args[i] == '=') equals = i;
+      if (args[i] == '"') in_quote = !in_quote;
+    }
+    char* param = args;
+    char* val = nullptr;
+    if (equals != 0) {
+      args[equals] = '\0';
+      val = args + equals + 1;
+      if (*val == '"') {
+        ++val;
+        if (args[i - 1] == '"') args[i - 1] = '\0';
+      }
+    }
+    if (quoted && i > 0 && args[i - 1] == '"') args[i - 1] = '\0';
+    if (args[i] != '\0') {
+      args[i] = '\0';
+      args += i + 1;
+    } else {
+      args += i;
+    }
+    args = skip_spaces(args);
+    if (val == nullptr && std::strcmp(param, "--") == 0) break;  // init's arguments follow
+    if (val == nullptr) continue;
+    const std::string_view name(param);
+    std::string path;
+    if (name.size() > 7 && name.compare(0, 6, "sysctl") == 0 &&
+        (name[6] == '.' || name[6] == '/')) {
+      path = std::string(name.substr(7));
+      std::replace(path.begin(), path.end(), '.', '/');
+    } else {
+      for (const auto& [alias, key] : k_aliases) {
+        if (name == alias) path = std::string(key);
+      }
+    }
+    if (path.empty()) {
+      out.params[std::string(name)] = val;
+    } else if (*val != '\0') {  // an empty value is refused (EINVAL), not written
+      out.sysctl[path] = val;
+    }
+  }
+  return out;
+}
 
 std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   std::map<std::string, FactValue> m;
@@ -174,7 +248,8 @@ std::map<std::string, FactValue> census_metrics(const CensusReport& rep) {
   return m;
 }
 
-HostFacts::HostFacts(HostFactsInput in) : m_in(std::move(in)) {
+HostFacts::HostFacts(HostFactsInput in)
+    : m_in(std::move(in)), m_cmdline(parse_kernel_cmdline(m_in.cmdline)) {
   if (m_in.census != nullptr) {
     m_metrics = census_metrics(*m_in.census);
     // The kernel's counters start with the network namespace: at boot only in the initial one.
@@ -330,16 +405,13 @@ std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& e
     case FactKind::config:
       return FactValue{std::int64_t{m_in.sysctl_conf_unread ? 1 : 0}};
     case FactKind::boot: {
-      // sysctl.KEY=V (Linux 5.8+) or, for kernel.NAME, the classic NAME=V parameter (panic=).
-      std::string key = path_to_key(path);
-      std::vector<std::string> names = {"sysctl." + key, "sysctl." + path};
-      if (path.rfind("kernel/", 0) == 0 && path.find('/', 7) == std::string::npos)
-        names.push_back(path.substr(7));
-      for (std::string_view word : split_ws(m_in.cmdline)) {
-        for (const std::string& n : names) {
-          if (word.size() > n.size() && word.compare(0, n.size(), n) == 0 && word[n.size()] == '=')
-            return value_fact(std::string(word.substr(n.size() + 1)), ref.index);
-        }
+      // sysctl.KEY=V (Linux 5.8+), or for kernel.NAME the classic NAME=V parameter (panic=).
+      if (auto it = m_cmdline.sysctl.find(path); it != m_cmdline.sysctl.end())
+        return value_fact(it->second, ref.index);
+      if (path.rfind("kernel/", 0) == 0 && path.find('/', 7) == std::string::npos) {
+        if (auto it = m_cmdline.params.find(std::string_view(path).substr(7));
+            it != m_cmdline.params.end())
+          return value_fact(it->second, ref.index);
       }
       return std::nullopt;
     }

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "census/census.hpp"
 #include "core/catalog.hpp"
@@ -31,6 +32,20 @@ struct HostFactsInput {
   std::string cmdline;  ///< /proc/cmdline ("" when unknown)
 };
 
+/// What the kernel command line sets at boot, read as the kernel reads it: words split by
+/// next_arg() (lib/cmdline.c: double quotes group, a quoted value loses its quotes) up to "--"
+/// (parse_args(), kernel/params.c: the rest is init's), each later word over an earlier one.
+struct KernelCmdline {
+  /// /proc/sys path → value: `sysctl.KEY=V` or `sysctl/KEY=V` with every '.' of KEY read as
+  /// '/', and the historical aliases (hung_task_panic=...), as do_sysctl_args() writes them
+  /// (fs/proc/proc_sysctl.c: process_sysctl_arg; an empty value is not written).
+  std::map<std::string, std::string, std::less<>> sysctl;
+  /// Any other NAME=V word (panic=1), by NAME. The kernel reads these before the sysctl
+  /// words: a `sysctl.` word for the same setting wins.
+  std::map<std::string, std::string, std::less<>> params;
+};
+KernelCmdline parse_kernel_cmdline(std::string_view text);
+
 /// The census metrics of census_metric_names(), computed once.
 std::map<std::string, FactValue> census_metrics(const CensusReport& census);
 
@@ -47,6 +62,7 @@ class HostFacts final : public FactSource {
 
  private:
   HostFactsInput m_in;
+  KernelCmdline m_cmdline;  ///< m_in.cmdline, parsed once
   std::map<std::string, FactValue> m_metrics;
   mutable std::map<std::string, std::optional<std::string>> m_live_cache;
   mutable std::map<std::string, std::string> m_live_errors;  ///< path → why it was not read

@@ -83,6 +83,14 @@ TEST_CASE("kernel_write: the integer parser, enforced ranges, trailing text") {
   CHECK(w("net/ipv4/tcp_keepalive_probes", "300", "9").error.rfind("EINVAL", 0) == 0);
   CHECK(w("net/ipv4/tcp_keepalive_probes", "255", "9").value == "255");
   CHECK(w("net/ipv4/ip_local_port_range", "10000 60999 # x", "32768 60999").value == "10000 60999");
+  // The kernel's isspace() also skips Latin-1's no-break space (0xA0) before a number, but only
+  // ' ', '\t' and '\n' may follow one (measured on 6.18 in a new network namespace).
+  const std::string nbsp = "\xa0";
+  CHECK(w("net/ipv4/tcp_fin_timeout", nbsp + nbsp + "56", "60").value == "56");
+  CHECK(w("net/ipv4/ip_local_port_range", nbsp + "1025 " + nbsp + " 60000", "32768 60999").value ==
+        "1025 60000");
+  CHECK(w("net/ipv4/ip_local_port_range", "10000" + nbsp + "60000", "32768 60999")
+            .error.rfind("EINVAL", 0) == 0);
   // proc_dointvec stores each field as it goes: a bad third field still leaves the first two.
   KernelVerdict rmem = w("net/ipv4/tcp_rmem", "8192 87380 16777216;x", "4096 131072 6291456");
   CHECK(rmem.error.rfind("EINVAL", 0) == 0);

@@ -487,7 +487,7 @@ TEST_CASE("live facts: a port list compares as a set, any other value as it is")
   number.type = KeyType::int_;
   keys.add(number);
   live[number.path] = "9000-9010,8080";
-  FakeKeySource source(live);
+  test::FakeKeySource source(live);
   HostFactsInput in;
   in.keys = &keys;
   in.live = &source;

@@ -1,0 +1,1 @@
+$TCPTUNE --root "$CHECK_ROOTS/drift-cmdline" check
