@@ -52,24 +52,32 @@ Result<void> enter_netns(const std::string& path) {
   return {};
 }
 
+std::optional<bool> initial_netns_from(std::optional<NsFile> self_net,
+                                       std::optional<KernelVersion> kernel,
+                                       std::optional<NsFile> init_pid,
+                                       std::optional<NsFile> init_net) {
+  constexpr std::uint64_t k_proc_net_init_ino = 0xEFFFFFF9;
+  constexpr std::uint64_t k_proc_pid_init_ino = 0xEFFFFFFC;
+  if (!self_net) return std::nullopt;
+  if (self_net->ino == k_proc_net_init_ino) return true;
+  if (kernel && *kernel >= KernelVersion{6, 18, 0}) return false;
+  // PID 1 is a container's init: its namespace says nothing about the host's.
+  if (init_pid && init_pid->ino != k_proc_pid_init_ino) return std::nullopt;
+  if (!init_net) return std::nullopt;
+  return self_net->ino == init_net->ino && self_net->dev == init_net->dev;
+}
+
 std::optional<bool> in_initial_netns() {
-  struct stat self {};
-  struct stat init {};
-  if (::stat("/proc/self/ns/net", &self) != 0) return std::nullopt;
-  if (::stat("/proc/1/ns/net", &init) == 0)
-    return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
-  // PID 1 hidden (a sandbox, hidepid): newer kernels give the initial namespace the fixed
-  // inode PROC_NET_INIT_INO (0xEFFFFFF9), below the range dynamic inodes come from
-  // (0xF0000000 up), so a match is certain; anything else cannot be told apart.
-  constexpr ino_t k_proc_net_init_ino = 0xEFFFFFF9;
-  if (self.st_ino == k_proc_net_init_ino) return true;
-  // Kernels from 6.18 on always number the initial namespace so (seen live on 6.18), so any
-  // other inode there is another namespace; older kernels numbered it dynamically.
+  auto ns = [](const char* path) -> std::optional<NsFile> {
+    struct stat st {};
+    if (::stat(path, &st) != 0) return std::nullopt;
+    return NsFile{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+  };
+  std::optional<KernelVersion> kernel;
   struct utsname u {};
-  if (::uname(&u) == 0) {
-    if (auto k = parse_kernel_release(u.release); k && *k >= KernelVersion{6, 18, 0}) return false;
-  }
-  return std::nullopt;
+  if (::uname(&u) == 0) kernel = parse_kernel_release(u.release);
+  return initial_netns_from(ns("/proc/self/ns/net"), kernel, ns("/proc/1/ns/pid"),
+                            ns("/proc/1/ns/net"));
 }
 
 }  // namespace tcptune

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "core/kernel_version.hpp"
 #include "core/result.hpp"
 
 namespace tcptune {
@@ -24,8 +25,27 @@ std::optional<std::uint64_t> current_netns_cookie();
 /// other thread exists). EPERM without CAP_SYS_ADMIN.
 Result<void> enter_netns(const std::string& path);
 
-/// Whether this process is in the initial network namespace (the one of PID 1); nullopt when
-/// that cannot be told (no /proc, PID 1's namespace unreadable).
+/// Whether this process is in the initial network namespace; nullopt when that cannot be told.
 std::optional<bool> in_initial_netns();
+
+/// A namespace file's identity (stat of /proc/PID/ns/NAME).
+struct NsFile {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+};
+
+/// The decision of in_initial_netns(), from what it read: this process's network namespace,
+/// the running kernel, and PID 1's PID and network namespaces (nullopt: not readable).
+/// - The initial network namespace's fixed inode (PROC_NET_INIT_INO, 0xEFFFFFF9, below the
+///   range dynamic inodes come from) is certain on any kernel; from Linux 6.18 on every kernel
+///   gives it that inode, so any other is another namespace.
+/// - Before, the inode is dynamic: the same as PID 1's, unless PID 1 is known to be in another
+///   PID namespace than the initial one (whose inode, PROC_PID_INIT_INO, 0xEFFFFFFC, is fixed
+///   since Linux 3.8): in a container, PID 1 is the container's init, in its namespaces.
+/// `kernel` nullopt (a fixture tree, whose files are no namespace inodes): no 6.18 rule.
+std::optional<bool> initial_netns_from(std::optional<NsFile> self_net,
+                                       std::optional<KernelVersion> kernel,
+                                       std::optional<NsFile> init_pid,
+                                       std::optional<NsFile> init_net);
 
 }  // namespace tcptune

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,16 +12,16 @@
 #include <charconv>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <utility>
 
+#include "core/kernel_version.hpp"
+#include "sys/netns.hpp"
 #include "sys/proc_files.hpp"
 
 namespace tcptune {
 
 namespace {
-
-// The initial network namespace's fixed inode on kernels that number it so (see in_initial_netns).
-constexpr std::uint64_t k_proc_net_init_ino = 0xEFFFFFF9;
 
 std::vector<std::string> list_names(const std::string& dir) {
   std::vector<std::string> out;
@@ -69,16 +70,12 @@ Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& root)
       e.name = name;
     }
   }
-  std::pair<std::uint64_t, std::uint64_t> init_id{0, 0};
-  bool init_known = false;
+  std::optional<NsFile> init_net;
   for (int pid : pids) {
     const std::string p = proc + "/" + std::to_string(pid);
     struct stat st {};
     if (::stat((p + "/ns/net").c_str(), &st) != 0) continue;  // gone, or not ours to see
-    if (pid == 1) {
-      init_id = {st.st_dev, st.st_ino};
-      init_known = true;
-    }
+    if (pid == 1) init_net = NsFile{st.st_dev, st.st_ino};
     NetnsEntry& e = note(st);
     ++e.processes;
     if (e.first_pid == 0) {
@@ -89,9 +86,18 @@ Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& root)
     }
     if (e.path.empty()) e.path = p + "/ns/net";
   }
+  // Which one is the initial namespace: as in_initial_netns() decides for this process (PID
+  // 1's, unless PID 1 is a container's init; on the host from 6.18 on, the fixed inode).
+  std::optional<NsFile> init_pid;
+  if (struct stat st{}; ::stat((proc + "/1/ns/pid").c_str(), &st) == 0)
+    init_pid = NsFile{st.st_dev, st.st_ino};
+  std::optional<KernelVersion> kernel;
+  struct utsname u {};
+  if (base.empty() && ::uname(&u) == 0) kernel = parse_kernel_release(u.release);
   std::vector<NetnsEntry> out;
   for (auto& [id, e] : by_id) {
-    e.initial = init_known ? id == init_id : e.ino == k_proc_net_init_ino;
+    e.initial =
+        initial_netns_from(NsFile{e.dev, e.ino}, kernel, init_pid, init_net).value_or(false);
     if (e.initial) {
       e.name = "initial";
     } else if (e.name.empty()) {

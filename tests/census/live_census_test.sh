@@ -51,6 +51,10 @@ exit 0
 INNER
 rc=$?
 ((rc == 0)) || { echo "FAIL: the namespace run failed ($rc)"; exit 1; }
+# A container: new PID and network namespaces with their own /proc. PID 1 there is the
+# container's init, in the container's network namespace; check used to take it for the host's.
+timeout 60 unshare -p -n -f --mount-proc "$bin" check --format json --sample 0 >"$tmp/container.json"
+echo $? >"$tmp/container.rc"
 
 python3 - "$tmp" <<'PY'
 import json, sys
@@ -122,6 +126,9 @@ if c["netns"]["initial"] is False:
     check("check: TT6022 (non-initial namespace)", "TT6022" in codes, True)
     check("check: no drift findings against the host's sysctl.d", codes & {"TT6019", "TT6020"}, set())
 check("check: no port exhaustion", codes & {"TT6012", "TT6013"}, set())
+check("check in a container: exit code (0 clean or 1 findings)", open(f"{tmp}/container.rc").read().strip() in ("0", "1"), True)
+check("check in a container (new PID and network namespaces): not the initial namespace",
+      json.load(open(f"{tmp}/container.json"))["netns"]["initial"] is not True, True)
 check("check --profile db-client names it", "profile: db-client" in open(f"{tmp}/check.out").read(), True)
 print(f"census_live: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -1,0 +1,35 @@
+#include "sys/netns.hpp"
+
+#include <doctest/doctest.h>
+
+namespace tcptune {
+
+TEST_CASE("initial_netns_from: the fixed inodes first, PID 1 only when it is the host's init") {
+  const NsFile fixed_net{4, 0xEFFFFFF9};
+  const NsFile other_net{4, 0xF0000123};
+  const NsFile host_pid{4, 0xEFFFFFFC};
+  const NsFile container_pid{4, 0xF0000456};
+  const KernelVersion k618{6, 18, 0};
+  const KernelVersion k61{6, 1, 0};
+  // The fixed inode is certain on any kernel, whatever PID 1 shows.
+  CHECK(initial_netns_from(fixed_net, k61, std::nullopt, std::nullopt) == true);
+  CHECK(initial_netns_from(fixed_net, std::nullopt, container_pid, other_net) == true);
+  // From 6.18 on, any other inode is another namespace: also in a container whose PID 1 is
+  // in the same namespace as this process (`unshare -p -n -f --mount-proc`).
+  CHECK(initial_netns_from(other_net, k618, container_pid, other_net) == false);
+  CHECK(initial_netns_from(other_net, KernelVersion{7, 0, 0}, std::nullopt, std::nullopt) == false);
+  // Before 6.18: the same namespace as PID 1 when PID 1 is the host's init.
+  CHECK(initial_netns_from(other_net, k61, host_pid, other_net) == true);
+  CHECK(initial_netns_from(other_net, k61, host_pid, NsFile{4, 0xF0000999}) == false);
+  CHECK(initial_netns_from(other_net, k61, host_pid, NsFile{5, other_net.ino}) == false);
+  // A container's init (another PID namespace) tells nothing about the host's.
+  CHECK(initial_netns_from(other_net, k61, container_pid, other_net) == std::nullopt);
+  // PID 1's PID namespace unreadable (a fixture tree has none): PID 1 is taken for the init.
+  CHECK(initial_netns_from(other_net, k61, std::nullopt, other_net) == true);
+  // Nothing readable.
+  CHECK(initial_netns_from(other_net, k61, host_pid, std::nullopt) == std::nullopt);
+  CHECK(initial_netns_from(other_net, std::nullopt, host_pid, other_net) == true);
+  CHECK(initial_netns_from(std::nullopt, k618, host_pid, other_net) == std::nullopt);
+}
+
+}  // namespace tcptune
