@@ -67,8 +67,9 @@ inline bool same_key(const DestinationKey& a, const DestinationKey& b) {
 
 bool CensusAggregator::is_local_peer(const std::array<std::uint8_t, 16>& addr, bool v4) const {
   if (is_loopback(addr, v4)) return true;
+  if (!m_local_addrs) m_local_addrs = m_list_local ? m_list_local() : std::vector<HostAddress>{};
   const std::size_t n = v4 ? 4 : 16;
-  return std::any_of(m_local_addrs.begin(), m_local_addrs.end(), [&](const HostAddress& h) {
+  return std::any_of(m_local_addrs->begin(), m_local_addrs->end(), [&](const HostAddress& h) {
     return h.v4 == v4 && std::memcmp(h.addr.data(), addr.data(), n) == 0;
   });
 }

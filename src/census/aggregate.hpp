@@ -8,7 +8,9 @@
 #include <array>
 #include <bitset>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,9 +86,13 @@ class CensusAggregator {
   /// Every non-listening socket is also reported to `t` (null: none). Not owned.
   void set_tracker(RateTracker* t) { m_tracker = t; }
   /// This host's own addresses (live census only): a peer at one of them is this host, as a
-  /// loopback peer is, when connections are told local from remote.
-  void set_local_addresses(std::vector<HostAddress> a) { m_local_addrs = std::move(a); }
-  /// A peer on this host: loopback, or one of the addresses set_local_addresses gave.
+  /// loopback peer is, when connections are told local from remote. `list` is called when a
+  /// peer is first neither loopback nor known (an idle host's census never lists them).
+  void set_local_addresses(std::function<std::vector<HostAddress>()> list) {
+    m_list_local = std::move(list);
+    m_local_addrs.reset();
+  }
+  /// A peer on this host: loopback, or one of the addresses set_local_addresses lists.
   [[nodiscard]] bool is_local_peer(const std::array<std::uint8_t, 16>& addr, bool v4) const;
 
   [[nodiscard]] const StateCounts& states(IpFamily f) const {
@@ -133,7 +139,8 @@ class CensusAggregator {
   std::uint64_t m_client_tw = 0;
   std::uint64_t m_server_conns = 0;
   std::uint64_t m_server_local = 0;
-  std::vector<HostAddress> m_local_addrs;
+  std::function<std::vector<HostAddress>()> m_list_local;
+  mutable std::optional<std::vector<HostAddress>> m_local_addrs;  ///< listed at first need
   // The three port tables (24 KiB) are on the heap: a report then moves by a pointer, not by
   // a copy into fresh stack pages (bench/check: a page touched for the first time costs about
   // 10 us here). Copies copy them; a moved-from aggregator reads empty tables.

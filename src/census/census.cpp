@@ -486,7 +486,7 @@ Result<CensusReport> take_sampled_census(const RootFs& fs, const KeySource& keys
   // The first snapshot's identities are kept only when a second snapshot may follow.
   const bool may_compare = fs.is_host_root() && req.seconds > 0;
   if (may_compare) first.sockets.set_tracker(&tracker);
-  if (fs.is_host_root()) first.sockets.set_local_addresses(host_addresses());
+  if (fs.is_host_root()) first.sockets.set_local_addresses(host_addresses);
   OwnerSampler sampler0;
   SnapshotHooks hooks0;
   if (req.owners) hooks0.sampler = &sampler0;

@@ -631,3 +631,40 @@ TEST_CASE("client-side groups: the aggregator's table agrees with a std::map on 
   agg.reset();
   CHECK(agg.destinations().empty());
 }
+
+TEST_CASE("the host's own addresses are listed when a peer first needs them, once") {
+  CensusReport rep;
+  int listed = 0;
+  rep.sockets.set_local_addresses([&] {
+    ++listed;
+    HostAddress h;
+    h.addr = {10, 0, 0, 5};
+    return std::vector<HostAddress>{h};
+  });
+  SocketRecord l;
+  l.family = AF_INET;
+  l.v4 = true;
+  l.state = 10;  // LISTEN on 8080: connections to it are server-side
+  l.local_port = 8080;
+  rep.sockets.add(l);
+  SocketRecord c = l;
+  c.state = 1;  // ESTABLISHED
+  c.local = {127, 0, 0, 1};
+  c.remote = {127, 0, 0, 1};
+  c.remote_port = 40000;
+  rep.sockets.add(c);  // a loopback peer: no listing
+  CHECK(listed == 0);
+  c.local = {10, 0, 0, 5};
+  c.remote = {10, 0, 0, 5};  // this host's own address
+  rep.sockets.add(c);
+  CHECK(listed == 1);
+  c.remote = {192, 0, 2, 7};  // another host
+  rep.sockets.add(c);
+  CHECK(listed == 1);
+  CHECK(rep.sockets.server_connections() == 3);
+  CHECK(rep.sockets.server_local() == 2);
+  CHECK(rep.sockets.is_local_peer({10, 0, 0, 5}, true));
+  CHECK_FALSE(rep.sockets.is_local_peer({10, 0, 0, 6}, true));
+  CHECK_FALSE(rep.sockets.is_local_peer({10, 0, 0, 5}, false));  // the IPv6 address 0a00:5::
+  CHECK(listed == 1);
+}
