@@ -52,32 +52,34 @@ Result<void> enter_netns(const std::string& path) {
   return {};
 }
 
-std::optional<bool> initial_netns_from(std::optional<NsFile> self_net,
-                                       std::optional<KernelVersion> kernel,
-                                       std::optional<NsFile> init_pid,
-                                       std::optional<NsFile> init_net) {
+std::optional<bool> initial_netns_from(
+    std::optional<NsFile> self_net, std::optional<KernelVersion> kernel,
+    const std::function<std::optional<NsFile>(const char* ns)>& pid1) {
   constexpr std::uint64_t k_proc_net_init_ino = 0xEFFFFFF9;
   constexpr std::uint64_t k_proc_pid_init_ino = 0xEFFFFFFC;
   if (!self_net) return std::nullopt;
   if (self_net->ino == k_proc_net_init_ino) return true;
   if (kernel && *kernel >= KernelVersion{6, 18, 0}) return false;
   // PID 1 is a container's init: its namespace says nothing about the host's.
-  if (init_pid && init_pid->ino != k_proc_pid_init_ino) return std::nullopt;
+  if (std::optional<NsFile> p = pid1("pid"); p && p->ino != k_proc_pid_init_ino)
+    return std::nullopt;
+  std::optional<NsFile> init_net = pid1("net");
   if (!init_net) return std::nullopt;
   return self_net->ino == init_net->ino && self_net->dev == init_net->dev;
 }
 
 std::optional<bool> in_initial_netns() {
-  auto ns = [](const char* path) -> std::optional<NsFile> {
+  auto ns = [](const std::string& path) -> std::optional<NsFile> {
     struct stat st {};
-    if (::stat(path, &st) != 0) return std::nullopt;
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
     return NsFile{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
   };
   std::optional<KernelVersion> kernel;
   struct utsname u {};
   if (::uname(&u) == 0) kernel = parse_kernel_release(u.release);
-  return initial_netns_from(ns("/proc/self/ns/net"), kernel, ns("/proc/1/ns/pid"),
-                            ns("/proc/1/ns/net"));
+  return initial_netns_from(ns("/proc/self/ns/net"), kernel, [&](const char* name) {
+    return ns(std::string("/proc/1/ns/") + name);
+  });
 }
 
 }  // namespace tcptune

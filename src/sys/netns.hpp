@@ -2,6 +2,7 @@
 /// Entering another network namespace (`--netns NAME|PATH`).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -34,8 +35,9 @@ struct NsFile {
   std::uint64_t ino = 0;
 };
 
-/// The decision of in_initial_netns(), from what it read: this process's network namespace,
-/// the running kernel, and PID 1's PID and network namespaces (nullopt: not readable).
+/// The decision of in_initial_netns(), from this process's network namespace, the running
+/// kernel, and PID 1's namespaces: `pid1("pid")` and `pid1("net")`, asked only when needed
+/// (nullopt: not readable).
 /// - The initial network namespace's fixed inode (PROC_NET_INIT_INO, 0xEFFFFFF9, below the
 ///   range dynamic inodes come from) is certain on any kernel; from Linux 6.18 on every kernel
 ///   gives it that inode, so any other is another namespace.
@@ -43,9 +45,8 @@ struct NsFile {
 ///   PID namespace than the initial one (whose inode, PROC_PID_INIT_INO, 0xEFFFFFFC, is fixed
 ///   since Linux 3.8): in a container, PID 1 is the container's init, in its namespaces.
 /// `kernel` nullopt (a fixture tree, whose files are no namespace inodes): no 6.18 rule.
-std::optional<bool> initial_netns_from(std::optional<NsFile> self_net,
-                                       std::optional<KernelVersion> kernel,
-                                       std::optional<NsFile> init_pid,
-                                       std::optional<NsFile> init_net);
+std::optional<bool> initial_netns_from(
+    std::optional<NsFile> self_net, std::optional<KernelVersion> kernel,
+    const std::function<std::optional<NsFile>(const char* ns)>& pid1);
 
 }  // namespace tcptune

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "core/kernel_version.hpp"
@@ -91,13 +92,15 @@ Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& root)
   std::optional<NsFile> init_pid;
   if (struct stat st{}; ::stat((proc + "/1/ns/pid").c_str(), &st) == 0)
     init_pid = NsFile{st.st_dev, st.st_ino};
+  auto pid1 = [&](const char* name) {
+    return std::string_view(name) == "pid" ? init_pid : init_net;
+  };
   std::optional<KernelVersion> kernel;
   struct utsname u {};
   if (base.empty() && ::uname(&u) == 0) kernel = parse_kernel_release(u.release);
   std::vector<NetnsEntry> out;
   for (auto& [id, e] : by_id) {
-    e.initial =
-        initial_netns_from(NsFile{e.dev, e.ino}, kernel, init_pid, init_net).value_or(false);
+    e.initial = initial_netns_from(NsFile{e.dev, e.ino}, kernel, pid1).value_or(false);
     if (e.initial) {
       e.name = "initial";
     } else if (e.name.empty()) {
