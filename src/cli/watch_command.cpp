@@ -1,6 +1,7 @@
 #include "cli/watch_command.hpp"
 
 #include <curses.h>
+#include <dlfcn.h>
 #include <langinfo.h>
 #include <unistd.h>
 
@@ -12,19 +13,12 @@
 #include <ctime>
 #include <ostream>
 #include <thread>
+#include <type_traits>
 
 #include "render/watch_view.hpp"
 #include "sys/netns.hpp"
 #include "sys/netns_list.hpp"
 #include "sys/proc_sys.hpp"
-
-// From <term.h>, which is not included: its macros (lines, columns, ...) would rename words here.
-extern "C" {
-struct term;
-int setupterm(const char* term, int fd, int* err);
-int del_curterm(struct term* t);
-extern struct term* cur_term;
-}
 
 namespace tcptune {
 
@@ -58,27 +52,103 @@ class StopSignals {
   struct sigaction m_term {};
 };
 
+/// ncursesw, loaded when the screen view starts (dlopen): no other command needs it, and a
+/// shared library linked at build time is mapped and bound at every start of every command
+/// (bench/check). Only the calls below; curses.h gives the types and constants, and its macros
+/// (stdscr, erase(), getch()...) are not used, since they name the library's symbols.
+struct Term;  // TERMINAL, from <term.h>, which is not included: its macros would rename words
+struct Curses {
+  int (*setupterm)(const char* term, int fd, int* err) = nullptr;
+  int (*del_curterm)(Term* t) = nullptr;
+  Term** cur_term = nullptr;
+  SCREEN* (*newterm)(const char* type, FILE* out, FILE* in) = nullptr;
+  SCREEN* (*set_term)(SCREEN* screen) = nullptr;
+  void (*delscreen)(SCREEN* screen) = nullptr;
+  int (*endwin)() = nullptr;
+  int (*cbreak)() = nullptr;
+  int (*noecho)() = nullptr;
+  int (*keypad)(WINDOW* w, bool on) = nullptr;
+  int (*curs_set)(int visibility) = nullptr;
+  WINDOW** stdscr = nullptr;
+  int (*maxy)(const WINDOW* w) = nullptr;  // getmaxy, getmaxx: also macros in curses.h
+  int (*maxx)(const WINDOW* w) = nullptr;
+  int (*werase)(WINDOW* w) = nullptr;
+  int (*wmove)(WINDOW* w, int y, int x) = nullptr;
+  int (*waddnstr)(WINDOW* w, const char* text, int n) = nullptr;
+  int (*wrefresh)(WINDOW* w) = nullptr;
+  void (*wtimeout)(WINDOW* w, int delay) = nullptr;
+  int (*wgetch)(WINDOW* w) = nullptr;
+};
+
+/// The library's calls, or why they cannot be had (the library or one of its symbols missing).
+/// Loaded once; the handle stays open to the end of the process.
+const Curses* load_curses(std::string& why) {
+  static Curses curses;
+  static std::string error;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    void* lib = ::dlopen(TCPTUNE_NCURSES_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* e = ::dlerror();
+      error = e != nullptr ? e : TCPTUNE_NCURSES_SONAME ": cannot be loaded";
+    }
+    auto get = [&](auto& fn, const char* name) {
+      if (lib == nullptr || !error.empty()) return;
+      void* sym = ::dlsym(lib, name);  // also ncursesw's own dependency, tinfo
+      if (sym == nullptr) {
+        error = std::string(TCPTUNE_NCURSES_SONAME) + ": no symbol " + name;
+        return;
+      }
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(sym);
+    };
+    get(curses.setupterm, "setupterm");
+    get(curses.del_curterm, "del_curterm");
+    get(curses.cur_term, "cur_term");
+    get(curses.newterm, "newterm");
+    get(curses.set_term, "set_term");
+    get(curses.delscreen, "delscreen");
+    get(curses.endwin, "endwin");
+    get(curses.cbreak, "cbreak");
+    get(curses.noecho, "noecho");
+    get(curses.keypad, "keypad");
+    get(curses.curs_set, "curs_set");
+    get(curses.stdscr, "stdscr");
+    get(curses.maxy, "getmaxy");
+    get(curses.maxx, "getmaxx");
+    get(curses.werase, "werase");
+    get(curses.wmove, "wmove");
+    get(curses.waddnstr, "waddnstr");
+    get(curses.wrefresh, "wrefresh");
+    get(curses.wtimeout, "wtimeout");
+    get(curses.wgetch, "wgetch");
+  }
+  why = error;
+  return error.empty() ? &curses : nullptr;
+}
+
 /// newterm() … endwin(), also when a census throws. newterm, not initscr: initscr prints
 /// its own message and exits 1 when the terminal cannot be driven (a TERM terminfo does not
 /// know, a size over 32767); newterm returns null and the caller says so.
 class Screen {
  public:
   /// `screen` from a newterm() that succeeded.
-  explicit Screen(SCREEN* screen) : m_screen(screen) {
-    ::set_term(m_screen);
-    ::cbreak();
-    ::noecho();
-    ::keypad(stdscr, TRUE);
-    ::curs_set(0);
+  Screen(const Curses& c, SCREEN* screen) : m_c(c), m_screen(screen) {
+    m_c.set_term(m_screen);
+    m_c.cbreak();
+    m_c.noecho();
+    m_c.keypad(*m_c.stdscr, true);
+    m_c.curs_set(0);
   }
   Screen(const Screen&) = delete;
   Screen& operator=(const Screen&) = delete;
   ~Screen() {
-    ::endwin();
-    ::delscreen(m_screen);
+    m_c.endwin();
+    m_c.delscreen(m_screen);
   }
 
  private:
+  const Curses& m_c;
   SCREEN* m_screen;
 };
 
@@ -139,19 +209,26 @@ int run_screen(Context& ctx, const WatchOptions& opt) {
   std::vector<NetnsEntry> spaces;  // listed when 'n' is first pressed
   std::size_t space = 0;
   NetnsReturn home;
+  std::string why;
+  const Curses* lib = load_curses(why);
+  if (lib == nullptr) {
+    ctx.err << "tcptune: note: no curses library (" << why << "); one line per refresh\n";
+    return run_lines(ctx, opt);
+  }
+  const Curses& c = *lib;
   // The terminfo entry first: newterm() on a TERM terminfo does not know also returns null, but
   // leaks what it allocated; setupterm() does not.
   int terminfo = 0;
-  const bool known = ::setupterm(nullptr, STDOUT_FILENO, &terminfo) == OK;
-  if (known) ::del_curterm(::cur_term);
-  SCREEN* curses = known ? ::newterm(nullptr, stdout, stdin) : nullptr;
+  const bool known = c.setupterm(nullptr, STDOUT_FILENO, &terminfo) == OK;
+  if (known) c.del_curterm(*c.cur_term);
+  SCREEN* curses = known ? c.newterm(nullptr, stdout, stdin) : nullptr;
   if (curses == nullptr) {
     const char* term = std::getenv("TERM");
     ctx.err << "tcptune: note: curses cannot drive this terminal (TERM=" << (term ? term : "")
             << ": not in the terminfo database, or a size over 32767); one line per refresh\n";
     return run_lines(ctx, opt);
   }
-  Screen screen(curses);
+  Screen screen(c, curses);
   WatchFrame f;
   f.netns = opt.netns.empty() ? "current" : opt.netns;
   f.interval = opt.interval;
@@ -173,20 +250,20 @@ int run_screen(Context& ctx, const WatchOptions& opt) {
     }
     if (dirty) {
       f.elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-      int h = 0;
-      int w = 0;
-      getmaxyx(stdscr, h, w);
-      erase();
+      WINDOW* win = *c.stdscr;
+      const int h = c.maxy(win);
+      const int w = c.maxx(win);
+      c.werase(win);
       const auto lines = render_watch(f, w, h, utf8);
       for (std::size_t i = 0; i < lines.size() && static_cast<int>(i) < h; ++i)
-        mvaddstr(static_cast<int>(i), 0, lines[i].c_str());
-      refresh();
+        if (c.wmove(win, static_cast<int>(i), 0) != ERR) c.waddnstr(win, lines[i].c_str(), -1);
+      c.wrefresh(win);
       dirty = false;
     }
     if (opt.count != 0 && refreshes >= opt.count) break;
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
-    timeout(static_cast<int>(std::clamp<long long>(wait.count(), 10, 1000)));
-    const int ch = getch();
+    c.wtimeout(*c.stdscr, static_cast<int>(std::clamp<long long>(wait.count(), 10, 1000)));
+    const int ch = c.wgetch(*c.stdscr);
     if (ch == ERR) continue;
     dirty = true;
     f.status.clear();

@@ -91,4 +91,24 @@ tmux -L "$sock" send-keys -t 0 q
 wait_for 'EXITED 0'; check "key q quits with exit 0" $?
 echo "--- screen"; cat "$work/screen1.txt"
 kill "$gen" 2>/dev/null; wait "$gen" 2>/dev/null; gen=
+
+# 3. On a terminal without a loadable curses library (ncursesw is loaded only when the screen
+# view starts, not linked): one line per refresh, with a note naming why. The library is hidden
+# by /dev/null bound over it in a mount namespace of this test's own (the host's file untouched).
+lib=$(ldconfig -p | awk '$1 == "libncursesw.so.6" && /x86-64|x86_64/ {print $NF; exit}')
+if [[ -z $lib ]]; then
+  echo "skip 3: no libncursesw.so.6 in ldconfig's cache"
+else
+  tmux -L "$sock" kill-server 2>/dev/null
+  tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
+    "unshare -m sh -c 'mount --bind /dev/null $lib && TERM=screen-256color $tcptune sockets --watch --interval 0.5 --count 2'; echo EXITED \$?; sleep 30"
+  wait_for 'EXITED'; check "no curses library: the view ends" $?
+  screen >"$work/screen2.txt"
+  grep -q "note: no curses library ($lib: file too short); one line per refresh" "$work/screen2.txt"
+  check "no curses library: a note names the library and why" $?
+  [[ $(grep -c ' netns=current total=' "$work/screen2.txt") -eq 2 ]]
+  check "no curses library: one line per refresh" $?
+  grep -q 'EXITED 0' "$work/screen2.txt"; check "no curses library: exit 0" $?
+  cat "$work/screen2.txt"
+fi
 exit $fail

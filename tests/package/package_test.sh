@@ -148,6 +148,23 @@ for d in "${deps[@]}"; do
     bad "dependency $name is not a known installed package"
   fi
 done
+# ncursesw is not linked: `sockets --watch` loads it (dlopen) by the SONAME the binary carries.
+# The package recommends the package that owns it (without it the view is one line per refresh).
+if objdump -p "$build/tcptune" | awk '$1 == "NEEDED"' | grep -q ncurses; then
+  bad "tcptune links ncurses (it should load it only for --watch)"
+else
+  ok "tcptune does not link ncurses"
+fi
+soname=$(strings "$build/tcptune" | grep -m1 -E '^libncursesw\.so\.[0-9]+$')
+nclib=$(ldconfig -p | awk -v s="$soname" '$1 == s {print $NF; exit}')
+ncowner=$(dpkg -S "$(readlink -f "$nclib")" 2>/dev/null || dpkg -S "$(readlink -f "$nclib" | sed 's|^/usr||')" 2>/dev/null)
+ncowner=${ncowner%%:*}
+recommends=$(field Recommends)
+if [[ -n $soname && -n $ncowner && ",$recommends," =~ [,\ ]$ncowner[,\ ] ]]; then
+  ok "Recommends names $ncowner (for $soname, which sockets --watch loads)"
+else
+  bad "Recommends ($recommends) lacks the owner ($ncowner) of $soname ($nclib)"
+fi
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/sbin/tcptune ./usr/share/tcptune/rules/check.toml ./usr/share/tcptune/profiles/web.toml \
   ./usr/share/man/man8/tcptune.8.gz ./usr/share/man/man7/tcptune-codes.7.gz \
