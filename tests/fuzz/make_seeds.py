@@ -393,11 +393,17 @@ def kernel_release():
     osrelease = FIX / "debian12/proc/sys/kernel/osrelease"
     if osrelease.exists():
         releases.append(osrelease.read_text())
+    # The same target reads its input as a kernel command line too (parse_kernel_cmdline).
+    releases += ["BOOT_IMAGE=/vmlinuz-6.1.0-28-amd64 root=UUID=0c1d ro quiet "
+                 "sysctl.net.ipv4.tcp_tw_reuse=1 panic=10\n",
+                 'sysctl.kernel.core_pattern="|/usr/bin/x %p" "sysctl/vm.swappiness=5" x="" '
+                 "hung_task_panic=1 -- sysctl.vm.swappiness=9 init=/bin/sh",
+                 b"sysctl.vm.swappiness=1\xa0panic=2\xa0--\xa0x=1"]  # 0xA0: the kernel's isspace()
     for i, r in enumerate(releases):
         write("kernel_release", "%02d" % i, r)
     write_dict("kernel_release.dict",
                [".", "-", "+", "_", "~", "rc", "-generic", "9999", "10000", "0", "00", " ", "\n",
-                "\t", ".el7.x86_64"])
+                "\t", ".el7.x86_64", "sysctl.", "sysctl/", "=", "\"", "--", "panic"])
 
 
 if __name__ == "__main__":
