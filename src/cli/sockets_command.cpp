@@ -49,8 +49,8 @@ const char* k_sockets_usage =
     "(states as bars, top destinations and listening ports with ports in use against capacity,\n"
     "connects and closes per second with their history, time until a destination's ports run\n"
     "out, each group's owner and the top owners; keys: q quit, p pause, s sort, n next network\n"
-    "namespace); otherwise one line per\n"
-    "refresh. --count stops after N refreshes (0: until ended, as without it).\n"
+    "namespace), drawn with ncursesw, which it loads then; otherwise, or without that library,\n"
+    "one line per refresh. --count stops after N refreshes (0: until ended, as without it).\n"
     "\n"
     "Formats: text (default), json (tcptune.sockets/1), prometheus.\n";
 
