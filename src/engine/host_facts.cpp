@@ -19,14 +19,30 @@ constexpr int k_time_wait_seconds = 60;  // TCP_TIMEWAIT_LEN, fixed (docs/facts.
 
 }  // namespace
 
-KernelCmdline parse_kernel_cmdline(std::string_view text) {
+std::optional<std::string> KernelCmdline::boot_value(
+    std::string_view path, const std::optional<KernelVersion>& kernel) const {
   // The settings that had a command-line parameter before sysctl.KEY= (sysctl_aliases[]).
   static constexpr std::pair<std::string_view, std::string_view> k_aliases[] = {
-      {"hardlockup_all_cpu_backtrace", "kernel/hardlockup_all_cpu_backtrace"},
-      {"hung_task_panic", "kernel/hung_task_panic"},
-      {"numa_zonelist_order", "vm/numa_zonelist_order"},
-      {"softlockup_all_cpu_backtrace", "kernel/softlockup_all_cpu_backtrace"},
+      {"kernel/hardlockup_all_cpu_backtrace", "hardlockup_all_cpu_backtrace"},
+      {"kernel/hung_task_panic", "hung_task_panic"},
+      {"vm/numa_zonelist_order", "numa_zonelist_order"},
+      {"kernel/softlockup_all_cpu_backtrace", "softlockup_all_cpu_backtrace"},
   };
+  if (!kernel || *kernel >= KernelVersion{5, 8, 0}) {
+    if (auto it = sysctl.find(path); it != sysctl.end()) return it->second;
+  }
+  std::string_view name;
+  for (const auto& [key, alias] : k_aliases) {
+    if (path == key) name = alias;
+  }
+  if (name.empty() && path.rfind("kernel/", 0) == 0 && path.find('/', 7) == std::string::npos)
+    name = path.substr(7);
+  if (name.empty()) return std::nullopt;
+  if (auto it = params.find(name); it != params.end()) return it->second;
+  return std::nullopt;
+}
+
+KernelCmdline parse_kernel_cmdline(std::string_view text) {
   KernelCmdline out;
   // next_arg() cuts the words in place with NULs; the same here, on a copy that ends at the
   // first NUL as the kernel's string does.
@@ -73,20 +89,14 @@ KernelCmdline parse_kernel_cmdline(std::string_view text) {
     if (val == nullptr && std::strcmp(param, "--") == 0) break;  // init's arguments follow
     if (val == nullptr) continue;
     const std::string_view name(param);
-    std::string path;
     if (name.size() > 7 && name.compare(0, 6, "sysctl") == 0 &&
         (name[6] == '.' || name[6] == '/')) {
-      path = std::string(name.substr(7));
+      if (*val == '\0') continue;  // an empty value is refused (EINVAL), not written
+      std::string path(name.substr(7));
       std::replace(path.begin(), path.end(), '.', '/');
-    } else {
-      for (const auto& [alias, key] : k_aliases) {
-        if (name == alias) path = std::string(key);
-      }
-    }
-    if (path.empty()) {
-      out.params[std::string(name)] = val;
-    } else if (*val != '\0') {  // an empty value is refused (EINVAL), not written
       out.sysctl[path] = val;
+    } else {
+      out.params[std::string(name)] = val;
     }
   }
   return out;
@@ -405,15 +415,9 @@ std::optional<FactValue> HostFacts::get(const FactRef& ref, const std::string& e
     case FactKind::config:
       return FactValue{std::int64_t{m_in.sysctl_conf_unread ? 1 : 0}};
     case FactKind::boot: {
-      // sysctl.KEY=V (Linux 5.8+), or for kernel.NAME the classic NAME=V parameter (panic=).
-      if (auto it = m_cmdline.sysctl.find(path); it != m_cmdline.sysctl.end())
-        return value_fact(it->second, ref.index);
-      if (path.rfind("kernel/", 0) == 0 && path.find('/', 7) == std::string::npos) {
-        if (auto it = m_cmdline.params.find(std::string_view(path).substr(7));
-            it != m_cmdline.params.end())
-          return value_fact(it->second, ref.index);
-      }
-      return std::nullopt;
+      std::optional<std::string> v = m_cmdline.boot_value(path, m_in.kernel);
+      if (!v) return std::nullopt;
+      return value_fact(*v, ref.index);
     }
     case FactKind::derived: {
       std::optional<std::string> raw = live_raw("net/ipv4/ip_local_port_range");

@@ -8,6 +8,7 @@
 
 #include "census/census.hpp"
 #include "core/catalog.hpp"
+#include "core/kernel_version.hpp"
 #include "core/key_source.hpp"
 #include "engine/facts.hpp"
 
@@ -36,13 +37,20 @@ struct HostFactsInput {
 /// next_arg() (lib/cmdline.c: double quotes group, a quoted value loses its quotes) up to "--"
 /// (parse_args(), kernel/params.c: the rest is init's), each later word over an earlier one.
 struct KernelCmdline {
-  /// /proc/sys path → value: `sysctl.KEY=V` or `sysctl/KEY=V` with every '.' of KEY read as
-  /// '/', and the historical aliases (hung_task_panic=...), as do_sysctl_args() writes them
-  /// (fs/proc/proc_sysctl.c: process_sysctl_arg; an empty value is not written).
+  /// /proc/sys path → value of the `sysctl.KEY=V` and `sysctl/KEY=V` words, every '.' of KEY
+  /// read as '/', as do_sysctl_args() writes them from Linux 5.8 on (fs/proc/proc_sysctl.c:
+  /// process_sysctl_arg; an empty value is not written).
   std::map<std::string, std::string, std::less<>> sysctl;
-  /// Any other NAME=V word (panic=1), by NAME. The kernel reads these before the sysctl
-  /// words: a `sysctl.` word for the same setting wins.
+  /// Any other NAME=V word (panic=1, hung_task_panic=1), by NAME.
   std::map<std::string, std::string, std::less<>> params;
+
+  /// The value the command line gives the key at `path` on `kernel` (nullopt: unknown, read as
+  /// a recent one): its sysctl word from 5.8 on (older kernels pass such words to init); else
+  /// a parameter that sets the same setting, which the kernel reads earlier: one of the four
+  /// historical aliases (hung_task_panic=, sysctl_aliases[]), or NAME= for kernel.NAME
+  /// (panic=).
+  [[nodiscard]] std::optional<std::string> boot_value(
+      std::string_view path, const std::optional<KernelVersion>& kernel) const;
 };
 KernelCmdline parse_kernel_cmdline(std::string_view text);
 

@@ -66,10 +66,13 @@ TEST_CASE("parse_kernel_cmdline reads the words as the kernel does") {
     CHECK(c.sysctl.empty());
     CHECK(c.params == Map{{"sysctl.", "1"}, {"sysctl", "1"}, {"sysctlx.a", "1"}});
   }
-  SUBCASE("the historical aliases") {
+  SUBCASE("the historical aliases are parameters, read for their keys by boot_value") {
     KernelCmdline c = parse_kernel_cmdline("hung_task_panic=1 numa_zonelist_order=Node");
-    CHECK(c.sysctl == Map{{"kernel/hung_task_panic", "1"}, {"vm/numa_zonelist_order", "Node"}});
-    CHECK(c.params.empty());
+    CHECK(c.sysctl.empty());
+    CHECK(c.params == Map{{"hung_task_panic", "1"}, {"numa_zonelist_order", "Node"}});
+    CHECK(c.boot_value("kernel/hung_task_panic", std::nullopt) == "1");
+    CHECK(c.boot_value("vm/numa_zonelist_order", KernelVersion{4, 19, 0}) == "Node");
+    CHECK(c.boot_value("kernel/softlockup_all_cpu_backtrace", std::nullopt) == std::nullopt);
   }
   SUBCASE("tabs, line breaks and no-break spaces separate; a NUL ends the line") {
     const std::string nbsp = "\xa0";
@@ -84,6 +87,21 @@ TEST_CASE("parse_kernel_cmdline reads the words as the kernel does") {
   }
 }
 
+TEST_CASE("KernelCmdline::boot_value: sysctl words from Linux 5.8 on, parameters always") {
+  KernelCmdline c = parse_kernel_cmdline("panic=1 sysctl.kernel.panic=5 sysctl.vm.swappiness=7");
+  // Older kernels do not know sysctl words (they pass them to init).
+  CHECK(c.boot_value("vm/swappiness", KernelVersion{5, 7, 19}) == std::nullopt);
+  CHECK(c.boot_value("kernel/panic", KernelVersion{4, 19, 0}) == "1");
+  CHECK(c.boot_value("vm/swappiness", KernelVersion{5, 8, 0}) == "7");
+  CHECK(c.boot_value("kernel/panic", KernelVersion{6, 1, 0}) == "5");
+  // An unknown kernel is read as a recent one.
+  CHECK(c.boot_value("kernel/panic", std::nullopt) == "5");
+  // NAME= stands for kernel.NAME only, not for a deeper key or another tree.
+  KernelCmdline d = parse_kernel_cmdline("swappiness=5 random=1");
+  CHECK(d.boot_value("vm/swappiness", std::nullopt) == std::nullopt);
+  CHECK(d.boot_value("kernel/random/boot_id", std::nullopt) == std::nullopt);
+}
+
 TEST_CASE("HostFacts: boot.KEY is what the command line writes") {
   CHECK(boot_fact("quiet sysctl.net.ipv4.tcp_tw_reuse=2", "net/ipv4/tcp_tw_reuse") == "2");
   CHECK(boot_fact("quiet sysctl.net.ipv4.tcp_tw_reuse=2", "net/ipv4/tcp_timestamps") ==
@@ -95,6 +113,15 @@ TEST_CASE("HostFacts: boot.KEY is what the command line writes") {
   CHECK(boot_fact("sysctl.vm.swappiness=1 sysctl.vm.swappiness=7", "vm/swappiness") == "7");
   CHECK(boot_fact("-- sysctl.vm.swappiness=1", "vm/swappiness") == std::nullopt);
   CHECK(boot_fact("", "kernel/panic") == std::nullopt);
+  // On the kernel the facts are about.
+  HostFactsInput in;
+  in.cmdline = "sysctl.vm.swappiness=1";
+  in.kernel = KernelVersion{4, 19, 0};
+  HostFacts old_kernel(std::move(in));
+  FactRef ref;
+  ref.kind = FactKind::boot;
+  ref.path = "vm/swappiness";
+  CHECK_FALSE(old_kernel.get(ref, ""));
 }
 
 }  // namespace tcptune
