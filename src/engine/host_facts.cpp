@@ -38,7 +38,8 @@ std::optional<std::string> KernelCmdline::boot_value(
   if (name.empty() && path.rfind("kernel/", 0) == 0 && path.find('/', 7) == std::string::npos)
     name = path.substr(7);
   if (name.empty()) return std::nullopt;
-  if (auto it = params.find(name); it != params.end()) return it->second;
+  // An empty value sets nothing (the parameter's parser refuses it).
+  if (auto it = params.find(name); it != params.end() && !it->second.empty()) return it->second;
   return std::nullopt;
 }
 

@@ -100,6 +100,10 @@ TEST_CASE("KernelCmdline::boot_value: sysctl words from Linux 5.8 on, parameters
   KernelCmdline d = parse_kernel_cmdline("swappiness=5 random=1");
   CHECK(d.boot_value("vm/swappiness", std::nullopt) == std::nullopt);
   CHECK(d.boot_value("kernel/random/boot_id", std::nullopt) == std::nullopt);
+  // An empty value sets nothing, a later empty word leaves the earlier sysctl word's value.
+  CHECK(parse_kernel_cmdline("panic=").boot_value("kernel/panic", std::nullopt) == std::nullopt);
+  CHECK(parse_kernel_cmdline("sysctl.kernel.panic=3 sysctl.kernel.panic=")
+            .boot_value("kernel/panic", std::nullopt) == "3");
 }
 
 TEST_CASE("HostFacts: boot.KEY is what the command line writes") {
