@@ -67,13 +67,18 @@ def sh(*args):
 
 
 def mount_points(field=0):
-    """mount point -> filesystem type (field 1: its source), from /proc/self/mountinfo (the last
-    mount wins)."""
+    """mount point -> filesystem type (field 1: its source), from /proc/self/mountinfo, in mount
+    order: a later mount on a path hides what was mounted on it or below it before (a host that
+    ever ran `ip netns add` has /run/netns bound on itself, hidden by the test's tmpfs on /run)."""
     out = {}
     with open("/proc/self/mountinfo") as f:
         for line in f:
             left, _, right = line.partition(" - ")
-            out[left.split()[4]] = right.split()[field]
+            point = left.split()[4]
+            below = point.rstrip("/") + "/"
+            for p in [p for p in out if p == point or p.startswith(below)]:
+                del out[p]
+            out[point] = right.split()[field]
     return out
 
 

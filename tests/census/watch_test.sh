@@ -99,7 +99,10 @@ lib=$(ldconfig -p | awk '$1 == "libncursesw.so.6" && /x86-64|x86_64/ {print $NF;
 if [[ -z $lib ]]; then
   echo "skip 3: no libncursesw.so.6 in ldconfig's cache"
 else
+  # A server of its own: a new session on the socket of a server that is still exiting fails
+  # ("server exited unexpectedly").
   tmux -L "$sock" kill-server 2>/dev/null
+  sock=$sock-nocurses
   tmux -L "$sock" -f /dev/null new-session -d -x 120 -y 40 \
     "unshare -m sh -c 'mount --bind /dev/null $lib && TERM=screen-256color $tcptune sockets --watch --interval 0.5 --count 2'; echo EXITED \$?; sleep 30"
   wait_for 'EXITED'; check "no curses library: the view ends" $?
