@@ -68,16 +68,19 @@ std::optional<bool> initial_netns_from(
   return self_net->ino == init_net->ino && self_net->dev == init_net->dev;
 }
 
+std::optional<KernelVersion> running_kernel() {
+  struct utsname u {};
+  if (::uname(&u) != 0) return std::nullopt;
+  return parse_kernel_release(u.release);
+}
+
 std::optional<bool> in_initial_netns() {
   auto ns = [](const std::string& path) -> std::optional<NsFile> {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return std::nullopt;
     return NsFile{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
   };
-  std::optional<KernelVersion> kernel;
-  struct utsname u {};
-  if (::uname(&u) == 0) kernel = parse_kernel_release(u.release);
-  return initial_netns_from(ns("/proc/self/ns/net"), kernel, [&](const char* name) {
+  return initial_netns_from(ns("/proc/self/ns/net"), running_kernel(), [&](const char* name) {
     return ns(std::string("/proc/1/ns/") + name);
   });
 }

@@ -29,6 +29,9 @@ Result<void> enter_netns(const std::string& path);
 /// Whether this process is in the initial network namespace; nullopt when that cannot be told.
 std::optional<bool> in_initial_netns();
 
+/// The running kernel's version (uname(2)); nullopt when its release does not parse.
+std::optional<KernelVersion> running_kernel();
+
 /// A namespace file's identity (stat of /proc/PID/ns/NAME).
 struct NsFile {
   std::uint64_t dev = 0;

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,7 +15,6 @@
 #include <string_view>
 #include <utility>
 
-#include "core/kernel_version.hpp"
 #include "sys/netns.hpp"
 #include "sys/proc_files.hpp"
 
@@ -95,9 +93,7 @@ Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& root)
   auto pid1 = [&](const char* name) {
     return std::string_view(name) == "pid" ? init_pid : init_net;
   };
-  std::optional<KernelVersion> kernel;
-  struct utsname u {};
-  if (base.empty() && ::uname(&u) == 0) kernel = parse_kernel_release(u.release);
+  const std::optional<KernelVersion> kernel = base.empty() ? running_kernel() : std::nullopt;
   std::vector<NetnsEntry> out;
   for (auto& [id, e] : by_id) {
     e.initial = initial_netns_from(NsFile{e.dev, e.ino}, kernel, pid1).value_or(false);

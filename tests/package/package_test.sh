@@ -109,11 +109,16 @@ echo "Depends: $depends"
 # Every shared library the binary needs directly (its DT_NEEDED entries; what those load in
 # turn, such as libstdc++'s libgcc_s, is their packages' Depends, as dpkg-shlibdeps has it) comes
 # from a package named in Depends.
+# The package that owns a file (merged /usr: dpkg may know it with or without the /usr prefix).
+package_of() {
+  local o
+  o=$(dpkg -S "$1" 2>/dev/null || dpkg -S "${1#/usr}" 2>/dev/null || dpkg -S "/usr$1" 2>/dev/null)
+  echo "${o%%:*}"
+}
 needed=" $(objdump -p "$build/tcptune" | awk '$1 == "NEEDED" {printf "%s ", $2}')"
 for lib in $(ldd "$build/tcptune" | awk -v needed="$needed" '/=>/ && index(needed, " " $1 " ") {print $3}'); do
   real=$(readlink -f "$lib")
-  owner=$(dpkg -S "$real" 2>/dev/null || dpkg -S "${real#/usr}" 2>/dev/null || dpkg -S "/usr$real" 2>/dev/null)
-  owner=${owner%%:*}
+  owner=$(package_of "$real")
   case $(basename "$lib") in
     libasan* | libubsan*) continue ;;  # sanitizer builds (CI runs this test twice)
   esac
@@ -157,8 +162,7 @@ else
 fi
 soname=$(strings "$build/tcptune" | grep -m1 -E '^libncursesw\.so\.[0-9]+$')
 nclib=$(ldconfig -p | awk -v s="$soname" '$1 == s {print $NF; exit}')
-ncowner=$(dpkg -S "$(readlink -f "$nclib")" 2>/dev/null || dpkg -S "$(readlink -f "$nclib" | sed 's|^/usr||')" 2>/dev/null)
-ncowner=${ncowner%%:*}
+ncowner=$(package_of "$(readlink -f "$nclib")")
 recommends=$(field Recommends)
 if [[ -n $soname && -n $ncowner && ",$recommends," =~ [,\ ]$ncowner[,\ ] ]]; then
   ok "Recommends names $ncowner (for $soname, which sockets --watch loads)"
